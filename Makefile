@@ -1,0 +1,53 @@
+# Two commands a newcomer needs: `make run` (the paper's protocol) and `make test` (what CI runs).
+PYTHON      ?= python3.11
+VENV        := .venv
+BIN         := $(VENV)/bin
+STAMP       := $(VENV)/.lock-stamp
+KERNEL      := edgecompress
+CORES       ?= 4
+SNAKEMAKE   := $(BIN)/snakemake
+FIXTURES    := resources/fixtures
+
+.PHONY: venv run test demo fixtures dag lock lint clean
+
+# Rebuilt only when missing or when requirements.lock changed (the stamp keeps the lock's hash).
+$(STAMP): requirements.lock
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip==26.3
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m ipykernel install --prefix $(VENV) --name $(KERNEL) --display-name "edgecompress (.venv)"
+	sha256sum requirements.lock > $(STAMP)
+
+venv: $(STAMP)
+
+run: venv
+	$(SNAKEMAKE) --cores $(CORES)
+
+test: venv
+	$(BIN)/python -m pytest
+
+# The whole DAG offline on fixture data generated in the official formats.
+fixtures: venv
+	PYTHONPATH=workflow $(BIN)/python -m edgecompress.fixtures $(FIXTURES)
+
+demo: fixtures
+	$(SNAKEMAKE) --cores $(CORES) --configfile config/test.yaml
+
+lint: venv
+	$(SNAKEMAKE) --lint
+	$(SNAKEMAKE) --lint --configfile config/test.yaml
+
+# The DAG as a picture for the README (graphviz's `dot`: apt-get install graphviz).
+dag: venv
+	$(SNAKEMAKE) --rulegraph --configfile config/test.yaml | dot -Tsvg > docs/rulegraph.svg
+
+# Re-resolve the lock from requirements.in in a scratch venv.
+lock:
+	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/python -m pip install --quiet --upgrade pip==26.3
+	.lock-venv/bin/python -m pip install --quiet -r requirements.in
+	{ head -n 2 requirements.lock; .lock-venv/bin/python -m pip freeze; } > requirements.lock.new
+	mv requirements.lock.new requirements.lock && rm -rf .lock-venv
+
+clean:
+	rm -rf .snakemake results logs benchmarks/results resources

@@ -1,0 +1,19 @@
+# Reproduction of Marchuk (2025), "Analysis of convolutional neural network compression methods
+# for effective deployment in Edge AI environments", DOI 10.32689/maup.it.2025.4.17.
+# A table of contents: the stages live in workflow/rules/, the logic in workflow/edgecompress/.
+from snakemake.utils import min_version
+
+min_version("9.0")
+
+
+configfile: "config/config.yaml"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/data.smk"
+
+
+rule all:
+    input:
+        all_targets(),
+    default_target: True

@@ -1,0 +1,57 @@
+# Config validation, helpers that turn config into targets, and wildcard constraints.
+import re
+import sys
+from pathlib import Path
+from urllib.parse import urlparse
+
+sys.path.insert(0, str(Path(workflow.current_basedir).parent))
+from edgecompress.config import ConfigError, validate_config
+
+try:
+    validate_config(config, Path(workflow.current_basedir).parent / "schemas" / "config.schema.yaml")
+except ConfigError as err:
+    raise WorkflowError(str(err)) from None
+
+
+def sources():
+    """Every downloadable file, by its config key (e.g. ``fashion_mnist.train_images``)."""
+    data = config["data"]
+    found = {f"fashion_mnist.{k}": v for k, v in data["fashion_mnist"].items()}
+    found["cifar10.archive"] = data["cifar10"]["archive"]
+    found.update({f"weights.{k}": v for k, v in data["weights"].items()})
+    return found
+
+
+def file_name(url):
+    return Path(urlparse(url).path).name
+
+
+SOURCE_BY_FILE = {}
+for _key, _source in sources().items():
+    _name = file_name(_source["url"])
+    if not _name or _name in SOURCE_BY_FILE:
+        raise WorkflowError(f"data.{_key}.url: file name {_name!r} is empty or used by two sources")
+    SOURCE_BY_FILE[_name] = _source
+
+
+def download_path(key):
+    """Where the verified copy of source ``key`` lands."""
+    return f"resources/downloads/{file_name(sources()[key]['url'])}"
+
+
+def checksums_of(wildcards):
+    source = SOURCE_BY_FILE[wildcards.filename]
+    return {k: v for k, v in source.items() if k != "url"}
+
+
+def all_targets():
+    return [
+        rules.prepare_fashion_mnist.output.arrays,
+        rules.prepare_cifar10.output.arrays,
+        download_path("weights.resnet18"),
+        download_path("weights.mobilenet_v2"),
+    ]
+
+
+wildcard_constraints:
+    filename="|".join(re.escape(name) for name in sorted(SOURCE_BY_FILE)),
