@@ -8,7 +8,7 @@ CORES       ?= 4
 SNAKEMAKE   := $(BIN)/snakemake
 FIXTURES    := resources/fixtures
 
-.PHONY: venv run test demo fixtures dag lock lint clean
+.PHONY: venv run test demo fixtures dag lock lint config-docs clean
 
 # Rebuilt only when missing or when requirements.lock changed (the stamp keeps the lock's hash).
 $(STAMP): requirements.lock
@@ -40,6 +40,10 @@ lint: venv
 # The DAG as a picture for the README (graphviz's `dot`: apt-get install graphviz).
 dag: venv
 	$(SNAKEMAKE) --rulegraph --configfile config/test.yaml | dot -Tsvg > docs/rulegraph.svg
+
+# Regenerate the key table of config/README.md from the schema (a test checks it is current).
+config-docs: venv
+	PYTHONPATH=workflow $(BIN)/python -m edgecompress.config workflow/schemas/config.schema.yaml config/README.md
 
 # Re-resolve the lock from requirements.in in a scratch venv.
 lock:

@@ -65,6 +65,9 @@ def _key(d: dict, key: str) -> Any:
 
 def check_member(member: tarfile.TarInfo, archive: str) -> None:
     """Refuse members that could write outside the extraction folder or aren't plain data."""
+    parts = Path(member.name).parts
+    if member.name.startswith(("/", "\\")) or ".." in parts:
+        raise UnsafeArchiveError(f"{archive}: member {member.name!r} refused: absolute path or '..'")
     if not (member.isfile() or member.isdir()):
         raise UnsafeArchiveError(f"{archive}: member {member.name!r} is a link or device; refusing the archive")
     try:

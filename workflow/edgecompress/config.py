@@ -139,6 +139,15 @@ def markdown_table(schema: dict) -> str:
 
     lines = ["| key | type | allowed | default | description |", "|---|---|---|---|---|"]
     lines += [f"| `{k}` | {t} | {cell(a)} | {cell(d)} | {cell(x)} |" for k, t, a, d, x in schema_rows(schema)]
+    source = schema.get("definitions", {}).get("source")
+    if source:
+        lines += ["", "Each source object (the `object` rows whose allowed column says \"needs\") has these keys:", "",
+                  "| key | type | allowed | description |", "|---|---|---|---|"]
+        for key in source["properties"]:
+            sub = _resolve(source["properties"][key], schema)
+            req = " Required." if key in source.get("required", []) else ""
+            desc = " ".join(sub.get("description", "").split()) + req
+            lines.append(f"| `{key}` | {sub.get('type', '')} | {cell(_constraint(sub))} | {cell(desc)} |")
     return "\n".join(lines) + "\n"
 
 

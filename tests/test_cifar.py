@@ -1,0 +1,121 @@
+import io
+import pickle
+import tarfile
+
+import numpy as np
+import pytest
+
+from edgecompress import fixtures
+from edgecompress.cifar import FOLDER, UnsafeArchiveError, load_cifar10, read_members, safe_unpickle
+from edgecompress.prepare import prepare_cifar10_subset, stratified_indices
+
+
+class CreatesFile:
+    """Unpickling this would create a file, if the unpickler let it."""
+
+    def __init__(self, path):
+        self.path = path
+
+    def __reduce__(self):
+        return (open, (str(self.path), "w"))
+
+
+def test_fixture_archive_loads(fixture_dir):
+    data = load_cifar10(fixture_dir / "cifar-10-python.tar.gz")
+    assert data["x_train"].shape == (1000, 32, 32, 3) and data["x_train"].dtype == np.uint8
+    assert data["x_test"].shape == (300, 32, 32, 3)
+    assert list(data["class_names"]) == fixtures.CIFAR_CLASSES
+    assert set(np.unique(data["y_train"])) == set(range(10))
+
+
+def test_malicious_pickle_is_refused_and_runs_nothing(tmp_path):
+    target = tmp_path / "pwned"
+    payload = pickle.dumps({"data": CreatesFile(target)}, protocol=2)
+    with pytest.raises(UnsafeArchiveError, match="refused global (io|builtins)\\.open"):
+        safe_unpickle(payload, "data_batch_1")
+    assert not target.exists()
+
+
+def test_garbled_pickle_is_a_clear_error():
+    with pytest.raises(UnsafeArchiveError, match="data_batch_1: (pickle data was truncated|not a readable CIFAR-10 pickle)"):
+        safe_unpickle(b"\x80\x02garbage", "data_batch_1")
+
+
+def _tar_with(tmp_path, make_member):
+    path = tmp_path / "evil.tar.gz"
+    with tarfile.open(path, "w:gz") as tar:
+        make_member(tar)
+    return path
+
+
+@pytest.mark.parametrize(
+    "kind, message",
+    [
+        ("symlink", "is a link or device"),
+        ("hardlink", "is a link or device"),
+        ("absolute", "refused"),
+        ("dotdot", "refused"),
+        ("device", "is a link or device"),
+    ],
+)
+def test_unsafe_tar_members_are_refused(tmp_path, kind, message):
+    def make(tar):
+        info = tarfile.TarInfo({"absolute": "/etc/evil", "dotdot": "../evil"}.get(kind, f"{FOLDER}/data_batch_1"))
+        if kind == "symlink":
+            info.type, info.linkname = tarfile.SYMTYPE, "/etc/passwd"
+        elif kind == "hardlink":
+            info.type, info.linkname = tarfile.LNKTYPE, "/etc/passwd"
+        elif kind == "device":
+            info.type = tarfile.CHRTYPE
+        if info.isfile():
+            info.size = 3
+            tar.addfile(info, io.BytesIO(b"abc"))
+        else:
+            tar.addfile(info)
+
+    with pytest.raises(UnsafeArchiveError, match=message):
+        read_members(_tar_with(tmp_path, make), ("data_batch_1",))
+
+
+def test_missing_member_named(tmp_path):
+    path = tmp_path / "c.tar.gz"
+    members = fixtures.cifar_members(10, 10, seed=0)
+    del members[f"{FOLDER}/test_batch"]
+    fixtures.write_tar_gz(path, members)
+    with pytest.raises(UnsafeArchiveError, match="missing members \\['test_batch'\\]"):
+        load_cifar10(path)
+
+
+def test_not_a_tar_is_a_clear_error(tmp_path):
+    path = tmp_path / "c.tar.gz"
+    path.write_bytes(b"not an archive")
+    with pytest.raises(UnsafeArchiveError, match="not a readable tar.gz archive"):
+        load_cifar10(path)
+
+
+def test_stratified_subset_is_balanced_and_deterministic():
+    labels = np.repeat(np.arange(10), 50)
+    a = stratified_indices(labels, 105, np.random.default_rng(3), "train")
+    b = stratified_indices(labels, 105, np.random.default_rng(3), "train")
+    assert np.array_equal(a, b) and len(np.unique(a)) == 105
+    counts = np.bincount(labels[a], minlength=10)
+    assert counts.max() - counts.min() <= 1 and counts.sum() == 105
+    c = stratified_indices(labels, 105, np.random.default_rng(4), "train")
+    assert not np.array_equal(a, c)
+
+
+def test_subset_larger_than_a_class_is_refused():
+    labels = np.repeat(np.arange(10), 5)
+    with pytest.raises(ValueError, match="class 0 has only 5 .* lower data.cifar10.train_size"):
+        stratified_indices(labels, 100, np.random.default_rng(0), "train")
+
+
+def test_prepared_subset_keeps_indices(fixture_dir, tmp_path):
+    out = tmp_path / "subset.npz"
+    info = prepare_cifar10_subset(fixture_dir / "cifar-10-python.tar.gz", out, 200, 100, seed=0)
+    assert info["train"]["per_class"] == [20] * 10 and info["test"]["per_class"] == [10] * 10
+    arrays = np.load(out)
+    full = load_cifar10(fixture_dir / "cifar-10-python.tar.gz")
+    assert np.array_equal(arrays["x_train"], full["x_train"][arrays["train_indices"]])
+    assert np.array_equal(arrays["y_test"], full["y_test"][arrays["test_indices"]])
+    assert not list(tmp_path.glob("*.part*"))

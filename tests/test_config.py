@@ -1,0 +1,125 @@
+"""The schema: defaults, clear errors naming the key, and docs that cannot drift."""
+
+import copy
+
+import pytest
+import yaml
+
+from conftest import REPO, snakemake, write_yaml
+from edgecompress.config import ConfigError, load_schema, markdown_table, render_readme, schema_rows, validate_config
+
+SCHEMA = REPO / "workflow" / "schemas" / "config.schema.yaml"
+
+
+def paper_config():
+    return yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+
+
+def test_shipped_configs_are_valid():
+    validate_config(paper_config(), SCHEMA)
+    merged = paper_config()
+    test = yaml.safe_load((REPO / "config" / "test.yaml").read_text())
+    merged["threads"] = test["threads"]
+    merged["data"].update({k: v for k, v in test["data"].items() if not isinstance(v, dict)})
+    validate_config(merged, SCHEMA)
+
+
+def test_defaults_are_filled():
+    config = {"seed": 1, "threads": 1, "data": {"fashion_mnist": {}, "cifar10": {}, "weights": {}}}
+    validate_config(config, SCHEMA)
+    assert config["data"]["cifar10"]["test_size"] == 1000
+    assert config["data"]["fashion_mnist"]["train_images"]["md5"] == "8d4fb7e6c68d591d4c3dfef9ec88bf0d"
+    assert config["data"]["mirror"] == ""
+    assert config["data"] == paper_config()["data"]
+
+
+def _set(config, dotted, value):
+    *parents, leaf = dotted.split(".")
+    node = config
+    for p in parents:
+        node = node[p]
+    if value is DELETE:
+        del node[leaf]
+    else:
+        node[leaf] = value
+
+
+DELETE = object()
+
+BAD = [
+    ("typo'd key", "data.cifar10.trian_size", 100, "data.cifar10: Additional properties are not allowed ('trian_size'"),
+    ("typo'd top-level key", "seeed", 1, "Additional properties are not allowed ('seeed'"),
+    ("wrong type", "seed", "forty-two", "seed: 'forty-two' is not of type 'integer'"),
+    ("negative size", "data.cifar10.train_size", -5, "data.cifar10.train_size: -5 is less than the minimum of 10"),
+    ("negative retries", "data.retries", -1, "data.retries: -1 is less than the minimum of 0"),
+    ("zero threads", "threads", 0, "threads: 0 is less than the minimum of 1"),
+    ("ratio-like value too large", "data.cifar10.test_size", 10001, "greater than the maximum of 10000"),
+    ("bad URL scheme", "data.cifar10.archive.url", "ftp://example.org/c.tar.gz", "data.cifar10.archive.url: 'ftp://"),
+    ("bad mirror scheme", "data.mirror", "s3://bucket/x", "data.mirror: 's3://bucket/x' does not match"),
+    ("bad checksum", "data.fashion_mnist.train_images.md5", "XYZ", "data.fashion_mnist.train_images.md5: 'XYZ'"),
+    ("missing checksum", "data.weights.resnet18", {"url": "https://x.org/r.pth"}, "needs one of: md5, sha256"),
+    ("missing required section", "data", DELETE, "'data' is a required property"),
+    ("source without url", "data.weights.resnet18", {"sha256_prefix": "abcd1234"}, "'url' is a required property"),
+    ("wrong type of section", "data.weights", [], "data.weights: [] is not of type 'object'"),
+]
+
+
+@pytest.mark.parametrize("what, key, value, message", BAD, ids=[b[0] for b in BAD])
+def test_bad_configs_are_rejected_naming_the_key(what, key, value, message):
+    config = paper_config()
+    _set(config, key, value if value is DELETE else copy.deepcopy(value))
+    with pytest.raises(ConfigError) as err:
+        validate_config(config, SCHEMA)
+    assert message in str(err.value)
+
+
+def test_every_problem_is_listed_at_once():
+    config = paper_config()
+    config["seed"] = -1
+    config["data"]["retries"] = "many"
+    with pytest.raises(ConfigError, match="2 problems") as err:
+        validate_config(config, SCHEMA)
+    assert "seed:" in str(err.value) and "data.retries:" in str(err.value)
+
+
+def test_every_key_is_documented_in_the_schema():
+    for key, kind, _allowed, default, description in schema_rows(load_schema(SCHEMA)):
+        assert kind, f"{key} has no type"
+        assert description, f"{key} has no description"
+        assert default, f"{key} has neither a default nor is required"
+
+
+def test_config_readme_matches_the_schema():
+    readme = (REPO / "config" / "README.md").read_text()
+    schema = load_schema(SCHEMA)
+    assert render_readme(readme, schema) == readme, (
+        "config/README.md is out of date: run `make config-docs`"
+    )
+    assert markdown_table(schema) in readme
+
+
+@pytest.mark.workflow
+@pytest.mark.parametrize(
+    "what, override, message",
+    [
+        ("typo", {"data": {"cifar10": {"trian_size": 10}}}, "data.cifar10: Additional properties"),
+        ("enum-like bound", {"threads": 0}, "threads: 0 is less than the minimum of 1"),
+        ("bad URL", {"data": {"mirror": "gopher://x"}}, "data.mirror: 'gopher://x' does not match"),
+    ],
+)
+def test_snakemake_stops_before_any_job(tmp_path, what, override, message):
+    bad = write_yaml(tmp_path / "bad.yaml", override)
+    result = snakemake(tmp_path, "-n", configs=(bad,))
+    assert result.returncode != 0
+    assert message in result.stderr + result.stdout
+    assert "Job stats" not in result.stdout + result.stderr
+    assert not (tmp_path / "resources").exists()
+
+
+@pytest.mark.workflow
+def test_missing_section_stops_snakemake(tmp_path):
+    config = paper_config()
+    del config["data"]
+    bad = write_yaml(tmp_path / "bad.yaml", config)
+    result = snakemake(tmp_path, "-n", "--replace-workflow-config", configs=(bad,), base=False)
+    assert result.returncode != 0 and "'data' is a required property" in result.stderr + result.stdout

@@ -1,0 +1,55 @@
+import gzip
+
+import numpy as np
+import pytest
+
+from edgecompress.idx import IdxError, idx_bytes, parse_idx, read_idx
+from edgecompress.prepare import load_fashion_mnist
+
+
+def test_round_trip(tmp_path):
+    images = np.arange(2 * 28 * 28, dtype=np.uint8).reshape(2, 28, 28)
+    path = tmp_path / "x.gz"
+    path.write_bytes(gzip.compress(idx_bytes(images)))
+    assert np.array_equal(read_idx(path, ndim=3), images)
+
+
+@pytest.mark.parametrize(
+    "mutate, message",
+    [
+        (lambda raw: b"\x01" + raw[1:], "bad magic number"),
+        (lambda raw: raw[:2] + b"\x0d" + raw[3:], "type code 0x0d"),
+        (lambda raw: raw[:-5], "truncated"),
+        (lambda raw: raw + b"\x00", "trailing bytes"),
+        (lambda raw: raw[:6], "truncated header"),
+        (lambda raw: b"", "too short"),
+    ],
+)
+def test_garbled_files_get_clear_errors(mutate, message):
+    raw = idx_bytes(np.zeros((3, 4, 4), dtype=np.uint8))
+    with pytest.raises(IdxError, match=message):
+        parse_idx(mutate(raw), "x.idx")
+
+
+def test_wrong_dimensions_named():
+    with pytest.raises(IdxError, match="expected 1 dimensions, the header says 3"):
+        parse_idx(idx_bytes(np.zeros((3, 4, 4), dtype=np.uint8)), "labels", ndim=1)
+
+
+def test_truncated_gzip_names_the_file(tmp_path):
+    path = tmp_path / "train-images-idx3-ubyte.gz"
+    path.write_bytes(gzip.compress(idx_bytes(np.zeros((10, 28, 28), dtype=np.uint8)))[:-20])
+    with pytest.raises(IdxError, match="train-images-idx3-ubyte.gz: not a valid gzip file or truncated"):
+        read_idx(path)
+
+
+def test_images_and_labels_must_agree(tmp_path):
+    files = {}
+    for name, arr in {
+        "ti": np.zeros((5, 28, 28), np.uint8), "tl": np.zeros(4, np.uint8),
+        "xi": np.zeros((2, 28, 28), np.uint8), "xl": np.zeros(2, np.uint8),
+    }.items():  # fmt: skip
+        files[name] = tmp_path / f"{name}.gz"
+        files[name].write_bytes(gzip.compress(idx_bytes(arr)))
+    with pytest.raises(IdxError, match="has 5 images but .*tl.gz has 4 labels"):
+        load_fashion_mnist(files["ti"], files["tl"], files["xi"], files["xl"])

@@ -1,0 +1,147 @@
+"""The workflow itself: plans, lint, and the data stage end to end on fixtures and over HTTP."""
+
+import hashlib
+import json
+import pickle
+
+import numpy as np
+import pytest
+
+from conftest import REPO, mirror_config, snakemake, write_yaml
+from edgecompress import fixtures
+from edgecompress.cifar import FOLDER
+
+pytestmark = pytest.mark.workflow
+
+DATA_RULES = {"download", "prepare_fashion_mnist", "prepare_cifar10", "all"}
+
+
+def planned_rules(output: str) -> set[str]:
+    table = output.split("Job stats:", 1)[1].split("total", 1)[0]
+    return {line.split()[0] for line in table.splitlines()[3:] if line.strip()}
+
+
+@pytest.mark.parametrize("test_config", [False, True], ids=["config.yaml", "test.yaml"])
+def test_dry_run_plans_the_whole_dag(tmp_path, test_config):
+    result = snakemake(tmp_path, "-n", base=False, configs=(REPO / "config" / "config.yaml",)
+                       + ((REPO / "config" / "test.yaml",) if test_config else ()))
+    assert result.returncode == 0, result.stderr
+    assert planned_rules(result.stdout) >= DATA_RULES
+
+
+@pytest.mark.parametrize("test_config", [False, True], ids=["config.yaml", "test.yaml"])
+def test_lint_is_clean(tmp_path, test_config):
+    configs = (REPO / "config" / "config.yaml",) + ((REPO / "config" / "test.yaml",) if test_config else ())
+    result = snakemake(tmp_path, "--lint", base=False, configs=configs)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Congratulations, your workflow is in a good condition!" in result.stdout + result.stderr
+
+
+def test_plain_snakemake_uses_the_default_profile():
+    import subprocess
+
+    from conftest import SNAKEMAKE
+
+    result = subprocess.run([SNAKEMAKE, "-n"], cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert "Using workflow specific profile profiles/default" in result.stdout + result.stderr
+
+
+def run_data_stage(workdir, mirror, *extra):
+    return snakemake(workdir, *extra, configs=(mirror_config(workdir, mirror),))
+
+
+def test_data_stage_end_to_end_is_reproducible(tmp_path, fixture_dir):
+    runs = []
+    for name in ("a", "b"):
+        workdir = tmp_path / name
+        workdir.mkdir()
+        result = run_data_stage(workdir, fixture_dir)
+        assert result.returncode == 0, result.stderr
+        runs.append(workdir)
+    a, b = runs
+    summary = json.loads((a / "resources/data/cifar10_subset.json").read_text())
+    assert summary["train"]["per_class"] == [50] * 10 and summary["test"]["per_class"] == [20] * 10
+    assert summary["provenance"]["inputs"]["archive"]["sha256"] == hashlib.sha256(
+        (fixture_dir / "cifar-10-python.tar.gz").read_bytes()).hexdigest()
+    for rel in ("resources/data/cifar10_subset.json", "resources/data/fashion_mnist.json",
+                "resources/data/cifar10_subset.npz", "resources/data/fashion_mnist.npz"):
+        assert (a / rel).read_bytes() == (b / rel).read_bytes(), f"{rel} differs between two runs"
+    arrays = np.load(a / "resources/data/fashion_mnist.npz")
+    assert arrays["x_train"].shape == (1200, 28, 28) and arrays["x_train"].dtype == np.uint8
+    assert (a / "resources/downloads/resnet18-f37072fd.pth").is_file()
+    assert "copy train-images-idx3-ubyte.gz" in (a / "logs/download/train-images-idx3-ubyte.gz.log").read_text()
+    again = run_data_stage(a, fixture_dir, "-n")
+    assert "Nothing to be done" in again.stdout + again.stderr
+
+
+def serve_fixtures(server, fixture_dir, skip=()):
+    routes = {}
+    for path in fixture_dir.iterdir():
+        if path.name not in skip:
+            routes[path.name] = server.serve_file(f"/mirror/{path.name}", path)
+    return routes
+
+
+def test_downloads_over_http_with_a_retry(tmp_path, fixture_dir, server):
+    routes = serve_fixtures(server, fixture_dir)
+    body = (fixture_dir / "train-labels-idx1-ubyte.gz").read_bytes()
+    flaky = server.serve("/mirror/train-labels-idx1-ubyte.gz", (500, b"busy", None), (200, body, None))
+    result = run_data_stage(tmp_path, f"{server.url}/mirror")
+    assert result.returncode == 0, result.stderr
+    assert flaky.hits == 2
+    assert routes["cifar-10-python.tar.gz"].hits == 1
+    log = (tmp_path / "logs/download/train-labels-idx1-ubyte.gz.log").read_text()
+    assert "HTTP 500" in log and "retrying" in log and "verified" in log
+
+
+TARGET = "resources/downloads/train-images-idx3-ubyte.gz"
+
+
+@pytest.mark.parametrize(
+    "failure, message",
+    [
+        ("404", "HTTP 404 Not Found"),
+        ("checksum", "checksum mismatch for http://127.0.0.1"),
+        ("truncated", "giving up after 2 attempts"),
+    ],
+)
+def test_bad_downloads_fail_the_rule_and_leave_nothing(tmp_path, fixture_dir, server, failure, message):
+    serve_fixtures(server, fixture_dir, skip=("train-images-idx3-ubyte.gz",))
+    body = (fixture_dir / "train-images-idx3-ubyte.gz").read_bytes()
+    if failure == "checksum":
+        server.serve("/mirror/train-images-idx3-ubyte.gz", (200, body[:100] + bytes([body[100] ^ 0xFF]) + body[101:], None))
+    elif failure == "truncated":
+        server.serve("/mirror/train-images-idx3-ubyte.gz", (200, body[: len(body) // 2], len(body)))
+    result = run_data_stage(tmp_path, f"{server.url}/mirror", TARGET)
+    assert result.returncode != 0
+    log = (tmp_path / "logs/download/train-images-idx3-ubyte.gz.log").read_text()
+    assert message in log
+    assert not (tmp_path / TARGET).exists()
+    assert not list((tmp_path / "resources/downloads").glob("*part*"))
+
+
+class CreatesFile:
+    def __init__(self, path):
+        self.path = path
+
+    def __reduce__(self):
+        return (open, (self.path, "w"))
+
+
+def test_malicious_pickle_fails_the_prepare_rule(tmp_path, server):
+    pwned = tmp_path / "pwned"
+    members = fixtures.cifar_members(20, 20, seed=0)
+    members[f"{FOLDER}/data_batch_1"] = pickle.dumps({"data": CreatesFile(str(pwned))}, protocol=2)
+    archive = tmp_path / "cifar-10-python.tar.gz"
+    fixtures.write_tar_gz(archive, members)
+    server.serve_file("/cifar-10-python.tar.gz", archive)
+    digest = hashlib.sha256(archive.read_bytes()).hexdigest()
+    config = write_yaml(tmp_path / "evil.yaml", {"data": {"mirror": "", "cifar10": {"archive": {
+        "url": f"{server.url}/cifar-10-python.tar.gz", "md5": hashlib.md5(archive.read_bytes()).hexdigest(),
+        "sha256": digest}}}})
+    result = snakemake(tmp_path, "resources/data/cifar10_subset.npz", configs=(config,))
+    assert result.returncode != 0
+    assert "refused global" in (tmp_path / "logs/prepare_cifar10.log").read_text()
+    assert not pwned.exists()
+    assert not (tmp_path / "resources/data/cifar10_subset.npz").exists()
