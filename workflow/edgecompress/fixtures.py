@@ -38,7 +38,7 @@ WEIGHT_FILES = {"resnet18": "resnet18-f37072fd.pth", "mobilenet_v2": "mobilenet_
 
 
 def digits(split: str, n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """``n`` 8x8 digit images (float 0..1) of one split, with random one-pixel shifts.
+    """``n`` 8x8 digit images (float 0..1) of one split, drawn in a seeded order.
 
     The first 1,400 scans feed ``train``, the other 397 ``test``, so no scan is in both.
     """
@@ -50,10 +50,7 @@ def digits(split: str, n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     images, labels = images[pool], labels[pool]
     rng = np.random.default_rng(seed)
     pick = np.concatenate([rng.permutation(len(labels)) for _ in range(-(-n // len(labels)))])[:n]
-    out = images[pick]
-    shifts = rng.integers(-1, 2, size=(n, 2))
-    out = np.stack([np.roll(img, tuple(s), axis=(0, 1)) for img, s in zip(out, shifts)])
-    return out, labels[pick]
+    return images[pick], labels[pick]
 
 
 def fashion_arrays(split: str, n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
