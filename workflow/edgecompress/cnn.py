@@ -78,6 +78,7 @@ def save_without_optimizer(model, path) -> None:
     """The same architecture and weights, saved without optimizer state."""
     import keras
 
-    bare = keras.models.clone_model(model)
+    # from_config, not clone_model: Keras 3's clone_model copies the compiled optimizer too
+    bare = keras.Sequential.from_config(model.get_config())
     bare.set_weights(model.get_weights())
     bare.save(path)

@@ -50,8 +50,10 @@ def all_targets():
         rules.prepare_cifar10.output.arrays,
         download_path("weights.resnet18"),
         download_path("weights.mobilenet_v2"),
+        rules.quantization_table.output.table,
     ]
 
 
 wildcard_constraints:
     filename="|".join(re.escape(name) for name in sorted(SOURCE_BY_FILE)),
+    variant="|".join(config["quantization"]["variants"]),

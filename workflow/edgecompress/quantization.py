@@ -1,0 +1,82 @@
+"""Experiment 1's result table: the paper's numbers beside ours, in the paper's row order.
+
+Sizes are in MiB (2^20 bytes): the paper's "0.43 MB" and "0.04 MB" match the .keras file with
+Adam's state and the int8 .tflite in MiB. "float32" in the paper's table is the Keras model
+(its size is the .keras file, its accuracy the Keras model's); latency of the float model is
+measured on the float32 .tflite, which the paper did not measure.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+from typing import Mapping
+
+from . import paper
+from .atomic import atomic_path
+
+COLUMNS = ("metric", "model", "paper", "ours", "difference", "unit", "note")
+
+
+def _row(metric, model, ours, unit, note="", paper_value=None):
+    diff = None if paper_value is None or ours is None else ours - paper_value
+    return {"metric": metric, "model": model, "paper": paper_value, "ours": ours, "difference": diff,
+            "unit": unit, "note": note}
+
+
+def table_rows(keras: Mapping, variants: Mapping[str, Mapping]) -> list[dict]:
+    """Rows: size, compression ratio, accuracy, latency; then every extra variant."""
+    p = paper.QUANTIZATION
+    int8 = variants.get("int8")
+    f32 = variants.get("float32")
+    rows = [
+        _row("size", "float32 (.keras with optimizer state)", keras["size"]["with_optimizer"]["mib"], "MiB",
+             paper_value=p["size_mb"]["float32"]),
+        _row("size", "float32 (.keras without optimizer state)", keras["size"]["without_optimizer"]["mib"], "MiB",
+             "not in the paper"),
+    ]
+    if f32:
+        rows.append(_row("size", "float32 (.tflite)", f32["size"]["mib"], "MiB", "not in the paper"))
+    if int8:
+        rows.append(_row("size", "int8 (.tflite)", int8["size"]["mib"], "MiB", paper_value=p["size_mb"]["int8"]))
+        rows.append(_row("compression ratio", "int8 vs .keras with optimizer state",
+                         keras["size"]["with_optimizer"]["bytes"] / int8["size"]["bytes"], "x",
+                         "the paper's ratio: .keras file (weights + Adam state) vs int8 .tflite",
+                         paper_value=p["compression_ratio"]["int8"]))
+        if f32:
+            rows.append(_row("compression ratio", "int8 vs float32 .tflite", f32["size"]["bytes"] / int8["size"]["bytes"],
+                             "x", "weights alone: the paper's 'theoretical ~4x'"))
+    rows.append(_row("accuracy", "float32 (Keras)", keras["accuracy"], "fraction",
+                     paper_value=p["accuracy"]["float32"]))
+    if f32:
+        rows.append(_row("accuracy", "float32 (.tflite)", f32["accuracy"], "fraction", "not in the paper"))
+    if int8:
+        rows.append(_row("accuracy", "int8 (.tflite)", int8["accuracy"], "fraction",
+                         paper_value=p["accuracy"]["int8"]))
+    if f32:
+        rows.append(_row("latency (median, batch 1)", "float32 (.tflite)", f32["latency"]["median_ms"], "ms/image",
+                         "the paper did not measure it"))
+    if int8:
+        rows.append(_row("latency (median, batch 1)", "int8 (.tflite)", int8["latency"]["median_ms"], "ms/image",
+                         "paper: mean latency", paper_value=p["latency_ms"]["int8"]))
+    for name, m in variants.items():
+        if name in ("float32", "int8"):
+            continue
+        rows += [
+            _row("size", f"{name} (.tflite)", m["size"]["mib"], "MiB", "beyond the paper"),
+            _row("accuracy", f"{name} (.tflite)", m["accuracy"], "fraction", "beyond the paper"),
+            _row("latency (median, batch 1)", f"{name} (.tflite)", m["latency"]["median_ms"], "ms/image",
+                 "beyond the paper"),
+        ]
+    return rows
+
+
+def write_table(path: str | os.PathLike, rows: list[dict]) -> None:
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: (f"{v:.6g}" if isinstance(v, float) else ("" if v is None else v)) for k, v in row.items()})
+    with atomic_path(path) as tmp:
+        tmp.write_text(buf.getvalue(), encoding="utf-8")

@@ -1,0 +1,107 @@
+# Experiment 1: the base CNN on Fashion-MNIST, TFLite float32 / int8 (full integer PTQ) and extras.
+
+
+rule train_base_cnn:
+    input:
+        arrays=rules.prepare_fashion_mnist.output.arrays,
+    output:
+        model="results/quantization/models/base_cnn.keras",
+        bare="results/quantization/models/base_cnn_without_optimizer.keras",
+        history="results/quantization/history.csv",
+        metrics="results/quantization/metrics/keras.json",
+    log:
+        "logs/quantization/train_base_cnn.log",
+    benchmark:
+        "benchmarks/rules/train_base_cnn.tsv"
+    params:
+        model=lambda wildcards: {
+            k: config["quantization"][k]
+            for k in (
+                "conv_filters",
+                "kernel_size",
+                "dense_units",
+                "epochs",
+                "batch_size",
+                "optimizer",
+                "learning_rate",
+            )
+        },
+        seed=lookup(dpath="seed", within=config),
+    threads: config["threads"]
+    resources:
+        mem_mb=3000,
+        runtime=30,
+    conda:
+        "../../envs/tensorflow.yaml"
+    script:
+        "../scripts/train_base_cnn.py"
+
+
+rule convert_tflite:
+    input:
+        model=rules.train_base_cnn.output.model,
+        arrays=rules.prepare_fashion_mnist.output.arrays,
+    output:
+        tflite="results/quantization/models/base_cnn_{variant}.tflite",
+    log:
+        "logs/quantization/convert_tflite/{variant}.log",
+    benchmark:
+        "benchmarks/rules/convert_tflite/{variant}.tsv"
+    params:
+        samples=lookup(dpath="quantization/representative_samples", within=config),
+        seed=lookup(dpath="seed", within=config),
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    conda:
+        "../../envs/tensorflow.yaml"
+    script:
+        "../scripts/convert_tflite.py"
+
+
+rule evaluate_tflite:
+    input:
+        tflite=rules.convert_tflite.output.tflite,
+        model=rules.train_base_cnn.output.model,
+        arrays=rules.prepare_fashion_mnist.output.arrays,
+    output:
+        metrics="results/quantization/metrics/{variant}.json",
+    log:
+        "logs/quantization/evaluate_tflite/{variant}.log",
+    benchmark:
+        "benchmarks/rules/evaluate_tflite/{variant}.tsv"
+    params:
+        latency=lookup(dpath="quantization/latency", within=config),
+        seed=lookup(dpath="seed", within=config),
+    threads: lambda wildcards: config["quantization"]["latency"]["threads"]
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    conda:
+        "../../envs/tensorflow.yaml"
+    script:
+        "../scripts/evaluate_tflite.py"
+
+
+rule quantization_table:
+    input:
+        keras=rules.train_base_cnn.output.metrics,
+        variants=expand(
+            "results/quantization/metrics/{variant}.json",
+            variant=config["quantization"]["variants"],
+        ),
+    output:
+        table="results/quantization/table.csv",
+    log:
+        "logs/quantization/table.log",
+    params:
+        variants=lookup(dpath="quantization/variants", within=config),
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=5,
+    conda:
+        "../../envs/tensorflow.yaml"
+    script:
+        "../scripts/quantization_table.py"
