@@ -13,6 +13,10 @@ from pathlib import Path
 import pytest
 import yaml
 
+# Importing torchvision after TensorFlow segfaults (triton, pulled in by torch._dynamo); the other
+# order works. Tests use both in one process, so load torchvision first. Rules never mix them.
+import torchvision  # noqa: F401,E402  isort: skip
+
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 SNAKEMAKE = str(BIN / "snakemake")
@@ -29,10 +33,9 @@ def shared_dir() -> Path | None:
 @pytest.fixture(scope="session")
 def fixture_dir(tmp_path_factory) -> Path:
     """Fixture datasets and weights in the official formats, generated once per session."""
-    from edgecompress.fixtures import write_all
-
     out = tmp_path_factory.mktemp("fixtures")
-    write_all(out)
+    subprocess.run([sys.executable, "-m", "edgecompress.fixtures", str(out)], check=True, capture_output=True,
+                   env=dict(os.environ, PYTHONPATH=str(REPO / "workflow")))
     return out
 
 

@@ -47,8 +47,13 @@ def test_plain_snakemake_uses_the_default_profile():
     assert "Using workflow specific profile profiles/default" in result.stdout + result.stderr
 
 
+DATA_TARGETS = ("resources/data/fashion_mnist.npz", "resources/data/cifar10_subset.npz",
+                "resources/downloads/resnet18-f37072fd.pth", "resources/downloads/mobilenet_v2-b0353104.pth")
+
+
 def run_data_stage(workdir, mirror, *extra):
-    return snakemake(workdir, *extra, configs=(mirror_config(workdir, mirror),))
+    targets = () if any(not e.startswith("-") for e in extra) else DATA_TARGETS
+    return snakemake(workdir, *targets, *extra, configs=(mirror_config(workdir, mirror),))
 
 
 def test_data_stage_end_to_end_is_reproducible(tmp_path, fixture_dir):

@@ -1,0 +1,161 @@
+"""Experiment 1: the base CNN, TFLite conversions, the formula check, and the branch end to end."""
+
+import csv
+import json
+
+import numpy as np
+import pytest
+
+from conftest import REPO, mirror_config, shared_dir, snakemake, write_yaml
+from edgecompress.quantization import table_rows
+
+
+@pytest.fixture(scope="module")
+def tiny(fixture_dir, tmp_path_factory):
+    """A small base CNN trained one epoch on the Fashion-MNIST fixture, and its TFLite variants."""
+    from edgecompress import cnn, tflite
+    from edgecompress.prepare import load_fashion_mnist
+    from edgecompress.seeding import seed_everything
+
+    seed_everything(0, 1, frameworks=("tensorflow",))
+    names = ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz",
+             "t10k-labels-idx1-ubyte.gz"]
+    data = load_fashion_mnist(*(fixture_dir / n for n in names))
+    x_train, x_test = cnn.to_input(data["x_train"]), cnn.to_input(data["x_test"])
+    model = cnn.build_base_cnn([8, 16], 3)
+    cnn.train(model, x_train, data["y_train"], x_test, data["y_test"], 2, 64, "adam", 1e-3, 0)
+    out = tmp_path_factory.mktemp("tflite")
+    paths = {}
+    for variant in tflite.VARIANTS:
+        paths[variant] = out / f"{variant}.tflite"
+        paths[variant].write_bytes(tflite.convert(model, variant, x_train[:50]))
+    model.save(out / "with.keras")
+    cnn.save_without_optimizer(model, out / "without.keras")
+    return {"model": model, "paths": paths, "x_test": x_test, "y_test": data["y_test"], "dir": out}
+
+
+def test_default_base_cnn_has_the_expected_parameters():
+    from edgecompress.cnn import build_base_cnn
+
+    assert build_base_cnn([32, 64], 3).count_params() == 34_826
+
+
+def test_int8_model_is_really_int8_and_smaller(tiny):
+    from edgecompress import tflite
+
+    interp = tflite.interpreter(tiny["paths"]["int8"], 1)
+    assert interp.get_input_details()[0]["dtype"] == np.int8
+    assert interp.get_output_details()[0]["dtype"] == np.int8
+    assert "float32" not in tflite.tensor_dtypes(interp)
+    assert tiny["paths"]["int8"].stat().st_size < tiny["paths"]["float32"].stat().st_size / 2
+    f32 = tflite.interpreter(tiny["paths"]["float32"], 1)
+    assert tflite.tensor_dtypes(f32).get("int8", 0) == 0
+
+
+def test_dequantized_int8_weights_match_the_float_model(tiny):
+    from edgecompress import tflite
+
+    checks = tflite.check_weights(tflite.interpreter(tiny["paths"]["int8"], 1), tiny["model"])
+    assert sorted(c["tensor"] for c in checks) == ["bias"] * 3 + ["kernel"] * 3  # 2 conv + 1 dense layers
+    for c in checks:
+        assert c["within_one_step"], c
+        assert c["max_error_in_steps"] <= 0.5 + 1e-3  # round to nearest: half a step
+
+
+def test_every_variant_evaluates_and_int8_stays_close_to_float(tiny):
+    from edgecompress import tflite
+
+    acc = {}
+    for variant, path in tiny["paths"].items():
+        result = tflite.evaluate(tflite.interpreter(path, 1), tiny["x_test"], tiny["y_test"], 5, 20)
+        acc[variant] = result["accuracy"]
+        assert result["latency"]["runs"] == 20 and result["latency"]["median_ms"] > 0
+    assert acc["float32"] > 0.5  # chance is 0.1
+    assert abs(acc["int8"] - acc["float32"]) < 0.05
+
+
+def test_file_without_optimizer_state_is_smaller(tiny):
+    assert (tiny["dir"] / "without.keras").stat().st_size < (tiny["dir"] / "with.keras").stat().st_size
+
+
+def test_bad_conversion_requests(tiny):
+    from edgecompress import tflite
+
+    with pytest.raises(ValueError, match="variant must be one of"):
+        tflite.convert(tiny["model"], "int4")
+    with pytest.raises(ValueError, match="representative dataset"):
+        tflite.convert(tiny["model"], "int8", None)
+
+
+def test_table_follows_the_paper_rows():
+    keras = {"accuracy": 0.85, "size": {"with_optimizer": {"bytes": 440_000, "mib": 0.42},
+                                         "without_optimizer": {"bytes": 150_000, "mib": 0.14}}}
+    variants = {
+        "float32": {"size": {"bytes": 140_000, "mib": 0.13}, "accuracy": 0.85, "latency": {"median_ms": 0.06}},
+        "int8": {"size": {"bytes": 40_000, "mib": 0.04}, "accuracy": 0.84, "latency": {"median_ms": 0.1}},
+    }
+    rows = table_rows(keras, variants)
+    assert [r["metric"] for r in rows][0] == "size" and rows[-1]["metric"].startswith("latency")
+    ratio = next(r for r in rows if r["model"] == "int8 vs .keras with optimizer state")
+    assert ratio["ours"] == 11.0 and ratio["paper"] == 11.06
+    assert next(r for r in rows if r["model"] == "int8 vs float32 .tflite")["ours"] == 3.5
+    acc = next(r for r in rows if r["metric"] == "accuracy" and r["model"] == "int8 (.tflite)")
+    assert acc["difference"] == pytest.approx(0.84 - 0.831)
+
+
+def read_table(path):
+    with open(path) as fh:
+        return {(r["metric"], r["model"]): r for r in csv.DictReader(fh)}
+
+
+@pytest.mark.workflow
+def test_branch_end_to_end_on_fixtures_is_deterministic(tmp_path, fixture_dir):
+    runs = []
+    for name in ("a", "b"):
+        workdir = tmp_path / name
+        workdir.mkdir()
+        result = snakemake(workdir, "results/quantization/table.csv", configs=(mirror_config(workdir, fixture_dir),))
+        assert result.returncode == 0, result.stderr[-3000:]
+        runs.append(workdir)
+    same = ["models/base_cnn_int8.tflite", "models/base_cnn_float32.tflite"]
+    for rel in same:
+        assert (runs[0] / "results/quantization" / rel).read_bytes() == (runs[1] / "results/quantization" / rel).read_bytes()
+    for variant in ("keras", "int8"):
+        a, b = (json.loads((w / f"results/quantization/metrics/{variant}.json").read_text()) for w in runs)
+        assert a["accuracy"] == b["accuracy"] and a["provenance"] == b["provenance"]
+    tmp_path = runs[0]
+    table = read_table(tmp_path / "results/quantization/table.csv")
+    assert float(table[("accuracy", "float32 (Keras)")]["paper"]) == 0.828
+    metrics = json.loads((tmp_path / "results/quantization/metrics/int8.json").read_text())
+    assert metrics["input_dtype"] == "int8" and metrics["test_images"] == 300
+    assert all(c["within_one_step"] for c in metrics["weight_check"])
+    assert metrics["provenance"]["packages"]["ai-edge-litert"] != "not installed"
+    history = (tmp_path / "results/quantization/history.csv").read_text().splitlines()
+    assert history[0] == "epoch,loss,test_accuracy,seconds" and len(history) == 2
+    for rule in ("train_base_cnn.tsv", "convert_tflite/int8.tsv", "evaluate_tflite/int8.tsv"):
+        assert (tmp_path / "benchmarks/rules" / rule).is_file()
+
+
+SHARED = shared_dir()
+
+
+@pytest.mark.workflow
+@pytest.mark.skipif(SHARED is None, reason="shared/data/fashion-mnist not found (set EDGECOMPRESS_SHARED)")
+def test_branch_on_real_fashion_mnist_with_the_paper_config(tmp_path):
+    """The default config.yaml on the real data (about a minute on 2 cores)."""
+    mirror = write_yaml(tmp_path / "m.yaml", {"data": {"mirror": str(SHARED / "data" / "fashion-mnist")}})
+    result = snakemake(tmp_path, "results/quantization/table.csv", base=False,
+                       configs=(REPO / "config" / "config.yaml", mirror), timeout=900)
+    assert result.returncode == 0, result.stderr[-3000:]
+    table = read_table(tmp_path / "results/quantization/table.csv")
+    keras_acc = float(table[("accuracy", "float32 (Keras)")]["ours"])
+    int8_acc = float(table[("accuracy", "int8 (.tflite)")]["ours"])
+    assert 0.80 <= keras_acc <= 0.93
+    assert abs(int8_acc - keras_acc) <= 0.01
+    assert float(table[("size", "float32 (.keras with optimizer state)")]["ours"]) == pytest.approx(0.43, abs=0.005)
+    assert float(table[("size", "int8 (.tflite)")]["ours"]) == pytest.approx(0.04, abs=0.002)
+    ratio = float(table[("compression ratio", "int8 vs .keras with optimizer state")]["ours"])
+    assert 10 < ratio < 12
+    metrics = json.loads((tmp_path / "results/quantization/metrics/int8.json").read_text())
+    assert metrics["test_images"] == 10_000 and metrics["latency"]["runs"] >= 1000
+    assert all(c["within_one_step"] for c in metrics["weight_check"])
