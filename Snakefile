@@ -12,6 +12,7 @@ configfile: "config/config.yaml"
 include: "workflow/rules/common.smk"
 include: "workflow/rules/data.smk"
 include: "workflow/rules/quantization.smk"
+include: "workflow/rules/pruning.smk"
 
 
 rule all:

@@ -67,7 +67,7 @@ def test_progress_in_a_log_file_has_no_carriage_returns():
     text = stream.getvalue()
     assert "\r" not in text
     lines = text.splitlines()
-    assert 4 <= len(lines) <= 6 and lines[-1].startswith("batches: 1,000 it of 1,000 it (100.0 %)")
+    assert 4 <= len(lines) <= 6 and lines[-1].startswith("batches: 1,000/1,000 it (100.0 %)")
 
 
 def test_progress_in_a_terminal_redraws_one_line():

@@ -65,7 +65,10 @@ class Progress:
         done = self._fmt(self.count)
         if self.total:
             pct = 100.0 * self.count / self.total
-            done = f"{done} of {self._fmt(self.total)} ({pct:5.1f} %)"
+            if self.unit == "B":
+                done = f"{done} of {self._fmt(self.total)} ({pct:5.1f} %)"
+            else:
+                done = f"{self.count:,}/{self.total:,} {self.unit} ({pct:5.1f} %)"
         return f"{self.desc}: {done}, {self._fmt(rate)}/s, {elapsed:.1f} s"
 
     def update(self, n: int = 1) -> None:

@@ -45,3 +45,21 @@ def latency_ms(run: Callable[[], object], warmup: int, runs: int, prepare: Calla
 def file_size(path: str | os.PathLike) -> dict:
     size = os.path.getsize(path)
     return {"bytes": size, "mib": size / MIB}
+
+
+def torch_speed(model, resolution: int, warmup: int, runs: int, throughput_batch: int = 64) -> dict:
+    """CPU latency at batch 1 and throughput at ``throughput_batch`` of a PyTorch model (eval mode)."""
+    import torch
+
+    model.eval()
+    one = torch.randn(1, 3, resolution, resolution)
+    many = torch.randn(throughput_batch, 3, resolution, resolution)
+    with torch.inference_mode():
+        single = latency_ms(lambda: model(one), warmup, runs)
+        batch = latency_ms(lambda: model(many), max(1, warmup // 10), max(3, runs // 10))
+    return {
+        "latency_batch1": single,
+        "throughput": {"batch": throughput_batch, "median_ms": batch["median_ms"],
+                       "images_per_s": throughput_batch / batch["median_ms"] * 1000.0},
+        "threads": torch.get_num_threads(),
+    }

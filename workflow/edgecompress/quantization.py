@@ -8,13 +8,11 @@ measured on the float32 .tflite, which the paper did not measure.
 
 from __future__ import annotations
 
-import csv
-import io
 import os
 from typing import Mapping
 
 from . import paper
-from .atomic import atomic_path
+from .tables import write_csv
 
 COLUMNS = ("metric", "model", "paper", "ours", "difference", "unit", "note")
 
@@ -73,10 +71,4 @@ def table_rows(keras: Mapping, variants: Mapping[str, Mapping]) -> list[dict]:
 
 
 def write_table(path: str | os.PathLike, rows: list[dict]) -> None:
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({k: (f"{v:.6g}" if isinstance(v, float) else ("" if v is None else v)) for k, v in row.items()})
-    with atomic_path(path) as tmp:
-        tmp.write_text(buf.getvalue(), encoding="utf-8")
+    write_csv(path, rows, COLUMNS)

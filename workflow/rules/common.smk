@@ -44,6 +44,33 @@ def checksums_of(wildcards):
     return {k: v for k, v in source.items() if k != "url"}
 
 
+def amount_label(amount):
+    """How a pruning amount appears in paths: 0.5 -> "0.5"."""
+    return f"{amount:g}"
+
+
+def pruning_runs():
+    """Metrics of every (method, amount, seed) the config asks for."""
+    pcfg = config["pruning"]
+    return [
+        f"results/pruning/{method}/amount{amount_label(a)}/seed{seed}/metrics.json"
+        for method in ("unstructured", "structured")
+        for a in pcfg[method]["amounts"]
+        for seed in pcfg["seeds"]
+    ]
+
+
+def pretrained_weights(arch):
+    """Input function: the verified ImageNet weights of ``arch`` when torch.pretrained is true."""
+
+    def inputs(wildcards):
+        if config["torch"]["pretrained"]:
+            return {"weights": download_path(f"weights.{arch}")}
+        return {}
+
+    return inputs
+
+
 def all_targets():
     return [
         rules.prepare_fashion_mnist.output.arrays,
@@ -51,9 +78,17 @@ def all_targets():
         download_path("weights.resnet18"),
         download_path("weights.mobilenet_v2"),
         rules.quantization_table.output.table,
+        rules.pruning_tables.output.summary,
     ]
 
 
 wildcard_constraints:
     filename="|".join(re.escape(name) for name in sorted(SOURCE_BY_FILE)),
     variant="|".join(config["quantization"]["variants"]),
+    method="unstructured|structured",
+    amount="|".join(
+        re.escape(amount_label(a))
+        for m in ("unstructured", "structured")
+        for a in config["pruning"][m]["amounts"]
+    ),
+    seed="|".join(str(s) for s in config["pruning"]["seeds"]),

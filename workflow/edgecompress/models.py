@@ -1,0 +1,48 @@
+"""torchvision models with a new 10-class head (the paper's "architectural adaptation")."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from .weights import load_state_dict
+
+# Parameter counts with a 10-class head (the paper's ResNet-18 figure; MobileNetV2 is
+# 3,504,872 with its 1000-class ImageNet head, the paper's "≈3.5 M").
+EXPECTED_PARAMETERS = {"resnet18": 11_181_642, "mobilenet_v2": 2_236_682}
+IMAGENET_PARAMETERS = {"resnet18": 11_689_512, "mobilenet_v2": 3_504_872}
+
+
+def count_parameters(model: nn.Module) -> int:
+    return sum(p.numel() for p in model.parameters())
+
+
+def build(arch: str, num_classes: int = 10, weights: str | None = None) -> nn.Module:
+    """``arch`` from torchvision, ImageNet weights loaded from ``weights`` (a file) if given, new head."""
+    import torchvision
+
+    if arch not in EXPECTED_PARAMETERS:
+        raise ValueError(f"arch must be one of {sorted(EXPECTED_PARAMETERS)}, got {arch!r}")
+    model = getattr(torchvision.models, arch)(weights=None)
+    if weights is not None:
+        model.load_state_dict(load_state_dict(weights), strict=True)
+    if arch == "resnet18":
+        model.fc = nn.Linear(model.fc.in_features, num_classes)
+    else:
+        model.classifier[-1] = nn.Linear(model.classifier[-1].in_features, num_classes)
+    if num_classes == 10:
+        got = count_parameters(model)
+        if got != EXPECTED_PARAMETERS[arch]:
+            raise AssertionError(f"{arch} with a 10-class head has {got:,} parameters, expected "
+                                 f"{EXPECTED_PARAMETERS[arch]:,}")
+    return model
+
+
+def head_init(model: nn.Module, seed: int) -> None:
+    """Re-initialise the new head from ``seed`` so runs differ only where the seed says."""
+    gen = torch.Generator().manual_seed(seed)
+    head = model.fc if hasattr(model, "fc") else model.classifier[-1]
+    bound = 1.0 / head.in_features**0.5
+    with torch.no_grad():
+        head.weight.copy_(torch.empty_like(head.weight).uniform_(-bound, bound, generator=gen))
+        head.bias.copy_(torch.empty_like(head.bias).uniform_(-bound, bound, generator=gen))

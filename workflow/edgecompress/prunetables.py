@@ -1,0 +1,79 @@
+"""Experiment 2's tables: the paper's per-epoch tables beside ours, and the sweep summary."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Mapping, Sequence
+
+import numpy as np
+
+from . import paper
+
+
+def epoch_rows(baseline: Sequence[Mapping], runs: Sequence[Mapping]) -> list[dict]:
+    """One row per (run, epoch), the paper's value beside ours where the paper has the run."""
+    rows = []
+    for m in baseline:
+        rows += _epochs("baseline", 0.0, m["seed"], m["history"], paper.PRUNING["baseline"]["epochs"])
+    for m in runs:
+        ref = paper.PRUNING[m["method"]]
+        rows += _epochs(m["method"], m["amount"], m["seed"], m["history"],
+                        ref["epochs"] if m["amount"] == ref["amount"] else None)
+    return rows
+
+
+def _epochs(method, amount, seed, history, reference):
+    rows = []
+    for row in history:
+        e = row["epoch"]
+        ref = reference[e - 1] if reference and e <= len(reference) else (None, None)
+        rows.append({"method": method, "amount": amount, "seed": seed, "epoch": e,
+                     "loss": row["loss"], "paper_loss": ref[0],
+                     "test_accuracy_pct": 100 * row["test_accuracy"], "paper_test_accuracy_pct": ref[1]})
+    return rows
+
+
+def _mean_std(values):
+    arr = np.asarray(values, dtype=float)
+    return float(arr.mean()), float(arr.std(ddof=1)) if len(arr) > 1 else 0.0
+
+
+def summary_rows(baseline: Sequence[Mapping], runs: Sequence[Mapping]) -> list[dict]:
+    """Per (method, amount): mean ± std over seeds, against the dense baseline of the same seeds."""
+    base = {m["seed"]: m for m in baseline}
+    groups: dict[tuple, list] = defaultdict(list)
+    for m in runs:
+        groups[(m["method"], m["amount"])].append(m)
+    rows = [_summary("baseline", 0.0, list(base.values()), base)]
+    for (method, amount), ms in sorted(groups.items()):
+        rows.append(_summary(method, amount, ms, base))
+    return rows
+
+
+def _summary(method, amount, ms, base):
+    final = [m["accuracy"] for m in ms]
+    before = [m.get("accuracy_before_finetune", m["accuracy"]) for m in ms]
+    speedup = [base[m["seed"]]["model"]["speed"]["throughput"]["median_ms"] / m["model"]["speed"]["throughput"]["median_ms"]
+               for m in ms]
+    latency_speedup = [base[m["seed"]]["model"]["speed"]["latency_batch1"]["median_ms"]
+                       / m["model"]["speed"]["latency_batch1"]["median_ms"] for m in ms]
+    mac_reduction = [base[m["seed"]]["model"]["macs"] / m["model"]["macs"] for m in ms]
+    ref = paper.PRUNING.get(method, {})
+    matches_paper = method == "baseline" or ref.get("amount") == amount
+    acc_mean, acc_std = _mean_std(final)
+    before_mean, before_std = _mean_std(before)
+    return {
+        "method": method, "amount": amount, "seeds": len(ms),
+        "model_sparsity_pct": 100 * float(np.mean([m.get("sparsity", {}).get("model_sparsity", 0.0) for m in ms])),
+        "paper_sparsity_pct": ref.get("sparsity_pct") if matches_paper else None,
+        "accuracy_before_finetune_pct": 100 * before_mean, "accuracy_before_finetune_std": 100 * before_std,
+        "paper_before_finetune_pct": ref.get("before_finetune_pct") if matches_paper else None,
+        "accuracy_pct": 100 * acc_mean, "accuracy_std": 100 * acc_std,
+        "paper_accuracy_pct": ref["epochs"][-1][1] if matches_paper and "epochs" in ref else None,
+        "parameters": ms[0]["model"]["parameters"], "macs": ms[0]["model"]["macs"],
+        "latency_batch1_ms": float(np.mean([m["model"]["speed"]["latency_batch1"]["median_ms"] for m in ms])),
+        "throughput_images_per_s": float(np.mean([m["model"]["speed"]["throughput"]["images_per_s"] for m in ms])),
+        "speedup_batch64": float(np.mean(speedup)), "speedup_batch1": float(np.mean(latency_speedup)),
+        "macs_reduction": float(np.mean(mac_reduction)),
+        "speedup_over_macs_reduction": float(np.mean(speedup) / np.mean(mac_reduction)),
+    }

@@ -1,0 +1,45 @@
+"""What every PyTorch rule script does around the shared training loop: set up, load data, report."""
+
+from __future__ import annotations
+
+from typing import Mapping
+
+import numpy as np
+import torch
+from torch import nn
+
+from .measure import torch_speed
+from .models import count_parameters
+from .seeding import seed_everything
+from .torchdata import Batches
+from .training import resolve_device
+
+
+def setup(cfg: Mapping, seed: int, threads: int) -> torch.device:
+    seed_everything(seed, threads, frameworks=("torch",))
+    return resolve_device(cfg["device"])
+
+
+def splits(arrays: str, cfg: Mapping, seed: int) -> tuple[Batches, Batches]:
+    data = np.load(arrays)
+    train = Batches(data["x_train"], data["y_train"], cfg["batch_size"], cfg["resolution"], shuffle=True,
+                    augment=cfg["augment"], seed=seed)
+    test = Batches(data["x_test"], data["y_test"], cfg["eval_batch_size"], cfg["resolution"])
+    return train, test
+
+
+def model_report(model: nn.Module, cfg: Mapping) -> dict:
+    """Parameters, MACs (Torch-Pruning's counter) and CPU speed of a model, as every metrics file has them."""
+    from .pruning import macs_and_params
+
+    macs, _ = macs_and_params(model, cfg["resolution"])
+    speed = cfg["speed"]
+    return {
+        "parameters": count_parameters(model),
+        "macs": macs,
+        "speed": torch_speed(model.cpu(), cfg["resolution"], speed["warmup"], speed["runs"], speed["throughput_batch"]),
+    }
+
+
+def used_config(cfg: Mapping, **extra) -> dict:
+    return {"torch": dict(cfg), **extra}

@@ -1,0 +1,71 @@
+# Experiment 2: ResNet-18 fine-tuned on the CIFAR-10 subset, then pruned (unstructured masks or
+# structured filter removal) and fine-tuned again, for every amount and seed in the config.
+
+
+rule finetune_baseline:
+    input:
+        unpack(pretrained_weights("resnet18")),
+        arrays=rules.prepare_cifar10.output.arrays,
+    output:
+        model="results/pruning/baseline/seed{seed}/model.pt",
+        history="results/pruning/baseline/seed{seed}/history.csv",
+        metrics="results/pruning/baseline/seed{seed}/metrics.json",
+    log:
+        "logs/pruning/baseline/seed{seed}.log",
+    benchmark:
+        "benchmarks/rules/finetune_baseline/seed{seed}.tsv"
+    params:
+        torch=lookup(dpath="torch", within=config),
+        epochs=lookup(dpath="pruning/epochs", within=config),
+    threads: config["threads"]
+    resources:
+        mem_mb=4000,
+        runtime=60,
+    conda:
+        "../../envs/torch.yaml"
+    script:
+        "../scripts/finetune_baseline.py"
+
+
+rule prune:
+    input:
+        baseline=rules.finetune_baseline.output.model,
+        arrays=rules.prepare_cifar10.output.arrays,
+    output:
+        model="results/pruning/{method}/amount{amount}/seed{seed}/model.pt",
+        history="results/pruning/{method}/amount{amount}/seed{seed}/history.csv",
+        metrics="results/pruning/{method}/amount{amount}/seed{seed}/metrics.json",
+    log:
+        "logs/pruning/{method}/amount{amount}/seed{seed}.log",
+    benchmark:
+        "benchmarks/rules/prune/{method}/amount{amount}/seed{seed}.tsv"
+    params:
+        torch=lookup(dpath="torch", within=config),
+        pruning=lookup(dpath="pruning", within=config),
+    threads: config["threads"]
+    resources:
+        mem_mb=4000,
+        runtime=60,
+    conda:
+        "../../envs/torch.yaml"
+    script:
+        "../scripts/prune.py"
+
+
+rule pruning_tables:
+    input:
+        baseline=expand(rules.finetune_baseline.output.metrics, seed=config["pruning"]["seeds"]),
+        runs=pruning_runs(),
+    output:
+        epochs="results/pruning/epochs.csv",
+        summary="results/pruning/summary.csv",
+    log:
+        "logs/pruning/tables.log",
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=5,
+    conda:
+        "../../envs/torch.yaml"
+    script:
+        "../scripts/pruning_tables.py"
