@@ -54,7 +54,7 @@ def train_epoch(model: nn.Module, batches: Batches, epoch: int, optimizer, loss_
             loss = loss_fn(model(x), y, x)
             loss.backward()
             optimizer.step()
-            total += float(loss) * len(y)
+            total += float(loss.detach()) * len(y)
             count += len(y)
             bar.update()
     return total / count

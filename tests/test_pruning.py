@@ -1,0 +1,149 @@
+"""Experiment 2: models, the shared training code, both pruning methods, and the branch end to end."""
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from conftest import mirror_config, snakemake, write_yaml
+from edgecompress import models, pruning
+from edgecompress.torchdata import Batches
+from edgecompress.training import cross_entropy, fit, make_optimizer, resolve_device
+
+PAPER_LAYERS = ["conv1", "layer1.0.conv1", "layer1.0.conv2", "layer2.0.conv1", "layer3.0.conv1", "fc"]
+
+
+def tiny_batches(n=32, resolution=32, seed=0, augment=True):
+    rng = np.random.default_rng(seed)
+    x = rng.integers(0, 256, size=(n, 32, 32, 3), dtype=np.uint8)
+    y = rng.integers(0, 10, size=n).astype(np.uint8)
+    return Batches(x, y, 16, resolution, shuffle=True, augment=augment, seed=seed)
+
+
+def test_parameter_counts():
+    assert models.count_parameters(models.build("resnet18")) == 11_181_642
+    assert models.count_parameters(models.build("mobilenet_v2")) == 2_236_682
+    assert models.count_parameters(models.build("mobilenet_v2", num_classes=1000)) == 3_504_872
+
+
+def test_default_layers_give_the_papers_sparsity():
+    model = models.build("resnet18")
+    targets = pruning.unstructured(model, 0.5, "layers", PAPER_LAYERS)
+    s = pruning.sparsity(model, targets)
+    assert s["removed_weights"] == 228_448 and s["target_sparsity"] == 0.5
+    assert round(100 * s["model_sparsity"], 3) == 2.043
+
+
+def test_global_mode_prunes_every_conv_and_linear():
+    model = models.build("resnet18")
+    targets = pruning.unstructured(model, 0.3, "global", [])
+    s = pruning.sparsity(model, targets)
+    assert len(targets) == 21 and s["target_sparsity"] == pytest.approx(0.3, abs=1e-6)
+    assert 0.28 < s["model_sparsity"] < 0.3
+
+
+def test_unknown_layer_is_named():
+    with pytest.raises(ValueError, match=r"unknown layers \['layer9.conv1'\]"):
+        pruning.unstructured(models.build("resnet18"), 0.5, "layers", ["layer9.conv1"])
+    with pytest.raises(ValueError, match="not Conv2d or Linear"):
+        pruning.unstructured(models.build("resnet18"), 0.5, "layers", ["bn1"])
+
+
+def test_masks_stay_zero_through_fine_tuning_and_become_permanent():
+    torch.manual_seed(0)
+    model = models.build("resnet18")
+    targets = pruning.unstructured(model, 0.5, "layers", PAPER_LAYERS)
+    removed = pruning.sparsity(model, targets)["removed_weights"]
+    before = {n: m.weight_orig.detach().clone() for n, m in targets}
+    opt = make_optimizer(model.parameters(), "sgd", 0.05, 0.9, 5e-4)
+    fit(model, tiny_batches(), tiny_batches(augment=False), 1, opt, cross_entropy, torch.device("cpu"))
+    assert any(not torch.equal(before[n], m.weight_orig) for n, m in targets)  # training did move weights
+    assert pruning.masked_weights_are_zero(targets)
+    pruning.make_permanent(targets)
+    assert not any(hasattr(m, "weight_mask") for _, m in targets)
+    assert sum(int((m.weight == 0).sum()) for _, m in targets) >= removed
+    sizes = pruning.serialised_sizes(model)
+    assert sizes["gzip_state_dict_bytes"] < sizes["dense_state_dict_bytes"]
+
+
+def test_structured_model_is_smaller_runs_and_round_trips(tmp_path):
+    model = models.build("resnet18")
+    macs0, params0 = pruning.macs_and_params(model, 32)
+    pruning.structured(model, 0.5, 32, ["fc"])
+    macs1, params1 = pruning.macs_and_params(model, 32)
+    assert params1 < params0 / 3 and macs1 < macs0 / 3
+    assert model.fc.out_features == 10
+    model.eval()
+    x = torch.randn(2, 3, 32, 32)
+    path = tmp_path / "structured.pt"
+    pruning.save_structured(model, path)
+    with pytest.raises(RuntimeError, match="size mismatch"):
+        models.build("resnet18").load_state_dict(torch.load(path, weights_only=True))
+    loaded = pruning.load_structured(models.build("resnet18"), path).eval()
+    assert torch.equal(loaded(x), model(x))
+
+
+def test_batches_are_seeded_and_resize():
+    a = [y.tolist() for _, y in tiny_batches(seed=3).epoch(1)]
+    b = [y.tolist() for _, y in tiny_batches(seed=3).epoch(1)]
+    c = [y.tolist() for _, y in tiny_batches(seed=3).epoch(2)]
+    assert a == b and a != c
+    x, _ = next(tiny_batches(resolution=224).epoch(0))
+    assert x.shape == (16, 3, 224, 224)
+    model = models.build("resnet18").eval()
+    with torch.inference_mode():
+        assert model(x[:2]).shape == (2, 10)
+
+
+def test_cuda_without_a_gpu_is_a_clear_error():
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA")
+    with pytest.raises(RuntimeError, match="no CUDA device"):
+        resolve_device("cuda")
+    assert resolve_device("auto").type == "cpu"
+
+
+@pytest.mark.workflow
+def test_branch_end_to_end_on_fixtures(tmp_path, fixture_dir):
+    result = snakemake(tmp_path, "results/pruning/summary.csv", configs=(mirror_config(tmp_path, fixture_dir),))
+    assert result.returncode == 0, result.stderr[-3000:]
+    import csv
+
+    with open(tmp_path / "results/pruning/summary.csv") as fh:
+        summary = {r["method"]: r for r in csv.DictReader(fh)}
+    assert set(summary) == {"baseline", "unstructured", "structured"}
+    assert float(summary["unstructured"]["model_sparsity_pct"]) == pytest.approx(2.043, abs=0.001)
+    assert float(summary["structured"]["macs_reduction"]) > 3
+    assert summary["unstructured"]["paper_accuracy_pct"] == "73.8"
+    m = json.loads((tmp_path / "results/pruning/structured/amount0.5/seed42/metrics.json").read_text())
+    assert m["pretrained"] is True and m["provenance"]["pretrained"] is True
+    assert m["model"]["parameters"] < 3_000_000 and len(m["history"]) == 1
+    loaded = pruning.load_structured(models.build("resnet18"),
+                                     tmp_path / "results/pruning/structured/amount0.5/seed42/model.pt")
+    assert models.count_parameters(loaded) == m["model"]["parameters"]
+    u = json.loads((tmp_path / "results/pruning/unstructured/amount0.5/seed42/metrics.json").read_text())
+    assert u["masked_weights_zero_after_finetune"] is True
+    assert "weights" in json.loads((tmp_path / "results/pruning/baseline/seed42/metrics.json").read_text())[
+        "provenance"]["inputs"]
+
+
+@pytest.mark.workflow
+def test_without_pretrained_weights_nothing_is_downloaded(tmp_path):
+    config = write_yaml(tmp_path / "nopre.yaml", {"torch": {"pretrained": False}})
+    result = snakemake(tmp_path, "-n", "results/pruning/summary.csv", configs=(config,))
+    assert result.returncode == 0, result.stderr
+    assert "resnet18-f37072fd.pth" not in result.stdout
+    with_weights = snakemake(tmp_path, "-n", "results/pruning/summary.csv")
+    assert "resnet18-f37072fd.pth" in with_weights.stdout
+
+
+@pytest.mark.workflow
+def test_a_sweep_plans_one_job_per_amount_and_seed(tmp_path):
+    config = write_yaml(tmp_path / "sweep.yaml", {"pruning": {"seeds": [1, 2, 3], "unstructured": {
+        "amounts": [0.1, 0.5, 0.9]}, "structured": {"amounts": [0.25, 0.5]}}})
+    result = snakemake(tmp_path, "-n", "results/pruning/summary.csv", configs=(config,))
+    assert result.returncode == 0, result.stderr
+    table = result.stdout.split("Job stats:", 1)[1]
+    assert any(line.split() == ["prune", "15"] for line in table.splitlines())
+    assert any(line.split() == ["finetune_baseline", "3"] for line in table.splitlines())
