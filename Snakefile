@@ -13,6 +13,7 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/data.smk"
 include: "workflow/rules/quantization.smk"
 include: "workflow/rules/pruning.smk"
+include: "workflow/rules/distillation.smk"
 
 
 rule all:

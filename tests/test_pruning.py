@@ -118,10 +118,10 @@ def test_branch_end_to_end_on_fixtures(tmp_path, fixture_dir):
     assert summary["unstructured"]["paper_accuracy_pct"] == "73.8"
     m = json.loads((tmp_path / "results/pruning/structured/amount0.5/seed42/metrics.json").read_text())
     assert m["pretrained"] is True and m["provenance"]["pretrained"] is True
-    assert m["model"]["parameters"] < 3_000_000 and len(m["history"]) == 1
+    assert m["report"]["parameters"] < 3_000_000 and len(m["history"]) == 1
     loaded = pruning.load_structured(models.build("resnet18"),
                                      tmp_path / "results/pruning/structured/amount0.5/seed42/model.pt")
-    assert models.count_parameters(loaded) == m["model"]["parameters"]
+    assert models.count_parameters(loaded) == m["report"]["parameters"]
     u = json.loads((tmp_path / "results/pruning/unstructured/amount0.5/seed42/metrics.json").read_text())
     assert u["masked_weights_zero_after_finetune"] is True
     assert "weights" in json.loads((tmp_path / "results/pruning/baseline/seed42/metrics.json").read_text())[

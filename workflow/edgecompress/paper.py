@@ -16,3 +16,14 @@ PRUNING = {
     "structured": {"amount": 0.5, "sparsity_pct": 0.19, "before_finetune_pct": 11.60,
                    "epochs": [(1.7234, 41.20), (1.4485, 42.10), (1.2937, 45.70)]},
 }
+
+# Experiment 3 (per-epoch loss, test accuracy in %; Table 2).
+DISTILLATION = {
+    "teacher": {"epochs": [(0.9422, 63.90), (0.5001, 62.20), (0.3868, 66.50)], "accuracy_pct": 66.50,
+                "parameters_m": 11.18},
+    "student": {"epochs": [(0.8931, 86.60), (0.7503, 87.50), (0.3600, 89.50)], "accuracy_pct": 89.5,
+                "parameters_m": 3.5},
+    "student_kd": {"accuracy_pct": 91.8, "parameters_m": 3.5},
+    "temperature_range": (2.0, 20.0),
+    "alpha_range": (0.5, 0.95),
+}

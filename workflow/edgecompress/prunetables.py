@@ -8,6 +8,7 @@ from typing import Mapping, Sequence
 import numpy as np
 
 from . import paper
+from .stats import mean_std
 
 
 def epoch_rows(baseline: Sequence[Mapping], runs: Sequence[Mapping]) -> list[dict]:
@@ -33,11 +34,6 @@ def _epochs(method, amount, seed, history, reference):
     return rows
 
 
-def _mean_std(values):
-    arr = np.asarray(values, dtype=float)
-    return float(arr.mean()), float(arr.std(ddof=1)) if len(arr) > 1 else 0.0
-
-
 def summary_rows(baseline: Sequence[Mapping], runs: Sequence[Mapping]) -> list[dict]:
     """Per (method, amount): mean ± std over seeds, against the dense baseline of the same seeds."""
     base = {m["seed"]: m for m in baseline}
@@ -53,15 +49,15 @@ def summary_rows(baseline: Sequence[Mapping], runs: Sequence[Mapping]) -> list[d
 def _summary(method, amount, ms, base):
     final = [m["accuracy"] for m in ms]
     before = [m.get("accuracy_before_finetune", m["accuracy"]) for m in ms]
-    speedup = [base[m["seed"]]["model"]["speed"]["throughput"]["median_ms"] / m["model"]["speed"]["throughput"]["median_ms"]
+    speedup = [base[m["seed"]]["report"]["speed"]["throughput"]["median_ms"] / m["report"]["speed"]["throughput"]["median_ms"]
                for m in ms]
-    latency_speedup = [base[m["seed"]]["model"]["speed"]["latency_batch1"]["median_ms"]
-                       / m["model"]["speed"]["latency_batch1"]["median_ms"] for m in ms]
-    mac_reduction = [base[m["seed"]]["model"]["macs"] / m["model"]["macs"] for m in ms]
+    latency_speedup = [base[m["seed"]]["report"]["speed"]["latency_batch1"]["median_ms"]
+                       / m["report"]["speed"]["latency_batch1"]["median_ms"] for m in ms]
+    mac_reduction = [base[m["seed"]]["report"]["macs"] / m["report"]["macs"] for m in ms]
     ref = paper.PRUNING.get(method, {})
     matches_paper = method == "baseline" or ref.get("amount") == amount
-    acc_mean, acc_std = _mean_std(final)
-    before_mean, before_std = _mean_std(before)
+    acc_mean, acc_std = mean_std(final)
+    before_mean, before_std = mean_std(before)
     return {
         "method": method, "amount": amount, "seeds": len(ms),
         "model_sparsity_pct": 100 * float(np.mean([m.get("sparsity", {}).get("model_sparsity", 0.0) for m in ms])),
@@ -70,9 +66,9 @@ def _summary(method, amount, ms, base):
         "paper_before_finetune_pct": ref.get("before_finetune_pct") if matches_paper else None,
         "accuracy_pct": 100 * acc_mean, "accuracy_std": 100 * acc_std,
         "paper_accuracy_pct": ref["epochs"][-1][1] if matches_paper and "epochs" in ref else None,
-        "parameters": ms[0]["model"]["parameters"], "macs": ms[0]["model"]["macs"],
-        "latency_batch1_ms": float(np.mean([m["model"]["speed"]["latency_batch1"]["median_ms"] for m in ms])),
-        "throughput_images_per_s": float(np.mean([m["model"]["speed"]["throughput"]["images_per_s"] for m in ms])),
+        "parameters": ms[0]["report"]["parameters"], "macs": ms[0]["report"]["macs"],
+        "latency_batch1_ms": float(np.mean([m["report"]["speed"]["latency_batch1"]["median_ms"] for m in ms])),
+        "throughput_images_per_s": float(np.mean([m["report"]["speed"]["throughput"]["images_per_s"] for m in ms])),
         "speedup_batch64": float(np.mean(speedup)), "speedup_batch1": float(np.mean(latency_speedup)),
         "macs_reduction": float(np.mean(mac_reduction)),
         "speedup_over_macs_reduction": float(np.mean(speedup) / np.mean(mac_reduction)),

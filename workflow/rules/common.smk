@@ -13,6 +13,14 @@ except ConfigError as err:
     raise WorkflowError(str(err)) from None
 
 
+_dcfg = config["distillation"]
+if _dcfg["table_temperature"] not in _dcfg["temperatures"] or _dcfg["table_alpha"] not in _dcfg["alphas"]:
+    raise WorkflowError(
+        "invalid config: distillation.table_temperature and distillation.table_alpha must be among "
+        f"distillation.temperatures {_dcfg['temperatures']} and distillation.alphas {_dcfg['alphas']}"
+    )
+
+
 def sources():
     """Every downloadable file, by its config key (e.g. ``fashion_mnist.train_images``)."""
     data = config["data"]
@@ -60,6 +68,17 @@ def pruning_runs():
     ]
 
 
+def distillation_runs():
+    """Metrics of every (T, alpha, seed) of the distillation grid."""
+    dcfg = config["distillation"]
+    return [
+        f"results/distillation/kd/T{amount_label(t)}_alpha{amount_label(a)}/seed{seed}/metrics.json"
+        for t in dcfg["temperatures"]
+        for a in dcfg["alphas"]
+        for seed in dcfg["seeds"]
+    ]
+
+
 def pretrained_weights(arch):
     """Input function: the verified ImageNet weights of ``arch`` when torch.pretrained is true."""
 
@@ -79,6 +98,7 @@ def all_targets():
         download_path("weights.mobilenet_v2"),
         rules.quantization_table.output.table,
         rules.pruning_tables.output.summary,
+        rules.distillation_tables.output.table2,
     ]
 
 
@@ -91,4 +111,6 @@ wildcard_constraints:
         for m in ("unstructured", "structured")
         for a in config["pruning"][m]["amounts"]
     ),
-    seed="|".join(str(s) for s in config["pruning"]["seeds"]),
+    seed="|".join(str(s) for s in sorted(set(config["pruning"]["seeds"]) | set(config["distillation"]["seeds"]))),
+    temperature="|".join(re.escape(amount_label(t)) for t in config["distillation"]["temperatures"]),
+    alpha="|".join(re.escape(amount_label(a)) for a in config["distillation"]["alphas"]),

@@ -10,6 +10,8 @@ from edgecompress.logs import setup_logging  # noqa: E402
 
 def main(arrays, weights, out_model, out_history, out_metrics, cfg, epochs, seed, threads):
     log = setup_logging()
+    import os
+
     import torch
 
     from edgecompress import models, torchrun
@@ -36,8 +38,9 @@ def main(arrays, weights, out_model, out_history, out_metrics, cfg, epochs, seed
         "method": "baseline", "amount": 0.0, "seed": seed, "arch": "resnet18",
         "pretrained": cfg["pretrained"],
         "accuracy": accuracy(model, test, device), "test_images": len(test.y),
+        "state_dict_bytes": os.path.getsize(out_model),
         "history": rows,
-        "model": torchrun.model_report(model, cfg),
+        "report": torchrun.model_report(model, cfg),
         "provenance": collect(torchrun.used_config(cfg, epochs=epochs, seed=seed), inputs, threads=threads,
                               device=str(device), pretrained=cfg["pretrained"],
                               packages=("numpy", "torch", "torchvision", "torch-pruning")),

@@ -1,0 +1,90 @@
+"""Experiment 3: the distillation loss, the seed statistics, and the branch end to end."""
+
+import csv
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from conftest import mirror_config, snakemake, write_yaml
+from edgecompress import models
+from edgecompress.distillation import distillation_loss, kd_loss
+from edgecompress.stats import mean_std, paired_sign_flip_p
+
+
+def logits(seed, n=8):
+    return torch.randn(n, 10, generator=torch.Generator().manual_seed(seed))
+
+
+def test_identical_logits_give_zero_soft_loss():
+    z = logits(0)
+    y = torch.randint(0, 10, (8,))
+    assert float(kd_loss(z, z.clone(), y, temperature=4.0, alpha=1.0)) == pytest.approx(0.0, abs=1e-6)
+
+
+def test_alpha_zero_is_plain_cross_entropy():
+    s, t, y = logits(0), logits(1), torch.randint(0, 10, (8,))
+    assert torch.allclose(kd_loss(s, t, y, 3.0, 0.0), F.cross_entropy(s, y))
+
+
+def test_soft_loss_is_scaled_by_t_squared():
+    s, t, y = logits(0), logits(1), torch.randint(0, 10, (8,))
+    T = 5.0
+    kl = F.kl_div(F.log_softmax(s / T, 1), F.softmax(t / T, 1), reduction="batchmean")
+    assert torch.allclose(kd_loss(s, t, y, T, 1.0), kl * T * T, atol=1e-6)
+
+
+def test_no_gradient_reaches_the_teacher():
+    teacher = torch.nn.Linear(4, 10)
+    student = torch.nn.Linear(4, 10)
+    loss_fn = distillation_loss(teacher, 4.0, 0.9)
+    x, y = torch.randn(8, 4), torch.randint(0, 10, (8,))
+    loss_fn(student(x), y, x).backward()
+    assert all(p.grad is None for p in teacher.parameters())
+    assert all(p.grad is not None for p in student.parameters())
+    assert not teacher.training
+
+
+@pytest.mark.parametrize("T, alpha", [(0.0, 0.5), (2.0, 1.5)])
+def test_bad_hyperparameters(T, alpha):
+    with pytest.raises(ValueError):
+        kd_loss(logits(0), logits(1), torch.zeros(8, dtype=torch.long), T, alpha)
+
+
+def test_parameter_counts_of_table_2():
+    assert models.count_parameters(models.build("mobilenet_v2")) == 2_236_682
+    assert models.IMAGENET_PARAMETERS["mobilenet_v2"] == 3_504_872  # the paper's "≈3.5 M"
+
+
+def test_paired_sign_flip_test():
+    assert paired_sign_flip_p([2.3]) == 1.0  # one seed can never be significant
+    assert paired_sign_flip_p([1.0, 1.2, 0.9, 1.1, 1.3]) == pytest.approx(2 / 32)
+    assert paired_sign_flip_p([1.0, -1.0, 1.0, -1.0]) == 1.0
+    assert mean_std([1.0, 3.0]) == (2.0, pytest.approx(2**0.5))
+
+
+@pytest.mark.workflow
+def test_branch_end_to_end_on_fixtures_with_a_grid(tmp_path, fixture_dir):
+    grid = write_yaml(tmp_path / "grid.yaml", {"distillation": {"seeds": [1, 2], "temperatures": [2.0, 4.0],
+                                                                 "table_temperature": 4.0}})
+    result = snakemake(tmp_path, "results/distillation/table2.csv",
+                       configs=(mirror_config(tmp_path, fixture_dir), grid))
+    assert result.returncode == 0, result.stderr[-3000:]
+    with open(tmp_path / "results/distillation/grid.csv") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [(r["temperature"], r["seeds"]) for r in rows] == [("2", "2"), ("4", "2")]
+    assert all(0 <= float(r["gain_p_value"]) <= 1 for r in rows)
+    with open(tmp_path / "results/distillation/table2.csv") as fh:
+        table = {r["model"].split(" (")[0] + " " + r["model"].split(" (")[1][:2]: r for r in csv.DictReader(fh)}
+    assert table["MobileNetV2 no"]["parameters"] == "2236682"
+    assert table["MobileNetV2 no"]["parameters_1000_class_head"] == "3504872"
+    assert table["ResNet-18 te"]["paper_accuracy_pct"] == "66.5"
+    # the teacher is the pruning baseline: trained once per seed, not twice
+    assert sorted(p.name for p in (tmp_path / "results/pruning/baseline").iterdir()) == ["seed1", "seed2"]
+
+
+@pytest.mark.workflow
+def test_table_setting_must_be_in_the_grid(tmp_path):
+    bad = write_yaml(tmp_path / "bad.yaml", {"distillation": {"table_temperature": 7.0}})
+    result = snakemake(tmp_path, "-n", configs=(bad,))
+    assert result.returncode != 0 and "distillation.table_temperature" in result.stderr + result.stdout

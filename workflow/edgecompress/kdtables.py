@@ -1,0 +1,71 @@
+"""Experiment 3's tables: the paper's Table 2 beside ours, the T x α grid over seeds, per-epoch rows."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Mapping, Sequence
+
+from . import paper
+from .models import EXPECTED_PARAMETERS, IMAGENET_PARAMETERS
+from .stats import mean_std, paired_sign_flip_p
+
+
+def table2_rows(teacher: Sequence[Mapping], student: Sequence[Mapping], kd: Sequence[Mapping],
+                temperature: float, alpha: float) -> list[dict]:
+    """Accuracy (mean over seeds) and parameters of the student without and with KD, and the teacher."""
+    p = paper.DISTILLATION
+    chosen = [m for m in kd if m["distillation"]["temperature"] == temperature and m["distillation"]["alpha"] == alpha]
+    rows = []
+    for name, runs, ref, params in (
+        ("MobileNetV2 (no KD)", student, p["student"], EXPECTED_PARAMETERS["mobilenet_v2"]),
+        (f"MobileNetV2 (KD, T={temperature:g}, alpha={alpha:g})", chosen, p["student_kd"],
+         EXPECTED_PARAMETERS["mobilenet_v2"]),
+        ("ResNet-18 (teacher)", teacher, p["teacher"], EXPECTED_PARAMETERS["resnet18"]),
+    ):
+        acc, std = mean_std([100 * m["accuracy"] for m in runs])
+        speed = [m["report"]["speed"] for m in runs]
+        rows.append({"model": name, "seeds": len(runs), "accuracy_pct": acc, "accuracy_std": std,
+                     "paper_accuracy_pct": ref["accuracy_pct"], "difference_pct": acc - ref["accuracy_pct"],
+                     "parameters": params, "paper_parameters_m": ref["parameters_m"],
+                     "parameters_1000_class_head": IMAGENET_PARAMETERS["mobilenet_v2" if "Mobile" in name
+                                                                       else "resnet18"],
+                     "state_dict_bytes": runs[0]["state_dict_bytes"] if runs else None,
+                     "latency_batch1_ms": mean_std([s["latency_batch1"]["median_ms"] for s in speed])[0],
+                     "throughput_images_per_s": mean_std([s["throughput"]["images_per_s"] for s in speed])[0]})
+    return rows
+
+
+def grid_rows(student: Sequence[Mapping], kd: Sequence[Mapping]) -> list[dict]:
+    """Per (T, α): KD and no-KD accuracy over the same seeds, and the paired gain with its p-value."""
+    plain = {m["seed"]: m["accuracy"] for m in student}
+    cells: dict[tuple, dict] = defaultdict(dict)
+    for m in kd:
+        cells[(m["distillation"]["temperature"], m["distillation"]["alpha"])][m["seed"]] = m["accuracy"]
+    rows = []
+    for (t, a), by_seed in sorted(cells.items()):
+        seeds = sorted(s for s in by_seed if s in plain)
+        gains = [100 * (by_seed[s] - plain[s]) for s in seeds]
+        kd_mean, kd_std = mean_std([100 * by_seed[s] for s in seeds])
+        base_mean, base_std = mean_std([100 * plain[s] for s in seeds])
+        gain_mean, gain_std = mean_std(gains)
+        rows.append({"temperature": t, "alpha": a, "seeds": len(seeds), "kd_accuracy_pct": kd_mean,
+                     "kd_accuracy_std": kd_std, "no_kd_accuracy_pct": base_mean, "no_kd_accuracy_std": base_std,
+                     "gain_pct": gain_mean, "gain_std": gain_std, "gain_p_value": paired_sign_flip_p(gains),
+                     "seeds_with_gain": sum(g > 0 for g in gains)})
+    return rows
+
+
+def epoch_rows(teacher: Sequence[Mapping], student: Sequence[Mapping], kd: Sequence[Mapping]) -> list[dict]:
+    p = paper.DISTILLATION
+    rows = []
+    for name, runs, ref in (("teacher", teacher, p["teacher"]["epochs"]), ("student", student, p["student"]["epochs"]),
+                            ("student_kd", kd, None)):
+        for m in runs:
+            setting = m.get("distillation") or {}
+            for row in m["history"]:
+                e = row["epoch"]
+                r = ref[e - 1] if ref and e <= len(ref) else (None, None)
+                rows.append({"run": name, "temperature": setting.get("temperature"), "alpha": setting.get("alpha"),
+                             "seed": m["seed"], "epoch": e, "loss": row["loss"], "paper_loss": r[0],
+                             "test_accuracy_pct": 100 * row["test_accuracy"], "paper_test_accuracy_pct": r[1]})
+    return rows

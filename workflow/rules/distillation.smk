@@ -1,0 +1,82 @@
+# Experiment 3: MobileNetV2 trained alone and distilled from the fine-tuned ResNet-18 (the pruning
+# baseline of the same seed), over a grid of temperatures and soft-loss weights.
+
+
+rule train_student:
+    input:
+        unpack(pretrained_weights("mobilenet_v2")),
+        arrays=rules.prepare_cifar10.output.arrays,
+    output:
+        model="results/distillation/student/seed{seed}/model.pt",
+        history="results/distillation/student/seed{seed}/history.csv",
+        metrics="results/distillation/student/seed{seed}/metrics.json",
+    log:
+        "logs/distillation/student/seed{seed}.log",
+    benchmark:
+        "benchmarks/rules/train_student/seed{seed}.tsv"
+    params:
+        torch=lookup(dpath="torch", within=config),
+        epochs=lookup(dpath="distillation/epochs", within=config),
+        kd=None,
+    threads: config["threads"]
+    resources:
+        mem_mb=4000,
+        runtime=60,
+    conda:
+        "../../envs/torch.yaml"
+    script:
+        "../scripts/train_student.py"
+
+
+rule distill_student:
+    input:
+        unpack(pretrained_weights("mobilenet_v2")),
+        arrays=rules.prepare_cifar10.output.arrays,
+        teacher=rules.finetune_baseline.output.model,
+    output:
+        model="results/distillation/kd/T{temperature}_alpha{alpha}/seed{seed}/model.pt",
+        history="results/distillation/kd/T{temperature}_alpha{alpha}/seed{seed}/history.csv",
+        metrics="results/distillation/kd/T{temperature}_alpha{alpha}/seed{seed}/metrics.json",
+    log:
+        "logs/distillation/kd/T{temperature}_alpha{alpha}/seed{seed}.log",
+    benchmark:
+        "benchmarks/rules/distill_student/T{temperature}_alpha{alpha}/seed{seed}.tsv"
+    params:
+        torch=lookup(dpath="torch", within=config),
+        epochs=lookup(dpath="distillation/epochs", within=config),
+        kd=lambda wildcards: {
+            "temperature": float(wildcards.temperature),
+            "alpha": float(wildcards.alpha),
+        },
+    threads: config["threads"]
+    resources:
+        mem_mb=4000,
+        runtime=90,
+    conda:
+        "../../envs/torch.yaml"
+    script:
+        "../scripts/train_student.py"
+
+
+rule distillation_tables:
+    input:
+        teacher=expand(rules.finetune_baseline.output.metrics, seed=config["distillation"]["seeds"]),
+        student=expand(rules.train_student.output.metrics, seed=config["distillation"]["seeds"]),
+        kd=distillation_runs(),
+    output:
+        table2="results/distillation/table2.csv",
+        grid="results/distillation/grid.csv",
+        epochs="results/distillation/epochs.csv",
+    log:
+        "logs/distillation/tables.log",
+    params:
+        temperature=lookup(dpath="distillation/table_temperature", within=config),
+        alpha=lookup(dpath="distillation/table_alpha", within=config),
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=5,
+    conda:
+        "../../envs/torch.yaml"
+    script:
+        "../scripts/distillation_tables.py"
