@@ -1,0 +1,80 @@
+"""The same DAG on a real single-node SLURM through profiles/slurm (jobs really go through sbatch)."""
+
+import json
+import os
+import subprocess
+
+import pytest
+
+from conftest import BIN, REPO, SNAKEMAKE, mirror_config, snakemake, write_yaml
+from slurm_cluster import Cluster, ensure_installed
+
+pytestmark = pytest.mark.workflow
+
+METRICS = [
+    "results/quantization/metrics/int8.json",
+    "results/pruning/baseline/seed42/metrics.json",
+    "results/pruning/unstructured/amount0.5/seed42/metrics.json",
+    "results/pruning/structured/amount0.5/seed42/metrics.json",
+    "results/distillation/kd/T4_alpha0.9/seed42/metrics.json",
+]
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    if os.geteuid() != 0:
+        pytest.fail("the SLURM test starts daemons and installs packages: run it as root (CI does)")
+    ensure_installed()
+    c = Cluster(tmp_path_factory.mktemp("slurm"))
+    c.start()
+    yield c
+    c.stop()
+    assert all(p.returncode is not None for p in c.procs)
+
+
+def slurm_run(cluster, workdir, *configs, timeout=1200):
+    files = [REPO / "config" / "config.yaml", REPO / "config" / "test.yaml", *configs]
+    cmd = ["timeout", "-s", "INT", str(timeout), SNAKEMAKE, "--profile", str(REPO / "profiles" / "slurm"),
+           "--snakefile", str(REPO / "Snakefile"), "--directory", str(workdir),
+           "--slurm-status-command", "squeue", "--slurm-init-seconds-before-status-checks", "1",
+           "--seconds-between-status-checks", "2", "--retries", "0", "--jobs", "4",
+           "--configfile", *map(str, files)]
+    env = dict(cluster.env, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
+    return subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=timeout + 60)
+
+
+def accuracies(workdir):
+    return {rel: json.loads((workdir / rel).read_text())["accuracy"] for rel in METRICS}
+
+
+def test_whole_workflow_on_slurm_matches_the_local_run(cluster, tmp_path, fixture_dir):
+    local, remote = tmp_path / "local", tmp_path / "slurm"
+    local.mkdir(), remote.mkdir()
+    result = snakemake(local, configs=(mirror_config(local, fixture_dir),))
+    assert result.returncode == 0, result.stderr[-3000:]
+    result = slurm_run(cluster, remote, mirror_config(remote, fixture_dir))
+    assert result.returncode == 0, (result.stdout + result.stderr)[-5000:]
+    assert accuracies(remote) == accuracies(local)
+    # every job went through sbatch: its SLURM log is named by its job id, which squeue still knows
+    logs = sorted((remote / "logs" / "slurm").rglob("*.log"))
+    assert len(logs) >= 20, logs
+    ids = {int(p.stem) for p in logs if p.stem.isdigit()}
+    assert len(ids) == len(logs)
+    known = subprocess.run(["squeue", "-h", "-t", "all", "-o", "%i %T"], capture_output=True, text=True,
+                           env=cluster.env).stdout
+    states = dict(line.split() for line in known.splitlines())
+    assert all(states.get(str(i)) == "COMPLETED" for i in ids), states
+    rules = {part for p in logs for part in p.relative_to(remote / "logs" / "slurm").parts if part.startswith("rule_")}
+    assert {"rule_download", "rule_train_base_cnn", "rule_convert_tflite", "rule_finetune_baseline", "rule_prune",
+            "rule_distill_student", "rule_pruning_tables"} <= rules
+
+
+def test_a_failing_job_fails_the_run(cluster, tmp_path, fixture_dir):
+    broken = write_yaml(tmp_path / "broken.yaml", {"data": {"cifar10": {"archive": {"sha256": "0" * 64}}}})
+    result = slurm_run(cluster, tmp_path, mirror_config(tmp_path, fixture_dir), broken, timeout=600)
+    assert result.returncode != 0
+    text = result.stdout + result.stderr
+    assert "Error in rule download" in text or "failed" in text.lower()
+    log = (tmp_path / "logs/download/cifar-10-python.tar.gz.log").read_text()
+    assert "checksum mismatch" in log
+    assert not (tmp_path / "resources/downloads/cifar-10-python.tar.gz").exists()
