@@ -7,6 +7,8 @@ KERNEL      := edgecompress
 CORES       ?= 4
 SNAKEMAKE   := $(BIN)/snakemake
 FIXTURES    := resources/fixtures
+# Rules that run shell commands (papermill, jupyter) find them in the venv.
+export PATH := $(abspath $(BIN)):$(PATH)
 
 .PHONY: venv run test demo fixtures dag lock lint config-docs clean
 

@@ -9,11 +9,15 @@ min_version("9.0")
 configfile: "config/config.yaml"
 
 
+report: "report/workflow.rst"
+
+
 include: "workflow/rules/common.smk"
 include: "workflow/rules/data.smk"
 include: "workflow/rules/quantization.smk"
 include: "workflow/rules/pruning.smk"
 include: "workflow/rules/distillation.smk"
+include: "workflow/rules/report.smk"
 
 
 rule all:

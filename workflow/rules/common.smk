@@ -13,6 +13,10 @@ except ConfigError as err:
     raise WorkflowError(str(err)) from None
 
 
+if "int8" not in config["quantization"]["variants"]:
+    raise WorkflowError(
+        "invalid config: quantization.variants must include int8 (the paper's model and the report's tables)"
+    )
 _dcfg = config["distillation"]
 if _dcfg["table_temperature"] not in _dcfg["temperatures"] or _dcfg["table_alpha"] not in _dcfg["alphas"]:
     raise WorkflowError(
@@ -79,6 +83,17 @@ def distillation_runs():
     ]
 
 
+def quantization_metrics():
+    return expand("results/quantization/metrics/{variant}.json", variant=config["quantization"]["variants"])
+
+
+def notebook_parameters(**parameters):
+    """Papermill parameters as one JSON (YAML) string; the notebooks import the package from here."""
+    import json
+
+    return json.dumps({"package_dir": str(Path(workflow.basedir) / "workflow"), **parameters})
+
+
 def pretrained_weights(arch):
     """Input function: the verified ImageNet weights of ``arch`` when torch.pretrained is true."""
 
@@ -99,6 +114,7 @@ def all_targets():
         rules.quantization_table.output.table,
         rules.pruning_tables.output.summary,
         rules.distillation_tables.output.table2,
+        rules.compile_report.output.pdf,
     ]
 
 

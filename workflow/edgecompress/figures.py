@@ -1,0 +1,130 @@
+"""The report's figures (matplotlib), each saved as PNG (for the PDF) and SVG, byte-stable.
+
+The notebooks call these; keeping them here makes them testable and the notebooks thin.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Mapping, Sequence
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+plt.rcParams.update({"svg.hashsalt": "edgecompress", "figure.dpi": 100, "font.size": 9,
+                     "axes.grid": True, "grid.alpha": 0.3})
+COLORS = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+
+
+def save(fig, stem: str | os.PathLike) -> list[str]:
+    """Write ``stem``.png and ``stem``.svg without timestamps; return both paths."""
+    stem = Path(stem)
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    paths = [f"{stem}.png", f"{stem}.svg"]
+    fig.savefig(paths[0], dpi=150, bbox_inches="tight", metadata={"Software": None})
+    fig.savefig(paths[1], bbox_inches="tight", metadata={"Date": None, "Creator": None})
+    plt.close(fig)
+    return paths
+
+
+def training_curves(runs: Sequence[Mapping], stem, title: str) -> list[str]:
+    """Loss and test accuracy per epoch; ours solid, the paper's dashed in the same colour.
+
+    Each run: {"label", "epochs": [...], "loss": [...], "accuracy_pct": [...], "paper_loss", "paper_accuracy_pct"}.
+    """
+    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(9, 3.4))
+    for i, run in enumerate(runs):
+        c = COLORS[i % len(COLORS)]
+        ax_loss.plot(run["epochs"], run["loss"], "o-", color=c, label=f"{run['label']} (ours)")
+        ax_acc.plot(run["epochs"], run["accuracy_pct"], "o-", color=c, label=f"{run['label']} (ours)")
+        if run.get("paper_loss") and any(v is not None for v in run["paper_loss"]):
+            ax_loss.plot(run["epochs"], run["paper_loss"], "s--", color=c, alpha=0.7, label=f"{run['label']} (paper)")
+            ax_acc.plot(run["epochs"], run["paper_accuracy_pct"], "s--", color=c, alpha=0.7,
+                        label=f"{run['label']} (paper)")
+    ax_loss.set(xlabel="epoch", ylabel="training loss")
+    ax_acc.set(xlabel="epoch", ylabel="test accuracy (%)")
+    for ax in (ax_loss, ax_acc):
+        ax.xaxis.get_major_locator().set_params(integer=True)
+    ax_acc.legend(fontsize=7, loc="best")
+    fig.suptitle(title)
+    return save(fig, stem)
+
+
+def quantization(variants: Sequence[Mapping], stem) -> list[str]:
+    """Size, accuracy and latency of every model of experiment 1 (variants: name, size_mib, accuracy, latency_ms)."""
+    fig, (ax_size, ax_lat) = plt.subplots(1, 2, figsize=(9, 3.4))
+    names = [v["name"] for v in variants]
+    ax_size.bar(names, [v["size_mib"] for v in variants], color=COLORS[: len(names)])
+    ax_size.set(ylabel="file size (MiB)")
+    ax_size.tick_params(axis="x", rotation=30)
+    for i, v in enumerate(variants):
+        if v.get("latency_ms") is not None:
+            ax_lat.scatter(v["latency_ms"], 100 * v["accuracy"], s=40 + 800 * v["size_mib"], color=COLORS[i],
+                           alpha=0.8, label=v["name"])
+    ax_lat.set(xlabel="median latency, batch 1 (ms)", ylabel="test accuracy (%)")
+    ax_lat.legend(fontsize=7, title="marker area ~ size", title_fontsize=7)
+    fig.suptitle("Experiment 1: TFLite variants of the base CNN")
+    return save(fig, stem)
+
+
+def pruning_sweep(rows: Sequence[Mapping], stem) -> list[str]:
+    """Accuracy against the fraction of weights removed and against MACs, both methods and the baseline."""
+    fig, (ax_sp, ax_macs) = plt.subplots(1, 2, figsize=(9, 3.4))
+    base = next(r for r in rows if r["method"] == "baseline")
+    for i, method in enumerate(("unstructured", "structured")):
+        pts = sorted((r for r in rows if r["method"] == method), key=lambda r: r["amount"])
+        if not pts:
+            continue
+        removed = [r["removed_pct"] for r in pts]
+        acc = [r["accuracy_pct"] for r in pts]
+        err = [r["accuracy_std"] for r in pts]
+        ax_sp.errorbar(removed, acc, yerr=err, fmt="o-", color=COLORS[i], capsize=3, label=method)
+        ax_macs.errorbar([r["macs"] / 1e6 for r in pts], acc, yerr=err, fmt="o-", color=COLORS[i], capsize=3,
+                         label=method)
+    for ax, x in ((ax_sp, 0.0), (ax_macs, base["macs"] / 1e6)):
+        ax.errorbar([x], [base["accuracy_pct"]], yerr=[base["accuracy_std"]], fmt="k*", markersize=10,
+                    label="dense baseline")
+    ax_sp.set(xlabel="parameters removed or masked (% of the model)", ylabel="test accuracy after fine-tuning (%)")
+    ax_macs.set(xlabel="MACs per image (millions)", ylabel="test accuracy after fine-tuning (%)")
+    ax_macs.legend(fontsize=7)
+    fig.suptitle("Experiment 2: accuracy against sparsity and compute (mean ± std over seeds)")
+    return save(fig, stem)
+
+
+def kd_grid(rows: Sequence[Mapping], stem) -> list[str]:
+    """Distilled student accuracy per temperature, one line per alpha, with the plain student's band."""
+    fig, ax = plt.subplots(figsize=(5.5, 3.4))
+    alphas = sorted({r["alpha"] for r in rows})
+    for i, a in enumerate(alphas):
+        pts = sorted((r for r in rows if r["alpha"] == a), key=lambda r: r["temperature"])
+        ax.errorbar([r["temperature"] for r in pts], [r["kd_accuracy_pct"] for r in pts],
+                    yerr=[r["kd_accuracy_std"] for r in pts], fmt="o-", capsize=3, color=COLORS[i],
+                    label=f"KD, alpha = {a:g}")
+    base, std = rows[0]["no_kd_accuracy_pct"], rows[0]["no_kd_accuracy_std"]
+    ax.axhline(base, color="k", lw=1, label="no KD (mean ± std)")
+    ax.axhspan(base - std, base + std, color="k", alpha=0.1)
+    ax.set(xlabel="temperature T", ylabel="student test accuracy (%)")
+    ax.legend(fontsize=7)
+    ax.set_title("Experiment 3: distillation grid over seeds")
+    return save(fig, stem)
+
+
+def summary(models: Sequence[Mapping], stem) -> list[str]:
+    """Accuracy against size and against latency for every model (name, family, accuracy_pct, size_mib, latency_ms)."""
+    fig, (ax_size, ax_lat) = plt.subplots(1, 2, figsize=(9, 3.6))
+    families = sorted({m["family"] for m in models})
+    for i, fam in enumerate(families):
+        ms = [m for m in models if m["family"] == fam]
+        ax_size.scatter([m["size_mib"] for m in ms], [m["accuracy_pct"] for m in ms], color=COLORS[i], label=fam)
+        ax_lat.scatter([m["latency_ms"] for m in ms], [m["accuracy_pct"] for m in ms], color=COLORS[i], label=fam)
+        for m in ms:
+            ax_size.annotate(m["name"], (m["size_mib"], m["accuracy_pct"]), fontsize=6, xytext=(3, 3),
+                             textcoords="offset points")
+    ax_size.set(xscale="log", xlabel="model file size (MiB, log)", ylabel="test accuracy (%)")
+    ax_lat.set(xscale="log", xlabel="median CPU latency, batch 1 (ms, log)", ylabel="test accuracy (%)")
+    ax_lat.legend(fontsize=7)
+    fig.suptitle("Every model: accuracy against size and latency (each on its own task)")
+    return save(fig, stem)

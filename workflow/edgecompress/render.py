@@ -1,0 +1,49 @@
+"""Jinja2 -> Typst -> PDF. Every value the template prints is escaped as a Typst string literal.
+
+The template uses ``<< value >>`` and ``<% block %>`` (Typst itself uses braces and ``#``). A
+printed value becomes ``#"...";``: a string in code mode shows as text, never as markup, and the
+semicolon ends the expression so following punctuation stays text.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Mapping
+
+import jinja2
+
+from .atomic import atomic_path
+
+
+def typst_literal(value: Any) -> str:
+    text = "" if value is None else str(value)
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+    return f'#"{escaped}";'
+
+
+def environment(template_dir: str | os.PathLike) -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(template_dir)),
+        variable_start_string="<<", variable_end_string=">>",
+        block_start_string="<%", block_end_string="%>",
+        comment_start_string="<#", comment_end_string="#>",
+        finalize=typst_literal, undefined=jinja2.StrictUndefined,
+        trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, autoescape=False,
+    )
+
+
+def render(template: str | os.PathLike, context: Mapping[str, Any], out: str | os.PathLike) -> None:
+    template = Path(template)
+    text = environment(template.parent).get_template(template.name).render(**context)
+    with atomic_path(out, suffix=".typ") as tmp:
+        tmp.write_text(text, encoding="utf-8")
+
+
+def compile_pdf(source: str | os.PathLike, out: str | os.PathLike) -> None:
+    """Typst's bundled fonts only (no system fonts, no dates): the same source gives the same bytes."""
+    import typst
+
+    source = Path(source)
+    with atomic_path(out, suffix=".pdf") as tmp:
+        typst.compile(str(source), output=str(tmp), root=str(source.parent), ignore_system_fonts=True)

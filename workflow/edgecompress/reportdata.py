@@ -1,0 +1,324 @@
+"""Everything the report says, computed from the files the workflow wrote (nothing typed by hand).
+
+``build_context`` reads the tables and metrics files and returns plain strings and lists for the
+Jinja2 template: tables with the paper's value beside ours, the "where we differ" items, the
+recommendations per device class (rules over our measured numbers) and the provenance appendix.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+from pathlib import Path
+from typing import Any, Mapping
+
+import yaml
+
+from . import paper
+
+TITLE_EN = ("Analysis of convolutional neural network compression methods for effective deployment "
+            "in Edge AI environments")
+TITLE_UK = ("Аналіз методів стиснення згорткових нейронних мереж для ефективного розгортання "
+            "у середовищі Edge AI")
+CITATION = ("D. Marchuk, Information Technology and Society, 2025, no. 4, DOI 10.32689/maup.it.2025.4.17 "
+            "(CC BY 4.0)")
+MCU_FLASH_MIB = 1.0  # a typical microcontroller's flash budget for the model
+
+
+# ---------------------------------------------------------------- formatting
+def num(value, digits: int = 4) -> str:
+    if value in (None, ""):
+        return "–"
+    return f"{float(value):.{digits}f}"
+
+
+def signed(value, digits: int = 2) -> str:
+    if value in (None, ""):
+        return "–"
+    return f"{float(value):+.{digits}f}"
+
+
+def count(value) -> str:
+    return f"{int(float(value)):,}"
+
+
+def read_csv(path) -> list[dict]:
+    with open(path, encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+def read_json(path) -> dict:
+    with open(path, encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+def _f(row: Mapping, key: str):
+    v = row.get(key)
+    return None if v in (None, "") else float(v)
+
+
+# ---------------------------------------------------------------- sections
+def quantization_section(table_csv, keras_json, int8_json) -> dict:
+    rows = read_csv(table_csv)
+    digits = {"MiB": 4, "x": 2, "fraction": 4, "ms/image": 4}
+    table = [{"metric": r["metric"], "model": r["model"], "unit": r["unit"],
+              "paper": num(r["paper"], digits.get(r["unit"], 4)) if r["paper"] else "–",
+              "ours": num(r["ours"], digits.get(r["unit"], 4)),
+              "difference": signed(r["difference"], digits.get(r["unit"], 4)) if r["difference"] else "–",
+              "note": r["note"]} for r in rows]
+    by = {(r["metric"], r["model"]): r for r in rows}
+    keras, int8 = read_json(keras_json), read_json(int8_json)
+    worst = max(c["max_error_in_steps"] for c in int8["weight_check"])
+    return {
+        "table": table,
+        "parameters": count(keras["parameters"]),
+        "epochs": str(len(keras["history"])),
+        "ratio_keras": num(by[("compression ratio", "int8 vs .keras with optimizer state")]["ours"], 2),
+        "ratio_tflite": num(by[("compression ratio", "int8 vs float32 .tflite")]["ours"], 2)
+        if ("compression ratio", "int8 vs float32 .tflite") in by else "–",
+        "float_acc": float(by[("accuracy", "float32 (Keras)")]["ours"]),
+        "int8_acc": float(by[("accuracy", "int8 (.tflite)")]["ours"]),
+        "int8_mib": float(by[("size", "int8 (.tflite)")]["ours"]),
+        "keras_mib": num(by[("size", "float32 (.keras with optimizer state)")]["ours"], 4),
+        "bare_mib": num(by[("size", "float32 (.keras without optimizer state)")]["ours"], 4),
+        "float_latency": _f(by.get(("latency (median, batch 1)", "float32 (.tflite)"), {}), "ours"),
+        "int8_latency": _f(by[("latency (median, batch 1)", "int8 (.tflite)")], "ours"),
+        "float16_acc": _f(by.get(("accuracy", "float16 (.tflite)"), {}), "ours"),
+        "float32_tflite_acc": _f(by.get(("accuracy", "float32 (.tflite)"), {}), "ours"),
+        "weight_check": [{"layer": c["layer"], "tensor": c["tensor"], "dtype": c["tflite_dtype"],
+                          "error": f"{c['max_abs_error']:.3g}", "steps": num(c["max_error_in_steps"], 3)}
+                         for c in int8["weight_check"]],
+        "worst_steps": num(worst, 3),
+        "kernels": int8["kernels"],
+        "threads": str(int8["threads"]),
+        "runs": str(int8["latency"]["runs"]),
+        "test_images": count(int8["test_images"]),
+    }
+
+
+def epoch_table(rows: list[dict], match: Mapping[str, str]) -> list[dict]:
+    out = []
+    for r in rows:
+        if all(r.get(k) == v for k, v in match.items()):
+            out.append({"epoch": r["epoch"], "loss": num(r["loss"]), "paper_loss": num(r["paper_loss"]),
+                        "acc": num(r["test_accuracy_pct"], 2), "paper_acc": num(r["paper_test_accuracy_pct"], 2)})
+    return out
+
+
+def pruning_section(epochs_csv, summary_csv, seed: int, amounts: Mapping[str, float]) -> dict:
+    epochs, summary = read_csv(epochs_csv), read_csv(summary_csv)
+    s = str(seed)
+    tables = {
+        "baseline": epoch_table(epochs, {"method": "baseline", "seed": s}),
+        "unstructured": epoch_table(epochs, {"method": "unstructured", "seed": s,
+                                             "amount": f"{amounts['unstructured']:g}"}),
+        "structured": epoch_table(epochs, {"method": "structured", "seed": s, "amount": f"{amounts['structured']:g}"}),
+    }
+    rows = []
+    for r in summary:
+        rows.append({
+            "method": r["method"], "amount": num(r["amount"], 2), "seeds": r["seeds"],
+            "sparsity": num(r["model_sparsity_pct"], 2), "paper_sparsity": num(r["paper_sparsity_pct"], 2),
+            "before": num(r["accuracy_before_finetune_pct"], 2), "paper_before": num(r["paper_before_finetune_pct"], 2),
+            "acc": num(r["accuracy_pct"], 2), "std": num(r["accuracy_std"], 2),
+            "paper_acc": num(r["paper_accuracy_pct"], 2),
+            "params": count(r["parameters"]), "macs": f"{float(r['macs']) / 1e6:.1f}",
+            "latency": num(r["latency_batch1_ms"], 2), "throughput": f"{float(r['throughput_images_per_s']):.0f}",
+            "speedup64": num(r["speedup_batch64"], 2), "speedup1": num(r["speedup_batch1"], 2),
+            "macs_reduction": num(r["macs_reduction"], 2), "ratio": num(r["speedup_over_macs_reduction"], 2),
+        })
+    by = {(r["method"], float(r["amount"])): r for r in summary}
+    return {"epochs": tables, "summary": rows, "raw": by,
+            "unstructured": by.get(("unstructured", amounts["unstructured"])),
+            "structured": by.get(("structured", amounts["structured"])), "baseline": by[("baseline", 0.0)]}
+
+
+def distillation_section(table2_csv, grid_csv, epochs_csv, seed: int) -> dict:
+    table2, grid, epochs = read_csv(table2_csv), read_csv(grid_csv), read_csv(epochs_csv)
+    s = str(seed)
+    rows = [{"model": r["model"], "seeds": r["seeds"], "acc": num(r["accuracy_pct"], 2), "std": num(r["accuracy_std"], 2),
+             "paper_acc": num(r["paper_accuracy_pct"], 2), "diff": signed(r["difference_pct"], 2),
+             "params": count(r["parameters"]), "params_1000": count(r["parameters_1000_class_head"]),
+             "paper_params": f"≈ {float(r['paper_parameters_m']):g} M",
+             "mib": num(float(r["state_dict_bytes"]) / 2**20, 2), "latency": num(r["latency_batch1_ms"], 2),
+             "throughput": f"{float(r['throughput_images_per_s']):.0f}"} for r in table2]
+    grid_rows = [{"T": f"{float(r['temperature']):g}", "alpha": f"{float(r['alpha']):g}", "seeds": r["seeds"],
+                  "kd": num(r["kd_accuracy_pct"], 2), "kd_std": num(r["kd_accuracy_std"], 2),
+                  "no_kd": num(r["no_kd_accuracy_pct"], 2), "gain": signed(r["gain_pct"], 2),
+                  "gain_std": num(r["gain_std"], 2), "p": num(r["gain_p_value"], 3),
+                  "wins": f"{r['seeds_with_gain']}/{r['seeds']}"} for r in grid]
+    return {
+        "table2": rows, "grid": grid_rows, "raw_table2": table2, "raw_grid": grid,
+        "epochs": {"teacher": epoch_table(epochs, {"run": "teacher", "seed": s}),
+                   "student": epoch_table(epochs, {"run": "student", "seed": s})},
+    }
+
+
+# ---------------------------------------------------------------- reasoning over our numbers
+def differences(q: dict, pr: dict, kd: dict, pretrained: bool, fashion_official: bool, cifar_official: bool) -> list[dict]:
+    items = []
+    items.append({"title": "The 11.06x compression ratio",
+                  "text": f"Ours is {q['ratio_keras']}x between the .keras file ({q['keras_mib']} MiB: weights plus "
+                          f"Adam's two moment copies) and the int8 .tflite; the same weights without optimizer state "
+                          f"take {q['bare_mib']} MiB, and float32 .tflite against int8 .tflite is {q['ratio_tflite']}x, "
+                          "the 'theoretical ~4x' of 32 versus 8 bits less the file overhead. The paper's 11.06x thus "
+                          "compares a training checkpoint with a deployable file, not float with int8 weights."})
+    change = q["int8_acc"] - q["float_acc"]
+    items.append({"title": "The sign of the int8 accuracy change",
+                  "text": f"The paper reports int8 0.0030 above float32; ours is {signed(change, 4)} "
+                          f"({num(q['int8_acc'])} against {num(q['float_acc'])} on {q['test_images']} test images). "
+                          "Post-training quantization adds rounding noise; a change of a few tenths of a point either "
+                          "way is within what a different calibration draw or training seed gives, so neither sign "
+                          "means int8 is more accurate."})
+    u = pr["unstructured"]
+    if u:
+        items.append({"title": "The 2.04 % sparsity",
+                      "text": f"Masking 50 % of the weights of our default layer list (conv1, layer1.0.conv1, "
+                              f"layer1.0.conv2, layer2.0.conv1, layer3.0.conv1, fc) removes "
+                              f"{num(u['model_sparsity_pct'], 3)} % of all parameters, the paper's 2.04 %: its "
+                              "'only part of the layers' must have been a list like this one. Whole-model 50 % "
+                              "(mode: global) is a config switch away."})
+    t2 = {r["model"].split(" (")[0] + (" KD" if "KD," in r["model"] else ""): r for r in kd["raw_table2"]}
+    student = next(r for r in kd["raw_table2"] if "no KD" in r["model"])
+    items.append({"title": "≈ 3.5 M parameters of MobileNetV2",
+                  "text": f"MobileNetV2 with a 10-class head has {count(student['parameters'])} parameters; "
+                          f"{count(student['parameters_1000_class_head'])} is the ImageNet model with its 1000-class "
+                          "head, the paper's '≈ 3.5 M'. The paper counted the student before replacing its head."})
+    teacher = next(r for r in kd["raw_table2"] if "teacher" in r["model"])
+    gap = float(student["accuracy_pct"]) - float(teacher["accuracy_pct"])
+    items.append({"title": "The student beating its teacher",
+                  "text": f"In the paper MobileNetV2 alone reaches 89.5 % and its ResNet-18 teacher 66.5 %. In our runs "
+                          f"the student alone is {signed(gap, 2)} points from the teacher "
+                          f"({num(student['accuracy_pct'], 2)} % against {num(teacher['accuracy_pct'], 2)} %). Both "
+                          "start from ImageNet weights and see the same images, so a 23-point gap needs a cause "
+                          "outside the method: a different input resolution per model (MobileNetV2 at 224 px against "
+                          "ResNet-18 at 32 px changes ImageNet features' usefulness drastically), a different data "
+                          "subset or test split, or a teacher run that did not converge. The paper does not give "
+                          "resolution or subset, so we cannot tell which."})
+    items.append({"title": "Data and weights",
+                  "text": ("Weights: ImageNet-pretrained (torchvision IMAGENET1K_V1 files, checksum-verified)."
+                           if pretrained else "Weights: random initialisation — pretrained weights unavailable "
+                           "(torch.pretrained is false), so experiments 2 and 3 do not reproduce the paper's "
+                           "fine-tuning setting.")
+                          + (" Fashion-MNIST: the official archives (publisher checksums)." if fashion_official else
+                             " Fashion-MNIST: NOT the official archives (fixture or other data; see the appendix).")
+                          + (" CIFAR-10: the official archive (publisher MD5)." if cifar_official else
+                             " CIFAR-10: NOT the official archive (fixture or other data; see the appendix).")})
+    return items
+
+
+def recommendations(q: dict, pr: dict, kd: dict) -> list[dict]:
+    """One recommendation per device class, chosen by rules over the measured numbers."""
+    recs = []
+    drop_pts = 100 * (q["int8_acc"] - q["float_acc"])
+    fits = q["int8_mib"] <= MCU_FLASH_MIB
+    if fits and drop_pts >= -1.0:
+        mcu = (f"Full-integer int8 PTQ. The int8 model takes {num(q['int8_mib'])} MiB (≤ {MCU_FLASH_MIB:g} MiB flash) "
+               f"and changes accuracy by {signed(drop_pts, 2)} points; integer-only kernels (TFLite Micro, "
+               "CMSIS-NN) need exactly this format. Unstructured pruning does not shrink the file without sparse "
+               "storage.")
+    else:
+        mcu = (f"Int8 alone is not enough: {num(q['int8_mib'])} MiB and {signed(drop_pts, 2)} points. Shrink the "
+               "architecture first (structured pruning or a distilled student), then quantize.")
+    recs.append({"device": "Microcontroller (≤ 1 MiB flash, no FPU or only int8 SIMD)", "text": mcu})
+
+    s, b = pr["structured"], pr["baseline"]
+    loss_s = float(b["accuracy_pct"]) - float(s["accuracy_pct"]) if s else None
+    grid = kd["raw_grid"]
+    best = max(grid, key=lambda r: float(r["gain_pct"])) if grid else None
+    int8_ratio = (q["float_latency"] / q["int8_latency"]) if q["float_latency"] and q["int8_latency"] else None
+    parts = []
+    if int8_ratio is not None:
+        parts.append(f"On our CPU int8 ran {num(int8_ratio, 2)}x the speed of float32 (batch 1); "
+                     + ("use int8 there." if int8_ratio >= 1.2 else
+                        "measure on the phone's CPU before choosing int8, which pays off only where the CPU has "
+                        "int8 dot-product instructions."))
+    if best is not None:
+        significant = float(best["gain_p_value"]) < 0.05
+        parts.append(f"For accuracy, MobileNetV2 with distillation (T = {float(best['temperature']):g}, "
+                     f"alpha = {float(best['alpha']):g}) gained {signed(best['gain_pct'], 2)} points over "
+                     f"{best['seeds']} seed(s), p = {num(best['gain_p_value'], 3)}: "
+                     + ("a real gain; distil." if significant and float(best["gain_pct"]) > 0 else
+                        "not distinguishable from seed noise; train the student alone or run more seeds."))
+    if s is not None:
+        parts.append(f"Structured pruning at {float(s['amount']):g} ran {num(s['speedup_batch1'], 2)}x faster at "
+                     f"batch 1 for {signed(-loss_s, 2)} points after fine-tuning"
+                     + ("; worth it." if loss_s <= 2.0 else "; only with longer fine-tuning."))
+    recs.append({"device": "Phone-class CPU (ARM, a few cores, float and int8)", "text": " ".join(parts)})
+
+    gpu = []
+    if q["float16_acc"] is not None and q["float32_tflite_acc"] is not None:
+        d16 = 100 * (q["float16_acc"] - q["float32_tflite_acc"])
+        gpu.append(f"Float16 weights changed accuracy by {signed(d16, 2)} points at half the float32 size"
+                   + ("; use float16, which embedded GPUs run natively." if abs(d16) <= 0.5 else "; check per task."))
+    if s is not None:
+        gpu.append(f"Structured pruning cut MACs {num(s['macs_reduction'], 2)}x and gave {num(s['speedup_batch64'], 2)}x "
+                   "throughput at batch 64 with dense kernels, the kind of speed-up a GPU keeps; unstructured masks "
+                   f"gave {num(pr['unstructured']['speedup_batch64'], 2) if pr['unstructured'] else '–'}x, "
+                   "nothing without sparse kernels.")
+    recs.append({"device": "Embedded GPU (Jetson-class, float16)", "text": " ".join(gpu) or "No float16 run configured."})
+    return recs
+
+
+def provenance(metrics_files: Mapping[str, str], config: Mapping, data_summaries: Mapping[str, str]) -> dict:
+    first = read_json(next(iter(metrics_files.values())))["provenance"]
+    packages: dict[str, str] = {}
+    for path in metrics_files.values():
+        packages.update({k: v for k, v in read_json(path)["provenance"]["packages"].items() if v != "not installed"})
+    inputs = []
+    for name, path in data_summaries.items():
+        for key, item in read_json(path)["provenance"]["inputs"].items():
+            inputs.append({"dataset": name, "file": Path(item["path"]).name, "sha256": item["sha256"]})
+    return {
+        "commit": first["git_commit"], "python": first["python"], "platform": first["platform"],
+        "cpu": first["cpu"], "cpu_count": str(first["cpu_count"]), "device": first["device"],
+        "packages": [{"name": k, "version": v} for k, v in sorted(packages.items())],
+        "inputs": inputs,
+        # leading spaces as no-break spaces, so the YAML indentation survives typesetting
+        "config_lines": [line.replace(" ", "\u00a0") for line in
+                         yaml.safe_dump(dict(config), sort_keys=True, width=100).splitlines()],
+    }
+
+
+def official(config_sources: Mapping[str, Mapping], summary_json: str) -> bool:
+    """Whether the data summary's input files carry the publishers' checksums (from the schema's defaults)."""
+    got = {Path(v["path"]).name: v["sha256"] for v in read_json(summary_json)["provenance"]["inputs"].values()}
+    want = config_sources
+    return all(got.get(name) == digest for name, digest in want.items()) and bool(got)
+
+
+def build_context(inputs: Mapping[str, Any], config: Mapping, figures: Mapping[str, str],
+                  official_checksums: Mapping[str, Mapping[str, str]], official_md5: Mapping[str, str]) -> dict:
+    q = quantization_section(inputs["quant_table"], inputs["quant_keras"], inputs["quant_int8"])
+    seed = config["pruning"]["seeds"][0]
+    amounts = {m: config["pruning"][m]["amounts"][0] for m in ("unstructured", "structured")}
+    pr = pruning_section(inputs["pruning_epochs"], inputs["pruning_summary"], seed, amounts)
+    kd = distillation_section(inputs["kd_table2"], inputs["kd_grid"], inputs["kd_epochs"],
+                              config["distillation"]["seeds"][0])
+    fashion_official = official(official_checksums["fashion_mnist"], inputs["fashion_summary"])
+    cifar_md5 = official_md5.get("cifar10")
+    cifar_official = _md5_matches(inputs["cifar_archive"], cifar_md5) if cifar_md5 else False
+    pretrained = bool(config["torch"]["pretrained"])
+    prov = provenance({"quantization": inputs["quant_keras"], "pruning": inputs["pruning_baseline"]}, config,
+                      {"Fashion-MNIST": inputs["fashion_summary"], "CIFAR-10 subset": inputs["cifar_summary"]})
+    return {
+        "title_en": TITLE_EN, "title_uk": TITLE_UK, "citation": CITATION,
+        "hardware": f"{prov['cpu']}, {prov['cpu_count']} CPUs, device {prov['device']}",
+        "pretrained": "ImageNet weights (torchvision IMAGENET1K_V1)" if pretrained else
+                      "random initialisation — pretrained weights unavailable",
+        "data": ("official archives" if fashion_official and cifar_official else
+                 "fixture or non-official data (see 'Where we differ')"),
+        "q": q, "pr": {k: v for k, v in pr.items() if k != "raw"}, "kd": kd,
+        "seed": str(seed), "amounts": {k: f"{v:g}" for k, v in amounts.items()},
+        "differences": differences(q, pr, kd, pretrained, fashion_official, cifar_official),
+        "recommendations": recommendations(q, pr, kd),
+        "figures": figures, "prov": prov,
+        "paper": {"quant_latency": num(paper.QUANTIZATION["latency_ms"]["int8"], 3)},
+    }
+
+
+def _md5_matches(path: str | os.PathLike, md5: str) -> bool:
+    from .checksums import file_digests
+
+    return file_digests(path, ("md5",))["md5"] == md5

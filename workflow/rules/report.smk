@@ -1,0 +1,233 @@
+# The report: papermill notebooks (figures, tables), then Jinja2 -> Typst -> PDF.
+
+PAPERMILL = (
+    "papermill {input.notebook} {output.notebook} --kernel {params.kernel} --cwd . "
+    "--parameters_yaml '{params.parameters}' --log-output > {log} 2>&1 && "
+    "jupyter nbconvert --to html --output-dir $(dirname {output.html}) {output.notebook} >> {log} 2>&1"
+)
+
+
+rule notebook_quantization:
+    input:
+        notebook="notebooks/quantization.ipynb",
+        keras=rules.train_base_cnn.output.metrics,
+        variants=quantization_metrics(),
+    output:
+        figure=report(
+            multiext("results/report/quantization/quantization", ".png", ".svg"),
+            caption="../../report/captions/quantization.rst",
+            category="Experiment 1: quantization",
+            labels={"figure": "size, accuracy, latency"},
+        ),
+        table=report(
+            "results/report/quantization/variants.csv",
+            caption="../../report/captions/quantization_table.rst",
+            category="Experiment 1: quantization",
+            labels={"table": "variants"},
+        ),
+        notebook="results/report/quantization/quantization.ipynb",
+        html="results/report/quantization/quantization.html",
+    log:
+        "logs/report/notebook_quantization.log",
+    params:
+        kernel=lookup(dpath="report/kernel", within=config),
+        parameters=lambda wildcards, input, output: notebook_parameters(
+            keras_metrics=input.keras,
+            variant_metrics=list(input.variants),
+            out_dir="results/report/quantization",
+        ),
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    conda:
+        "../../envs/report.yaml"
+    shell:
+        PAPERMILL
+
+
+rule notebook_pruning:
+    input:
+        notebook="notebooks/pruning.ipynb",
+        epochs=rules.pruning_tables.output.epochs,
+        summary=rules.pruning_tables.output.summary,
+    output:
+        curves=report(
+            multiext("results/report/pruning/curves", ".png", ".svg"),
+            caption="../../report/captions/pruning_curves.rst",
+            category="Experiment 2: pruning",
+            labels={"figure": "training curves"},
+        ),
+        sweep=report(
+            multiext("results/report/pruning/sweep", ".png", ".svg"),
+            caption="../../report/captions/pruning_sweep.rst",
+            category="Experiment 2: pruning",
+            labels={"figure": "accuracy vs sparsity and MACs"},
+        ),
+        table="results/report/pruning/sweep.csv",
+        notebook="results/report/pruning/pruning.ipynb",
+        html="results/report/pruning/pruning.html",
+    log:
+        "logs/report/notebook_pruning.log",
+    params:
+        kernel=lookup(dpath="report/kernel", within=config),
+        parameters=lambda wildcards, input, output: notebook_parameters(
+            epochs_csv=input.epochs,
+            summary_csv=input.summary,
+            seed=config["pruning"]["seeds"][0],
+            amounts={m: config["pruning"][m]["amounts"][0] for m in ("unstructured", "structured")},
+            out_dir="results/report/pruning",
+        ),
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    conda:
+        "../../envs/report.yaml"
+    shell:
+        PAPERMILL
+
+
+rule notebook_distillation:
+    input:
+        notebook="notebooks/distillation.ipynb",
+        epochs=rules.distillation_tables.output.epochs,
+        grid=rules.distillation_tables.output.grid,
+    output:
+        curves=report(
+            multiext("results/report/distillation/curves", ".png", ".svg"),
+            caption="../../report/captions/distillation_curves.rst",
+            category="Experiment 3: distillation",
+            labels={"figure": "training curves"},
+        ),
+        grid=report(
+            multiext("results/report/distillation/grid", ".png", ".svg"),
+            caption="../../report/captions/distillation_grid.rst",
+            category="Experiment 3: distillation",
+            labels={"figure": "T x alpha grid"},
+        ),
+        notebook="results/report/distillation/distillation.ipynb",
+        html="results/report/distillation/distillation.html",
+    log:
+        "logs/report/notebook_distillation.log",
+    params:
+        kernel=lookup(dpath="report/kernel", within=config),
+        parameters=lambda wildcards, input, output: notebook_parameters(
+            epochs_csv=input.epochs,
+            grid_csv=input.grid,
+            seed=config["distillation"]["seeds"][0],
+            out_dir="results/report/distillation",
+        ),
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    conda:
+        "../../envs/report.yaml"
+    shell:
+        PAPERMILL
+
+
+rule notebook_summary:
+    input:
+        notebook="notebooks/summary.ipynb",
+        quant=quantization_metrics(),
+        pruning=expand(rules.finetune_baseline.output.metrics, seed=config["pruning"]["seeds"])
+        + pruning_runs(),
+        kd=expand(rules.train_student.output.metrics, seed=config["distillation"]["seeds"])
+        + distillation_runs(),
+    output:
+        figure=report(
+            multiext("results/report/summary/summary", ".png", ".svg"),
+            caption="../../report/captions/summary.rst",
+            category="Summary",
+            labels={"figure": "accuracy vs size and latency"},
+        ),
+        table=report(
+            "results/report/summary/models.csv",
+            caption="../../report/captions/summary_table.rst",
+            category="Summary",
+            labels={"table": "every model"},
+        ),
+        notebook="results/report/summary/summary.ipynb",
+        html="results/report/summary/summary.html",
+    log:
+        "logs/report/notebook_summary.log",
+    params:
+        kernel=lookup(dpath="report/kernel", within=config),
+        parameters=lambda wildcards, input, output: notebook_parameters(
+            quant_metrics=list(input.quant),
+            pruning_metrics=list(input.pruning),
+            kd_metrics=list(input.kd),
+            out_dir="results/report/summary",
+        ),
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    conda:
+        "../../envs/report.yaml"
+    shell:
+        PAPERMILL
+
+
+rule render_report:
+    input:
+        template="report/paper.typ.j2",
+        quant_table=rules.quantization_table.output.table,
+        quant_keras=rules.train_base_cnn.output.metrics,
+        quant_int8="results/quantization/metrics/int8.json",
+        pruning_epochs=rules.pruning_tables.output.epochs,
+        pruning_summary=rules.pruning_tables.output.summary,
+        pruning_baseline=expand(rules.finetune_baseline.output.metrics, seed=config["pruning"]["seeds"][0]),
+        kd_table2=rules.distillation_tables.output.table2,
+        kd_grid=rules.distillation_tables.output.grid,
+        kd_epochs=rules.distillation_tables.output.epochs,
+        fashion_summary=rules.prepare_fashion_mnist.output.summary,
+        cifar_summary=rules.prepare_cifar10.output.summary,
+        cifar_archive=download_path("cifar10.archive"),
+        schema="workflow/schemas/config.schema.yaml",
+    output:
+        typst="results/report/paper.typ",
+    log:
+        "logs/report/render_report.log",
+    params:
+        config=lambda wildcards: config,
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=5,
+    conda:
+        "../../envs/report.yaml"
+    script:
+        "../scripts/render_report.py"
+
+
+rule compile_report:
+    input:
+        typst=rules.render_report.output.typst,
+        figures=[
+            rules.notebook_quantization.output.figure,
+            rules.notebook_pruning.output.curves,
+            rules.notebook_pruning.output.sweep,
+            rules.notebook_distillation.output.curves,
+            rules.notebook_distillation.output.grid,
+            rules.notebook_summary.output.figure,
+        ],
+    output:
+        pdf=report(
+            "results/report/paper.pdf",
+            caption="../../report/captions/paper.rst",
+            category="Report",
+            labels={"document": "reproduction report (PDF)"},
+        ),
+    log:
+        "logs/report/compile_report.log",
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    conda:
+        "../../envs/report.yaml"
+    script:
+        "../scripts/compile_report.py"
