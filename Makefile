@@ -34,6 +34,7 @@ fixtures: venv
 
 demo: fixtures
 	$(SNAKEMAKE) --cores $(CORES) --configfile config/test.yaml
+	$(SNAKEMAKE) --cores $(CORES) --configfile config/test.yaml --report results/report.html
 
 lint: venv
 	$(SNAKEMAKE) --lint

@@ -156,7 +156,8 @@ def distillation_section(table2_csv, grid_csv, epochs_csv, seed: int) -> dict:
 
 
 # ---------------------------------------------------------------- reasoning over our numbers
-def differences(q: dict, pr: dict, kd: dict, pretrained: bool, fashion_official: bool, cifar_official: bool) -> list[dict]:
+def differences(q: dict, pr: dict, kd: dict, pretrained: bool, official_weights: bool, fashion_official: bool,
+                cifar_official: bool) -> list[dict]:
     items = []
     items.append({"title": "The 11.06x compression ratio",
                   "text": f"Ours is {q['ratio_keras']}x between the .keras file ({q['keras_mib']} MiB: weights plus "
@@ -198,6 +199,10 @@ def differences(q: dict, pr: dict, kd: dict, pretrained: bool, fashion_official:
                           "resolution or subset, so we cannot tell which."})
     items.append({"title": "Data and weights",
                   "text": ("Weights: ImageNet-pretrained (torchvision IMAGENET1K_V1 files, checksum-verified)."
+                           if official_weights else
+                           "Weights: NOT the ImageNet weights — the files' SHA-256 do not start with torchvision's "
+                           "published prefixes (fixture weights, random initialisation in torchvision's format), so "
+                           "experiments 2 and 3 do not reproduce the paper's fine-tuning of pretrained models."
                            if pretrained else "Weights: random initialisation — pretrained weights unavailable "
                            "(torch.pretrained is false), so experiments 2 and 3 do not reproduce the paper's "
                            "fine-tuning setting.")
@@ -300,18 +305,22 @@ def build_context(inputs: Mapping[str, Any], config: Mapping, figures: Mapping[s
     cifar_md5 = official_md5.get("cifar10")
     cifar_official = _md5_matches(inputs["cifar_archive"], cifar_md5) if cifar_md5 else False
     pretrained = bool(config["torch"]["pretrained"])
+    official_weights = pretrained and all(
+        read_json(inputs[key])["provenance"]["inputs"]["weights"]["sha256"].startswith(official_checksums["weights"][arch])
+        for key, arch in (("pruning_baseline", "resnet18"), ("kd_student", "mobilenet_v2")))
     prov = provenance({"quantization": inputs["quant_keras"], "pruning": inputs["pruning_baseline"]}, config,
                       {"Fashion-MNIST": inputs["fashion_summary"], "CIFAR-10 subset": inputs["cifar_summary"]})
     return {
         "title_en": TITLE_EN, "title_uk": TITLE_UK, "citation": CITATION,
         "hardware": f"{prov['cpu']}, {prov['cpu_count']} CPUs, device {prov['device']}",
-        "pretrained": "ImageNet weights (torchvision IMAGENET1K_V1)" if pretrained else
-                      "random initialisation — pretrained weights unavailable",
+        "pretrained": ("ImageNet weights (torchvision IMAGENET1K_V1, checksum-verified)" if official_weights else
+                       "NOT ImageNet: weights from a non-official file (fixture data)" if pretrained else
+                       "random initialisation — pretrained weights unavailable"),
         "data": ("official archives" if fashion_official and cifar_official else
                  "fixture or non-official data (see 'Where we differ')"),
         "q": q, "pr": {k: v for k, v in pr.items() if k != "raw"}, "kd": kd,
         "seed": str(seed), "amounts": {k: f"{v:g}" for k, v in amounts.items()},
-        "differences": differences(q, pr, kd, pretrained, fashion_official, cifar_official),
+        "differences": differences(q, pr, kd, pretrained, official_weights, fashion_official, cifar_official),
         "recommendations": recommendations(q, pr, kd),
         "figures": figures, "prov": prov,
         "paper": {"quant_latency": num(paper.QUANTIZATION["latency_ms"]["int8"], 3)},

@@ -83,6 +83,11 @@ def distillation_runs():
     ]
 
 
+def repo_path(relative):
+    """A file of the workflow itself (template, notebook, schema), wherever the working directory is."""
+    return str(Path(workflow.basedir) / relative)
+
+
 def quantization_metrics():
     return expand("results/quantization/metrics/{variant}.json", variant=config["quantization"]["variants"])
 

@@ -9,7 +9,7 @@ PAPERMILL = (
 
 rule notebook_quantization:
     input:
-        notebook="notebooks/quantization.ipynb",
+        notebook=repo_path("notebooks/quantization.ipynb"),
         keras=rules.train_base_cnn.output.metrics,
         variants=quantization_metrics(),
     output:
@@ -48,7 +48,7 @@ rule notebook_quantization:
 
 rule notebook_pruning:
     input:
-        notebook="notebooks/pruning.ipynb",
+        notebook=repo_path("notebooks/pruning.ipynb"),
         epochs=rules.pruning_tables.output.epochs,
         summary=rules.pruning_tables.output.summary,
     output:
@@ -90,7 +90,7 @@ rule notebook_pruning:
 
 rule notebook_distillation:
     input:
-        notebook="notebooks/distillation.ipynb",
+        notebook=repo_path("notebooks/distillation.ipynb"),
         epochs=rules.distillation_tables.output.epochs,
         grid=rules.distillation_tables.output.grid,
     output:
@@ -130,7 +130,7 @@ rule notebook_distillation:
 
 rule notebook_summary:
     input:
-        notebook="notebooks/summary.ipynb",
+        notebook=repo_path("notebooks/summary.ipynb"),
         quant=quantization_metrics(),
         pruning=expand(rules.finetune_baseline.output.metrics, seed=config["pruning"]["seeds"])
         + pruning_runs(),
@@ -173,20 +173,21 @@ rule notebook_summary:
 
 rule render_report:
     input:
-        template="report/paper.typ.j2",
+        template=repo_path("report/paper.typ.j2"),
         quant_table=rules.quantization_table.output.table,
         quant_keras=rules.train_base_cnn.output.metrics,
         quant_int8="results/quantization/metrics/int8.json",
         pruning_epochs=rules.pruning_tables.output.epochs,
         pruning_summary=rules.pruning_tables.output.summary,
         pruning_baseline=expand(rules.finetune_baseline.output.metrics, seed=config["pruning"]["seeds"][0]),
+        kd_student=expand(rules.train_student.output.metrics, seed=config["distillation"]["seeds"][0]),
         kd_table2=rules.distillation_tables.output.table2,
         kd_grid=rules.distillation_tables.output.grid,
         kd_epochs=rules.distillation_tables.output.epochs,
         fashion_summary=rules.prepare_fashion_mnist.output.summary,
         cifar_summary=rules.prepare_cifar10.output.summary,
         cifar_archive=download_path("cifar10.archive"),
-        schema="workflow/schemas/config.schema.yaml",
+        schema=repo_path("workflow/schemas/config.schema.yaml"),
     output:
         typst="results/report/paper.typ",
     log:

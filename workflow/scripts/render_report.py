@@ -16,7 +16,8 @@ def official_checksums(schema_path):
     data = load_schema(schema_path)["properties"]["data"]["properties"]
     fashion = {src["default"]["url"].rsplit("/", 1)[-1]: src["default"]["sha256"]
                for src in data["fashion_mnist"]["properties"].values()}
-    return {"fashion_mnist": fashion}, {"cifar10": data["cifar10"]["properties"]["archive"]["default"]["md5"]}
+    weights = {arch: src["default"]["sha256_prefix"] for arch, src in data["weights"]["properties"].items()}
+    return {"fashion_mnist": fashion, "weights": weights}, {"cifar10": data["cifar10"]["properties"]["archive"]["default"]["md5"]}
 
 
 def main(inputs, template, schema, config, out):
