@@ -72,4 +72,8 @@ def _summary(method, amount, ms, base):
         "speedup_batch64": float(np.mean(speedup)), "speedup_batch1": float(np.mean(latency_speedup)),
         "macs_reduction": float(np.mean(mac_reduction)),
         "speedup_over_macs_reduction": float(np.mean(speedup) / np.mean(mac_reduction)),
+        # the size effect, honestly: a masked model's dense file does not shrink; compression helps a little
+        "dense_state_dict_bytes": ms[0].get("sizes", {}).get("dense_state_dict_bytes", ms[0].get("state_dict_bytes")),
+        "gzip_state_dict_bytes": ms[0].get("sizes", {}).get("gzip_state_dict_bytes"),
+        "sparse_state_dict_bytes": ms[0].get("sizes", {}).get("sparse_state_dict_bytes"),
     }

@@ -127,6 +127,9 @@ def pruning_section(epochs_csv, summary_csv, seed: int, amounts: Mapping[str, fl
             "latency": num(r["latency_batch1_ms"], 2), "throughput": f"{float(r['throughput_images_per_s']):.0f}",
             "speedup64": num(r["speedup_batch64"], 2), "speedup1": num(r["speedup_batch1"], 2),
             "macs_reduction": num(r["macs_reduction"], 2), "ratio": num(r["speedup_over_macs_reduction"], 2),
+            "dense_mib": num(float(r["dense_state_dict_bytes"]) / 2**20, 2) if r["dense_state_dict_bytes"] else "–",
+            "gzip_mib": num(float(r["gzip_state_dict_bytes"]) / 2**20, 2) if r["gzip_state_dict_bytes"] else "–",
+            "sparse_mib": num(float(r["sparse_state_dict_bytes"]) / 2**20, 2) if r["sparse_state_dict_bytes"] else "–",
         })
     by = {(r["method"], float(r["amount"])): r for r in summary}
     return {"epochs": tables, "summary": rows, "raw": by,
@@ -191,8 +194,9 @@ def differences(q: dict, pr: dict, kd: dict, pretrained: bool, official_weights:
     items.append({"title": "The student beating its teacher",
                   "text": f"In the paper MobileNetV2 alone reaches 89.5 % and its ResNet-18 teacher 66.5 %. In our runs "
                           f"the student alone is {signed(gap, 2)} points from the teacher "
-                          f"({num(student['accuracy_pct'], 2)} % against {num(teacher['accuracy_pct'], 2)} %). Both "
-                          "start from ImageNet weights and see the same images, so a 23-point gap needs a cause "
+                          f"({num(student['accuracy_pct'], 2)} % against {num(teacher['accuracy_pct'], 2)} %). Here both "
+                          f"start from {'ImageNet' if official_weights else 'the same kind of (non-ImageNet)'} weights "
+                          "and see the same images at the same resolution, so a 23-point gap needs a cause "
                           "outside the method: a different input resolution per model (MobileNetV2 at 224 px against "
                           "ResNet-18 at 32 px changes ImageNet features' usefulness drastically), a different data "
                           "subset or test split, or a teacher run that did not converge. The paper does not give "
