@@ -43,6 +43,15 @@ def write_json(path: str | os.PathLike, data: Any) -> None:
         tmp.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
 
 
+def read_json(path: str | os.PathLike) -> Any:
+    with open(path, encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+def read_jsons(paths) -> list:
+    return [read_json(p) for p in paths]
+
+
 def save_npz(path: str | os.PathLike, **arrays: np.ndarray) -> None:
     """Save arrays uncompressed (they load in milliseconds) without partial files."""
     with atomic_path(path, suffix=".npz") as tmp:

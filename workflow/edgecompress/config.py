@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import copy
 import os
-from typing import Any, Iterator
+from typing import Iterator
 
 import jsonschema
 import yaml

@@ -8,7 +8,6 @@ recommendations per device class (rules over our measured numbers) and the prove
 from __future__ import annotations
 
 import csv
-import json
 import os
 from pathlib import Path
 from typing import Any, Mapping
@@ -16,6 +15,7 @@ from typing import Any, Mapping
 import yaml
 
 from . import paper
+from .atomic import read_json
 
 TITLE_EN = ("Analysis of convolutional neural network compression methods for effective deployment "
             "in Edge AI environments")
@@ -46,11 +46,6 @@ def count(value) -> str:
 def read_csv(path) -> list[dict]:
     with open(path, encoding="utf-8") as fh:
         return list(csv.DictReader(fh))
-
-
-def read_json(path) -> dict:
-    with open(path, encoding="utf-8") as fh:
-        return json.load(fh)
 
 
 def _f(row: Mapping, key: str):
@@ -183,7 +178,6 @@ def differences(q: dict, pr: dict, kd: dict, pretrained: bool, official_weights:
                               f"{num(u['model_sparsity_pct'], 3)} % of all parameters, the paper's 2.04 %: its "
                               "'only part of the layers' must have been a list like this one. Whole-model 50 % "
                               "(mode: global) is a config switch away."})
-    t2 = {r["model"].split(" (")[0] + (" KD" if "KD," in r["model"] else ""): r for r in kd["raw_table2"]}
     student = next(r for r in kd["raw_table2"] if "no KD" in r["model"])
     items.append({"title": "≈ 3.5 M parameters of MobileNetV2",
                   "text": f"MobileNetV2 with a 10-class head has {count(student['parameters'])} parameters; "

@@ -28,6 +28,13 @@ def splits(arrays: str, cfg: Mapping, seed: int) -> tuple[Batches, Batches]:
     return train, test
 
 
+def optimizer(model: nn.Module, cfg: Mapping):
+    from .training import make_optimizer
+
+    return make_optimizer(model.parameters(), cfg["optimizer"], cfg["learning_rate"], cfg["momentum"],
+                          cfg["weight_decay"])
+
+
 def model_report(model: nn.Module, cfg: Mapping) -> dict:
     """Parameters, MACs (Torch-Pruning's counter) and CPU speed of a model, as every metrics file has them."""
     from .pruning import macs_and_params

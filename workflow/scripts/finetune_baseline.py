@@ -18,7 +18,7 @@ def main(arrays, weights, out_model, out_history, out_metrics, cfg, epochs, seed
     from edgecompress.atomic import atomic_path, write_json
     from edgecompress.history import write_history
     from edgecompress.provenance import collect
-    from edgecompress.training import accuracy, cross_entropy, fit, make_optimizer
+    from edgecompress.training import accuracy, cross_entropy, fit
 
     device = torchrun.setup(cfg, seed, threads)
     model = models.build("resnet18", weights=weights if cfg["pretrained"] else None)
@@ -27,8 +27,7 @@ def main(arrays, weights, out_model, out_history, out_metrics, cfg, epochs, seed
              "random initialisation (no pretrained weights)", models.count_parameters(model), device)
     model.to(device)
     train, test = torchrun.splits(arrays, cfg, seed)
-    optimizer = make_optimizer(model.parameters(), cfg["optimizer"], cfg["learning_rate"], cfg["momentum"],
-                               cfg["weight_decay"])
+    optimizer = torchrun.optimizer(model, cfg)
     rows = fit(model, train, test, epochs, optimizer, cross_entropy, device, "baseline")
     write_history(out_history, rows)
     with atomic_path(out_model, suffix=".pt") as tmp:

@@ -16,7 +16,7 @@ def main(baseline, arrays, out_model, out_history, out_metrics, method, amount, 
     from edgecompress.atomic import atomic_path, write_json
     from edgecompress.history import write_history
     from edgecompress.provenance import collect
-    from edgecompress.training import accuracy, cross_entropy, fit, make_optimizer
+    from edgecompress.training import accuracy, cross_entropy, fit
 
     device = torchrun.setup(cfg, seed, threads)
     model = models.build("resnet18")
@@ -33,8 +33,7 @@ def main(baseline, arrays, out_model, out_history, out_metrics, method, amount, 
     before = accuracy(model, test, device)
     log.info("%s %.2f: model sparsity %.4f %%, accuracy before fine-tuning %.4f", method, amount,
              100 * sparsity["model_sparsity"], before)
-    optimizer = make_optimizer(model.parameters(), cfg["optimizer"], cfg["learning_rate"], cfg["momentum"],
-                               cfg["weight_decay"])
+    optimizer = torchrun.optimizer(model, cfg)
     rows = fit(model, train, test, pcfg["finetune_epochs"], optimizer, cross_entropy, device, method)
     final = accuracy(model, test, device)
     if targets:

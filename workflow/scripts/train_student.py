@@ -19,7 +19,7 @@ def main(arrays, weights, teacher_path, out_model, out_history, out_metrics, cfg
     from edgecompress.distillation import distillation_loss
     from edgecompress.history import write_history
     from edgecompress.provenance import collect
-    from edgecompress.training import accuracy, cross_entropy, fit, make_optimizer
+    from edgecompress.training import accuracy, cross_entropy, fit
 
     device = torchrun.setup(cfg, seed, threads)
     student = models.build("mobilenet_v2", weights=weights if cfg["pretrained"] else None)
@@ -35,8 +35,7 @@ def main(arrays, weights, teacher_path, out_model, out_history, out_metrics, cfg
         desc = f"KD T={kd['temperature']:g} alpha={kd['alpha']:g}"
     log.info("%s: MobileNetV2, %d parameters, %s", desc, models.count_parameters(student),
              "ImageNet weights" if cfg["pretrained"] else "random initialisation (no pretrained weights)")
-    optimizer = make_optimizer(student.parameters(), cfg["optimizer"], cfg["learning_rate"], cfg["momentum"],
-                               cfg["weight_decay"])
+    optimizer = torchrun.optimizer(student, cfg)
     rows = fit(student, train, test, epochs, optimizer, loss_fn, device, desc)
     student.cpu()
     buf = io.BytesIO()
