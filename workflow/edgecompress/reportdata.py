@@ -96,8 +96,12 @@ def epoch_table(rows: list[dict], match: Mapping[str, str]) -> list[dict]:
     out = []
     for r in rows:
         if all(r.get(k) == v for k, v in match.items()):
+            has_paper = r["paper_loss"] not in (None, "")
             out.append({"epoch": r["epoch"], "loss": num(r["loss"]), "paper_loss": num(r["paper_loss"]),
-                        "acc": num(r["test_accuracy_pct"], 2), "paper_acc": num(r["paper_test_accuracy_pct"], 2)})
+                        "acc": num(r["test_accuracy_pct"], 2), "paper_acc": num(r["paper_test_accuracy_pct"], 2),
+                        "loss_diff": signed(float(r["loss"]) - float(r["paper_loss"]), 4) if has_paper else "–",
+                        "acc_diff": signed(float(r["test_accuracy_pct"]) - float(r["paper_test_accuracy_pct"]), 2)
+                        if has_paper else "–"})
     return out
 
 

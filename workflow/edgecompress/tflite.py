@@ -8,7 +8,7 @@ from typing import Iterable
 import numpy as np
 
 from .measure import latency_ms
-from .quantmath import dequantize
+from .quantmath import dequantize, round_half_away
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +60,7 @@ def prepare_inputs(interp, x: np.ndarray) -> np.ndarray:
         return x.astype(np.float32)
     scale, zero = detail["quantization"]
     info = np.iinfo(detail["dtype"])
-    q = np.floor(x / scale + zero + 0.5)  # round half up, as the converter's quantize op
+    q = round_half_away(x / scale + zero)  # eq. (1), with the paper's (and TFLite's) rounding
     return np.clip(q, info.min, info.max).astype(detail["dtype"])
 
 

@@ -116,6 +116,8 @@ rule notebook_distillation:
             epochs_csv=input.epochs,
             grid_csv=input.grid,
             seed=config["distillation"]["seeds"][0],
+            temperature=config["distillation"]["table_temperature"],
+            alpha=config["distillation"]["table_alpha"],
             out_dir="results/report/distillation",
         ),
     threads: 1
