@@ -81,3 +81,94 @@ def test_every_rule_that_runs_code_names_a_conda_env():
             assert (REPO / "workflow" / "rules" / env).resolve().is_file(), f"{file}: rule {name}: {env} missing"
             assert "log:" in block, f"{file}: rule {name} has no log:"
     assert seen >= 3
+
+
+def _imports(path) -> set[str]:
+    """Top-level modules imported anywhere in a Python file (or a notebook's code cells)."""
+    import ast
+    import json
+
+    text = path.read_text()
+    if path.suffix == ".ipynb":
+        text = "\n".join("".join(c["source"]) for c in json.loads(text)["cells"] if c["cell_type"] == "code")
+    found = set()
+    for node in ast.walk(ast.parse(text)):
+        if isinstance(node, ast.Import):
+            found |= {a.name.split(".")[0] for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module == "edgecompress":
+            found |= {f"edgecompress.{a.name}" for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            found.add(node.module if node.module.startswith("edgecompress.") else node.module.split(".")[0])
+        elif isinstance(node, ast.ImportFrom) and node.level == 1:
+            found |= {f"edgecompress.{node.module or a.name}" for a in node.names}
+    return found
+
+
+# Imports that a module makes only when its caller asks for them (seed_everything's frameworks=...).
+OPTIONAL_IMPORTS = {"seeding.py": {"tensorflow", "torch"}}
+
+
+def _third_party(path, seen=None) -> set[str]:
+    """Third-party top-level modules a file needs, following edgecompress imports."""
+    import sys
+
+    seen = set() if seen is None else seen
+    needed = set()
+    for mod in _imports(path) - OPTIONAL_IMPORTS.get(path.name, set()):
+        if mod.startswith("edgecompress.") or mod == "edgecompress":
+            sub = mod.split(".", 1)[1].split(".")[0] if "." in mod else "__init__"
+            target = REPO / "workflow" / "edgecompress" / f"{sub}.py"
+            if target.exists() and target not in seen:
+                seen.add(target)
+                needed |= _third_party(target, seen)
+        elif mod not in sys.stdlib_module_names and mod not in ("snakemake", "_codecs"):
+            needed.add(mod)
+    return needed
+
+
+def _closure(names: set[str]) -> set[str]:
+    """The given distributions and everything they require (from this venv's metadata)."""
+    import re as _re
+    from importlib import metadata
+
+    todo, done = [normalise(n) for n in names], set()
+    while todo:
+        name = todo.pop()
+        if name in done:
+            continue
+        done.add(name)
+        try:
+            requires = metadata.requires(name) or []
+        except metadata.PackageNotFoundError:
+            continue
+        for req in requires:
+            if "extra ==" in req:
+                continue
+            todo.append(normalise(_re.split(r"[ ;<>=!~\[(]", req, maxsplit=1)[0]))
+    return done
+
+
+def test_each_rules_env_provides_what_its_code_imports():
+    """What conda would build for a rule (its env's pins and their dependencies) covers every import of its
+    script (or, for the notebook rules, of its notebook), followed through the edgecompress package."""
+    from importlib import metadata
+
+    dists_of = metadata.packages_distributions()
+    checked = 0
+    for file, name, block in rule_blocks():
+        if "conda:" not in block:
+            continue
+        env_file = (REPO / "workflow" / "rules" / block[block.index("conda:") + 1].strip('"')).resolve()
+        env = yaml.safe_load(env_file.read_text())
+        pins = {spec.partition("==")[0] for d in env["dependencies"] if isinstance(d, dict) for spec in d["pip"]}
+        available = _closure(pins)
+        code = []
+        if "script:" in block:
+            code.append((REPO / "workflow" / "rules" / block[block.index("script:") + 1].strip('"')).resolve())
+        code += [REPO / "notebooks" / f"{n}.ipynb" for n in re.findall(r'notebooks/(\w+)\.ipynb', "\n".join(block))]
+        for path in code:
+            for module in _third_party(path):
+                dists = {normalise(d) for d in dists_of.get(module, [module])}
+                assert dists & available, f"rule {name}: {path.name} imports {module}, not in {env_file.name}"
+            checked += 1
+    assert checked >= 15

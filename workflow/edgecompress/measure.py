@@ -46,27 +46,3 @@ def file_size(path: str | os.PathLike) -> dict:
     size = os.path.getsize(path)
     return {"bytes": size, "mib": size / MIB}
 
-
-def torch_speed(model, resolution: int, warmup: int, runs: int, throughput_batch: int = 64) -> dict:
-    """CPU latency at batch 1 and throughput at ``throughput_batch`` of a PyTorch model (eval mode).
-
-    Model and inputs use the channels-last memory layout, which oneDNN's CPU convolutions prefer
-    (about 1.6x faster than the default layout for ResNet-18 here); the model is put back after.
-    """
-    import torch
-
-    model.eval()
-    model.to(memory_format=torch.channels_last)
-    one = torch.randn(1, 3, resolution, resolution).to(memory_format=torch.channels_last)
-    many = torch.randn(throughput_batch, 3, resolution, resolution).to(memory_format=torch.channels_last)
-    with torch.inference_mode():
-        single = latency_ms(lambda: model(one), warmup, runs)
-        batch = latency_ms(lambda: model(many), max(1, warmup // 10), max(3, runs // 10))
-    model.to(memory_format=torch.contiguous_format)
-    return {
-        "latency_batch1": single,
-        "throughput": {"batch": throughput_batch, "median_ms": batch["median_ms"],
-                       "images_per_s": throughput_batch / batch["median_ms"] * 1000.0},
-        "threads": torch.get_num_threads(),
-        "memory_format": "channels_last",
-    }

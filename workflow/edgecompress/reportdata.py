@@ -250,8 +250,8 @@ def recommendations(q: dict, pr: dict, kd: dict) -> list[dict]:
                         "not distinguishable from seed noise; train the student alone or run more seeds."))
     if s is not None:
         parts.append(f"Structured pruning at {float(s['amount']):g} ran {num(s['speedup_batch1'], 2)}x faster at "
-                     f"batch 1 for {signed(-loss_s, 2)} points after fine-tuning"
-                     + ("; worth it." if loss_s <= 2.0 else "; only with longer fine-tuning."))
+                     f"batch 1, with test accuracy {signed(-loss_s, 2)} points against the dense baseline after "
+                     "fine-tuning" + ("; worth it." if loss_s <= 2.0 else "; only with longer fine-tuning."))
     recs.append({"device": "Phone-class CPU (ARM, a few cores, float and int8)", "text": " ".join(parts)})
 
     gpu = []
@@ -310,7 +310,8 @@ def build_context(inputs: Mapping[str, Any], config: Mapping, figures: Mapping[s
     official_weights = pretrained and all(
         read_json(inputs[key])["provenance"]["inputs"]["weights"]["sha256"].startswith(official_checksums["weights"][arch])
         for key, arch in (("pruning_baseline", "resnet18"), ("kd_student", "mobilenet_v2")))
-    prov = provenance({"quantization": inputs["quant_keras"], "pruning": inputs["pruning_baseline"]}, config,
+    prov = provenance({"quantization": inputs["quant_keras"], "litert": inputs["quant_int8"],
+                       "pruning": inputs["pruning_baseline"]}, config,
                       {"Fashion-MNIST": inputs["fashion_summary"], "CIFAR-10 subset": inputs["cifar_summary"]})
     return {
         "title_en": TITLE_EN, "title_uk": TITLE_UK, "citation": CITATION,
