@@ -30,6 +30,14 @@ def save(fig, stem: str | os.PathLike) -> list[str]:
     return paths
 
 
+def curve(rows: Sequence[Mapping], label: str) -> dict:
+    """One run for :func:`training_curves` from its rows of an epochs CSV (strings, empty = no paper value)."""
+    values = lambda key: [None if r[key] in ("", None) else float(r[key]) for r in rows]  # noqa: E731
+    return {"label": label, "epochs": [int(r["epoch"]) for r in rows], "loss": values("loss"),
+            "accuracy_pct": values("test_accuracy_pct"), "paper_loss": values("paper_loss"),
+            "paper_accuracy_pct": values("paper_test_accuracy_pct")}
+
+
 def training_curves(runs: Sequence[Mapping], stem, title: str) -> list[str]:
     """Loss and test accuracy per epoch; ours solid, the paper's dashed in the same colour.
 

@@ -18,3 +18,14 @@ def write_history(path: str | os.PathLike, rows: Iterable[Mapping[str, float]]) 
 def read_history(path: str | os.PathLike) -> list[dict[str, float]]:
     with open(path, encoding="utf-8") as fh:
         return [{k: (int(v) if k == "epoch" else float(v)) for k, v in row.items()} for row in csv.DictReader(fh)]
+
+
+def beside_paper(history: Iterable[Mapping], reference, **labels) -> list[dict]:
+    """Per-epoch rows of one run with the paper's (loss, accuracy %) of the same epoch, where it has one."""
+    rows = []
+    for row in history:
+        e = row["epoch"]
+        ref = reference[e - 1] if reference and e <= len(reference) else (None, None)
+        rows.append({**labels, "epoch": e, "loss": row["loss"], "paper_loss": ref[0],
+                     "test_accuracy_pct": 100 * row["test_accuracy"], "paper_test_accuracy_pct": ref[1]})
+    return rows

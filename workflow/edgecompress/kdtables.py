@@ -6,6 +6,7 @@ from collections import defaultdict
 from typing import Mapping, Sequence
 
 from . import paper
+from .history import beside_paper
 from .models import EXPECTED_PARAMETERS, IMAGENET_PARAMETERS
 from .stats import mean_std, paired_sign_flip_p
 
@@ -62,10 +63,6 @@ def epoch_rows(teacher: Sequence[Mapping], student: Sequence[Mapping], kd: Seque
                             ("student_kd", kd, None)):
         for m in runs:
             setting = m.get("distillation") or {}
-            for row in m["history"]:
-                e = row["epoch"]
-                r = ref[e - 1] if ref and e <= len(ref) else (None, None)
-                rows.append({"run": name, "temperature": setting.get("temperature"), "alpha": setting.get("alpha"),
-                             "seed": m["seed"], "epoch": e, "loss": row["loss"], "paper_loss": r[0],
-                             "test_accuracy_pct": 100 * row["test_accuracy"], "paper_test_accuracy_pct": r[1]})
+            rows += beside_paper(m["history"], ref, run=name, temperature=setting.get("temperature"),
+                                 alpha=setting.get("alpha"), seed=m["seed"])
     return rows

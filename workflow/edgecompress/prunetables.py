@@ -8,6 +8,7 @@ from typing import Mapping, Sequence
 import numpy as np
 
 from . import paper
+from .history import beside_paper
 from .stats import mean_std
 
 
@@ -15,22 +16,12 @@ def epoch_rows(baseline: Sequence[Mapping], runs: Sequence[Mapping]) -> list[dic
     """One row per (run, epoch), the paper's value beside ours where the paper has the run."""
     rows = []
     for m in baseline:
-        rows += _epochs("baseline", 0.0, m["seed"], m["history"], paper.PRUNING["baseline"]["epochs"])
+        rows += beside_paper(m["history"], paper.PRUNING["baseline"]["epochs"], method="baseline", amount=0.0,
+                             seed=m["seed"])
     for m in runs:
         ref = paper.PRUNING[m["method"]]
-        rows += _epochs(m["method"], m["amount"], m["seed"], m["history"],
-                        ref["epochs"] if m["amount"] == ref["amount"] else None)
-    return rows
-
-
-def _epochs(method, amount, seed, history, reference):
-    rows = []
-    for row in history:
-        e = row["epoch"]
-        ref = reference[e - 1] if reference and e <= len(reference) else (None, None)
-        rows.append({"method": method, "amount": amount, "seed": seed, "epoch": e,
-                     "loss": row["loss"], "paper_loss": ref[0],
-                     "test_accuracy_pct": 100 * row["test_accuracy"], "paper_test_accuracy_pct": ref[1]})
+        rows += beside_paper(m["history"], ref["epochs"] if m["amount"] == ref["amount"] else None,
+                             method=m["method"], amount=m["amount"], seed=m["seed"])
     return rows
 
 

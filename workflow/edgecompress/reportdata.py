@@ -291,8 +291,7 @@ def provenance(metrics_files: Mapping[str, str], config: Mapping, data_summaries
 def official(config_sources: Mapping[str, Mapping], summary_json: str) -> bool:
     """Whether the data summary's input files carry the publishers' checksums (from the schema's defaults)."""
     got = {Path(v["path"]).name: v["sha256"] for v in read_json(summary_json)["provenance"]["inputs"].values()}
-    want = config_sources
-    return all(got.get(name) == digest for name, digest in want.items()) and bool(got)
+    return bool(got) and all(got.get(name) == digest for name, digest in config_sources.items())
 
 
 def build_context(inputs: Mapping[str, Any], config: Mapping, figures: Mapping[str, str],
