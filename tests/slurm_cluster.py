@@ -1,5 +1,9 @@
 """A single-node SLURM on this machine, for the cluster test: install, start, stop (by PID).
 
+Run as root only: ``ensure_installed`` installs Debian's slurmctld, slurmd, slurm-client and munge
+with apt-get when they are missing (a change to the host that stays, like any package install), and
+the cluster links /etc/slurm/slurm.conf for its lifetime (removed again by ``stop``).
+
 Debian's packages start no daemons (there is no systemd here), so: munged as the munge user,
 then slurmctld, then slurmd -N localhost, each in the foreground as a child of the test, and
 wait for the node to be idle. No slurmdbd: the executor uses squeue for job status, which
@@ -41,6 +45,7 @@ class Cluster:
         self.conf = root / "slurm.conf"
         self.env = dict(os.environ, SLURM_CONF=str(self.conf))
         self.linked = False
+        self.created_dir = False
 
     def write_conf(self) -> None:
         for d in ("state", "spool", "log"):
@@ -72,12 +77,15 @@ MpiDefault=none
 NodeName=localhost CPUs={cpus} RealMemory={_memory_mb()} State=UNKNOWN
 PartitionName=debug Nodes=localhost Default=YES MaxTime=INFINITE State=UP
 """)
-        # srun inside a job looks for the default path (SLURM_CONF does not reach job steps)
+        # srun inside a job looks for the default path (SLURM_CONF does not reach job steps), so the
+        # test links it there for its lifetime; stop() removes the link and any folder it created.
         if self.SYSTEM_CONF.exists() or self.SYSTEM_CONF.is_symlink():
             if not (self.SYSTEM_CONF.is_symlink() and "edgecompress" in self.SYSTEM_CONF.read_text()):
                 raise RuntimeError(f"{self.SYSTEM_CONF} exists: refusing to start a test cluster over a real one")
-            self.SYSTEM_CONF.unlink()
-        self.SYSTEM_CONF.parent.mkdir(parents=True, exist_ok=True)
+            self.SYSTEM_CONF.unlink()  # a link left by a killed earlier run of this test
+        if not self.SYSTEM_CONF.parent.exists():
+            self.SYSTEM_CONF.parent.mkdir(parents=True)
+            self.created_dir = True
         self.SYSTEM_CONF.symlink_to(self.conf)
         self.linked = True
 
@@ -122,3 +130,6 @@ PartitionName=debug Nodes=localhost Default=YES MaxTime=INFINITE State=UP
         if self.linked and self.SYSTEM_CONF.is_symlink():
             self.SYSTEM_CONF.unlink()
             self.linked = False
+        if self.created_dir and not any(self.SYSTEM_CONF.parent.iterdir()):
+            self.SYSTEM_CONF.parent.rmdir()
+            self.created_dir = False

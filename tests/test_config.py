@@ -5,7 +5,7 @@ import copy
 import pytest
 import yaml
 
-from conftest import REPO, snakemake, write_yaml
+from helpers import REPO, snakemake, write_yaml
 from edgecompress.config import ConfigError, load_schema, markdown_table, render_readme, schema_rows, validate_config
 
 SCHEMA = REPO / "workflow" / "schemas" / "config.schema.yaml"

@@ -6,7 +6,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from conftest import mirror_config, snakemake, write_yaml
+from helpers import mirror_config, snakemake, write_yaml
 from edgecompress import models
 from edgecompress.distillation import distillation_loss, kd_loss
 from edgecompress.stats import mean_std, paired_sign_flip_p

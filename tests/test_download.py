@@ -111,3 +111,40 @@ def test_mirror_replaces_the_host():
     url = "https://download.pytorch.org/models/resnet18-f37072fd.pth"
     assert resolve_source(url, "") == url
     assert resolve_source(url, "http://127.0.0.1:8000/m/") == "http://127.0.0.1:8000/m/resnet18-f37072fd.pth"
+
+
+def test_unreachable_mirror_is_named(tmp_path):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    mirror = f"http://127.0.0.1:{port}/mirror"
+    with pytest.raises(DownloadError, match=rf"mirror {mirror} is unreachable"):
+        fetch("https://example.org/f.gz", tmp_path / "f.gz", SUMS, mirror=mirror, retries=0, backoff=0, timeout=5)
+    assert leftovers(tmp_path) == []
+
+
+OFFICIAL = {"cifar10.archive": "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz"}
+
+
+def test_mirror_replaces_only_official_urls():
+    from edgecompress.sources import locate
+
+    official = OFFICIAL["cifar10.archive"]
+    assert locate("cifar10.archive", official, "", OFFICIAL) == (official, None, "official URL")
+    where = locate("cifar10.archive", official, "/data/m/", OFFICIAL)
+    assert where.source == "/data/m/cifar-10-python.tar.gz" and where.mirror == "/data/m/"
+    mine = "file:///data/own/cifar-10-python.tar.gz"
+    where = locate("cifar10.archive", mine, "/data/m", OFFICIAL)
+    assert where.source == mine and where.mirror is None
+    assert "set explicitly" in where.why and "applies only to official URLs" in where.why
+
+
+def test_official_urls_are_the_schema_defaults():
+    import yaml
+
+    from helpers import REPO
+    from edgecompress.sources import official_urls, sources
+
+    urls = official_urls(REPO / "workflow/schemas/config.schema.yaml")
+    paper = yaml.safe_load((REPO / "config/config.yaml").read_text())["data"]
+    assert urls == {k: s["url"] for k, s in sources(paper).items()}

@@ -5,7 +5,7 @@ import re
 import pytest
 import yaml
 
-from conftest import REPO
+from helpers import REPO
 
 ENV_FILES = sorted((REPO / "envs").glob("*.yaml"))
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import yaml
 
-from conftest import REPO
+from helpers import REPO
 from edgecompress.cifar import load_cifar10
 from edgecompress.checksums import file_digests
 from edgecompress.download import resolve_source

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from conftest import mirror_config, snakemake, write_yaml
+from helpers import mirror_config, snakemake, write_yaml
 from edgecompress import models, pruning
 from edgecompress.torchdata import Batches
 from edgecompress.training import cross_entropy, fit, make_optimizer, resolve_device

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from conftest import REPO, mirror_config, snakemake
+from helpers import REPO, mirror_config, snakemake
 from edgecompress.reportdata import TITLE_UK, num, read_csv
 from edgecompress.render import typst_literal
 
@@ -92,6 +92,16 @@ def test_editing_the_template_reruns_only_render_and_compile(run):
     table = result.stdout.split("Job stats:", 1)[1].split("total", 1)[0]
     rules = {line.split()[0] for line in table.splitlines()[3:] if line.strip()}
     assert rules == {"render_report", "compile_report"}
+
+
+def test_a_new_mirror_with_the_same_checksums_reruns_nothing(run, tmp_path, fixture_dir):
+    moved = tmp_path / "another-mirror"
+    moved.mkdir()
+    for f in fixture_dir.iterdir():
+        (moved / f.name).symlink_to(f)
+    result = snakemake(run["dir"], "-n", configs=(mirror_config(tmp_path, moved),))
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "Nothing to be done" in result.stdout + result.stderr, result.stdout[-3000:]
 
 
 def test_snakemakes_html_report(run):

@@ -7,7 +7,7 @@ import pickle
 import numpy as np
 import pytest
 
-from conftest import REPO, mirror_config, snakemake, write_yaml
+from helpers import REPO, mirror_config, snakemake, write_yaml
 from edgecompress import fixtures
 from edgecompress.cifar import FOLDER
 
@@ -40,7 +40,7 @@ def test_lint_is_clean(tmp_path, test_config):
 def test_plain_snakemake_uses_the_default_profile():
     import subprocess
 
-    from conftest import SNAKEMAKE
+    from helpers import SNAKEMAKE
 
     result = subprocess.run([SNAKEMAKE, "-n"], cwd=REPO, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
@@ -150,3 +150,82 @@ def test_malicious_pickle_fails_the_prepare_rule(tmp_path, server):
     assert "refused global" in (tmp_path / "logs/prepare_cifar10.log").read_text()
     assert not pwned.exists()
     assert not (tmp_path / "resources/data/cifar10_subset.npz").exists()
+
+
+def planned_outputs(output: str) -> set[str]:
+    return {line.split("output:", 1)[1].strip() for line in output.splitlines() if line.strip().startswith("output:")}
+
+
+@pytest.mark.parametrize("pretrained", [True, False])
+def test_default_target_asks_for_weights_only_when_pretrained(tmp_path, pretrained):
+    config = write_yaml(tmp_path / "weights.yaml", {"torch": {"pretrained": pretrained}})
+    result = snakemake(tmp_path, "-n", base=False, configs=(REPO / "config" / "config.yaml", config))
+    assert result.returncode == 0, result.stderr
+    planned = " ".join(planned_outputs(result.stdout))
+    assert ("resnet18-f37072fd.pth" in planned) is pretrained
+    assert ("mobilenet_v2-b0353104.pth" in planned) is pretrained
+    assert "cifar-10-python.tar.gz" in planned  # the rest of the DAG is still planned
+
+
+def test_an_explicit_url_wins_over_the_mirror_and_the_log_says_so(tmp_path, fixture_dir):
+    partial = tmp_path / "partial-mirror"  # a mirror without the CIFAR archive
+    partial.mkdir()
+    own = tmp_path / "own" / "cifar-10-python.tar.gz"
+    own.parent.mkdir()
+    own.write_bytes((fixture_dir / "cifar-10-python.tar.gz").read_bytes())
+    config = write_yaml(tmp_path / "explicit.yaml", {"data": {"mirror": str(partial), "cifar10": {
+        "archive": {"url": own.as_uri()}}}})
+    result = snakemake(tmp_path, "resources/downloads/cifar-10-python.tar.gz", configs=(config,))
+    assert result.returncode == 0, result.stderr[-3000:]
+    log = (tmp_path / "logs/download/cifar-10-python.tar.gz.log").read_text()
+    assert f"fetching from {own.as_uri()} (data.cifar10.archive.url set explicitly" in log
+    assert f"data.mirror '{partial}' applies only to official URLs" in log
+
+
+RESOURCE_KEYS = {"mem_mb", "mem", "mem_mib", "runtime", "time"}
+
+
+def profile_resource_keys(value) -> set[str]:
+    """Keys of a profile's default-resources (a mapping or a list of "key=value" strings)."""
+    if isinstance(value, dict):
+        return set(value)
+    return {str(item).split("=", 1)[0].strip() for item in value or []}
+
+
+@pytest.mark.parametrize("profile", sorted(p.parent.name for p in (REPO / "profiles").glob("*/config.yaml")))
+def test_profiles_hold_only_cluster_keys(profile):
+    import yaml
+
+    cfg = yaml.safe_load((REPO / "profiles" / profile / "config.yaml").read_text())
+    repeated = profile_resource_keys(cfg.get("default-resources")) & RESOURCE_KEYS
+    for rule, resources in (cfg.get("set-resources") or {}).items():
+        repeated |= {f"{rule}.{k}" for k in resources if k in RESOURCE_KEYS}
+    assert not repeated, f"profiles/{profile} repeats resources that the rules declare: {sorted(repeated)}"
+
+
+def test_every_rule_declares_its_memory_and_runtime():
+    import re
+
+    for smk in (REPO / "workflow" / "rules").glob("*.smk"):
+        for block in re.split(r"\n(?=rule \w+:)", smk.read_text())[1:]:
+            name = block.split(":", 1)[0].split()[1]
+            if name == "all" or "\n    script:" not in block and "\n    shell:" not in block:
+                continue
+            assert "mem_mb=" in block and "runtime=" in block, f"{smk.name}: rule {name} lacks mem_mb or runtime"
+            assert "# sized from" in block.lower(), f"{smk.name}: rule {name} does not name the run it was sized from"
+
+
+@pytest.mark.parametrize("profile", ["slurm", "slurm-gpu"])
+def test_gpu_preset_plans_on_both_cluster_profiles(tmp_path, profile):
+    import subprocess
+
+    from helpers import SNAKEMAKE
+
+    cmd = [SNAKEMAKE, "-n", "--profile", str(REPO / "profiles" / profile), "--snakefile", str(REPO / "Snakefile"),
+           "--directory", str(tmp_path), "--configfile", str(REPO / "config/config.yaml"), str(REPO / "config/gpu.yaml")]
+    result = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    jobs = result.stdout.split("\nrule ")
+    baseline = next(j for j in jobs if j.startswith("finetune_baseline:"))
+    assert ("gres=gpu:1" in baseline) is (profile == "slurm-gpu")
+    assert "mem_mb=4000" in baseline  # from the rule, not the profile

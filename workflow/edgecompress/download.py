@@ -151,6 +151,8 @@ def fetch(
                 hint = ""
                 if _local_path(source) is None and "cannot reach" in str(err):
                     hint = (
+                        f"; mirror {mirror} is unreachable: check data.mirror or clear it to use the official URLs"
+                        if mirror else
                         "; the network looks unreachable: set data.mirror in the config to a local folder "
                         "or file:// URL holding the files under their official names (see config/README.md)"
                     )

@@ -13,6 +13,12 @@ EXPECTED_PARAMETERS = {"resnet18": 11_181_642, "mobilenet_v2": 2_236_682}
 IMAGENET_PARAMETERS = {"resnet18": 11_689_512, "mobilenet_v2": 3_504_872}
 
 
+def device_of(model: nn.Module) -> torch.device:
+    """The device holding ``model``'s parameters (CPU for a model without any)."""
+    param = next(model.parameters(), None)
+    return param.device if param is not None else torch.device("cpu")
+
+
 def count_parameters(model: nn.Module) -> int:
     return sum(p.numel() for p in model.parameters())
 
@@ -39,10 +45,14 @@ def build(arch: str, num_classes: int = 10, weights: str | None = None) -> nn.Mo
 
 
 def head_init(model: nn.Module, seed: int) -> None:
-    """Re-initialise the new head from ``seed`` so runs differ only where the seed says."""
+    """Re-initialise the new head from ``seed`` so runs differ only where the seed says.
+
+    The values are drawn on the CPU (a CPU generator) and copied to the head's device, so they are
+    the same wherever the model is.
+    """
     gen = torch.Generator().manual_seed(seed)
     head = model.fc if hasattr(model, "fc") else model.classifier[-1]
     bound = 1.0 / head.in_features**0.5
     with torch.no_grad():
-        head.weight.copy_(torch.empty_like(head.weight).uniform_(-bound, bound, generator=gen))
-        head.bias.copy_(torch.empty_like(head.bias).uniform_(-bound, bound, generator=gen))
+        head.weight.copy_(torch.empty(head.weight.shape).uniform_(-bound, bound, generator=gen))
+        head.bias.copy_(torch.empty(head.bias.shape).uniform_(-bound, bound, generator=gen))

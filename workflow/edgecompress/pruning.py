@@ -8,7 +8,11 @@ Structured: Torch-Pruning's dependency graph with L1 group magnitude importance 
 filters, coupled across residual connections, and leaves a physically smaller network. The
 paper's ``group_remove`` is not an API of current Torch-Pruning; ``BasePruner.step()`` applies
 the same group removals. A pruned model no longer fits a fresh ``resnet18``: it is saved with
-``torch_pruning.state_dict`` (shapes included) and rebuilt with ``torch_pruning.load_state_dict``.
+a plain state_dict (tensors only, so it loads with ``weights_only=True``) and rebuilt by
+:func:`load_structured`, which shrinks a fresh model's layers to the saved shapes.
+
+Every tensor made here (the example input that traces the dependency graph and counts MACs, the
+layers rebuilt on load) is made on the model's own device, so the same code serves CPU and CUDA.
 """
 
 from __future__ import annotations
@@ -20,6 +24,8 @@ from typing import Iterable, Sequence
 import torch
 from torch import nn
 from torch.nn.utils import prune
+
+from .models import device_of
 
 PRUNABLE = (nn.Conv2d, nn.Linear)
 MODES = ("layers", "global")
@@ -122,27 +128,35 @@ def serialised_sizes(model: nn.Module) -> dict:
 
 def structured(model: nn.Module, amount: float, resolution: int, ignored: Sequence[str]) -> None:
     """Remove ``amount`` of the filters of every conv layer (L1 group importance), in place."""
-    import torch_pruning as tp
-
     if not 0.0 <= amount < 1.0:
         raise ValueError(f"amount must be in [0, 1), got {amount}")
-    example = torch.randn(1, 3, resolution, resolution)
-    pruner = tp.pruner.BasePruner(
-        model, example,
+    structured_pruner(model, amount, resolution, ignored).step()
+
+
+def structured_pruner(model: nn.Module, amount: float, resolution: int, ignored: Sequence[str]):
+    """Torch-Pruning's pruner for ``model``; its dependency graph is traced with an input on the model's device."""
+    import torch_pruning as tp
+
+    return tp.pruner.BasePruner(
+        model, example_input(model, resolution),
         importance=tp.importance.GroupMagnitudeImportance(p=1),
         pruning_ratio=amount,
         ignored_layers=[m for _, m in named_layers(model, ignored)],
     )
-    pruner.step()
+
+
+def example_input(model: nn.Module, resolution: int) -> torch.Tensor:
+    """One random image of ``resolution`` px, on the device that holds ``model``."""
+    return torch.randn(1, 3, resolution, resolution, device=device_of(model))
 
 
 def macs_and_params(model: nn.Module, resolution: int) -> tuple[int, int]:
-    """Torch-Pruning's counter at one image of ``resolution`` px."""
+    """Torch-Pruning's counter at one image of ``resolution`` px (on the model's device: it moves no inputs)."""
     import torch_pruning as tp
 
     was_training = model.training
     model.eval()
-    macs, params = tp.utils.count_ops_and_params(model, torch.randn(1, 3, resolution, resolution))
+    macs, params = tp.utils.count_ops_and_params(model, example_input(model, resolution))
     model.train(was_training)
     return int(macs), int(params)
 
@@ -157,7 +171,9 @@ def load_structured(fresh: nn.Module, path) -> nn.Module:
 
     A structurally pruned state_dict does not load into a fresh model (the shapes differ), and
     Torch-Pruning's own ``state_dict`` pickles module objects, which ``weights_only`` refuses.
+    The layers stay on the device ``fresh`` is on; the saved tensors are copied there.
     """
+    device = device_of(fresh)
     state = torch.load(path, map_location="cpu", weights_only=True)
     for name, module in fresh.named_modules():
         weight = state.get(f"{name}.weight")
@@ -170,14 +186,14 @@ def load_structured(fresh: nn.Module, path) -> nn.Module:
             module.in_channels = weight.shape[1] * module.groups
         elif isinstance(module, nn.BatchNorm2d):
             module.num_features = weight.shape[0]
-            module.register_buffer("running_mean", torch.zeros(weight.shape[0]))
-            module.register_buffer("running_var", torch.ones(weight.shape[0]))
+            module.register_buffer("running_mean", torch.zeros(weight.shape[0], device=device))
+            module.register_buffer("running_var", torch.ones(weight.shape[0], device=device))
         elif isinstance(module, nn.Linear):
             module.out_features, module.in_features = weight.shape
         else:
             continue
-        module.weight = nn.Parameter(torch.empty_like(weight))
+        module.weight = nn.Parameter(torch.empty_like(weight, device=device))
         if getattr(module, "bias", None) is not None:
-            module.bias = nn.Parameter(torch.empty_like(state[f"{name}.bias"]))
+            module.bias = nn.Parameter(torch.empty_like(state[f"{name}.bias"], device=device))
     fresh.load_state_dict(state, strict=True)
     return fresh

@@ -16,11 +16,15 @@ import numpy as np
 FRAMEWORKS = ("tensorflow", "torch")
 
 
-def seed_everything(seed: int, threads: int, frameworks: Iterable[str] = ()) -> None:
+def seed_everything(seed: int, threads: int, frameworks: Iterable[str] = (), strict: bool = True) -> None:
     """Seed and make deterministic Python, NumPy and the named frameworks.
 
     ``threads`` caps the intra-op threads of each framework (and BLAS through
-    the usual environment variables, for libraries not yet loaded).
+    the usual environment variables, for libraries not yet loaded). ``strict``
+    (PyTorch): an operation without a deterministic implementation raises; with
+    ``strict=False`` it only warns. CUDA needs that: e.g. the backward pass of
+    adaptive average pooling (every ResNet and MobileNet) has no deterministic
+    CUDA kernel, so GPU runs are seeded but not bitwise reproducible.
     """
     if not isinstance(seed, int) or seed < 0:
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
@@ -54,6 +58,6 @@ def seed_everything(seed: int, threads: int, frameworks: Iterable[str] = ()) -> 
         import torch
 
         torch.manual_seed(seed)
-        torch.use_deterministic_algorithms(True)
+        torch.use_deterministic_algorithms(True, warn_only=not strict)
         torch.backends.cudnn.benchmark = False
         torch.set_num_threads(threads)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Mapping
 
 import numpy as np
@@ -16,8 +17,10 @@ from .training import resolve_device
 
 
 def setup(cfg: Mapping, seed: int, threads: int) -> torch.device:
-    seed_everything(seed, threads, frameworks=("torch",))
-    return resolve_device(cfg["device"])
+    """Seed everything and return the training device (``torch.device`` of the config)."""
+    device = resolve_device(cfg["device"])
+    seed_everything(seed, threads, frameworks=("torch",), strict=device.type == "cpu")
+    return device
 
 
 def splits(arrays: str, cfg: Mapping, seed: int) -> tuple[Batches, Batches]:
@@ -36,15 +39,21 @@ def optimizer(model: nn.Module, cfg: Mapping):
 
 
 def model_report(model: nn.Module, cfg: Mapping) -> dict:
-    """Parameters, MACs (Torch-Pruning's counter) and CPU speed of a model, as every metrics file has them."""
+    """Parameters, MACs (Torch-Pruning's counter) and CPU speed of a model, as every metrics file has them.
+
+    MACs are counted where the model is; the speed is always measured on a CPU copy of it (the
+    figure the report compares), whatever device trained it. ``model`` itself is not moved.
+    """
     from .pruning import macs_and_params
 
     macs, _ = macs_and_params(model, cfg["resolution"])
     speed = cfg["speed"]
+    on_cpu = copy.deepcopy(model).to("cpu")
     return {
         "parameters": count_parameters(model),
         "macs": macs,
-        "speed": torch_speed(model.cpu(), cfg["resolution"], speed["warmup"], speed["runs"], speed["throughput_batch"]),
+        "speed": {**torch_speed(on_cpu, cfg["resolution"], speed["warmup"], speed["runs"], speed["throughput_batch"]),
+                  "device": "cpu"},
     }
 
 
@@ -58,10 +67,13 @@ def torch_speed(model, resolution: int, warmup: int, runs: int, throughput_batch
     Model and inputs use the channels-last memory layout, which oneDNN's CPU convolutions prefer
     (about 1.6x faster than the default layout for ResNet-18 here); the model is put back after.
     """
+    cpu = torch.device("cpu")
+    if any(p.device != cpu for p in model.parameters()):
+        raise ValueError("torch_speed measures CPU speed: move the model to the CPU first (model.to('cpu'))")
     model.eval()
     model.to(memory_format=torch.channels_last)
-    one = torch.randn(1, 3, resolution, resolution).to(memory_format=torch.channels_last)
-    many = torch.randn(throughput_batch, 3, resolution, resolution).to(memory_format=torch.channels_last)
+    one = torch.randn(1, 3, resolution, resolution, device=cpu).to(memory_format=torch.channels_last)
+    many = torch.randn(throughput_batch, 3, resolution, resolution, device=cpu).to(memory_format=torch.channels_last)
     with torch.inference_mode():
         single = latency_ms(lambda: model(one), warmup, runs)
         batch = latency_ms(lambda: model(many), max(1, warmup // 10), max(3, runs // 10))

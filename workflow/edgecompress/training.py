@@ -24,6 +24,7 @@ OPTIMIZERS = ("sgd", "adam")
 
 
 def resolve_device(name: str) -> torch.device:
+    """The training device of ``torch.device`` in the config: auto (CUDA when there is one), cpu or cuda."""
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if name == "cuda" and not torch.cuda.is_available():
@@ -46,24 +47,35 @@ def cross_entropy(logits: torch.Tensor, labels: torch.Tensor, inputs: torch.Tens
 def train_epoch(model: nn.Module, batches: Batches, epoch: int, optimizer, loss_fn: LossFn,
                 device: torch.device, desc: str = "train") -> float:
     model.train()
-    total, count = 0.0, 0
+    total, count = torch.zeros((), device=device), 0
     with Progress(len(batches), f"{desc} epoch {epoch + 1}", unit="batches") as bar:
         for x, y in batches.epoch(epoch):
-            x, y = x.to(device), y.to(device)
-            optimizer.zero_grad(set_to_none=True)
-            loss = loss_fn(model(x), y, x)
-            loss.backward()
-            optimizer.step()
-            total += float(loss.detach()) * len(y)
+            total += train_step(model, x, y, optimizer, loss_fn, device) * len(y)
             count += len(y)
             bar.update()
-    return total / count
+    return float(total) / count  # one device-to-host copy per epoch, not one per step
+
+
+def train_step(model: nn.Module, x: torch.Tensor, y: torch.Tensor, optimizer, loss_fn: LossFn,
+               device: torch.device) -> torch.Tensor:
+    """One optimizer step on a batch (moved to ``device`` here); the detached loss, still on ``device``."""
+    x, y = x.to(device), y.to(device)
+    optimizer.zero_grad(set_to_none=True)
+    loss = loss_fn(model(x), y, x)
+    loss.backward()
+    optimizer.step()
+    return loss.detach()
 
 
 @torch.inference_mode()
 def predict(model: nn.Module, batches: Batches, device: torch.device) -> torch.Tensor:
     model.eval()
-    return torch.cat([model(x.to(device)).argmax(1).cpu() for x, _ in batches.epoch(0)])
+    return torch.cat([predict_batch(model, x, device).cpu() for x, _ in batches.epoch(0)])
+
+
+def predict_batch(model: nn.Module, x: torch.Tensor, device: torch.device) -> torch.Tensor:
+    """Predicted classes of one batch, on ``device`` (where the model must be)."""
+    return model(x.to(device)).argmax(1)
 
 
 def accuracy(model: nn.Module, batches: Batches, device: torch.device) -> float:
@@ -71,7 +83,7 @@ def accuracy(model: nn.Module, batches: Batches, device: torch.device) -> float:
 
 
 def fit(model: nn.Module, train: Batches, test: Batches, epochs: int, optimizer, loss_fn: LossFn,
-        device: torch.device, desc: str = "train", after_step: Callable[[], None] | None = None) -> list[dict]:
+        device: torch.device, desc: str = "train") -> list[dict]:
     """Train ``epochs`` epochs; after each, the test accuracy. Returns the per-epoch rows."""
     rows = []
     for epoch in range(epochs):

@@ -2,10 +2,10 @@
 import re
 import sys
 from pathlib import Path
-from urllib.parse import urlparse
 
 sys.path.insert(0, str(Path(workflow.current_basedir).parent))
 from edgecompress.config import ConfigError, validate_config
+from edgecompress.sources import file_name, official_urls, sources, without_locations
 
 try:
     validate_config(config, Path(workflow.current_basedir).parent / "schemas" / "config.schema.yaml")
@@ -25,30 +25,20 @@ if _dcfg["table_temperature"] not in _dcfg["temperatures"] or _dcfg["table_alpha
     )
 
 
-def sources():
-    """Every downloadable file, by its config key (e.g. ``fashion_mnist.train_images``)."""
-    data = config["data"]
-    found = {f"fashion_mnist.{k}": v for k, v in data["fashion_mnist"].items()}
-    found["cifar10.archive"] = data["cifar10"]["archive"]
-    found.update({f"weights.{k}": v for k, v in data["weights"].items()})
-    return found
-
-
-def file_name(url):
-    return Path(urlparse(url).path).name
-
-
+_OFFICIAL_URLS = official_urls(Path(workflow.current_basedir).parent / "schemas" / "config.schema.yaml")
 SOURCE_BY_FILE = {}
-for _key, _source in sources().items():
+OFFICIAL_URL_BY_FILE = {}
+for _key, _source in sources(config["data"]).items():
     _name = file_name(_source["url"])
     if not _name or _name in SOURCE_BY_FILE:
         raise WorkflowError(f"data.{_key}.url: file name {_name!r} is empty or used by two sources")
     SOURCE_BY_FILE[_name] = _source
+    OFFICIAL_URL_BY_FILE[_name] = _OFFICIAL_URLS[_key]
 
 
 def download_path(key):
     """Where the verified copy of source ``key`` lands."""
-    return f"resources/downloads/{file_name(sources()[key]['url'])}"
+    return f"resources/downloads/{file_name(sources(config['data'])[key]['url'])}"
 
 
 def checksums_of(wildcards):
@@ -111,11 +101,12 @@ def pretrained_weights(arch):
 
 
 def all_targets():
+    """What a plain ``snakemake`` builds; the ImageNet weights only when a rule will load them."""
+    weights = [download_path(f"weights.{arch}") for arch in ("resnet18", "mobilenet_v2")]
     return [
         rules.prepare_fashion_mnist.output.arrays,
         rules.prepare_cifar10.output.arrays,
-        download_path("weights.resnet18"),
-        download_path("weights.mobilenet_v2"),
+        *(weights if config["torch"]["pretrained"] else []),
         rules.quantization_table.output.table,
         rules.pruning_tables.output.summary,
         rules.distillation_tables.output.table2,

@@ -18,6 +18,7 @@ rule finetune_baseline:
         torch=lookup(dpath="torch", within=config),
         epochs=lookup(dpath="pruning/epochs", within=config),
     threads: config["threads"]
+    # sized from docs/sizing/paper-scale-cpu: 22 s, 1.25 GB max RSS; gpu-preset-h200 (224 px): 16 s, 1.7 GB
     resources:
         mem_mb=4000,
         runtime=60,
@@ -43,6 +44,7 @@ rule prune:
         torch=lookup(dpath="torch", within=config),
         pruning=lookup(dpath="pruning", within=config),
     threads: config["threads"]
+    # sized from docs/sizing/paper-scale-cpu: 25 s, 1.27 GB max RSS; gpu-preset-h200 (224 px): 19 s, 1.73 GB
     resources:
         mem_mb=4000,
         runtime=60,
@@ -62,6 +64,7 @@ rule pruning_tables:
     log:
         "logs/pruning/tables.log",
     threads: 1
+    # sized from the demo and paper-scale runs: reads the metrics JSON files (no benchmark: under a second)
     resources:
         mem_mb=500,
         runtime=5,

@@ -28,6 +28,7 @@ rule train_base_cnn:
         },
         seed=lookup(dpath="seed", within=config),
     threads: config["threads"]
+    # sized from docs/sizing/paper-scale-cpu: 17 s, 1.3 GB max RSS (real Fashion-MNIST, 1 epoch)
     resources:
         mem_mb=3000,
         runtime=30,
@@ -51,6 +52,7 @@ rule convert_tflite:
         samples=lookup(dpath="quantization/representative_samples", within=config),
         seed=lookup(dpath="seed", within=config),
     threads: 1
+    # sized from docs/sizing/paper-scale-cpu: under 5 s, 0.7 GB max RSS per variant
     resources:
         mem_mb=2000,
         runtime=10,
@@ -75,6 +77,7 @@ rule evaluate_tflite:
         latency=lookup(dpath="quantization/latency", within=config),
         seed=lookup(dpath="seed", within=config),
     threads: lambda wildcards: config["quantization"]["latency"]["threads"]
+    # sized from docs/sizing/paper-scale-cpu: 5 s, 0.65 GB max RSS (int8, 1,000 timed runs)
     resources:
         mem_mb=2000,
         runtime=10,
@@ -98,6 +101,7 @@ rule quantization_table:
     params:
         variants=lookup(dpath="quantization/variants", within=config),
     threads: 1
+    # sized from the demo and paper-scale runs: reads a few JSON files (no benchmark: under a second)
     resources:
         mem_mb=500,
         runtime=5,

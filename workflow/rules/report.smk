@@ -37,6 +37,7 @@ rule notebook_quantization:
             out_dir="results/report/quantization",
         ),
     threads: 1
+    # sized from the demo run: the report stage (4 notebooks, render, compile) took about 11 s in all
     resources:
         mem_mb=1000,
         runtime=10,
@@ -79,6 +80,7 @@ rule notebook_pruning:
             out_dir="results/report/pruning",
         ),
     threads: 1
+    # sized from the demo run: the report stage (4 notebooks, render, compile) took about 11 s in all
     resources:
         mem_mb=1000,
         runtime=10,
@@ -121,6 +123,7 @@ rule notebook_distillation:
             out_dir="results/report/distillation",
         ),
     threads: 1
+    # sized from the demo run: the report stage (4 notebooks, render, compile) took about 11 s in all
     resources:
         mem_mb=1000,
         runtime=10,
@@ -164,6 +167,7 @@ rule notebook_summary:
             out_dir="results/report/summary",
         ),
     threads: 1
+    # sized from the demo run: the report stage (4 notebooks, render, compile) took about 11 s in all
     resources:
         mem_mb=1000,
         runtime=10,
@@ -195,8 +199,10 @@ rule render_report:
     log:
         "logs/report/render_report.log",
     params:
-        config=lambda wildcards: config,
+        # the config less the fetch locations: a new mirror or URL with the same checksums re-renders nothing
+        config=lambda wildcards: without_locations(config),
     threads: 1
+    # sized from the demo run: the report stage (4 notebooks, render, compile) took about 11 s in all
     resources:
         mem_mb=500,
         runtime=5,
@@ -227,6 +233,7 @@ rule compile_report:
     log:
         "logs/report/compile_report.log",
     threads: 1
+    # sized from the demo run: the report stage (4 notebooks, render, compile) took about 11 s in all
     resources:
         mem_mb=1000,
         runtime=5,

@@ -29,6 +29,8 @@ def main(arrays, weights, out_model, out_history, out_metrics, cfg, epochs, seed
     train, test = torchrun.splits(arrays, cfg, seed)
     optimizer = torchrun.optimizer(model, cfg)
     rows = fit(model, train, test, epochs, optimizer, cross_entropy, device, "baseline")
+    final = accuracy(model, test, device)
+    model.cpu()  # saved and measured from the CPU, whatever device trained it
     write_history(out_history, rows)
     with atomic_path(out_model, suffix=".pt") as tmp:
         torch.save(model.state_dict(), tmp)
@@ -36,7 +38,7 @@ def main(arrays, weights, out_model, out_history, out_metrics, cfg, epochs, seed
     write_json(out_metrics, {
         "method": "baseline", "amount": 0.0, "seed": seed, "arch": "resnet18",
         "pretrained": cfg["pretrained"],
-        "accuracy": accuracy(model, test, device), "test_images": len(test.y),
+        "accuracy": final, "test_images": len(test.y),
         "state_dict_bytes": os.path.getsize(out_model),
         "history": rows,
         "report": torchrun.model_report(model, cfg),

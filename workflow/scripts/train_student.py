@@ -37,7 +37,8 @@ def main(arrays, weights, teacher_path, out_model, out_history, out_metrics, cfg
              "ImageNet weights" if cfg["pretrained"] else "random initialisation (no pretrained weights)")
     optimizer = torchrun.optimizer(student, cfg)
     rows = fit(student, train, test, epochs, optimizer, loss_fn, device, desc)
-    student.cpu()
+    final = accuracy(student, test, device)
+    student.cpu()  # saved and measured from the CPU, whatever device trained it
     buf = io.BytesIO()
     torch.save(student.state_dict(), buf)
     with atomic_path(out_model, suffix=".pt") as tmp:
@@ -48,7 +49,7 @@ def main(arrays, weights, teacher_path, out_model, out_history, out_metrics, cfg
     write_json(out_metrics, {
         "model": "mobilenet_v2_kd" if kd else "mobilenet_v2", "seed": seed, "pretrained": cfg["pretrained"],
         "distillation": kd or None,
-        "accuracy": accuracy(student, test, device), "test_images": len(test.y), "history": rows,
+        "accuracy": final, "test_images": len(test.y), "history": rows,
         "parameters_1000_class_head": models.IMAGENET_PARAMETERS["mobilenet_v2"],
         "state_dict_bytes": buf.tell(),
         "report": torchrun.model_report(student, cfg),
