@@ -10,7 +10,7 @@ FIXTURES    := resources/fixtures
 # Rules that run shell commands (papermill, jupyter) find them in the venv.
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: venv run test demo fixtures dag lock lint config-docs clean
+.PHONY: venv run test test-fast demo fixtures dag lock lint config-docs clean
 
 # Rebuilt only when missing or when requirements.lock changed (the stamp keeps the lock's hash).
 $(STAMP): requirements.lock
@@ -27,6 +27,10 @@ run: venv
 
 test: venv
 	$(BIN)/python -m pytest
+
+# The unit tests only (no Snakemake runs, no SLURM): about a minute.
+test-fast: venv
+	$(BIN)/python -m pytest -m "not workflow"
 
 # The whole DAG offline on fixture data generated in the official formats.
 fixtures: venv

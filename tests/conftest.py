@@ -30,3 +30,19 @@ def server():
     srv = LoopbackServer()
     yield srv
     srv.close()
+
+
+def _tracked_changes() -> str | None:
+    """``git status`` of the checkout's tracked files, or None outside a git checkout."""
+    result = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=REPO,
+                            capture_output=True, text=True)
+    return result.stdout if result.returncode == 0 else None
+
+
+@pytest.fixture(scope="session", autouse=True)
+def checkout_stays_untouched():
+    """No test writes into the checkout's tracked files (a test that must edit one works on a copy)."""
+    before = _tracked_changes()
+    yield
+    after = _tracked_changes()
+    assert before == after, f"the test session changed tracked files of the checkout:\n{after}"

@@ -49,11 +49,14 @@ def write_yaml(path: Path, data: dict) -> Path:
 
 
 def snakemake(workdir: Path, *args: str, configs: tuple[Path, ...] = (), timeout: int = 900,
-              base: bool = True) -> subprocess.CompletedProcess:
-    """Run the workflow in ``workdir`` on config.yaml + test.yaml (if ``base``) + ``configs``."""
-    files = [REPO / "config" / "config.yaml", REPO / "config" / "test.yaml"] if base else []
+              base: bool = True, repo: Path = REPO) -> subprocess.CompletedProcess:
+    """Run the workflow of ``repo`` (this checkout, or a copy of it) in ``workdir``.
+
+    Configs: config.yaml + test.yaml (if ``base``) + ``configs``.
+    """
+    files = [repo / "config" / "config.yaml", repo / "config" / "test.yaml"] if base else []
     files += list(configs)
-    cmd = [SNAKEMAKE, *args, "--snakefile", str(REPO / "Snakefile"), "--directory", str(workdir), "--cores", "2"]
+    cmd = [SNAKEMAKE, *args, "--snakefile", str(repo / "Snakefile"), "--directory", str(workdir), "--cores", "2"]
     if files:  # last: --configfile takes every following argument
         cmd += ["--configfile", *map(str, files)]
     env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
@@ -116,6 +119,26 @@ class LoopbackServer:
 
 
 
-def copy_tree(src: Path, dst: Path) -> Path:
-    shutil.copytree(src, dst)
+WORKFLOW_PARTS = ("Snakefile", "config", "envs", "notebooks", "profiles", "report", "workflow")
+
+
+def copy_workflow(dst: Path) -> Path:
+    """A copy of the workflow's own files, for a test that must edit one (tests never edit the checkout)."""
+    dst.mkdir(parents=True, exist_ok=True)
+    for part in WORKFLOW_PARTS:
+        src = REPO / part
+        if src.is_dir():
+            shutil.copytree(src, dst / part, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        else:
+            shutil.copy2(src, dst / part)
     return dst
+
+
+CHANCE = 0.1  # ten balanced classes
+LEARNED = 0.5  # "well above chance": five times chance (on the fixtures' 200 or 300 test images)
+
+
+def assert_learned(accuracy: float, what: str) -> None:
+    """A trained model learned: its test accuracy is at least LEARNED (chance is CHANCE)."""
+    assert accuracy >= LEARNED, (f"{what}: test accuracy {accuracy:.3f} is not well above chance ({CHANCE}): "
+                                 f"needs >= {LEARNED}")

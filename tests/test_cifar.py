@@ -22,7 +22,7 @@ class CreatesFile:
 
 def test_fixture_archive_loads(fixture_dir):
     data = load_cifar10(fixture_dir / "cifar-10-python.tar.gz")
-    assert data["x_train"].shape == (1000, 32, 32, 3) and data["x_train"].dtype == np.uint8
+    assert data["x_train"].shape == (1500, 32, 32, 3) and data["x_train"].dtype == np.uint8
     assert data["x_test"].shape == (300, 32, 32, 3)
     assert list(data["class_names"]) == fixtures.CIFAR_CLASSES
     assert set(np.unique(data["y_train"])) == set(range(10))

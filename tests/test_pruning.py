@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from helpers import mirror_config, snakemake, write_yaml
+from helpers import assert_learned, mirror_config, snakemake, write_yaml
 from edgecompress import models, pruning
 from edgecompress.torchdata import Batches
 from edgecompress.training import cross_entropy, fit, make_optimizer, resolve_device
@@ -50,7 +50,7 @@ def test_unknown_layer_is_named():
         pruning.unstructured(models.build("resnet18"), 0.5, "layers", ["bn1"])
 
 
-def test_masks_stay_zero_through_fine_tuning_and_become_permanent():
+def test_masks_survive_fine_tuning_and_the_saved_file_holds_the_zeros(tmp_path):
     torch.manual_seed(0)
     model = models.build("resnet18")
     targets = pruning.unstructured(model, 0.5, "layers", PAPER_LAYERS)
@@ -59,10 +59,19 @@ def test_masks_stay_zero_through_fine_tuning_and_become_permanent():
     opt = make_optimizer(model.parameters(), "sgd", 0.05, 0.9, 5e-4)
     fit(model, tiny_batches(), tiny_batches(augment=False), 1, opt, cross_entropy, torch.device("cpu"))
     assert any(not torch.equal(before[n], m.weight_orig) for n, m in targets)  # training did move weights
-    assert pruning.masked_weights_are_zero(targets)
+    masks = pruning.masks_of(targets)
     pruning.make_permanent(targets)
     assert not any(hasattr(m, "weight_mask") for _, m in targets)
-    assert sum(int((m.weight == 0).sum()) for _, m in targets) >= removed
+    torch.save(model.state_dict(), tmp_path / "m.pt")
+    check = pruning.check_saved_masks(tmp_path / "m.pt", masks)
+    assert check["masked_weights"] == check["zero_in_saved_file"] == removed
+    # a file whose masked weights are not zero is refused
+    state = model.state_dict()
+    name = PAPER_LAYERS[0]
+    state[f"{name}.weight"][masks[name] == 0] = 1.0
+    torch.save(state, tmp_path / "broken.pt")
+    with pytest.raises(AssertionError, match="are not zero"):
+        pruning.check_saved_masks(tmp_path / "broken.pt", masks)
     sizes = pruning.serialised_sizes(model)
     assert sizes["gzip_state_dict_bytes"] < sizes["dense_state_dict_bytes"]
 
@@ -123,7 +132,15 @@ def test_branch_end_to_end_on_fixtures(tmp_path, fixture_dir):
                                      tmp_path / "results/pruning/structured/amount0.5/seed42/model.pt")
     assert models.count_parameters(loaded) == m["report"]["parameters"]
     u = json.loads((tmp_path / "results/pruning/unstructured/amount0.5/seed42/metrics.json").read_text())
-    assert u["masked_weights_zero_after_finetune"] is True
+    assert u["saved_mask_check"]["zero_in_saved_file"] == u["sparsity"]["removed_weights"] > 0
+    assert m["saved_mask_check"] is None  # structured pruning removes filters, it masks nothing
+    # every model learned, and what must hold between them holds
+    base = json.loads((tmp_path / "results/pruning/baseline/seed42/metrics.json").read_text())
+    assert_learned(base["accuracy"], "ResNet-18 baseline")
+    assert_learned(u["accuracy"], "unstructured 50 % after fine-tuning")
+    assert_learned(m["accuracy"], "structured 50 % after fine-tuning")
+    assert m["accuracy_before_finetune"] < base["accuracy"]  # half the filters gone: it must lose accuracy
+    assert m["accuracy"] > m["accuracy_before_finetune"]  # and fine-tuning wins some back
     assert "weights" in json.loads((tmp_path / "results/pruning/baseline/seed42/metrics.json").read_text())[
         "provenance"]["inputs"]
 

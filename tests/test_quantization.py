@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import yaml
 
-from conftest import REPO, mirror_config, shared_dir, snakemake, write_yaml
+from helpers import REPO, assert_learned, mirror_config, require_shared_data, snakemake, write_yaml
 from edgecompress.quantization import table_rows
 
 
@@ -57,10 +57,36 @@ def test_dequantized_int8_weights_match_the_float_model(tiny):
     from edgecompress import tflite
 
     checks = tflite.check_weights(tflite.interpreter(tiny["paths"]["int8"], 1), tiny["model"])
-    assert sorted(c["tensor"] for c in checks) == ["bias"] * 3 + ["kernel"] * 3  # 2 conv + 1 dense layers
+    assert sorted((c["layer"], c["tensor"]) for c in checks) == [  # matched by name: 2 conv + 1 dense layers
+        ("conv1", "bias"), ("conv1", "kernel"), ("conv2", "bias"), ("conv2", "kernel"),
+        ("logits", "bias"), ("logits", "kernel")]
     for c in checks:
         assert c["within_one_step"], c
         assert c["max_error_in_steps"] <= 0.5 + 1e-3  # round to nearest: half a step
+
+
+def test_weight_check_names_a_layer_it_could_not_check(tiny):
+    from edgecompress import cnn, tflite
+
+    interp = tflite.interpreter(tiny["paths"]["int8"], 1)
+    ops = interp._get_ops_details()
+    interp._get_ops_details = lambda: [op for op in ops if op["op_name"] != "FULLY_CONNECTED"]
+    with pytest.raises(ValueError, match=r"no TFLite weight tensor found for Keras layers \['logits'\]"):
+        tflite.check_weights(interp, tiny["model"])
+    other = cnn.build_base_cnn([8, 16], 3, dense_units=[4])  # a different model: logits of another shape
+    with pytest.raises(ValueError, match=r"logits.kernel: TFLite tensor .* has shape \(10, 400\), Keras \(10, 4\)"):
+        tflite.check_weights(tflite.interpreter(tiny["paths"]["int8"], 1), other)
+
+
+def test_conversion_has_a_batch_one_input_and_no_dynamic_shape_ops(tiny):
+    from edgecompress import tflite
+
+    for variant in ("float32", "int8"):
+        interp = tflite.interpreter(tiny["paths"][variant], 1)
+        assert interp.get_input_details()[0]["shape"].tolist() == [1, 28, 28, 1]
+        ops = [op["op_name"] for op in interp._get_ops_details()]
+        assert not {"SHAPE", "STRIDED_SLICE", "PACK"} & set(ops), ops
+        assert ops.count("DELEGATE") <= 1, ops  # XNNPACK takes the graph as one partition
 
 
 def test_every_variant_evaluates_and_int8_stays_close_to_float(tiny):
@@ -71,7 +97,8 @@ def test_every_variant_evaluates_and_int8_stays_close_to_float(tiny):
         result = tflite.evaluate(tflite.interpreter(path, 1), tiny["x_test"], tiny["y_test"], 5, 20)
         acc[variant] = result["accuracy"]
         assert result["latency"]["runs"] == 20 and result["latency"]["median_ms"] > 0
-    assert acc["float32"] > 0.5  # chance is 0.1
+    assert_learned(acc["float32"], "tiny CNN float32")
+    assert_learned(acc["int8"], "tiny CNN int8")
     assert abs(acc["int8"] - acc["float32"]) < 0.05
 
 
@@ -127,6 +154,9 @@ def test_branch_end_to_end_on_fixtures_is_deterministic(tmp_path, fixture_dir):
     tmp_path = runs[0]
     table = read_table(tmp_path / "results/quantization/table.csv")
     assert float(table[("accuracy", "float32 (Keras)")]["paper"]) == 0.828
+    assert_learned(float(table[("accuracy", "float32 (Keras)")]["ours"]), "base CNN, float32 (Keras)")
+    assert_learned(float(table[("accuracy", "float32 (.tflite)")]["ours"]), "base CNN, float32 .tflite")
+    assert_learned(float(table[("accuracy", "int8 (.tflite)")]["ours"]), "base CNN, int8 .tflite")
     metrics = json.loads((tmp_path / "results/quantization/metrics/int8.json").read_text())
     assert metrics["input_dtype"] == "int8" and metrics["test_images"] == 300
     assert all(c["within_one_step"] for c in metrics["weight_check"])
@@ -138,14 +168,11 @@ def test_branch_end_to_end_on_fixtures_is_deterministic(tmp_path, fixture_dir):
         assert (tmp_path / "benchmarks/rules" / rule).is_file()
 
 
-SHARED = shared_dir()
-
-
 @pytest.mark.workflow
-@pytest.mark.skipif(SHARED is None, reason="shared/data/fashion-mnist not found (set EDGECOMPRESS_SHARED)")
 def test_branch_on_real_fashion_mnist_with_the_paper_config(tmp_path):
     """The default config.yaml on the real data (about a minute on 2 cores)."""
-    mirror = write_yaml(tmp_path / "m.yaml", {"data": {"mirror": str(SHARED / "data" / "fashion-mnist")}})
+    shared = require_shared_data()
+    mirror = write_yaml(tmp_path / "m.yaml", {"data": {"mirror": str(shared / "data" / "fashion-mnist")}})
     result = snakemake(tmp_path, "results/quantization/table.csv", base=False,
                        configs=(REPO / "config" / "config.yaml", mirror), timeout=900)
     assert result.returncode == 0, result.stderr[-3000:]

@@ -5,17 +5,13 @@ import json
 import numpy as np
 import pytest
 
-from conftest import REPO, shared_dir, snakemake, write_yaml
+from helpers import REPO, require_shared_data, snakemake, write_yaml
 
 pytestmark = pytest.mark.workflow
 
-SHARED = shared_dir()
-
-
-@pytest.mark.skipif(SHARED is None, reason="shared/data/fashion-mnist not found (set EDGECOMPRESS_SHARED)")
 @pytest.mark.parametrize("form", ["path", "file-url"])
 def test_real_fashion_mnist_via_the_mirror(tmp_path, form):
-    folder = SHARED / "data" / "fashion-mnist"
+    folder = require_shared_data() / "data" / "fashion-mnist"
     mirror = str(folder) if form == "path" else folder.as_uri()
     # the paper's config (official checksums), only the mirror changed
     config = write_yaml(tmp_path / "mirror.yaml", {"data": {"mirror": mirror}})

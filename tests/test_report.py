@@ -3,26 +3,30 @@
 import csv
 import os
 import re
-import subprocess
 import time
 
 import pytest
 
-from helpers import REPO, mirror_config, snakemake
+from helpers import copy_workflow, mirror_config, snakemake
 from edgecompress.reportdata import TITLE_UK, num, read_csv
-from edgecompress.render import typst_literal
+from edgecompress.render import compile_pdf, render, typst_literal
 
 pytestmark = pytest.mark.workflow
 
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory, fixture_dir):
-    """The whole DAG on the fixtures, ending in the PDF."""
+    """The whole DAG on the fixtures, ending in the PDF, from a copy of the workflow (one test edits it)."""
+    repo = copy_workflow(tmp_path_factory.mktemp("workflow"))
     workdir = tmp_path_factory.mktemp("report")
-    start = time.perf_counter()
-    result = snakemake(workdir, configs=(mirror_config(workdir, fixture_dir),))
+    mirror = mirror_config(workdir, fixture_dir)
+    result = snakemake(workdir, configs=(mirror,), repo=repo)
     assert result.returncode == 0, result.stderr[-4000:]
-    return {"dir": workdir, "mirror": mirror_config(workdir, fixture_dir), "seconds": time.perf_counter() - start}
+    return {"dir": workdir, "mirror": mirror, "repo": repo}
+
+
+def again(run, *args, configs=None):
+    return snakemake(run["dir"], *args, configs=configs or (run["mirror"],), repo=run["repo"])
 
 
 def pdf_text(path) -> str:
@@ -35,28 +39,110 @@ def squash(text: str) -> str:
     return re.sub(r"\s+", "", text)
 
 
-def test_pdf_has_every_table_value_from_the_workflow_files(run):
+LITERAL = re.compile(r'#"((?:[^"\\]|\\.)*)";')
+
+
+def _cell_text(cell: str) -> str:
+    """A cell's text: its Typst string literals unescaped, emphasis stars and markup escapes dropped."""
+    cell = LITERAL.sub(lambda m: re.sub(r"\\(.)", r"\1", m.group(1)), cell)
+    return cell.strip().strip("*").replace("\\_", "_").strip()
+
+
+def _cells(source: str, start: int) -> tuple[list[str], int]:
+    """The ``[...]`` cells of the call whose arguments start at ``start``, and where the call ends."""
+    cells, depth, i, begin = [], 1, start, None
+    while depth:
+        literal = LITERAL.match(source, i)
+        if literal:  # brackets inside a string literal are text
+            i = literal.end()
+            continue
+        ch = source[i]
+        if ch in "([":
+            depth += 1
+            if ch == "[" and depth == 2:
+                begin = i + 1
+        elif ch in ")]":
+            depth -= 1
+            if ch == "]" and depth == 1:
+                cells.append(_cell_text(source[begin:i]))
+        i += 1
+    return cells, i
+
+
+def typst_tables(typ: str) -> list[dict]:
+    """Every ``#table(...)`` of a rendered Typst source: its header cells and its rows of cell texts."""
+    tables = []
+    for match in re.finditer(r"#table\(", typ):
+        body, end = _cells(typ, match.end())  # the table's own cells: the header's are one level deeper
+        header_at = typ.find("table.header(", match.end(), end)
+        header = _cells(typ, header_at + len("table.header("))[0] if header_at >= 0 else []
+        width = len(header) or 1
+        assert len(body) % width == 0, f"table {header}: {len(body)} cells do not fill rows of {width}"
+        tables.append({"header": header, "rows": [dict(zip(header, body[k : k + width]))
+                                                  for k in range(0, len(body), width)]})
+    return tables
+
+
+def table_with(tables, *columns) -> list[dict]:
+    found = [t for t in tables if t["header"][: len(columns)] == list(columns)]
+    assert found, f"no rendered table with columns {columns}; headers: {[t['header'] for t in tables]}"
+    return found
+
+
+def rows_of(tables, *columns) -> list[dict]:
+    return [row for t in table_with(tables, *columns) for row in t["rows"]]
+
+
+def test_rendered_table_cells_equal_the_workflow_files(run):
+    """Cell by cell: each row of the workflow's CSVs is a row of a rendered table, in the right columns."""
     d = run["dir"]
-    text = squash(pdf_text(d / "results/report/paper.pdf"))
-    expected = []
+    tables = typst_tables((d / "results/report/paper.typ").read_text(encoding="utf-8"))
     digits = {"MiB": 4, "x": 2, "fraction": 4, "ms/image": 4}
+    quant = {(r["metric"], r["model"]): r for r in rows_of(tables, "metric", "model", "unit")}
     for r in read_csv(d / "results/quantization/table.csv"):
-        expected.append(num(r["ours"], digits[r["unit"]]))
-        if r["paper"]:
-            expected.append(num(r["paper"], digits[r["unit"]]))
+        cell = quant[(r["metric"], r["model"])]
+        n = digits[r["unit"]]
+        assert (cell["ours"], cell["paper"], cell["difference"]) == (num(r["ours"], n), num(r["paper"], n),
+                                                                     num(r["difference"], n)), r
+    summary = {(c["method"], c["amount"]): c for c in rows_of(tables, "method", "amount", "seeds")}
     for r in read_csv(d / "results/pruning/summary.csv"):
-        expected += [num(r["accuracy_pct"], 2), num(r["model_sparsity_pct"], 2), num(r["accuracy_before_finetune_pct"], 2),
-                     f"{int(r['parameters']):,}"]
-    for r in read_csv(d / "results/pruning/epochs.csv"):
-        expected += [num(r["loss"]), num(r["test_accuracy_pct"], 2)]
+        cell = summary[(r["method"], num(r["amount"], 2))]
+        assert cell["sparsity % (ours)"] == num(r["model_sparsity_pct"], 2)
+        assert cell["before FT % (ours)"] == num(r["accuracy_before_finetune_pct"], 2)
+        assert cell["final % (ours)"] == num(r["accuracy_pct"], 2)
+        assert cell["final % (paper)"] == num(r["paper_accuracy_pct"], 2)
+        assert cell["parameters"] == f"{int(r['parameters']):,}"
+    epoch_tables = [[(row["epoch"], row["loss (ours)"], row["accuracy % (ours)"]) for row in t["rows"]]
+                    for t in table_with(tables, "epoch", "loss (paper)", "loss (ours)")]
+    # the report prints the per-epoch tables of the paper's runs: three pruning runs, teacher and student
+    for path, key, shown in (("results/pruning/epochs.csv", "method", {"baseline", "unstructured", "structured"}),
+                             ("results/distillation/epochs.csv", "run", {"teacher", "student"})):
+        runs: dict = {}
+        for r in read_csv(d / path):
+            runs.setdefault(r[key], []).append((r["epoch"], num(r["loss"]), num(r["test_accuracy_pct"], 2)))
+        assert set(runs) >= shown, f"{path} lacks runs {shown - set(runs)}"
+        for name, expected in ((n, runs[n]) for n in shown):
+            assert expected in epoch_tables, f"{path}: no rendered per-epoch table equals {name}'s rows {expected}"
+    table2 = {c["model"]: c for c in rows_of(tables, "model", "seeds")}
     for r in read_csv(d / "results/distillation/table2.csv"):
-        expected += [num(r["accuracy_pct"], 2), num(r["paper_accuracy_pct"], 2), f"{int(r['parameters']):,}",
-                     f"{int(r['parameters_1000_class_head']):,}"]
+        cell = table2[r["model"]]
+        assert cell["accuracy % (ours)"] == num(r["accuracy_pct"], 2)
+        assert cell["accuracy % (paper)"] == num(r["paper_accuracy_pct"], 2)
+        assert cell["parameters (ours, 10 classes)"] == f"{int(r['parameters']):,}"
+        assert cell["1000-class head"] == f"{int(r['parameters_1000_class_head']):,}"
+    grid = {(c["T"], c["α (soft)"]): c for c in rows_of(tables, "T", "α (soft)")}
     for r in read_csv(d / "results/distillation/grid.csv"):
-        expected += [num(r["kd_accuracy_pct"], 2), num(r["no_kd_accuracy_pct"], 2), num(r["gain_p_value"], 3)]
-    missing = sorted({v for v in expected if squash(v) not in text})
-    assert not missing, f"values of the workflow's files missing from the PDF: {missing}"
-    # and the paper's own headline numbers are printed beside ours
+        cell = grid[(r["temperature"], r["alpha"])]
+        assert (cell["KD %"], cell["no KD %"], cell["p (sign flip)"]) == (
+            num(r["kd_accuracy_pct"], 2), num(r["no_kd_accuracy_pct"], 2), num(r["gain_p_value"], 3))
+
+
+def test_the_pdf_shows_the_rendered_tables(run):
+    """The PDF is compiled from that source: its text holds the rendered cells and the paper's numbers."""
+    text = squash(pdf_text(run["dir"] / "results/report/paper.pdf"))
+    tables = typst_tables((run["dir"] / "results/report/paper.typ").read_text(encoding="utf-8"))
+    for row in rows_of(tables, "metric", "model", "unit"):
+        assert squash(row["model"] + row["unit"] + row["paper"] + row["ours"]) in text, row
     for paper_value in ("11.06", "0.8280", "0.8310", "0.1930", "72.80", "73.80", "45.70", "66.50", "89.50", "91.80"):
         assert paper_value in text
 
@@ -70,24 +156,22 @@ def test_title_page_has_the_ukrainian_title_as_text(run):
 def test_same_inputs_give_a_byte_identical_pdf(run):
     d = run["dir"]
     first = (d / "results/report/paper.pdf").read_bytes()
-    result = snakemake(d, "results/report/paper.pdf", "--forcerun", "render_report", "compile_report",
-                       "notebook_quantization", configs=(run["mirror"],))
+    result = again(run, "results/report/paper.pdf", "--forcerun", "render_report", "compile_report",
+                   "notebook_quantization")
     assert result.returncode == 0, result.stderr[-3000:]
     assert (d / "results/report/paper.pdf").read_bytes() == first
     assert b"CreationDate" not in first
 
 
 def test_editing_the_template_reruns_only_render_and_compile(run):
-    # Snakemake reruns on content, not on a bare touch: edit the template (a Jinja2 comment), then restore it
-    template = REPO / "report" / "paper.typ.j2"
+    # Snakemake reruns on content, not on a bare touch: edit the template of the workflow's copy
+    template = run["repo"] / "report" / "paper.typ.j2"
     original, stat = template.read_bytes(), template.stat()
-    try:
-        template.write_bytes(original + b"<# an edit by the incremental-build test #>\n")
-        os.utime(template, (stat.st_atime, time.time() + 5))
-        result = snakemake(run["dir"], "-n", "results/report/paper.pdf", configs=(run["mirror"],))
-    finally:
-        template.write_bytes(original)
-        os.utime(template, (stat.st_atime, stat.st_mtime))
+    template.write_bytes(original + b"<# an edit by the incremental-build test #>\n")
+    os.utime(template, (time.time(), time.time() + 5))
+    result = again(run, "-n", "results/report/paper.pdf")
+    template.write_bytes(original)  # the copy's template as it was, for the tests that follow
+    os.utime(template, (stat.st_atime, stat.st_mtime))
     assert result.returncode == 0, result.stderr
     table = result.stdout.split("Job stats:", 1)[1].split("total", 1)[0]
     rules = {line.split()[0] for line in table.splitlines()[3:] if line.strip()}
@@ -99,13 +183,13 @@ def test_a_new_mirror_with_the_same_checksums_reruns_nothing(run, tmp_path, fixt
     moved.mkdir()
     for f in fixture_dir.iterdir():
         (moved / f.name).symlink_to(f)
-    result = snakemake(run["dir"], "-n", configs=(mirror_config(tmp_path, moved),))
+    result = again(run, "-n", configs=(mirror_config(tmp_path, moved),))
     assert result.returncode == 0, result.stderr[-3000:]
     assert "Nothing to be done" in result.stdout + result.stderr, result.stdout[-3000:]
 
 
 def test_snakemakes_html_report(run):
-    result = snakemake(run["dir"], "--report", "results/report.html", configs=(run["mirror"],))
+    result = again(run, "--report", "results/report.html")
     assert result.returncode == 0, result.stderr[-3000:]
     html = (run["dir"] / "results/report.html").read_text(errors="replace")
     for category in ("Experiment 1: quantization", "Experiment 2: pruning", "Experiment 3: distillation", "Report"):
@@ -122,7 +206,10 @@ def test_notebooks_are_kept_executed_and_exported(run):
     assert len(families) == 3
 
 
-def test_values_are_escaped_for_typst():
+def test_values_are_escaped_for_typst(tmp_path):
     assert typst_literal('a "quoted" #b $c$ \\ [d]') == '#"a \\"quoted\\" #b $c$ \\\\ [d]";'
-    source = subprocess.run(["grep", "-c", "<<", str(REPO / "report/paper.typ.j2")], capture_output=True, text=True)
-    assert int(source.stdout) > 10
+    # through the project's own Jinja2 environment and Typst: markup in a value stays text in the PDF
+    (tmp_path / "t.typ.j2").write_text("Value: << value >>\n", encoding="utf-8")
+    render(tmp_path / "t.typ.j2", {"value": '*bold* #text(red)[x] $y$ "q"'}, tmp_path / "t.typ")
+    compile_pdf(tmp_path / "t.typ", tmp_path / "t.pdf")
+    assert squash('*bold* #text(red)[x] $y$ "q"') in squash(pdf_text(tmp_path / "t.pdf"))

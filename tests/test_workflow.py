@@ -66,7 +66,7 @@ def test_data_stage_end_to_end_is_reproducible(tmp_path, fixture_dir):
         runs.append(workdir)
     a, b = runs
     summary = json.loads((a / "resources/data/cifar10_subset.json").read_text())
-    assert summary["train"]["per_class"] == [50] * 10 and summary["test"]["per_class"] == [20] * 10
+    assert summary["train"]["per_class"] == [100] * 10 and summary["test"]["per_class"] == [20] * 10
     assert summary["provenance"]["inputs"]["archive"]["sha256"] == hashlib.sha256(
         (fixture_dir / "cifar-10-python.tar.gz").read_bytes()).hexdigest()
     for rel in ("resources/data/cifar10_subset.json", "resources/data/fashion_mnist.json",

@@ -27,12 +27,15 @@ def build_base_cnn(conv_filters: Sequence[int], kernel_size: int, dense_units: S
                    input_shape=(28, 28, 1), classes: int = 10):
     import keras
 
+    # Explicit layer names without a "_<number>" ending: TFLite tensor names carry them (with such
+    # an ending added when a graph is traced twice), so the int8 weight check can match by name.
     layers = [keras.Input(shape=input_shape)]
-    for filters in conv_filters:
-        layers += [keras.layers.Conv2D(filters, kernel_size, activation="relu"), keras.layers.MaxPooling2D(2)]
-    layers.append(keras.layers.Flatten())
-    layers += [keras.layers.Dense(units, activation="relu") for units in dense_units]
-    layers.append(keras.layers.Dense(classes))  # logits
+    for i, filters in enumerate(conv_filters, 1):
+        layers += [keras.layers.Conv2D(filters, kernel_size, activation="relu", name=f"conv{i}"),
+                   keras.layers.MaxPooling2D(2, name=f"pool{i}")]
+    layers.append(keras.layers.Flatten(name="flatten"))
+    layers += [keras.layers.Dense(units, activation="relu", name=f"dense{i}") for i, units in enumerate(dense_units, 1)]
+    layers.append(keras.layers.Dense(classes, name="logits"))
     return keras.Sequential(layers, name="base_cnn")
 
 

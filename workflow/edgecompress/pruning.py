@@ -96,9 +96,25 @@ def _effective_parameters(model: nn.Module):
                 yield param
 
 
-def masked_weights_are_zero(targets: Sequence[tuple[str, nn.Module]]) -> bool:
-    """Every weight that a mask removed is still exactly zero."""
-    return all(bool((m.weight[m.weight_mask == 0] == 0).all()) for _, m in targets if hasattr(m, "weight_mask"))
+def masks_of(targets: Sequence[tuple[str, nn.Module]]) -> dict[str, torch.Tensor]:
+    """The pruning masks in place, by layer name (a CPU copy, kept to check the saved file)."""
+    return {name: m.weight_mask.detach().cpu().clone() for name, m in targets if hasattr(m, "weight_mask")}
+
+
+def check_saved_masks(path, masks: dict[str, torch.Tensor]) -> dict:
+    """Reload the saved state_dict and count, per mask, the removed weights that are exactly zero in it.
+
+    Raises AssertionError when one is not: the file would not be the pruned model the metrics describe.
+    """
+    state = torch.load(path, map_location="cpu", weights_only=True)
+    removed = zero = 0
+    for name, mask in masks.items():
+        weight = state[f"{name}.weight"]
+        removed += int((mask == 0).sum())
+        zero += int((weight[mask == 0] == 0).sum())
+    if zero != removed:
+        raise AssertionError(f"{path}: {removed - zero} of the {removed} weights removed by the masks are not zero")
+    return {"masked_weights": removed, "zero_in_saved_file": zero, "layers": sorted(masks)}
 
 
 def make_permanent(targets: Sequence[tuple[str, nn.Module]]) -> None:

@@ -36,9 +36,15 @@ class QuantParams:
 
 
 def round_half_away(x):
-    """Round to the nearest integer, ties away from zero (170.5 -> 171, -0.5 -> -1)."""
+    """Round to the nearest integer, ties away from zero (170.5 -> 171, -0.5 -> -1).
+
+    Only an exact .5 is a tie: ``floor(|x| + 0.5)`` would round 0.49999999999999994 up, because
+    the sum rounds to 1.0 in floating point. ``|x| - floor(|x|)`` is exact, so it is compared instead.
+    """
     x = np.asarray(x, dtype=np.float64)
-    return np.sign(x) * np.floor(np.abs(x) + 0.5)
+    magnitude = np.abs(x)
+    whole = np.floor(magnitude)
+    return np.sign(x) * (whole + (magnitude - whole >= 0.5))
 
 
 def params_from_range(r_min: float, r_max: float, dtype: str = "uint8") -> QuantParams:

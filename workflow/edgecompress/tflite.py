@@ -22,7 +22,7 @@ def convert(model, variant: str, representative: np.ndarray | None = None) -> by
 
     if variant not in VARIANTS:
         raise ValueError(f"variant must be one of {VARIANTS}, got {variant!r}")
-    converter = tf.lite.TFLiteConverter.from_keras_model(model)
+    converter = tf.lite.TFLiteConverter.from_keras_model(batch_one(model))
     if variant != "float32":
         converter.optimizations = [tf.lite.Optimize.DEFAULT]
     if variant == "float16":
@@ -40,6 +40,19 @@ def convert(model, variant: str, representative: np.ndarray | None = None) -> by
         converter.inference_input_type = tf.int8
         converter.inference_output_type = tf.int8
     return converter.convert()
+
+
+def batch_one(model):
+    """``model`` behind an input of batch size 1, as it runs on the device.
+
+    With a free batch dimension the converter turns Flatten into SHAPE, STRIDED_SLICE, PACK and
+    RESHAPE, and XNNPACK then splits the graph into two partitions; with batch 1 it is one RESHAPE
+    and one partition. The layers (and their weights) are shared, not copied.
+    """
+    import keras
+
+    inputs = keras.Input(shape=model.input_shape[1:], batch_size=1)
+    return keras.Model(inputs, model(inputs), name=f"{model.name}_batch1")
 
 
 def interpreter(model_path: str, threads: int, kernels: str = "xnnpack"):
@@ -107,34 +120,65 @@ def _tflite_layout(kernel: np.ndarray) -> np.ndarray:
     return kernel
 
 
+WEIGHTED_OPS = ("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED")
+
+
+def layer_of(tensor_name: str, layer_names) -> str | None:
+    """The Keras layer a TFLite tensor belongs to, from its name (``…/conv1_1/convolution`` -> ``conv1``)."""
+    import re
+
+    parts = {re.sub(r"_\d+$", "", part) for part in re.split(r"[/;]", tensor_name)}
+    found = [name for name in layer_names if name in parts]
+    return found[0] if len(found) == 1 else None
+
+
 def check_weights(interp, keras_model) -> list[dict]:
     """Dequantize each int8 weight tensor with the paper's formula and compare to the float weights.
 
-    For each Keras layer's kernel (and bias), finds the TFLite tensor of the same (transposed)
-    shape, applies r = S (q - Z) per channel, and reports the maximum error and the scale.
+    Walks the model's convolution and fully connected ops; each op's weight tensor is matched to
+    its Keras layer by name, its bias (when the converter kept one) by being that op's bias. Per
+    tensor: r = S (q - Z) per channel, the maximum error and the scale. Every Keras layer with
+    weights must be found, or a ValueError names the ones that were not.
     """
-    details = {tuple(d["shape"]): d for d in interp.get_tensor_details()
-               if d["dtype"] in (np.int8, np.int32) and d["quantization_parameters"]["scales"].size}
-    rows = []
-    for layer in keras_model.layers:
-        for name, weight in zip(("kernel", "bias"), layer.get_weights()):
-            target = _tflite_layout(weight)
-            detail = details.get(tuple(target.shape))
-            if detail is None:
-                continue
-            q = interp.get_tensor(detail["index"])
-            params = detail["quantization_parameters"]
-            axis = params["quantized_dimension"]
-            shape = [1] * q.ndim
-            shape[axis] = -1
-            scales = params["scales"].reshape(shape) if params["scales"].size > 1 else params["scales"][0]
-            zeros = params["zero_points"].reshape(shape) if params["zero_points"].size > 1 else params["zero_points"][0]
-            error = np.abs(dequantize(q, scales, zeros) - target)
-            step = np.broadcast_to(scales, q.shape)
-            rows.append({
-                "layer": layer.name, "tensor": name, "tflite_dtype": np.dtype(q.dtype).name,
-                "shape": list(q.shape), "max_abs_error": float(error.max()),
-                "max_scale": float(np.max(step)), "max_error_in_steps": float(np.max(error / step)),
-                "within_one_step": bool(np.all(error <= step * (1 + 1e-6))),
-            })
+    tensors = {d["index"]: d for d in interp.get_tensor_details()}
+    layers = {layer.name: layer for layer in keras_model.layers if layer.get_weights()}
+    rows, seen = [], set()
+    for op in interp._get_ops_details():
+        if op["op_name"] not in WEIGHTED_OPS:
+            continue
+        weight_index, bias_index = int(op["inputs"][1]), int(op["inputs"][2]) if len(op["inputs"]) > 2 else -1
+        name = layer_of(tensors[weight_index]["name"], layers)
+        if name is None:
+            raise ValueError(f"TFLite tensor {tensors[weight_index]['name']!r} matches no single Keras layer "
+                             f"of {sorted(layers)}")
+        seen.add(name)
+        weights = layers[name].get_weights()
+        for label, index, weight in (("kernel", weight_index, weights[0]),
+                                     ("bias", bias_index, weights[1] if len(weights) > 1 else None)):
+            if index >= 0 and weight is not None:
+                rows.append(_compare(interp, tensors[index], _tflite_layout(weight), name, label))
+    missing = sorted(set(layers) - seen)
+    if missing:
+        raise ValueError(f"no TFLite weight tensor found for Keras layers {missing}")
     return rows
+
+
+def _compare(interp, detail: dict, target: np.ndarray, layer: str, label: str) -> dict:
+    q = interp.get_tensor(detail["index"])
+    if q.shape != target.shape:
+        raise ValueError(f"{layer}.{label}: TFLite tensor {detail['name']!r} has shape {q.shape}, "
+                         f"Keras {target.shape}")
+    params = detail["quantization_parameters"]
+    axis = params["quantized_dimension"]
+    shape = [1] * q.ndim
+    shape[axis] = -1
+    scales = params["scales"].reshape(shape) if params["scales"].size > 1 else params["scales"][0]
+    zeros = params["zero_points"].reshape(shape) if params["zero_points"].size > 1 else params["zero_points"][0]
+    error = np.abs(dequantize(q, scales, zeros) - target)
+    step = np.broadcast_to(scales, q.shape)
+    return {
+        "layer": layer, "tensor": label, "tflite_dtype": np.dtype(q.dtype).name,
+        "shape": list(q.shape), "max_abs_error": float(error.max()),
+        "max_scale": float(np.max(step)), "max_error_in_steps": float(np.max(error / step)),
+        "within_one_step": bool(np.all(error <= step * (1 + 1e-6))),
+    }

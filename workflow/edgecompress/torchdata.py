@@ -2,7 +2,7 @@
 
 The prepared uint8 arrays are turned into one normalised float tensor once; a batch is an index
 into it, so the data path costs next to nothing beside the model. Augmentation (training only):
-random crop with 4 px zero padding and random horizontal flip, the standard CIFAR recipe, applied
+random crop with 4 px black padding and random horizontal flip, the standard CIFAR recipe, applied
 at 32 px before resizing. Normalisation uses ImageNet's mean and std, which the pretrained
 torchvision weights expect (also used without pretraining, for one input pipeline).
 """
@@ -16,6 +16,7 @@ import torch.nn.functional as F
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
 PAD = 4
+BLACK = -torch.tensor(IMAGENET_MEAN) / torch.tensor(IMAGENET_STD)  # a 0 pixel after normalisation
 
 
 def to_tensor(images: np.ndarray) -> torch.Tensor:
@@ -34,8 +35,11 @@ def resize(x: torch.Tensor, resolution: int) -> torch.Tensor:
 
 def augment(x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
     """Random crop (4 px padding) and horizontal flip, per image, drawn from ``generator``."""
-    n, _, h, w = x.shape
-    padded = F.pad(x, (PAD, PAD, PAD, PAD))
+    n, c, h, w = x.shape
+    # pad with black, as torchvision's RandomCrop(padding=4) pads the raw image before Normalize:
+    # here the image is already normalised, so black is (0 - mean) / std per channel, not 0
+    padded = BLACK.to(x.dtype).view(1, c, 1, 1).repeat(n, 1, h + 2 * PAD, w + 2 * PAD)
+    padded[:, :, PAD : PAD + h, PAD : PAD + w] = x
     offsets = torch.randint(0, 2 * PAD + 1, (n, 2), generator=generator)
     flips = torch.rand(n, generator=generator) < 0.5
     out = torch.empty_like(x)
