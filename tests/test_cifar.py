@@ -119,3 +119,26 @@ def test_prepared_subset_keeps_indices(fixture_dir, tmp_path):
     assert np.array_equal(arrays["x_train"], full["x_train"][arrays["train_indices"]])
     assert np.array_equal(arrays["y_test"], full["y_test"][arrays["test_indices"]])
     assert not list(tmp_path.glob("*.part*"))
+
+
+def test_a_member_over_the_cap_is_refused_unread(tmp_path, monkeypatch):
+    from edgecompress import cifar
+
+    monkeypatch.setattr(cifar, "MAX_MEMBER_BYTES", 1000)
+
+    def make(tar):
+        info = tarfile.TarInfo(f"{FOLDER}/data_batch_1")
+        info.size = 5000
+        tar.addfile(info, io.BytesIO(bytes(5000)))
+
+    with pytest.raises(UnsafeArchiveError, match="claims 5,000 bytes, over the 1,000"):
+        read_members(_tar_with(tmp_path, make), ("data_batch_1",))
+
+
+def test_a_bad_batches_meta_names_the_member(tmp_path):
+    path = tmp_path / "c.tar.gz"
+    members = fixtures.cifar_members(10, 10, seed=0)
+    members[f"{FOLDER}/batches.meta"] = pickle.dumps({"num_cases_per_batch": 10}, protocol=2)
+    fixtures.write_tar_gz(path, members)
+    with pytest.raises(UnsafeArchiveError, match=r"c.tar.gz:batches.meta: not CIFAR-10's batches.meta"):
+        load_cifar10(path)

@@ -113,7 +113,7 @@ def test_snakemake_stops_before_any_job(tmp_path, what, override, message):
     assert result.returncode != 0
     assert message in result.stderr + result.stdout
     assert "Job stats" not in result.stdout + result.stderr
-    assert not (tmp_path / "resources").exists()
+    assert not (tmp_path / "resources" / "downloads").exists() and not (tmp_path / "results").exists()
 
 
 @pytest.mark.workflow
@@ -123,3 +123,69 @@ def test_missing_section_stops_snakemake(tmp_path):
     bad = write_yaml(tmp_path / "bad.yaml", config)
     result = snakemake(tmp_path, "-n", "--replace-workflow-config", configs=(bad,), base=False)
     assert result.returncode != 0 and "'data' is a required property" in result.stderr + result.stdout
+
+
+# Each bad value is refused by `snakemake -n` before any job, with a message naming the key.
+PLAN_TIME = [
+    ("float epochs", {"pruning": {"epochs": 2.0}}, "pruning.epochs: 2.0 is not of type 'integer'"),
+    ("boolean threads", {"threads": True}, "threads: True is not of type 'integer'"),
+    ("seed beyond 2^32 - 1", {"seed": 2**32}, "seed: 4294967296 is greater than the maximum of 4294967295"),
+    ("seed list beyond 2^32 - 1", {"distillation": {"seeds": [2**32]}}, "distillation.seeds.0: 4294967296 is greater"),
+    ("CNN kernel larger than the map", {"quantization": {"kernel_size": 7, "conv_filters": [8, 16, 32]}},
+     "quantization.kernel_size: 7 with conv_filters [8, 16, 32] leaves no pixels after block 3"),
+    ("URL ending in /..", {"data": {"cifar10": {"archive": {"url": "https://example.org/data/.."}}}},
+     "data.cifar10.archive.url: the file name '..'"),
+    ("URL with a wildcard", {"data": {"cifar10": {"archive": {"url": "https://example.org/{x}.tar.gz"}}}},
+     "data.cifar10.archive.url: the file name '{x}.tar.gz'"),
+    ("two sources, one file name", {"data": {"weights": {"mobilenet_v2": {
+        "url": "https://download.pytorch.org/models/resnet18-f37072fd.pth"}}}},
+     "data.weights.mobilenet_v2.url: file name 'resnet18-f37072fd.pth' is also the file of data.weights.resnet18.url"),
+    ("missing local mirror", {"data": {"mirror": "no/such/folder"}}, "data.mirror: folder 'no/such/folder' does not exist"),
+    ("missing notebook kernel", {"report": {"kernel": "no-such-kernel"}},
+     "report.kernel: no Jupyter kernel 'no-such-kernel' is installed"),
+    ("table T outside the grid", {"distillation": {"table_temperature": 7.0}},
+     "distillation.table_temperature: 7.0 is not among distillation.temperatures"),
+    ("no int8 variant", {"quantization": {"variants": ["float32"]}}, "quantization.variants: must include int8"),
+]
+
+
+@pytest.mark.workflow
+@pytest.mark.parametrize("what, override, message", PLAN_TIME, ids=[c[0] for c in PLAN_TIME])
+def test_bad_values_are_refused_at_plan_time(tmp_path, what, override, message):
+    bad = write_yaml(tmp_path / "bad.yaml", override)
+    result = snakemake(tmp_path, "-n", configs=(bad,))
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output[-2000:]
+    assert message in output, output[-3000:]
+    assert "Job stats" not in output and not (tmp_path / "results").exists()
+
+
+@pytest.mark.workflow
+def test_a_key_given_twice_in_a_config_file_is_refused(tmp_path):
+    bad = tmp_path / "twice.yaml"
+    bad.write_text("threads: 0\nseed: 1\nthreads: 1\n", encoding="utf-8")  # YAML alone would keep threads: 1
+    result = snakemake(tmp_path, "-n", configs=(bad,))
+    assert result.returncode != 0
+    assert f"{bad}: key 'threads' appears twice in one mapping (lines 1 and 3)" in result.stdout + result.stderr
+
+
+@pytest.mark.workflow
+@pytest.mark.parametrize("key, values, labels", [
+    ("amounts", [0.1234561, 0.1234562], ["0.1234561", "0.1234562"]),
+    ("temperatures", [4.0000001, 4.0000002], ["4.0000001", "4.0000002"]),
+])
+def test_close_sweep_values_stay_two_jobs(tmp_path, key, values, labels):
+    override = ({"pruning": {"unstructured": {"amounts": values}}} if key == "amounts" else
+                {"distillation": {"temperatures": values, "table_temperature": values[0]}})
+    result = snakemake(tmp_path, "-n", configs=(write_yaml(tmp_path / "sweep.yaml", override),))
+    assert result.returncode == 0, result.stderr[-3000:]
+    for label in labels:
+        assert (f"amount{label}/" if key == "amounts" else f"/T{label}_alpha") in result.stdout
+
+
+def test_sweep_labels_read_back_as_the_same_value():
+    from edgecompress.config import sweep_label
+
+    for value in (0.5, 4.0, 0.1, 0.1234561, 0.1234562, 1e-7, 2.5e-3, 0.9999999):
+        assert float(sweep_label(value)) == value
+    assert sweep_label(4.0) == "4" and sweep_label(0.5) == "0.5"

@@ -49,7 +49,7 @@ def test_structured_pruning_traces_its_graph_on_the_models_device():
 def test_structured_model_loads_onto_the_fresh_models_device(tmp_path):
     model = models.build("resnet18")
     pruning.structured(model, 0.5, 32, ["fc"])
-    pruning.save_structured(model, tmp_path / "s.pt")
+    models.save_state_dict(model, tmp_path / "s.pt")
     fresh = pruning.load_structured(on_meta(), tmp_path / "s.pt")
     assert_all_on(fresh, META)
     assert fresh.conv1.out_channels == model.conv1.out_channels

@@ -86,7 +86,7 @@ def test_structured_model_is_smaller_runs_and_round_trips(tmp_path):
     model.eval()
     x = torch.randn(2, 3, 32, 32)
     path = tmp_path / "structured.pt"
-    pruning.save_structured(model, path)
+    models.save_state_dict(model, path)
     with pytest.raises(RuntimeError, match="size mismatch"):
         models.build("resnet18").load_state_dict(torch.load(path, weights_only=True))
     loaded = pruning.load_structured(models.build("resnet18"), path).eval()

@@ -103,6 +103,13 @@ def test_downloads_over_http_with_a_retry(tmp_path, fixture_dir, server):
 TARGET = "resources/downloads/train-images-idx3-ubyte.gz"
 
 
+def assert_one_error_line(log: str) -> None:
+    """An expected data error: one ERROR line naming file, problem and what to do; no traceback."""
+    assert "Traceback" not in log, log
+    errors = [line for line in log.splitlines() if line.startswith("ERROR")]
+    assert len(errors) == 1, log
+
+
 @pytest.mark.parametrize(
     "failure, message",
     [
@@ -122,6 +129,7 @@ def test_bad_downloads_fail_the_rule_and_leave_nothing(tmp_path, fixture_dir, se
     assert result.returncode != 0
     log = (tmp_path / "logs/download/train-images-idx3-ubyte.gz.log").read_text()
     assert message in log
+    assert_one_error_line(log)
     assert not (tmp_path / TARGET).exists()
     assert not list((tmp_path / "resources/downloads").glob("*part*"))
 
@@ -147,7 +155,9 @@ def test_malicious_pickle_fails_the_prepare_rule(tmp_path, server):
         "sha256": digest}}}})
     result = snakemake(tmp_path, "resources/data/cifar10_subset.npz", configs=(config,))
     assert result.returncode != 0
-    assert "refused global" in (tmp_path / "logs/prepare_cifar10.log").read_text()
+    log = (tmp_path / "logs/prepare_cifar10.log").read_text()
+    assert "refused global" in log and "check the data.* source and checksums" in log
+    assert_one_error_line(log)
     assert not pwned.exists()
     assert not (tmp_path / "resources/data/cifar10_subset.npz").exists()
 

@@ -22,6 +22,9 @@ TRAIN_BATCHES = tuple(f"data_batch_{i}" for i in range(1, 6))
 TEST_BATCH = "test_batch"
 META = "batches.meta"
 FOLDER = "cifar-10-batches-py"
+# A batch of 10,000 images is about 31 MB pickled; no member of the real archive is larger.
+# Members are read in memory, so the cap keeps a pinned but hostile archive from exhausting it.
+MAX_MEMBER_BYTES = 200 * 1024 * 1024
 
 # (module, name) pairs a CIFAR-10 batch may reference: the ndarray machinery of
 # NumPy 1 and 2, and ``_codecs.encode``, with which protocol-2 pickles written by
@@ -88,7 +91,14 @@ def read_members(archive: str | os.PathLike, wanted: tuple[str, ...]) -> dict[st
                 if member.isfile() and base in wanted:
                     if base in found:
                         raise UnsafeArchiveError(f"{archive}: member {base!r} appears twice")
-                    found[base] = tar.extractfile(member).read()
+                    if member.size > MAX_MEMBER_BYTES:
+                        raise UnsafeArchiveError(f"{archive}: member {member.name!r} claims {member.size:,} bytes, "
+                                                 f"over the {MAX_MEMBER_BYTES:,} a CIFAR-10 batch can need")
+                    data = tar.extractfile(member).read(MAX_MEMBER_BYTES + 1)
+                    if len(data) != member.size:
+                        raise UnsafeArchiveError(f"{archive}: member {member.name!r} holds {len(data):,} bytes, "
+                                                 f"its header says {member.size:,}")
+                    found[base] = data
     except (tarfile.TarError, EOFError, OSError) as err:
         raise UnsafeArchiveError(f"{archive}: not a readable tar.gz archive ({err})") from err
     missing = [w for w in wanted if w not in found]
@@ -117,7 +127,10 @@ def load_cifar10(archive: str | os.PathLike) -> dict[str, np.ndarray]:
     parts = [_batch_arrays(safe_unpickle(raw[b], f"{archive}:{b}"), f"{archive}:{b}") for b in TRAIN_BATCHES]
     x_test, y_test = _batch_arrays(safe_unpickle(raw[TEST_BATCH], f"{archive}:{TEST_BATCH}"), f"{archive}:{TEST_BATCH}")
     meta = safe_unpickle(raw[META], f"{archive}:{META}")
-    names = [n.decode() if isinstance(n, bytes) else str(n) for n in _key(meta, "label_names")]
+    try:
+        names = [n.decode() if isinstance(n, bytes) else str(n) for n in _key(meta, "label_names")]
+    except (KeyError, TypeError) as err:
+        raise UnsafeArchiveError(f"{archive}:{META}: not CIFAR-10's batches.meta (no list 'label_names': {err!r})") from None
     if len(names) != 10:
         raise UnsafeArchiveError(f"{archive}:{META}: expected 10 label names, got {len(names)}")
     return {

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import logging
 import time
+from pathlib import Path
 from typing import Sequence
 
 import numpy as np
+
+from .atomic import atomic_path
 
 log = logging.getLogger(__name__)
 
@@ -77,11 +80,57 @@ def accuracy(model, x, y, batch_size: int = 1000) -> float:
     return float(np.mean(np.argmax(logits, axis=1) == y))
 
 
-def save_without_optimizer(model, path) -> None:
-    """The same architecture and weights, saved without optimizer state."""
+def save_keras(model, path, include_optimizer: bool = True) -> None:
+    """Save a ``.keras`` file, byte-identical for the same model (written atomically).
+
+    Keras writes the save date into ``metadata.json``, the wall-clock time into the zip entry of
+    the weights, and ``id()`` values of Python objects as ``shared_object_id`` in ``config.json``.
+    The file is rewritten without the date, with fixed entry times, and with those ids numbered
+    in order of appearance; Keras loads it as before.
+    """
+    import tempfile
+
     import keras
 
-    # from_config, not clone_model: Keras 3's clone_model copies the compiled optimizer too
-    bare = keras.Sequential.from_config(model.get_config())
-    bare.set_weights(model.get_weights())
-    bare.save(path)
+    if not include_optimizer:
+        # from_config, not clone_model: Keras 3's clone_model copies the compiled optimizer too
+        bare = keras.Sequential.from_config(model.get_config())
+        bare.set_weights(model.get_weights())
+        model = bare
+    with tempfile.TemporaryDirectory() as scratch:
+        raw = Path(scratch) / "model.keras"
+        model.save(raw)
+        stable = stable_keras_bytes(raw.read_bytes())
+    with atomic_path(path, suffix=".keras") as tmp:
+        tmp.write_bytes(stable)
+
+
+def stable_keras_bytes(archive: bytes) -> bytes:
+    """A ``.keras`` zip without its volatile bytes (see :func:`save_keras`)."""
+    import io
+    import json
+    import re
+    import zipfile
+
+    ids: dict[bytes, bytes] = {}
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(archive)) as src, zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == "metadata.json":
+                meta = json.loads(data)
+                meta.pop("date_saved", None)
+                data = json.dumps(meta, sort_keys=True).encode()
+            elif info.filename == "config.json":
+                data = re.sub(rb'"shared_object_id": (\d+)', lambda m: b'"shared_object_id": '
+                              + ids.setdefault(m.group(1), str(len(ids)).encode()), data)
+            entry = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
+            entry.compress_type, entry.external_attr = info.compress_type, 0o644 << 16
+            dst.writestr(entry, data)
+    return out.getvalue()
+
+
+def save_without_optimizer(model, path) -> None:
+    """The same architecture and weights, saved without optimizer state (byte-stable)."""
+    save_keras(model, path, include_optimizer=False)

@@ -142,7 +142,7 @@ def fetch(
                 if problems:
                     raise ChecksumError(
                         f"checksum mismatch for {source} (to {dest}): " + "; ".join(problems)
-                        + "; the file was removed"
+                        + "; the file was removed: check the source (URL or mirror) or the pinned checksum in the config"
                     )
             log.info("verified %s: %s", dest, ", ".join(f"{k} {v}" for k, v in sorted(digests.items())))
             return digests

@@ -27,7 +27,8 @@ def parse_idx(raw: bytes, name: str = "<bytes>", ndim: int | None = None) -> np.
         raise IdxError(f"{name}: {len(raw)} bytes is too short for an IDX header")
     zero, dtype, dims = struct.unpack(">HBB", raw[:4])
     if zero != 0:
-        raise IdxError(f"{name}: bad magic number 0x{raw[:4].hex()} (expected 0x0000080N): not an IDX file")
+        raise IdxError(f"{name}: bad magic number 0x{raw[:4].hex()}: an IDX file starts with two zero bytes "
+                       "(0x0000, then type and dimensions): not an IDX file")
     if dtype != UBYTE:
         raise IdxError(f"{name}: IDX type code 0x{dtype:02x} is not 0x08 (unsigned byte)")
     if ndim is not None and dims != ndim:
@@ -46,15 +47,35 @@ def parse_idx(raw: bytes, name: str = "<bytes>", ndim: int | None = None) -> np.
     return np.frombuffer(raw, dtype=np.uint8, offset=header).reshape(shape)
 
 
+MAX_DIMS = 4  # images are 3, labels 1
+MAX_DATA_BYTES = 256 * 1024 * 1024  # the largest real file, 60,000 x 28 x 28, is 47 MB
+
+
+def _read_bounded(fh) -> bytes:
+    """An IDX stream read no further than its header declares, plus one byte to detect trailing data.
+
+    A pinned but hostile file (a gzip "bomb") is thus never decompressed beyond what its header
+    promises; the size check of :func:`parse_idx` then refuses it.
+    """
+    head = fh.read(4)
+    if len(head) < 4 or head[:2] != b"\0\0" or not 1 <= head[3] <= MAX_DIMS:
+        return head  # parse_idx names what is wrong
+    dims_raw = fh.read(4 * head[3])
+    shape = struct.unpack(f">{len(dims_raw) // 4}I", dims_raw[: len(dims_raw) // 4 * 4])
+    need = int(np.prod(shape, dtype=np.int64)) if shape else 0
+    if need > MAX_DATA_BYTES:
+        raise IdxError(f"{getattr(fh, 'name', '<stream>')}: the header's shape {shape} claims {need:,} bytes, "
+                       f"over the {MAX_DATA_BYTES:,} any (Fashion-)MNIST file needs")
+    return head + dims_raw + fh.read(need + 1)
+
+
 def read_idx(path: str | os.PathLike, ndim: int | None = None) -> np.ndarray:
-    """Read a gzipped (``.gz``) or plain IDX file; errors name the file."""
+    """Read a gzipped (``.gz``) or plain IDX file, bounded by its header's size; errors name the file."""
     path = Path(path)
     try:
-        if path.suffix == ".gz":
-            with gzip.open(path, "rb") as fh:
-                raw = fh.read()
-        else:
-            raw = path.read_bytes()
+        opener = gzip.open if path.suffix == ".gz" else open
+        with opener(path, "rb") as fh:
+            raw = _read_bounded(fh)
     except (gzip.BadGzipFile, EOFError, zlib.error) as err:
         raise IdxError(f"{path}: not a valid gzip file or truncated ({err})") from err
     return parse_idx(raw, str(path), ndim)

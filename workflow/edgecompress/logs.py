@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import sys
 import time
+from contextlib import contextmanager
 from typing import IO, Iterable, Iterator, TypeVar
 
 T = TypeVar("T")
@@ -28,6 +29,25 @@ def setup_logging(stream: IO[str] | None = None) -> logging.Logger:
         force=True,
     )
     return logging.getLogger("edgecompress")
+
+
+# For a parse error after the download verified: the pinned checksum itself names a bad file.
+PINNED_FILE_HINT = "; the file matched its pinned checksum, so check the data.* source and checksums in the config"
+
+
+@contextmanager
+def one_line_errors(*expected: type[BaseException], hint: str = ""):
+    """Around a rule's work: an expected error becomes one ERROR line and exit status 1.
+
+    Download, checksum and parse errors already say which file, what is wrong and what to do;
+    a traceback (with the same message chained twice) would bury that line. Anything not in
+    ``expected`` is a bug and keeps its traceback.
+    """
+    try:
+        yield
+    except expected as err:
+        logging.getLogger("edgecompress").error("%s%s", err, hint)
+        raise SystemExit(1) from None
 
 
 class Progress:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import torch
 from torch import nn
 
@@ -42,6 +44,25 @@ def build(arch: str, num_classes: int = 10, weights: str | None = None) -> nn.Mo
             raise AssertionError(f"{arch} with a 10-class head has {got:,} parameters, expected "
                                  f"{EXPECTED_PARAMETERS[arch]:,}")
     return model
+
+
+def save_state_dict(model: nn.Module, path, check=None) -> int:
+    """The one way a trained model is saved: its state_dict, byte-identical for equal weights.
+
+    ``torch.save`` to a file name puts that name (here a random temporary one) into the zip as
+    its root folder; through an in-memory buffer the root is always ``archive``. The bytes are
+    then written atomically; ``check(tmp_path)``, if given, reads the written file back before it
+    is moved into place. Returns the file's size in bytes.
+    """
+    from .atomic import atomic_path
+
+    buf = io.BytesIO()
+    torch.save({k: v.detach().cpu() for k, v in model.state_dict().items()}, buf)
+    with atomic_path(path, suffix=".pt") as tmp:
+        tmp.write_bytes(buf.getvalue())
+        if check is not None:
+            check(tmp)
+    return buf.tell()
 
 
 def head_init(model: nn.Module, seed: int) -> None:

@@ -10,6 +10,11 @@ from .atomic import save_npz
 from .cifar import load_cifar10
 from .idx import IdxError, read_idx
 
+
+class DataError(ValueError):
+    """The data cannot give what the config asks for (e.g. a subset larger than a class)."""
+
+
 FASHION_CLASSES = (
     "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
     "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
@@ -51,7 +56,7 @@ def stratified_indices(labels: np.ndarray, size: int, rng: np.random.Generator, 
         pool = np.flatnonzero(labels == c)
         n = base + (1 if rank < extra else 0)
         if n > len(pool):
-            raise ValueError(
+            raise DataError(
                 f"{split}: {size} images asked for, but class {int(c)} has only {len(pool)} "
                 f"(need {n}); lower data.cifar10.{split}_size"
             )

@@ -177,11 +177,6 @@ def macs_and_params(model: nn.Module, resolution: int) -> tuple[int, int]:
     return int(macs), int(params)
 
 
-def save_structured(model: nn.Module, path) -> None:
-    """A plain state_dict: tensors only, so it loads with ``weights_only=True``."""
-    torch.save(model.state_dict(), path)
-
-
 def load_structured(fresh: nn.Module, path) -> nn.Module:
     """Shrink the layers of a fresh model of the same architecture to the saved shapes, then load.
 

@@ -1,8 +1,10 @@
 # The report: papermill notebooks (figures, tables), then Jinja2 -> Typst -> PDF.
 
+# papermill runs the notebook; nbclean strips its clock times (same inputs, same bytes); nbconvert exports it
 PAPERMILL = (
     "papermill {input.notebook} {output.notebook} --kernel {params.kernel} --cwd . "
     "--parameters_yaml '{params.parameters}' --log-output > {log} 2>&1 && "
+    f"PYTHONPATH={repo_path('workflow')} python -m edgecompress.nbclean {{output.notebook}} >> {{log}} 2>&1 && "
     "jupyter nbconvert --to html --output-dir $(dirname {output.html}) {output.notebook} >> {log} 2>&1"
 )
 

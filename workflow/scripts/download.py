@@ -5,8 +5,9 @@ import sys
 sys.stderr = open(snakemake.log[0], "w", buffering=1)  # noqa: F821 - set by Snakemake
 sys.path.insert(0, snakemake.scriptdir + "/..")  # noqa: F821
 
-from edgecompress.download import fetch  # noqa: E402
-from edgecompress.logs import setup_logging  # noqa: E402
+from edgecompress.checksums import ChecksumError  # noqa: E402
+from edgecompress.download import DownloadError, fetch  # noqa: E402
+from edgecompress.logs import one_line_errors, setup_logging  # noqa: E402
 from edgecompress.sources import file_name, locate, sources  # noqa: E402
 
 
@@ -20,10 +21,11 @@ def main(filename, dest, checksums, official_url, data):
 
 
 # The location is read from the config here, not from params: see the comment in rules/data.smk.
-main(
-    snakemake.wildcards.filename,  # noqa: F821
-    snakemake.output[0],  # noqa: F821
-    dict(snakemake.params.checksums),  # noqa: F821
-    snakemake.params.official_url,  # noqa: F821
-    snakemake.config["data"],  # noqa: F821
-)
+with one_line_errors(DownloadError, ChecksumError):
+    main(
+        snakemake.wildcards.filename,  # noqa: F821
+        snakemake.output[0],  # noqa: F821
+        dict(snakemake.params.checksums),  # noqa: F821
+        snakemake.params.official_url,  # noqa: F821
+        snakemake.config["data"],  # noqa: F821
+    )

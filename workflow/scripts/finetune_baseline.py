@@ -12,10 +12,8 @@ def main(arrays, weights, out_model, out_history, out_metrics, cfg, epochs, seed
     log = setup_logging()
     import os
 
-    import torch
-
     from edgecompress import models, torchrun
-    from edgecompress.atomic import atomic_path, write_json
+    from edgecompress.atomic import write_json
     from edgecompress.history import write_history
     from edgecompress.provenance import collect
     from edgecompress.training import accuracy, cross_entropy, fit
@@ -32,8 +30,7 @@ def main(arrays, weights, out_model, out_history, out_metrics, cfg, epochs, seed
     final = accuracy(model, test, device)
     model.cpu()  # saved and measured from the CPU, whatever device trained it
     write_history(out_history, rows)
-    with atomic_path(out_model, suffix=".pt") as tmp:
-        torch.save(model.state_dict(), tmp)
+    models.save_state_dict(model, out_model)
     inputs = {"arrays": arrays, **({"weights": weights} if cfg["pretrained"] else {})}
     write_json(out_metrics, {
         "method": "baseline", "amount": 0.0, "seed": seed, "arch": "resnet18",

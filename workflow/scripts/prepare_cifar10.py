@@ -6,7 +6,9 @@ sys.stderr = open(snakemake.log[0], "w", buffering=1)  # noqa: F821 - set by Sna
 sys.path.insert(0, snakemake.scriptdir + "/..")  # noqa: F821
 
 from edgecompress.atomic import write_json  # noqa: E402
-from edgecompress.logs import setup_logging  # noqa: E402
+from edgecompress.cifar import UnsafeArchiveError  # noqa: E402
+from edgecompress.prepare import DataError  # noqa: E402
+from edgecompress.logs import PINNED_FILE_HINT, one_line_errors, setup_logging  # noqa: E402
 from edgecompress.prepare import prepare_cifar10_subset  # noqa: E402
 from edgecompress.provenance import collect  # noqa: E402
 
@@ -20,11 +22,12 @@ def main(archive, arrays, summary, train_size, test_size, seed):
     write_json(summary, {"dataset": "cifar10_subset", **info, "provenance": provenance})
 
 
-main(
-    snakemake.input.archive,  # noqa: F821
-    snakemake.output.arrays,  # noqa: F821
-    snakemake.output.summary,  # noqa: F821
-    snakemake.params.train_size,  # noqa: F821
-    snakemake.params.test_size,  # noqa: F821
-    snakemake.params.seed,  # noqa: F821
-)
+with one_line_errors(DataError), one_line_errors(UnsafeArchiveError, hint=PINNED_FILE_HINT):
+    main(
+        snakemake.input.archive,  # noqa: F821
+        snakemake.output.arrays,  # noqa: F821
+        snakemake.output.summary,  # noqa: F821
+        snakemake.params.train_size,  # noqa: F821
+        snakemake.params.test_size,  # noqa: F821
+        snakemake.params.seed,  # noqa: F821
+    )

@@ -13,7 +13,7 @@ def main(baseline, arrays, out_model, out_history, out_metrics, method, amount, 
     import torch
 
     from edgecompress import models, pruning, torchrun
-    from edgecompress.atomic import atomic_path, write_json
+    from edgecompress.atomic import write_json
     from edgecompress.history import write_history
     from edgecompress.provenance import collect
     from edgecompress.training import accuracy, cross_entropy, fit
@@ -39,15 +39,15 @@ def main(baseline, arrays, out_model, out_history, out_metrics, method, amount, 
     masks = pruning.masks_of(targets)
     pruning.make_permanent(targets)
     model.cpu()
-    with atomic_path(out_model, suffix=".pt") as tmp:
-        pruning.save_structured(model, tmp) if method == "structured" else torch.save(model.state_dict(), tmp)
-        saved = pruning.check_saved_masks(tmp, masks) if masks else None  # the file, not the model in memory
+    saved = {}  # for unstructured pruning: the masked weights are checked in the file, not in memory
+    models.save_state_dict(model, out_model, check=lambda tmp: saved.update(pruning.check_saved_masks(tmp, masks))
+                           if masks else None)
     write_history(out_history, rows)
     write_json(out_metrics, {
         "method": method, "amount": amount, "seed": seed, "arch": "resnet18", "pretrained": cfg["pretrained"],
         "sparsity": sparsity, "accuracy_before_finetune": before, "accuracy": final, "test_images": len(test.y),
         "history": rows,
-        "saved_mask_check": saved,
+        "saved_mask_check": saved or None,
         "report": torchrun.model_report(model, cfg),
         "sizes": pruning.serialised_sizes(model),
         "provenance": collect(torchrun.used_config(cfg, pruning=pcfg, method=method, amount=amount, seed=seed),

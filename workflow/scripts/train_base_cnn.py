@@ -15,7 +15,7 @@ def main(arrays, model_path, bare_path, history_path, metrics_path, params, seed
     import numpy as np
 
     from edgecompress import cnn
-    from edgecompress.atomic import atomic_path, write_json
+    from edgecompress.atomic import write_json
     from edgecompress.history import write_history
     from edgecompress.measure import file_size
     from edgecompress.provenance import collect
@@ -27,10 +27,8 @@ def main(arrays, model_path, bare_path, history_path, metrics_path, params, seed
     rows = cnn.train(model, x_train, data["y_train"], x_test, data["y_test"], params["epochs"], params["batch_size"],
                      params["optimizer"], params["learning_rate"], seed)
     write_history(history_path, rows)
-    with atomic_path(model_path, suffix=".keras") as tmp:
-        model.save(tmp)
-    with atomic_path(bare_path, suffix=".keras") as tmp:
-        cnn.save_without_optimizer(model, tmp)
+    cnn.save_keras(model, model_path)
+    cnn.save_keras(model, bare_path, include_optimizer=False)
     write_json(metrics_path, {
         "model": "base_cnn (Keras, float32)",
         "parameters": int(model.count_params()),

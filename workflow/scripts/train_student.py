@@ -10,12 +10,10 @@ from edgecompress.logs import setup_logging  # noqa: E402
 
 def main(arrays, weights, teacher_path, out_model, out_history, out_metrics, cfg, epochs, seed, kd, threads):
     log = setup_logging()
-    import io
-
     import torch
 
     from edgecompress import models, torchrun
-    from edgecompress.atomic import atomic_path, write_json
+    from edgecompress.atomic import write_json
     from edgecompress.distillation import distillation_loss
     from edgecompress.history import write_history
     from edgecompress.provenance import collect
@@ -39,10 +37,7 @@ def main(arrays, weights, teacher_path, out_model, out_history, out_metrics, cfg
     rows = fit(student, train, test, epochs, optimizer, loss_fn, device, desc)
     final = accuracy(student, test, device)
     student.cpu()  # saved and measured from the CPU, whatever device trained it
-    buf = io.BytesIO()
-    torch.save(student.state_dict(), buf)
-    with atomic_path(out_model, suffix=".pt") as tmp:
-        tmp.write_bytes(buf.getvalue())
+    size = models.save_state_dict(student, out_model)
     write_history(out_history, rows)
     inputs = {"arrays": arrays, **({"weights": weights} if cfg["pretrained"] else {}),
               **({"teacher": teacher_path} if kd else {})}
@@ -51,7 +46,7 @@ def main(arrays, weights, teacher_path, out_model, out_history, out_metrics, cfg
         "distillation": kd or None,
         "accuracy": final, "test_images": len(test.y), "history": rows,
         "parameters_1000_class_head": models.IMAGENET_PARAMETERS["mobilenet_v2"],
-        "state_dict_bytes": buf.tell(),
+        "state_dict_bytes": size,
         "report": torchrun.model_report(student, cfg),
         "provenance": collect(torchrun.used_config(cfg, epochs=epochs, seed=seed, distillation=kd or None), inputs,
                               threads=threads, device=str(device), pretrained=cfg["pretrained"],
