@@ -40,12 +40,12 @@ demo: fixtures
 	$(SNAKEMAKE) --cores $(CORES) --configfile config/test.yaml
 	$(SNAKEMAKE) --cores $(CORES) --configfile config/test.yaml --report results/report.html
 
-lint: venv
+lint: fixtures
 	$(SNAKEMAKE) --lint
 	$(SNAKEMAKE) --lint --configfile config/test.yaml
 
 # The DAG as a picture for the README (graphviz's `dot`: apt-get install graphviz).
-dag: venv
+dag: fixtures
 	$(SNAKEMAKE) --rulegraph --configfile config/test.yaml | dot -Tsvg > docs/rulegraph.svg
 
 # Regenerate the key table of config/README.md from the schema (a test checks it is current).

@@ -15,13 +15,16 @@ def paper_config():
     return yaml.safe_load((REPO / "config" / "config.yaml").read_text())
 
 
-def test_shipped_configs_are_valid():
+def test_shipped_configs_are_valid(tmp_path):
     validate_config(paper_config(), SCHEMA)
     merged = paper_config()
     test = yaml.safe_load((REPO / "config" / "test.yaml").read_text())
     merged["threads"] = test["threads"]
     merged["data"].update({k: v for k, v in test["data"].items() if not isinstance(v, dict)})
-    validate_config(merged, SCHEMA)
+    with pytest.raises(ConfigError, match="data.mirror: folder 'resources/fixtures' does not exist"):
+        validate_config(copy.deepcopy(merged), SCHEMA, workdir=tmp_path)  # before `make fixtures`
+    (tmp_path / "resources" / "fixtures").mkdir(parents=True)
+    validate_config(merged, SCHEMA, workdir=tmp_path)
 
 
 def test_defaults_are_filled():
