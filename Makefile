@@ -50,7 +50,7 @@ dag: fixtures
 
 # Regenerate the key table of config/README.md from the schema (a test checks it is current).
 config-docs: venv
-	PYTHONPATH=workflow $(BIN)/python -m edgecompress.config workflow/schemas/config.schema.yaml config/README.md
+	PYTHONPATH=workflow $(BIN)/python -m edgecompress.configdocs workflow/schemas/config.schema.yaml config/README.md
 
 # Re-resolve the lock from requirements.in in a scratch venv.
 lock:

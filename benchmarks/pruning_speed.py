@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "workflow"))
 import torch  # noqa: E402
 
 from edgecompress import models, pruning  # noqa: E402
-from edgecompress.torchrun import torch_speed  # noqa: E402
+from edgecompress.training import torch_speed  # noqa: E402
 from edgecompress.seeding import seed_everything  # noqa: E402
 from edgecompress.tables import write_csv  # noqa: E402
 from edgecompress.torchdata import Batches  # noqa: E402

@@ -10,7 +10,7 @@ a real GPU covers those (see the closing notes of the GPU issue).
 import pytest
 import torch
 
-from edgecompress import models, pruning, torchrun
+from edgecompress import models, pruning, training
 from edgecompress.distillation import distillation_loss
 from edgecompress.training import cross_entropy, make_optimizer, predict_batch, train_step
 
@@ -82,15 +82,15 @@ def test_distillation_runs_the_teacher_on_the_training_device():
 
 def test_cpu_speed_refuses_a_model_that_is_not_on_the_cpu():
     with pytest.raises(ValueError, match="CPU speed"):
-        torchrun.torch_speed(on_meta(), 32, 0, 1, 2)
+        training.torch_speed(on_meta(), 32, 0, 1, 2)
 
 
 def test_model_report_measures_a_cpu_copy_and_leaves_the_model_alone(monkeypatch):
     seen = []
-    real = torchrun.torch_speed
-    monkeypatch.setattr(torchrun, "torch_speed", lambda m, *a: seen.append(m) or real(m, *a))
+    real = training.torch_speed
+    monkeypatch.setattr(training, "torch_speed", lambda m, *a: seen.append(m) or real(m, *a))
     model = models.build("resnet18")
     cfg = {"resolution": 32, "speed": {"warmup": 0, "runs": 1, "throughput_batch": 2}}
-    report = torchrun.model_report(model, cfg)
+    report = training.model_report(model, cfg)
     assert report["speed"]["device"] == "cpu" and report["macs"] > 0
     assert seen and seen[0] is not model

@@ -9,7 +9,7 @@ from edgecompress.cifar import load_cifar10
 from edgecompress.checksums import file_digests
 from edgecompress.download import resolve_source
 from edgecompress.prepare import load_fashion_mnist
-from edgecompress.weights import load_state_dict
+from edgecompress.models import load_state_dict
 
 
 def pinned_sources():

@@ -2,13 +2,14 @@
 
 import io
 
-from edgecompress.logs import Progress, track
+from edgecompress.logs import Progress
 
 
 def test_progress_in_a_log_file_has_no_carriage_returns():
     stream = io.StringIO()
-    for _ in track(range(1000), "batches", stream=stream, every=25.0):
-        pass
+    with Progress(1000, "batches", stream=stream, every=25.0) as bar:
+        for _ in range(1000):
+            bar.update()
     text = stream.getvalue()
     assert "\r" not in text
     lines = text.splitlines()

@@ -164,3 +164,18 @@ def test_a_sweep_plans_one_job_per_amount_and_seed(tmp_path):
     table = result.stdout.split("Job stats:", 1)[1]
     assert any(line.split() == ["prune", "15"] for line in table.splitlines())
     assert any(line.split() == ["finetune_baseline", "3"] for line in table.splitlines())
+
+
+def test_sweep_rows_count_removed_parameters_per_method():
+    from edgecompress.prunetables import sweep_rows
+
+    summary = [
+        {"method": "baseline", "amount": "0", "parameters": "1000", "model_sparsity_pct": "0", "accuracy_pct": "70",
+         "accuracy_std": "0", "macs": "100"},
+        {"method": "structured", "amount": "0.5", "parameters": "250", "model_sparsity_pct": "0",
+         "accuracy_pct": "60", "accuracy_std": "1", "macs": "25"},
+        {"method": "unstructured", "amount": "0.5", "parameters": "1000", "model_sparsity_pct": "2.04",
+         "accuracy_pct": "71", "accuracy_std": "0", "macs": "100"},
+    ]
+    removed = {r["method"]: r["removed_pct"] for r in sweep_rows(summary)}
+    assert removed == {"baseline": 0.0, "structured": 75.0, "unstructured": 2.04}

@@ -31,7 +31,7 @@ def tiny(fixture_dir, tmp_path_factory):
         paths[variant] = out / f"{variant}.tflite"
         paths[variant].write_bytes(tflite.convert(model, variant, x_train[:50]))
     model.save(out / "with.keras")
-    cnn.save_without_optimizer(model, out / "without.keras")
+    cnn.save_keras(model, out / "without.keras", include_optimizer=False)
     return {"model": model, "paths": paths, "x_test": x_test, "y_test": data["y_test"], "dir": out}
 
 

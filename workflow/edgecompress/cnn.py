@@ -129,8 +129,31 @@ def stable_keras_bytes(archive: bytes) -> bytes:
             entry.compress_type, entry.external_attr = info.compress_type, 0o644 << 16
             dst.writestr(entry, data)
     return out.getvalue()
+def train_and_save(arrays: str, paths, params, seed: int, threads: int) -> None:
+    """Rule train_base_cnn: build, train and save the base CNN (with and without optimizer state)."""
+    from .atomic import write_json
+    from .history import write_history
+    from .measure import file_size
+    from .provenance import collect
+    from .seeding import seed_everything
 
-
-def save_without_optimizer(model, path) -> None:
-    """The same architecture and weights, saved without optimizer state (byte-stable)."""
-    save_keras(model, path, include_optimizer=False)
+    seed_everything(seed, threads, frameworks=("tensorflow",))
+    data = np.load(arrays)
+    x_train, x_test = to_input(data["x_train"]), to_input(data["x_test"])
+    model = build_base_cnn(params["conv_filters"], params["kernel_size"], params["dense_units"])
+    log.info("base CNN: %d parameters", model.count_params())
+    rows = train(model, x_train, data["y_train"], x_test, data["y_test"], params["epochs"], params["batch_size"],
+                 params["optimizer"], params["learning_rate"], seed)
+    write_history(paths["history"], rows)
+    save_keras(model, paths["model"])
+    save_keras(model, paths["bare"], include_optimizer=False)
+    write_json(paths["metrics"], {
+        "model": "base_cnn (Keras, float32)",
+        "parameters": int(model.count_params()),
+        "accuracy": accuracy(model, x_test, data["y_test"]),
+        "test_images": int(len(x_test)),
+        "size": {"with_optimizer": file_size(paths["model"]), "without_optimizer": file_size(paths["bare"])},
+        "history": rows,
+        "provenance": collect({**params, "seed": seed}, {"arrays": arrays}, threads=threads,
+                              packages=("numpy", "tensorflow-cpu", "keras")),
+    })

@@ -1,8 +1,10 @@
 """Config validation against the JSON schema, with messages that name the key.
 
-``validate_config`` fills defaults and raises :class:`ConfigError` listing every
-problem as ``key.path: what is wrong (what is allowed)``. ``schema_rows`` walks
-the schema for ``config/README.md``, so the documentation cannot drift from it.
+``validate_config`` fills defaults (jsonschema's documented default-filling
+extension) and raises :class:`ConfigError` listing every problem as
+``key.path: what is wrong (what is allowed)``, after the schema and then the
+cross-field checks (:func:`cross_checks`, all in one place). The key table of
+``config/README.md`` is generated from the same schema by :mod:`.configdocs`.
 """
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ import copy
 import os
 import re
 from pathlib import Path
-from typing import Iterator
 
 import jsonschema
 import yaml
@@ -38,15 +39,28 @@ def _resolve(node: dict, schema: dict) -> dict:
     return merged
 
 
-def fill_defaults(config: dict, node: dict, schema: dict) -> None:
-    """Set every missing key that has a default, recursively (in place)."""
-    node = _resolve(node, schema)
-    for key, sub in node.get("properties", {}).items():
-        sub = _resolve(sub, schema)
-        if key not in config and "default" in sub:
-            config[key] = copy.deepcopy(sub["default"])
-        if isinstance(config.get(key), dict) and sub.get("type") == "object":
-            fill_defaults(config[key], sub, schema)
+def _fill_defaults(validator_class, root: dict):
+    """jsonschema's documented extension: a validator that sets each missing property's default.
+
+    Objects are filled top-down, so a section defaulted to ``{}`` then gets its own keys' defaults.
+    """
+    validate_properties = validator_class.VALIDATORS["properties"]
+
+    def set_defaults(validator, properties, instance, schema):
+        if isinstance(instance, dict):
+            for key, sub in properties.items():
+                sub = _resolve(sub, root)  # a $ref points into the root schema
+                if key not in instance and "default" in sub:
+                    instance[key] = copy.deepcopy(sub["default"])
+        yield from validate_properties(validator, properties, instance, schema)
+
+    return jsonschema.validators.extend(validator_class, {"properties": set_defaults})
+
+
+def fill_defaults(config: dict, schema: dict) -> None:
+    """Set every missing key that has a default, recursively (in place); errors are left to :func:`problems`."""
+    for _ in _fill_defaults(jsonschema.Draft7Validator, schema)(schema).iter_errors(config):
+        pass
 
 
 def _path(error: jsonschema.ValidationError) -> str:
@@ -68,6 +82,8 @@ def _allowed(error: jsonschema.ValidationError, schema: dict) -> str:
         return "must match " + node.get("pattern", "") + (f" ({node['description'].strip()})" if "description" in node else "")
     if v == "anyOf" and error.validator_value and all("required" in s for s in error.validator_value):
         return "needs one of: " + ", ".join(s["required"][0] for s in error.validator_value)
+    if v == "contains" and "const" in error.validator_value:
+        return f"must include {error.validator_value['const']!r}"
     if v == "required":
         return "required keys: " + ", ".join(node.get("required", []))
     return ""
@@ -113,8 +129,6 @@ def cross_checks(config: dict, workdir: str | os.PathLike = ".") -> list[str]:
     from .sources import file_name, sources
 
     found = []
-    if "int8" not in config["quantization"]["variants"]:
-        found.append("quantization.variants: must include int8 (the paper's model and the report's tables)")
     d = config["distillation"]
     for key, grid in (("table_temperature", "temperatures"), ("table_alpha", "alphas")):
         if d[key] not in d[grid]:
@@ -201,7 +215,7 @@ def validate_config(config: dict, schema_path: str | os.PathLike, workdir: str |
     schema = load_schema(schema_path)
     if not isinstance(config, dict):
         raise ConfigError(f"the config must be a mapping of keys to values, got {type(config).__name__}")
-    fill_defaults(config, schema, schema)
+    fill_defaults(config, schema)
     found = problems(config, schema) or cross_checks(config, workdir)
     if found:
         raise ConfigError(
@@ -209,78 +223,3 @@ def validate_config(config: dict, schema_path: str | os.PathLike, workdir: str |
             + "\n  - ".join(found)
         )
     return config
-
-
-def _constraint(node: dict) -> str:
-    parts = []
-    for key, label in (("enum", "one of"), ("minimum", "≥"), ("exclusiveMinimum", ">"), ("maximum", "≤"),
-                       ("exclusiveMaximum", "<"), ("minItems", "items ≥"), ("pattern", "pattern")):
-        if key in node:
-            value = ", ".join(map(str, node[key])) if key == "enum" else node[key]
-            parts.append(f"{label} `{value}`" if key == "pattern" else f"{label} {value}")
-    if "anyOf" in node:
-        parts.append("needs " + " or ".join(s["required"][0] for s in node["anyOf"]))
-    return "; ".join(parts)
-
-
-def schema_rows(schema: dict) -> Iterator[tuple[str, str, str, str, str]]:
-    """(key, type, allowed, default, description) of every key, depth first."""
-
-    def walk(node: dict, prefix: str, required: list[str]) -> Iterator[tuple[str, str, str, str, str]]:
-        for key, sub in node.get("properties", {}).items():
-            sub = _resolve(sub, schema)
-            path = f"{prefix}{key}"
-            kind = sub.get("type", "")
-            has_children = kind == "object" and "properties" in sub
-            if "default" in sub and not (has_children and sub["default"] == {}):
-                default = yaml.safe_dump(sub["default"], default_flow_style=True, width=10_000).strip()
-                if default.endswith("..."):
-                    default = default[:-3].strip()
-            elif key in required:
-                default = "required"
-            else:
-                default = "(per key below)" if has_children else ""
-            desc = " ".join(sub.get("description", "").split())
-            yield path, kind, _constraint(sub), default, desc
-            if has_children and not sub.get("anyOf"):
-                yield from walk(sub, path + ".", sub.get("required", []))
-
-    yield from walk(schema, "", schema.get("required", []))
-
-
-def markdown_table(schema: dict) -> str:
-    def cell(text: str) -> str:
-        return text.replace("|", "\\|")
-
-    lines = ["| key | type | allowed | default | description |", "|---|---|---|---|---|"]
-    lines += [f"| `{k}` | {t} | {cell(a)} | {cell(d)} | {cell(x)} |" for k, t, a, d, x in schema_rows(schema)]
-    source = schema.get("definitions", {}).get("source")
-    if source:
-        lines += ["", "Each source object (the `object` rows whose allowed column says \"needs\") has these keys:", "",
-                  "| key | type | allowed | description |", "|---|---|---|---|"]
-        for key in source["properties"]:
-            sub = _resolve(source["properties"][key], schema)
-            req = " Required." if key in source.get("required", []) else ""
-            desc = " ".join(sub.get("description", "").split()) + req
-            lines.append(f"| `{key}` | {sub.get('type', '')} | {cell(_constraint(sub))} | {cell(desc)} |")
-    return "\n".join(lines) + "\n"
-
-
-BEGIN, END = "<!-- BEGIN GENERATED KEYS -->", "<!-- END GENERATED KEYS -->"
-
-
-def render_readme(readme: str, schema: dict) -> str:
-    """``readme`` with the table between the markers regenerated from ``schema``."""
-    head, rest = readme.split(BEGIN, 1)
-    _, tail = rest.split(END, 1)
-    return f"{head}{BEGIN}\n{markdown_table(schema)}{END}{tail}"
-
-
-if __name__ == "__main__":  # python -m edgecompress.config SCHEMA README: regenerate the key table
-    import sys
-
-    schema_file, readme_file = sys.argv[1:3]
-    with open(readme_file, encoding="utf-8") as fh:
-        text = fh.read()
-    with open(readme_file, "w", encoding="utf-8") as fh:
-        fh.write(render_readme(text, load_schema(schema_file)))

@@ -161,3 +161,19 @@ def fetch(
             log.warning("%s; retrying in %.1f s", err, wait)
             time.sleep(wait)
     raise AssertionError("unreachable")
+
+
+def fetch_source(filename: str, dest: str | os.PathLike, checksums: Mapping[str, str], official_url: str,
+                 data: Mapping) -> dict[str, str]:
+    """Rule download: the source of ``data`` (the config's data section) whose file is ``filename``.
+
+    Its location (the URL set explicitly, or the mirror) is read from ``data`` here, so that only
+    the checksums are parameters of the rule: see :mod:`edgecompress.sources`.
+    """
+    from .sources import file_name, locate, sources
+
+    key, source = next((k, s) for k, s in sources(data).items() if file_name(s["url"]) == filename)
+    where = locate(key, source["url"], data["mirror"], {key: official_url})
+    log.info("%s: fetching from %s (%s)", key, where.source, where.why)
+    return fetch(source["url"], dest, checksums, mirror=where.mirror, retries=data["retries"],
+                 backoff=data["backoff_seconds"], timeout=data["timeout_seconds"])

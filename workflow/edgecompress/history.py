@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import os
 from typing import Iterable, Mapping
 
@@ -13,11 +12,6 @@ FIELDS = ("epoch", "loss", "test_accuracy", "seconds")
 
 def write_history(path: str | os.PathLike, rows: Iterable[Mapping[str, float]]) -> None:
     write_csv(path, list(rows), FIELDS)
-
-
-def read_history(path: str | os.PathLike) -> list[dict[str, float]]:
-    with open(path, encoding="utf-8") as fh:
-        return [{k: (int(v) if k == "epoch" else float(v)) for k, v in row.items()} for row in csv.DictReader(fh)]
 
 
 def beside_paper(history: Iterable[Mapping], reference, **labels) -> list[dict]:

@@ -17,19 +17,19 @@ def table2_rows(teacher: Sequence[Mapping], student: Sequence[Mapping], kd: Sequ
     p = paper.DISTILLATION
     chosen = [m for m in kd if m["distillation"]["temperature"] == temperature and m["distillation"]["alpha"] == alpha]
     rows = []
-    for name, runs, ref, params in (
-        ("MobileNetV2 (no KD)", student, p["student"], EXPECTED_PARAMETERS["mobilenet_v2"]),
-        (f"MobileNetV2 (KD, T={temperature:g}, alpha={alpha:g})", chosen, p["student_kd"],
-         EXPECTED_PARAMETERS["mobilenet_v2"]),
-        ("ResNet-18 (teacher)", teacher, p["teacher"], EXPECTED_PARAMETERS["resnet18"]),
+    for role, arch, name, runs, ref in (
+        ("student", "mobilenet_v2", "MobileNetV2 (no KD)", student, p["student"]),
+        ("student_kd", "mobilenet_v2", f"MobileNetV2 (KD, T={temperature:g}, alpha={alpha:g})", chosen,
+         p["student_kd"]),
+        ("teacher", "resnet18", "ResNet-18 (teacher)", teacher, p["teacher"]),
     ):
+        params = EXPECTED_PARAMETERS[arch]
         acc, std = mean_std([100 * m["accuracy"] for m in runs])
         speed = [m["report"]["speed"] for m in runs]
-        rows.append({"model": name, "seeds": len(runs), "accuracy_pct": acc, "accuracy_std": std,
+        rows.append({"role": role, "arch": arch, "model": name, "seeds": len(runs), "accuracy_pct": acc, "accuracy_std": std,
                      "paper_accuracy_pct": ref["accuracy_pct"], "difference_pct": acc - ref["accuracy_pct"],
                      "parameters": params, "paper_parameters_m": ref["parameters_m"],
-                     "parameters_1000_class_head": IMAGENET_PARAMETERS["mobilenet_v2" if "Mobile" in name
-                                                                       else "resnet18"],
+                     "parameters_1000_class_head": IMAGENET_PARAMETERS[arch],
                      "state_dict_bytes": runs[0]["state_dict_bytes"] if runs else None,
                      "latency_batch1_ms": mean_std([s["latency_batch1"]["median_ms"] for s in speed])[0],
                      "throughput_images_per_s": mean_std([s["throughput"]["images_per_s"] for s in speed])[0]})
@@ -66,3 +66,15 @@ def epoch_rows(teacher: Sequence[Mapping], student: Sequence[Mapping], kd: Seque
             rows += beside_paper(m["history"], ref, run=name, temperature=setting.get("temperature"),
                                  alpha=setting.get("alpha"), seed=m["seed"])
     return rows
+
+
+def write_tables(teacher_paths, student_paths, kd_paths, table2: str, grid: str, epochs: str,
+                 temperature: float, alpha: float) -> None:
+    """Rule distillation_tables: Table 2, the T x alpha grid with paired statistics, and the per-epoch rows."""
+    from .atomic import read_jsons
+    from .tables import write_csv
+
+    teacher, student, kd = read_jsons(teacher_paths), read_jsons(student_paths), read_jsons(kd_paths)
+    write_csv(table2, table2_rows(teacher, student, kd, temperature, alpha))
+    write_csv(grid, grid_rows(student, kd))
+    write_csv(epochs, epoch_rows(teacher, student, kd))

@@ -11,9 +11,8 @@ import logging
 import sys
 import time
 from contextlib import contextmanager
-from typing import IO, Iterable, Iterator, TypeVar
+from typing import IO
 
-T = TypeVar("T")
 
 
 def setup_logging(stream: IO[str] | None = None) -> logging.Logger:
@@ -117,13 +116,3 @@ class Progress:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def track(items: Iterable[T], desc: str, total: int | None = None, unit: str = "it", **kw) -> Iterator[T]:
-    """Iterate over ``items`` while showing :class:`Progress`."""
-    if total is None and hasattr(items, "__len__"):
-        total = len(items)  # type: ignore[arg-type]
-    with Progress(total, desc, unit=unit, **kw) as bar:
-        for item in items:
-            yield item
-            bar.update()

@@ -1,4 +1,5 @@
-"""torchvision models with a new 10-class head (the paper's "architectural adaptation")."""
+"""torchvision models with a new 10-class head (the paper's "architectural adaptation"), and the one
+way their weights are loaded (without executing code from the file) and saved (byte-stable)."""
 
 from __future__ import annotations
 
@@ -7,12 +8,28 @@ import io
 import torch
 from torch import nn
 
-from .weights import load_state_dict
 
 # Parameter counts with a 10-class head (the paper's ResNet-18 figure; MobileNetV2 is
 # 3,504,872 with its 1000-class ImageNet head, the paper's "≈3.5 M").
 EXPECTED_PARAMETERS = {"resnet18": 11_181_642, "mobilenet_v2": 2_236_682}
 IMAGENET_PARAMETERS = {"resnet18": 11_689_512, "mobilenet_v2": 3_504_872}
+
+
+def load_state_dict(path: str | os.PathLike) -> dict:
+    """A torchvision-format state_dict, loaded with ``weights_only=True``.
+
+    Pickled code in the file is refused by PyTorch's restricted unpickler;
+    anything that is not a mapping of names to tensors is refused here.
+    """
+    import torch
+
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as err:  # torch raises UnpicklingError, RuntimeError, ...
+        raise ValueError(f"{path}: not a loadable weights file ({err})") from err
+    if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
+        raise ValueError(f"{path}: expected a state_dict (a mapping of names to tensors)")
+    return state
 
 
 def device_of(model: nn.Module) -> torch.device:
@@ -56,8 +73,11 @@ def save_state_dict(model: nn.Module, path, check=None) -> int:
     """
     from .atomic import atomic_path
 
+    state = model.state_dict()
+    if any(t.device.type != "cpu" for t in state.values()):
+        raise ValueError("save_state_dict saves from the CPU: move the model there first (model.cpu())")
     buf = io.BytesIO()
-    torch.save({k: v.detach().cpu() for k, v in model.state_dict().items()}, buf)
+    torch.save(state, buf)
     with atomic_path(path, suffix=".pt") as tmp:
         tmp.write_bytes(buf.getvalue())
         if check is not None:

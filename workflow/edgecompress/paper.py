@@ -9,7 +9,6 @@ QUANTIZATION = {
 
 # Experiment 2: per-epoch (loss, test accuracy in %) of each run, and the figures around them.
 PRUNING = {
-    "parameters": 11_181_642,
     "baseline": {"epochs": [(1.1359, 58.90), (0.7033, 71.90), (0.5071, 72.80)], "sparsity_pct": 0.00},
     "unstructured": {"amount": 0.5, "sparsity_pct": 2.04, "before_finetune_pct": 14.00,
                      "epochs": [(0.9890, 74.10), (0.5858, 69.50), (0.4369, 73.80)]},
@@ -24,6 +23,4 @@ DISTILLATION = {
     "student": {"epochs": [(0.8931, 86.60), (0.7503, 87.50), (0.3600, 89.50)], "accuracy_pct": 89.5,
                 "parameters_m": 3.5},
     "student_kd": {"accuracy_pct": 91.8, "parameters_m": 3.5},
-    "temperature_range": (2.0, 20.0),
-    "alpha_range": (0.5, 0.95),
 }

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 import os
+from typing import Mapping
 
 import numpy as np
 
 from .atomic import save_npz
 from .cifar import load_cifar10
 from .idx import IdxError, read_idx
+
+log = logging.getLogger(__name__)
 
 
 class DataError(ValueError):
@@ -92,3 +96,27 @@ def summary(arrays: dict[str, np.ndarray]) -> dict:
             "per_class": np.bincount(y, minlength=10).tolist(),
         }
     return info
+
+
+def prepare_fashion_mnist_files(inputs: Mapping[str, str], arrays: str, summary: str) -> None:
+    """Rule prepare_fashion_mnist: the four IDX archives to one .npz, and its JSON summary."""
+    from .atomic import write_json
+    from .provenance import collect
+
+    info = prepare_fashion_mnist(inputs["train_images"], inputs["train_labels"], inputs["test_images"],
+                                 inputs["test_labels"], arrays)
+    log.info("wrote %s: %s", arrays, info)
+    write_json(summary, {"dataset": "fashion_mnist", **info, "provenance": collect({}, inputs, packages=("numpy",))})
+
+
+def prepare_cifar10_files(archive: str, arrays: str, summary: str, train_size: int, test_size: int,
+                          seed: int) -> None:
+    """Rule prepare_cifar10: the stratified subset as a .npz (with the indices drawn), and its summary."""
+    from .atomic import write_json
+    from .provenance import collect
+
+    info = prepare_cifar10_subset(archive, arrays, train_size, test_size, seed)
+    log.info("wrote %s: %s", arrays, info)
+    used = {"train_size": train_size, "test_size": test_size, "subset_seed": seed}
+    write_json(summary, {"dataset": "cifar10_subset", **info,
+                         "provenance": collect(used, {"archive": archive}, packages=("numpy",))})

@@ -68,3 +68,27 @@ def _summary(method, amount, ms, base):
         "gzip_state_dict_bytes": ms[0].get("sizes", {}).get("gzip_state_dict_bytes"),
         "sparse_state_dict_bytes": ms[0].get("sizes", {}).get("sparse_state_dict_bytes"),
     }
+
+
+def write_tables(baseline_paths, run_paths, epochs_csv: str, summary_csv: str) -> None:
+    """Rule pruning_tables: the per-epoch tables beside the paper's and the summary over seeds."""
+    from .atomic import read_jsons
+    from .tables import write_csv
+
+    baseline, runs = read_jsons(baseline_paths), read_jsons(run_paths)
+    write_csv(epochs_csv, epoch_rows(baseline, runs))
+    write_csv(summary_csv, summary_rows(baseline, runs))
+
+
+def sweep_rows(summary: Sequence[Mapping]) -> list[dict]:
+    """Rows of the sweep figure: accuracy against the share of parameters removed, per method and amount.
+
+    For masks that share is the masked weights (the model sparsity); structured pruning removes
+    no single weight but whole filters, so its share is the parameters gone against the baseline's.
+    """
+    base = next(float(r["parameters"]) for r in summary if r["method"] == "baseline")
+    return [{"method": r["method"], "amount": float(r["amount"]),
+             "removed_pct": (100 * (1 - float(r["parameters"]) / base) if r["method"] == "structured"
+                             else float(r["model_sparsity_pct"])),
+             "accuracy_pct": float(r["accuracy_pct"]), "accuracy_std": float(r["accuracy_std"]),
+             "macs": float(r["macs"])} for r in summary]

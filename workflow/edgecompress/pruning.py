@@ -208,3 +208,40 @@ def load_structured(fresh: nn.Module, path) -> nn.Module:
             module.bias = nn.Parameter(torch.empty_like(state[f"{name}.bias"], device=device))
     fresh.load_state_dict(state, strict=True)
     return fresh
+
+
+def prune_and_finetune(baseline: str, arrays: str, paths, method: str, amount: float, seed: int, cfg, pcfg,
+                       threads: int) -> None:
+    """Rule prune: prune the trained baseline (masks or filters), fine-tune it, save and measure it."""
+    import logging
+
+    from .models import build, load_state_dict
+    from .training import accuracy, cross_entropy, fit, optimizer_for, save_run, setup, splits
+
+    log = logging.getLogger(__name__)
+    device = setup(cfg, seed, threads)
+    model = build("resnet18")
+    model.load_state_dict(load_state_dict(baseline))
+    train, test = splits(arrays, cfg, seed)
+    targets = []
+    if method == "unstructured":
+        spec = pcfg["unstructured"]
+        targets = unstructured(model, amount, spec["mode"], spec["layers"])
+    else:
+        structured(model, amount, cfg["resolution"], pcfg["structured"]["ignored_layers"])
+    removed = sparsity(model, targets)
+    model.to(device)
+    before = accuracy(model, test, device)
+    log.info("%s %.2f: model sparsity %.4f %%, accuracy before fine-tuning %.4f", method, amount,
+             100 * removed["model_sparsity"], before)
+    rows = fit(model, train, test, pcfg["finetune_epochs"], optimizer_for(model, cfg), cross_entropy, device, method)
+    final = accuracy(model, test, device)
+    masks = masks_of(targets)
+    make_permanent(targets)
+    saved: dict = {}  # unstructured: filled by the check of the written file (not of the model in memory)
+    metrics = {"method": method, "amount": amount, "seed": seed, "arch": "resnet18", "sparsity": removed,
+               "accuracy_before_finetune": before, "accuracy": final, "test_images": len(test.y),
+               "sizes": serialised_sizes(model.cpu()), "saved_mask_check": saved if masks else None}
+    save_run(model, paths, rows, metrics, cfg, {"pruning": pcfg, "method": method, "amount": amount, "seed": seed},
+             {"baseline": baseline, "arrays": arrays}, threads, device,
+             check=lambda tmp: saved.update(check_saved_masks(tmp, masks)) if masks else None)

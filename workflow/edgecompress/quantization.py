@@ -72,3 +72,10 @@ def table_rows(keras: Mapping, variants: Mapping[str, Mapping]) -> list[dict]:
 
 def write_table(path: str | os.PathLike, rows: list[dict]) -> None:
     write_csv(path, rows, COLUMNS)
+
+
+def write_table_file(keras_metrics: str, variant_metrics, variants, out: str) -> None:
+    """Rule quantization_table: the paper's table of experiment 1 beside ours, from the metrics files."""
+    from .atomic import read_json, read_jsons
+
+    write_table(out, table_rows(read_json(keras_metrics), dict(zip(variants, read_jsons(variant_metrics)))))

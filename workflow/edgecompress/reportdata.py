@@ -182,12 +182,12 @@ def differences(q: dict, pr: dict, kd: dict, pretrained: bool, official_weights:
                               f"{num(u['model_sparsity_pct'], 3)} % of all parameters, the paper's 2.04 %: its "
                               "'only part of the layers' must have been a list like this one. Whole-model 50 % "
                               "(mode: global) is a config switch away."})
-    student = next(r for r in kd["raw_table2"] if "no KD" in r["model"])
+    student = next(r for r in kd["raw_table2"] if r["role"] == "student")
     items.append({"title": "≈ 3.5 M parameters of MobileNetV2",
                   "text": f"MobileNetV2 with a 10-class head has {count(student['parameters'])} parameters; "
                           f"{count(student['parameters_1000_class_head'])} is the ImageNet model with its 1000-class "
                           "head, the paper's '≈ 3.5 M'. The paper counted the student before replacing its head."})
-    teacher = next(r for r in kd["raw_table2"] if "teacher" in r["model"])
+    teacher = next(r for r in kd["raw_table2"] if r["role"] == "teacher")
     gap = float(student["accuracy_pct"]) - float(teacher["accuracy_pct"])
     items.append({"title": "The student beating its teacher",
                   "text": f"In the paper MobileNetV2 alone reaches 89.5 % and its ResNet-18 teacher 66.5 %. In our runs "
@@ -333,3 +333,15 @@ def _md5_matches(path: str | os.PathLike, md5: str) -> bool:
     from .checksums import file_digests
 
     return file_digests(path, ("md5",))["md5"] == md5
+
+
+def render_report(inputs: Mapping[str, Any], template: str, schema: str, config: Mapping, out: str) -> None:
+    """Rule render_report: the Typst source of the report, from the workflow's tables and metrics."""
+    import logging
+
+    from .render import render
+    from .sources import official_checksums
+
+    sha, md5 = official_checksums(schema)
+    render(template, build_context(inputs, config, {}, sha, md5), out)
+    logging.getLogger(__name__).info("rendered %s", out)

@@ -79,3 +79,16 @@ def without_locations(config: Mapping) -> dict:
     for source in sources(data).values():
         source.pop("url", None)
     return out
+
+
+def official_checksums(schema_path: str | os.PathLike) -> tuple[dict, dict]:
+    """The publishers' checksums as the schema's defaults pin them (whatever the config overrides):
+    Fashion-MNIST's sha256 by file name and the weights' sha256 prefixes; CIFAR-10's md5."""
+    import yaml
+
+    with open(schema_path, encoding="utf-8") as fh:
+        data = yaml.safe_load(fh)["properties"]["data"]["properties"]
+    fashion = {src["default"]["url"].rsplit("/", 1)[-1]: src["default"]["sha256"]
+               for src in data["fashion_mnist"]["properties"].values()}
+    weights = {arch: src["default"]["sha256_prefix"] for arch, src in data["weights"]["properties"].items()}
+    return {"fashion_mnist": fashion, "weights": weights}, {"cifar10": data["cifar10"]["properties"]["archive"]["default"]["md5"]}

@@ -182,3 +182,47 @@ def _compare(interp, detail: dict, target: np.ndarray, layer: str, label: str) -
         "max_scale": float(np.max(step)), "max_error_in_steps": float(np.max(error / step)),
         "within_one_step": bool(np.all(error <= step * (1 + 1e-6))),
     }
+
+
+def convert_file(model_path: str, arrays: str, out: str, variant: str, samples: int, seed: int, threads: int) -> None:
+    """Rule convert_tflite: one TFLite variant of the saved Keras model (int8 calibrated on a seeded sample)."""
+    import keras
+
+    from .atomic import atomic_path
+    from .cnn import to_input
+    from .seeding import seed_everything
+
+    seed_everything(seed, threads, frameworks=("tensorflow",))
+    model = keras.models.load_model(model_path)
+    x_train = np.load(arrays)["x_train"]
+    pick = np.sort(np.random.default_rng(seed).choice(len(x_train), size=min(samples, len(x_train)), replace=False))
+    flat = convert(model, variant, to_input(x_train[pick]))
+    with atomic_path(out, suffix=".tflite") as tmp:
+        tmp.write_bytes(flat)
+    log.info("%s: %d bytes (representative images: %d)", out, len(flat), len(pick) if variant == "int8" else 0)
+
+
+def evaluate_file(tflite_path: str, keras_path: str, arrays: str, out: str, variant: str, latency, seed: int) -> None:
+    """Rule evaluate_tflite: accuracy, size, latency and dtypes of one variant (and, for int8, the formula check)."""
+    from .atomic import write_json
+    from .cnn import to_input
+    from .measure import file_size
+    from .provenance import collect
+
+    data = np.load(arrays)
+    interp = interpreter(tflite_path, latency["threads"], latency["kernels"])
+    result = evaluate(interp, to_input(data["x_test"]), data["y_test"], latency["warmup"], latency["runs"])
+    log.info("%s: accuracy %.4f, median latency %.4f ms", variant, result["accuracy"], result["latency"]["median_ms"])
+    metrics = {"variant": variant, **result, "size": file_size(tflite_path), "tensor_dtypes": tensor_dtypes(interp),
+               "kernels": f"{latency['kernels']} (OpResolverType.{KERNELS[latency['kernels']]})",
+               "threads": latency["threads"]}
+    if variant == "int8":
+        import keras
+
+        metrics["weight_check"] = check_weights(interp, keras.models.load_model(keras_path))
+        log.info("formula check: max error %.3g quantization steps",
+                 max(c["max_error_in_steps"] for c in metrics["weight_check"]))
+    metrics["provenance"] = collect({"variant": variant, "latency": latency, "seed": seed},
+                                    {"tflite": tflite_path, "arrays": arrays}, threads=latency["threads"],
+                                    packages=("numpy", "tensorflow-cpu", "ai-edge-litert"))
+    write_json(out, metrics)

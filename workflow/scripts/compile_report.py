@@ -1,17 +1,12 @@
-"""Rule compile_report: the Typst source to PDF, offline, with Typst's bundled fonts."""
+"""Rule compile_report: Typst to PDF with the bundled fonts only (byte-identical for the same source)."""
 
 import sys
 
-sys.stderr = open(snakemake.log[0], "w", buffering=1)  # noqa: F821 - set by Snakemake
-sys.path.insert(0, snakemake.scriptdir + "/..")  # noqa: F821
+sys.stderr = open(snakemake.log[0], "w", buffering=1)
+sys.path.insert(0, snakemake.scriptdir + "/..")
 
-from edgecompress.logs import setup_logging  # noqa: E402
-from edgecompress.render import compile_pdf  # noqa: E402
+from edgecompress.logs import setup_logging
+from edgecompress.render import compile_pdf
 
-
-def main(source, out):
-    setup_logging().info("compiling %s", source)
-    compile_pdf(source, out)
-
-
-main(snakemake.input.typst, snakemake.output.pdf)  # noqa: F821
+setup_logging().info("compiling %s", snakemake.input.typst)
+compile_pdf(snakemake.input.typst, snakemake.output.pdf)

@@ -1,20 +1,13 @@
-"""Rule quantization_table: the paper's table 1 beside ours (CSV), from the metrics files."""
+"""Rule quantization_table: the paper's table of experiment 1 beside ours."""
 
 import sys
 
-sys.stderr = open(snakemake.log[0], "w", buffering=1)  # noqa: F821 - set by Snakemake
-sys.path.insert(0, snakemake.scriptdir + "/..")  # noqa: F821
+sys.stderr = open(snakemake.log[0], "w", buffering=1)
+sys.path.insert(0, snakemake.scriptdir + "/..")
 
-from edgecompress.atomic import read_json, read_jsons  # noqa: E402
-from edgecompress.logs import setup_logging  # noqa: E402
-from edgecompress.quantization import table_rows, write_table  # noqa: E402
+from edgecompress.logs import setup_logging
+from edgecompress.quantization import write_table_file
 
-
-def main(keras_metrics, variant_metrics, variants, out):
-    setup_logging()
-    loaded = dict(zip(variants, read_jsons(variant_metrics)))
-    write_table(out, table_rows(read_json(keras_metrics), loaded))
-
-
-main(snakemake.input.keras, list(snakemake.input.variants), list(snakemake.params.variants),  # noqa: F821
-     snakemake.output.table)  # noqa: F821
+setup_logging()
+write_table_file(snakemake.input.keras, list(snakemake.input.variants), list(snakemake.params.variants),
+                 snakemake.output.table)

@@ -1,0 +1,44 @@
+"""No dead code in the package, the rule scripts or the benchmarks (vulture, 60 % confidence).
+
+Names used only by the Snakefile, the rule files or the notebooks count as used (vulture cannot
+read those files, so their identifiers are handed to it as a whitelist). KEPT lists what is used
+by a framework, not by our code, or kept on purpose, each with its reason. Tests do not count as
+users: a function only a test calls is dead.
+"""
+
+import json
+import keyword
+import re
+import subprocess
+import sys
+
+from helpers import REPO
+
+KEPT = {
+    "on_epoch_begin": "Keras callback, called by Keras",
+    "on_epoch_end": "Keras callback, called by Keras",
+    "load_structured": "loads a structurally pruned model; the tests and the deployment stage's conversion use it",
+    "params_from_range": "the paper's eq. (2)-(3), checked against its worked example by tests/test_quantmath.py",
+    "quantize": "the paper's eq. (1), checked against its worked example by tests/test_quantmath.py",
+}
+
+
+def used_elsewhere() -> set[str]:
+    names = set()
+    for path in [REPO / "Snakefile", *sorted((REPO / "workflow" / "rules").glob("*.smk"))]:
+        names |= set(re.findall(r"[A-Za-z_]\w*", path.read_text()))
+    for path in sorted((REPO / "notebooks").glob("*.ipynb")):
+        for cell in json.loads(path.read_text())["cells"]:
+            if cell["cell_type"] == "code":
+                names |= set(re.findall(r"[A-Za-z_]\w*", "".join(cell["source"])))
+    return {n for n in names if not keyword.iskeyword(n) and not keyword.issoftkeyword(n)}
+
+
+def test_no_unused_functions_classes_or_imports(tmp_path):
+    whitelist = tmp_path / "whitelist.py"
+    whitelist.write_text("\n".join(sorted(used_elsewhere() | set(KEPT))) + "\n")
+    result = subprocess.run([sys.executable, "-m", "vulture", "workflow/edgecompress", "workflow/scripts", "benchmarks",
+                             str(whitelist), "--min-confidence", "60"], cwd=REPO, capture_output=True, text=True)
+    dead = [line for line in result.stdout.splitlines()
+            if re.search(r"unused (function|method|class|import|property)", line) and str(whitelist) not in line]
+    assert not dead, "dead code (remove it, or add it to KEPT with the reason):\n" + "\n".join(dead)
