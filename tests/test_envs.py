@@ -99,9 +99,33 @@ def _imports(path) -> set[str]:
             found |= {f"edgecompress.{a.name}" for a in node.names}
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
             found.add(node.module if node.module.startswith("edgecompress.") else node.module.split(".")[0])
-        elif isinstance(node, ast.ImportFrom) and node.level == 1:
-            found |= {f"edgecompress.{node.module or a.name}" for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level >= 1:  # relative: resolved from the file's package
+            package = _package_of(path)[: len(_package_of(path)) - (node.level - 1)] if node.level > 1 else \
+                _package_of(path)
+            base = ".".join(["edgecompress", *package, *([node.module] if node.module else [])])
+            found |= {base} if node.module else {f"{base}.{a.name}" for a in node.names}
     return found
+
+
+def _package_of(path) -> list[str]:
+    """The sub-package of edgecompress a file is in, as parts ([] for the package root)."""
+    root = REPO / "workflow" / "edgecompress"
+    try:
+        return list(path.parent.relative_to(root).parts)
+    except ValueError:
+        return []
+
+
+def _module_file(name: str):
+    """The file of module ``edgecompress.a.b``: a/b.py or a/b/__init__.py, else the nearest package above."""
+    parts = name.split(".")[1:] or ["__init__"]
+    root = REPO / "workflow" / "edgecompress"
+    while parts:
+        for candidate in (root.joinpath(*parts).with_suffix(".py"), root.joinpath(*parts, "__init__.py")):
+            if candidate.is_file():
+                return candidate
+        parts = parts[:-1]
+    return root / "__init__.py"
 
 
 # Imports that a module makes only when its caller asks for them (seed_everything's frameworks=...).
@@ -116,8 +140,7 @@ def _third_party(path, seen=None) -> set[str]:
     needed = set()
     for mod in _imports(path) - OPTIONAL_IMPORTS.get(path.name, set()):
         if mod.startswith("edgecompress.") or mod == "edgecompress":
-            sub = mod.split(".", 1)[1].split(".")[0] if "." in mod else "__init__"
-            target = REPO / "workflow" / "edgecompress" / f"{sub}.py"
+            target = _module_file(mod)
             if target.exists() and target not in seen:
                 seen.add(target)
                 needed |= _third_party(target, seen)

@@ -167,7 +167,7 @@ def test_a_sweep_plans_one_job_per_amount_and_seed(tmp_path):
 
 
 def test_sweep_rows_count_removed_parameters_per_method():
-    from edgecompress.prunetables import sweep_rows
+    from edgecompress.tables.pruning import sweep_rows
 
     summary = [
         {"method": "baseline", "amount": "0", "parameters": "1000", "model_sparsity_pct": "0", "accuracy_pct": "70",

@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from helpers import REPO, assert_learned, mirror_config, require_shared_data, snakemake, write_yaml
-from edgecompress.quantization import table_rows
+from edgecompress.tables.quantization import table_rows
 
 
 @pytest.fixture(scope="module")

@@ -7,9 +7,9 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
-from . import paper
-from .history import beside_paper
-from .stats import mean_std
+from .. import paper
+from ..history import beside_paper
+from ..stats import mean_std
 
 
 def epoch_rows(baseline: Sequence[Mapping], runs: Sequence[Mapping]) -> list[dict]:
@@ -72,8 +72,8 @@ def _summary(method, amount, ms, base):
 
 def write_tables(baseline_paths, run_paths, epochs_csv: str, summary_csv: str) -> None:
     """Rule pruning_tables: the per-epoch tables beside the paper's and the summary over seeds."""
-    from .atomic import read_jsons
-    from .tables import write_csv
+    from ..atomic import read_jsons
+    from . import write_csv
 
     baseline, runs = read_jsons(baseline_paths), read_jsons(run_paths)
     write_csv(epochs_csv, epoch_rows(baseline, runs))

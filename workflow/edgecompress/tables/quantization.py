@@ -11,8 +11,8 @@ from __future__ import annotations
 import os
 from typing import Mapping
 
-from . import paper
-from .tables import write_csv
+from .. import paper
+from . import write_csv
 
 COLUMNS = ("metric", "model", "paper", "ours", "difference", "unit", "note")
 
@@ -76,6 +76,6 @@ def write_table(path: str | os.PathLike, rows: list[dict]) -> None:
 
 def write_table_file(keras_metrics: str, variant_metrics, variants, out: str) -> None:
     """Rule quantization_table: the paper's table of experiment 1 beside ours, from the metrics files."""
-    from .atomic import read_json, read_jsons
+    from ..atomic import read_json, read_jsons
 
     write_table(out, table_rows(read_json(keras_metrics), dict(zip(variants, read_jsons(variant_metrics)))))

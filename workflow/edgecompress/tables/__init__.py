@@ -1,4 +1,5 @@
-"""CSV tables written the same way everywhere: fixed columns, 6 significant digits, empty for missing."""
+"""The tables of the experiments, one module each (quantization, pruning, distillation), and the one
+way every CSV table is written: fixed columns, 6 significant digits, empty for missing."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import io
 import os
 from typing import Mapping, Sequence
 
-from .atomic import atomic_path
+from ..atomic import atomic_path
 
 
 def write_csv(path: str | os.PathLike, rows: Sequence[Mapping], columns: Sequence[str] | None = None) -> None:
