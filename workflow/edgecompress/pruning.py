@@ -106,7 +106,9 @@ def check_saved_masks(path, masks: dict[str, torch.Tensor]) -> dict:
 
     Raises AssertionError when one is not: the file would not be the pruned model the metrics describe.
     """
-    state = torch.load(path, map_location="cpu", weights_only=True)
+    from .models import load_state_dict
+
+    state = load_state_dict(path)
     removed = zero = 0
     for name, mask in masks.items():
         weight = state[f"{name}.weight"]
@@ -184,8 +186,10 @@ def load_structured(fresh: nn.Module, path) -> nn.Module:
     Torch-Pruning's own ``state_dict`` pickles module objects, which ``weights_only`` refuses.
     The layers stay on the device ``fresh`` is on; the saved tensors are copied there.
     """
+    from .models import load_state_dict
+
     device = device_of(fresh)
-    state = torch.load(path, map_location="cpu", weights_only=True)
+    state = load_state_dict(path)
     for name, module in fresh.named_modules():
         weight = state.get(f"{name}.weight")
         if weight is None:
