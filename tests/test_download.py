@@ -130,11 +130,11 @@ def test_mirror_replaces_only_official_urls():
     from edgecompress.sources import locate
 
     official = OFFICIAL["cifar10.archive"]
-    assert locate("cifar10.archive", official, "", OFFICIAL) == (official, None, "official URL")
-    where = locate("cifar10.archive", official, "/data/m/", OFFICIAL)
+    assert locate("cifar10.archive", official, "", official) == (official, None, "official URL")
+    where = locate("cifar10.archive", official, "/data/m/", official)
     assert where.source == "/data/m/cifar-10-python.tar.gz" and where.mirror == "/data/m/"
     mine = "file:///data/own/cifar-10-python.tar.gz"
-    where = locate("cifar10.archive", mine, "/data/m", OFFICIAL)
+    where = locate("cifar10.archive", mine, "/data/m", official)
     assert where.source == mine and where.mirror is None
     assert "set explicitly" in where.why and "applies only to official URLs" in where.why
 

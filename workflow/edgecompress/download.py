@@ -173,7 +173,7 @@ def fetch_source(filename: str, dest: str | os.PathLike, checksums: Mapping[str,
     from .sources import file_name, locate, sources
 
     key, source = next((k, s) for k, s in sources(data).items() if file_name(s["url"]) == filename)
-    where = locate(key, source["url"], data["mirror"], {key: official_url})
+    where = locate(key, source["url"], data["mirror"], official_url)
     log.info("%s: fetching from %s (%s)", key, where.source, where.why)
     return fetch(source["url"], dest, checksums, mirror=where.mirror, retries=data["retries"],
                  backoff=data["backoff_seconds"], timeout=data["timeout_seconds"])

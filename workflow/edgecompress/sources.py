@@ -36,23 +36,24 @@ def sources(data: Mapping) -> dict[str, Mapping]:
     return found
 
 
-def official_urls(schema_path: str | os.PathLike) -> dict[str, str]:
-    """The published URL of every source: the schema's defaults."""
+def official_sources(schema_path: str | os.PathLike) -> dict[str, Mapping]:
+    """Every source as the publisher gives it (URL and checksums): the schema's defaults, by key."""
     import yaml  # the schema is plain YAML; no jsonschema needed to read its defaults
 
     with open(schema_path, encoding="utf-8") as fh:
         data = yaml.safe_load(fh)["properties"]["data"]["properties"]
-    defaults = {
-        **{f"fashion_mnist.{k}": v["default"] for k, v in data["fashion_mnist"]["properties"].items()},
-        "cifar10.archive": data["cifar10"]["properties"]["archive"]["default"],
-        **{f"weights.{k}": v["default"] for k, v in data["weights"]["properties"].items()},
-    }
-    return {key: source["url"] for key, source in defaults.items()}
+    return sources({section: {k: v["default"] for k, v in data[section]["properties"].items()}
+                    for section in ("fashion_mnist", "cifar10", "weights")})
 
 
-def locate(key: str, url: str, mirror: str, official: Mapping[str, str]) -> Location:
-    """Where source ``key`` (configured ``url``) is fetched from, given ``data.mirror`` and the official URLs."""
-    if url != official.get(key):
+def official_urls(schema_path: str | os.PathLike) -> dict[str, str]:
+    """The published URL of every source, by key."""
+    return {key: source["url"] for key, source in official_sources(schema_path).items()}
+
+
+def locate(key: str, url: str, mirror: str, official_url: str) -> Location:
+    """Where source ``key`` (configured ``url``) is fetched from, given ``data.mirror`` and its official URL."""
+    if url != official_url:
         why = f"data.{key}.url set explicitly" + (f" (data.mirror {mirror!r} applies only to official URLs)"
                                                     if mirror else "")
         return Location(url, None, why)
@@ -84,11 +85,7 @@ def without_locations(config: Mapping) -> dict:
 def official_checksums(schema_path: str | os.PathLike) -> tuple[dict, dict]:
     """The publishers' checksums as the schema's defaults pin them (whatever the config overrides):
     Fashion-MNIST's sha256 by file name and the weights' sha256 prefixes; CIFAR-10's md5."""
-    import yaml
-
-    with open(schema_path, encoding="utf-8") as fh:
-        data = yaml.safe_load(fh)["properties"]["data"]["properties"]
-    fashion = {src["default"]["url"].rsplit("/", 1)[-1]: src["default"]["sha256"]
-               for src in data["fashion_mnist"]["properties"].values()}
-    weights = {arch: src["default"]["sha256_prefix"] for arch, src in data["weights"]["properties"].items()}
-    return {"fashion_mnist": fashion, "weights": weights}, {"cifar10": data["cifar10"]["properties"]["archive"]["default"]["md5"]}
+    official = official_sources(schema_path)
+    fashion = {file_name(s["url"]): s["sha256"] for k, s in official.items() if k.startswith("fashion_mnist.")}
+    weights = {k.split(".", 1)[1]: s["sha256_prefix"] for k, s in official.items() if k.startswith("weights.")}
+    return {"fashion_mnist": fashion, "weights": weights}, {"cifar10": official["cifar10.archive"]["md5"]}

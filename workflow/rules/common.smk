@@ -9,22 +9,22 @@ _USES_CONDA = "conda" in str(getattr(workflow.deployment_settings, "deployment_m
 from edgecompress.config import ConfigError, check_config_files, check_kernel, sweep_label, validate_config
 from edgecompress.sources import file_name, official_urls, sources, without_locations
 
+SCHEMA = Path(workflow.current_basedir).parent / "schemas" / "config.schema.yaml"
+
 try:
     check_config_files(workflow.configfiles)
-    validate_config(config, Path(workflow.current_basedir).parent / "schemas" / "config.schema.yaml")
+    validate_config(config, SCHEMA)
     if not _USES_CONDA:
         check_kernel(config["report"]["kernel"])
 except ConfigError as err:
     raise WorkflowError(str(err)) from None
 
 
-_OFFICIAL_URLS = official_urls(Path(workflow.current_basedir).parent / "schemas" / "config.schema.yaml")
+_OFFICIAL_URLS = official_urls(SCHEMA)
 SOURCE_BY_FILE = {}
 OFFICIAL_URL_BY_FILE = {}
 for _key, _source in sources(config["data"]).items():
-    _name = file_name(_source["url"])
-    if not _name or _name in SOURCE_BY_FILE:
-        raise WorkflowError(f"data.{_key}.url: file name {_name!r} is empty or used by two sources")
+    _name = file_name(_source["url"])  # unique and well-formed: validate_config checked it
     SOURCE_BY_FILE[_name] = _source
     OFFICIAL_URL_BY_FILE[_name] = _OFFICIAL_URLS[_key]
 
@@ -39,16 +39,11 @@ def checksums_of(wildcards):
     return {k: v for k, v in source.items() if k != "url"}
 
 
-def amount_label(amount):
-    """How a sweep value (pruning amount, T, alpha) appears in paths: 0.5 -> "0.5", 4.0 -> "4"."""
-    return sweep_label(amount)
-
-
 def pruning_runs():
     """Metrics of every (method, amount, seed) the config asks for."""
     pcfg = config["pruning"]
     return [
-        f"results/pruning/{method}/amount{amount_label(a)}/seed{seed}/metrics.json"
+        f"results/pruning/{method}/amount{sweep_label(a)}/seed{seed}/metrics.json"
         for method in ("unstructured", "structured")
         for a in pcfg[method]["amounts"]
         for seed in pcfg["seeds"]
@@ -59,7 +54,7 @@ def distillation_runs():
     """Metrics of every (T, alpha, seed) of the distillation grid."""
     dcfg = config["distillation"]
     return [
-        f"results/distillation/kd/T{amount_label(t)}_alpha{amount_label(a)}/seed{seed}/metrics.json"
+        f"results/distillation/kd/T{sweep_label(t)}_alpha{sweep_label(a)}/seed{seed}/metrics.json"
         for t in dcfg["temperatures"]
         for a in dcfg["alphas"]
         for seed in dcfg["seeds"]
@@ -112,10 +107,10 @@ wildcard_constraints:
     variant="|".join(config["quantization"]["variants"]),
     method="unstructured|structured",
     amount="|".join(
-        re.escape(amount_label(a))
+        re.escape(sweep_label(a))
         for m in ("unstructured", "structured")
         for a in config["pruning"][m]["amounts"]
     ),
     seed="|".join(str(s) for s in sorted(set(config["pruning"]["seeds"]) | set(config["distillation"]["seeds"]))),
-    temperature="|".join(re.escape(amount_label(t)) for t in config["distillation"]["temperatures"]),
-    alpha="|".join(re.escape(amount_label(a)) for a in config["distillation"]["alphas"]),
+    temperature="|".join(re.escape(sweep_label(t)) for t in config["distillation"]["temperatures"]),
+    alpha="|".join(re.escape(sweep_label(a)) for a in config["distillation"]["alphas"]),
