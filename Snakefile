@@ -17,6 +17,7 @@ include: "workflow/rules/data.smk"
 include: "workflow/rules/quantization.smk"
 include: "workflow/rules/pruning.smk"
 include: "workflow/rules/distillation.smk"
+include: "workflow/rules/deployment.smk"
 include: "workflow/rules/report.smk"
 
 

@@ -80,17 +80,7 @@ def test_distillation_runs_the_teacher_on_the_training_device():
     assert all(not p.requires_grad for p in teacher.parameters())
 
 
-def test_cpu_speed_refuses_a_model_that_is_not_on_the_cpu():
-    with pytest.raises(ValueError, match="CPU speed"):
-        training.torch_speed(on_meta(), 32, 0, 1, 2)
-
-
-def test_model_report_measures_a_cpu_copy_and_leaves_the_model_alone(monkeypatch):
-    seen = []
-    real = training.torch_speed
-    monkeypatch.setattr(training, "torch_speed", lambda m, *a: seen.append(m) or real(m, *a))
-    model = models.build("resnet18")
-    cfg = {"resolution": 32, "speed": {"warmup": 0, "runs": 1, "throughput_batch": 2}}
-    report = training.model_report(model, cfg)
-    assert report["speed"]["device"] == "cpu" and report["macs"] > 0
-    assert seen and seen[0] is not model
+def test_model_report_counts_where_the_model_is_and_times_nothing():
+    report = training.model_report(on_meta(), {"resolution": 32})
+    assert report["macs"] > 0 and report["parameters"] > 0
+    assert "speed" not in report  # timed only in the deployment stage's one job

@@ -94,9 +94,9 @@ def test_every_variant_evaluates_and_int8_stays_close_to_float(tiny):
 
     acc = {}
     for variant, path in tiny["paths"].items():
-        result = tflite.evaluate(tflite.interpreter(path, 1), tiny["x_test"], tiny["y_test"], 5, 20)
+        result = tflite.evaluate(tflite.interpreter(path, 1), tiny["x_test"], tiny["y_test"])
         acc[variant] = result["accuracy"]
-        assert result["latency"]["runs"] == 20 and result["latency"]["median_ms"] > 0
+        assert result["test_images"] == len(tiny["y_test"])
     assert_learned(acc["float32"], "tiny CNN float32")
     assert_learned(acc["int8"], "tiny CNN int8")
     assert abs(acc["int8"] - acc["float32"]) < 0.05
@@ -119,11 +119,12 @@ def test_table_follows_the_paper_rows():
     keras = {"accuracy": 0.85, "size": {"with_optimizer": {"bytes": 440_000, "mib": 0.42},
                                          "without_optimizer": {"bytes": 150_000, "mib": 0.14}}}
     variants = {
-        "float32": {"size": {"bytes": 140_000, "mib": 0.13}, "accuracy": 0.85, "latency": {"median_ms": 0.06}},
-        "int8": {"size": {"bytes": 40_000, "mib": 0.04}, "accuracy": 0.84, "latency": {"median_ms": 0.1}},
+        "float32": {"size": {"bytes": 140_000, "mib": 0.13}, "accuracy": 0.85},
+        "int8": {"size": {"bytes": 40_000, "mib": 0.04}, "accuracy": 0.84},
     }
     rows = table_rows(keras, variants)
-    assert [r["metric"] for r in rows][0] == "size" and rows[-1]["metric"].startswith("latency")
+    assert [r["metric"] for r in rows][0] == "size" and rows[-1]["metric"] == "accuracy"
+    assert not any(r["metric"].startswith("latency") for r in rows)  # timed in the deployment stage
     ratio = next(r for r in rows if r["model"] == "int8 vs .keras with optimizer state")
     assert ratio["ours"] == 11.0 and ratio["paper"] == 11.06
     assert next(r for r in rows if r["model"] == "int8 vs float32 .tflite")["ours"] == 3.5
@@ -186,5 +187,5 @@ def test_branch_on_real_fashion_mnist_with_the_paper_config(tmp_path):
     ratio = float(table[("compression ratio", "int8 vs .keras with optimizer state")]["ours"])
     assert 10 < ratio < 12
     metrics = json.loads((tmp_path / "results/quantization/metrics/int8.json").read_text())
-    assert metrics["test_images"] == 10_000 and metrics["latency"]["runs"] >= 1000
+    assert metrics["test_images"] == 10_000 and "latency" not in metrics
     assert all(c["within_one_step"] for c in metrics["weight_check"])

@@ -13,6 +13,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.ticker import NullFormatter  # noqa: E402
 
 plt.rcParams.update({"svg.hashsalt": "edgecompress", "figure.dpi": 100, "font.size": 9,
                      "axes.grid": True, "grid.alpha": 0.3})
@@ -62,18 +63,19 @@ def training_curves(runs: Sequence[Mapping], stem, title: str) -> list[str]:
 
 
 def quantization(variants: Sequence[Mapping], stem) -> list[str]:
-    """Size, accuracy and latency of every model of experiment 1 (variants: name, size_mib, accuracy, latency_ms)."""
-    fig, (ax_size, ax_lat) = plt.subplots(1, 2, figsize=(9, 3.4))
+    """Size and accuracy of every model of experiment 1 (variants: name, size_mib, accuracy).
+
+    Latency is not here: it is timed with every other model in the deployment stage (its figure).
+    """
+    fig, (ax_size, ax_acc) = plt.subplots(1, 2, figsize=(9, 3.4))
     names = [v["name"] for v in variants]
-    ax_size.bar(names, [v["size_mib"] for v in variants], color=COLORS[: len(names)])
-    ax_size.set(ylabel="file size (MiB)")
-    ax_size.tick_params(axis="x", rotation=30)
-    for i, v in enumerate(variants):
-        if v.get("latency_ms") is not None:
-            ax_lat.scatter(v["latency_ms"], 100 * v["accuracy"], s=40 + 800 * v["size_mib"], color=COLORS[i],
-                           alpha=0.8, label=v["name"])
-    ax_lat.set(xlabel="median latency, batch 1 (ms)", ylabel="test accuracy (%)")
-    ax_lat.legend(fontsize=7, title="marker area ~ size", title_fontsize=7)
+    for ax, key, scale, label in ((ax_size, "size_mib", 1, "file size (MiB)"),
+                                  (ax_acc, "accuracy", 100, "test accuracy (%)")):
+        ax.bar(names, [scale * v[key] for v in variants], color=COLORS[: len(names)])
+        ax.set(ylabel=label)
+        ax.tick_params(axis="x", rotation=30)
+    low = min(100 * v["accuracy"] for v in variants)
+    ax_acc.set_ylim(max(0, low - 5), 100)
     fig.suptitle("Experiment 1: TFLite variants of the base CNN")
     return save(fig, stem)
 
@@ -120,19 +122,47 @@ def kd_grid(rows: Sequence[Mapping], stem) -> list[str]:
     return save(fig, stem)
 
 
-def summary(models: Sequence[Mapping], stem) -> list[str]:
-    """Accuracy against size and against latency for every model (name, family, accuracy_pct, size_mib, latency_ms)."""
-    fig, (ax_size, ax_lat) = plt.subplots(1, 2, figsize=(9, 3.6))
-    families = sorted({m["family"] for m in models})
-    for i, fam in enumerate(families):
-        ms = [m for m in models if m["family"] == fam]
-        ax_size.scatter([m["size_mib"] for m in ms], [m["accuracy_pct"] for m in ms], color=COLORS[i], label=fam)
-        ax_lat.scatter([m["latency_ms"] for m in ms], [m["accuracy_pct"] for m in ms], color=COLORS[i], label=fam)
-        for m in ms:
-            ax_size.annotate(m["name"], (m["size_mib"], m["accuracy_pct"]), fontsize=6, xytext=(3, 3),
-                             textcoords="offset points")
-    ax_size.set(xscale="log", xlabel="model file size (MiB, log)", ylabel="test accuracy (%)")
-    ax_lat.set(xscale="log", xlabel="median CPU latency, batch 1 (ms, log)", ylabel="test accuracy (%)")
-    ax_lat.legend(fontsize=7)
-    fig.suptitle("Every model: accuracy against size and latency (each on its own task)")
+def frontier(points: Sequence[tuple[float, float]]) -> list[tuple[float, float]]:
+    """The (latency, accuracy) points no other point beats on both (lower latency, higher accuracy)."""
+    best, out = float("-inf"), []
+    for lat, acc in sorted(points, key=lambda p: (p[0], -p[1])):
+        if acc > best:
+            out.append((lat, acc))
+            best = acc
+    return out
+
+
+def pareto(rows: Sequence[Mapping], stem) -> list[str]:
+    """Accuracy against LiteRT latency, float32 and int8 per model; CIFAR-10 models and the CNN apart.
+
+    ``rows`` are deployment-table rows (model, family, accuracy_*, litert_*_ms, mib_*). Points carry
+    no text labels (they would overlap): colour is the family, the marker the precision.
+    """
+    fig, axes = plt.subplots(1, 2, figsize=(9.5, 3.8), gridspec_kw={"width_ratios": [2, 1]})
+    panels = (("CIFAR-10 models (ResNet-18, MobileNetV2)", [r for r in rows if r["family"] != "cnn"]),
+              ("Experiment 1: CNN on Fashion-MNIST", [r for r in rows if r["family"] == "cnn"]))
+    families = sorted({r["family"] for r in rows})
+    for ax, (title, panel) in zip(axes, panels):
+        points = []
+        for r in panel:
+            colour = COLORS[families.index(r["family"]) % len(COLORS)]
+            for precision, marker in (("float32", "o"), ("int8", "s")):
+                lat, acc, mib = r.get(f"litert_{precision}_ms"), r.get(f"accuracy_{precision}"), r.get(f"mib_{precision}")
+                if lat in (None, "") or acc in (None, ""):
+                    continue
+                lat, acc = float(lat), 100 * float(acc)
+                points.append((lat, acc))
+                ax.scatter(lat, acc, s=20 + 8 * float(mib or 0), marker=marker, color=colour, alpha=0.7,
+                           edgecolor="k", linewidth=0.4)
+        if points:
+            edge = frontier(points)
+            ax.plot([p[0] for p in edge], [p[1] for p in edge], "k--", lw=0.8)
+        ax.set(xscale="log", xlabel="LiteRT latency, batch 1 (ms, log)", ylabel="test accuracy (%)", title=title)
+        ax.xaxis.set_minor_formatter(NullFormatter())  # minor log labels of a narrow range overlap
+        ax.title.set_fontsize(9)
+    handles = [plt.Line2D([], [], ls="", marker="o", color=COLORS[i % len(COLORS)], label=f)
+               for i, f in enumerate(families)]
+    handles += [plt.Line2D([], [], ls="", marker=m, color="gray", label=p) for p, m in (("float32", "o"), ("int8", "s"))]
+    fig.legend(handles=handles, loc="lower center", ncol=len(handles), fontsize=7, frameon=False)
+    fig.tight_layout(rect=(0, 0.08, 1, 1))
     return save(fig, stem)

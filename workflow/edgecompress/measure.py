@@ -14,8 +14,9 @@ import numpy as np
 MIB = 1024 * 1024
 
 
-def latency_ms(run: Callable[[], object], warmup: int, runs: int, prepare: Callable[[], object] | None = None) -> dict:
-    """Median, p90, mean and min of ``runs`` timed calls of ``run`` after ``warmup`` untimed ones.
+def samples_ms(run: Callable[[], object], warmup: int, runs: int,
+               prepare: Callable[[], object] | None = None) -> np.ndarray:
+    """Milliseconds of each of ``runs`` timed calls of ``run`` after ``warmup`` untimed ones.
 
     ``prepare`` (e.g. copying the input into place) runs before each call, outside the timer.
     """
@@ -32,13 +33,16 @@ def latency_ms(run: Callable[[], object], warmup: int, runs: int, prepare: Calla
         start = time.perf_counter_ns()
         run()
         samples[i] = (time.perf_counter_ns() - start) / 1e6
+    return samples
+
+
+def summary_ms(samples: np.ndarray) -> dict:
+    """Median, p90, mean and min of latency samples (ms)."""
     return {
         "median_ms": float(np.median(samples)),
         "p90_ms": float(np.percentile(samples, 90)),
-        "mean_ms": float(samples.mean()),
-        "min_ms": float(samples.min()),
-        "runs": runs,
-        "warmup": warmup,
+        "mean_ms": float(np.mean(samples)),
+        "min_ms": float(np.min(samples)),
     }
 
 

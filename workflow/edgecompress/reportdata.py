@@ -16,6 +16,7 @@ import yaml
 
 from . import paper
 from .atomic import read_json
+from .config import sweep_label
 
 TITLE_EN = ("Analysis of convolutional neural network compression methods for effective deployment "
             "in Edge AI environments")
@@ -54,7 +55,7 @@ def _f(row: Mapping, key: str):
 
 
 # ---------------------------------------------------------------- sections
-def quantization_section(table_csv, keras_json, int8_json) -> dict:
+def quantization_section(table_csv, keras_json, int8_json, dep: Mapping) -> dict:
     rows = read_csv(table_csv)
     digits = {"MiB": 4, "x": 2, "fraction": 4, "ms/image": 4}
     table = [{"metric": r["metric"], "model": r["model"], "unit": r["unit"],
@@ -77,17 +78,18 @@ def quantization_section(table_csv, keras_json, int8_json) -> dict:
         "int8_mib": float(by[("size", "int8 (.tflite)")]["ours"]),
         "keras_mib": num(by[("size", "float32 (.keras with optimizer state)")]["ours"], 4),
         "bare_mib": num(by[("size", "float32 (.keras without optimizer state)")]["ours"], 4),
-        "float_latency": _f(by.get(("latency (median, batch 1)", "float32 (.tflite)"), {}), "ours"),
-        "int8_latency": _f(by[("latency (median, batch 1)", "int8 (.tflite)")], "ours"),
+        "float_latency": _f(dep["cnn"], "litert_float32_ms"),
+        "int8_latency": _f(dep["cnn"], "litert_int8_ms"),
+        "int8_speedup": _f(dep["cnn"], "int8_speedup"),
+        "float_latency_text": num(dep["cnn"]["litert_float32_ms"], 4),
+        "int8_latency_text": num(dep["cnn"]["litert_int8_ms"], 4),
+        "int8_speedup_text": num(dep["cnn"]["int8_speedup"], 2),
         "float16_acc": _f(by.get(("accuracy", "float16 (.tflite)"), {}), "ours"),
         "float32_tflite_acc": _f(by.get(("accuracy", "float32 (.tflite)"), {}), "ours"),
         "weight_check": [{"layer": c["layer"], "tensor": c["tensor"], "dtype": c["tflite_dtype"],
                           "error": f"{c['max_abs_error']:.3g}", "steps": num(c["max_error_in_steps"], 3)}
                          for c in int8["weight_check"]],
         "worst_steps": num(worst, 3),
-        "kernels": int8["kernels"],
-        "threads": str(int8["threads"]),
-        "runs": str(int8["latency"]["runs"]),
         "test_images": count(int8["test_images"]),
     }
 
@@ -123,9 +125,7 @@ def pruning_section(epochs_csv, summary_csv, seed: int, amounts: Mapping[str, fl
             "acc": num(r["accuracy_pct"], 2), "std": num(r["accuracy_std"], 2),
             "paper_acc": num(r["paper_accuracy_pct"], 2),
             "params": count(r["parameters"]), "macs": f"{float(r['macs']) / 1e6:.1f}",
-            "latency": num(r["latency_batch1_ms"], 2), "throughput": f"{float(r['throughput_images_per_s']):.0f}",
-            "speedup64": num(r["speedup_batch64"], 2), "speedup1": num(r["speedup_batch1"], 2),
-            "macs_reduction": num(r["macs_reduction"], 2), "ratio": num(r["speedup_over_macs_reduction"], 2),
+            "macs_reduction": num(r["macs_reduction"], 2),
             "dense_mib": num(float(r["dense_state_dict_bytes"]) / 2**20, 2) if r["dense_state_dict_bytes"] else "–",
             "gzip_mib": num(float(r["gzip_state_dict_bytes"]) / 2**20, 2) if r["gzip_state_dict_bytes"] else "–",
             "sparse_mib": num(float(r["sparse_state_dict_bytes"]) / 2**20, 2) if r["sparse_state_dict_bytes"] else "–",
@@ -143,8 +143,7 @@ def distillation_section(table2_csv, grid_csv, epochs_csv, seed: int) -> dict:
              "paper_acc": num(r["paper_accuracy_pct"], 2), "diff": signed(r["difference_pct"], 2),
              "params": count(r["parameters"]), "params_1000": count(r["parameters_1000_class_head"]),
              "paper_params": f"≈ {float(r['paper_parameters_m']):g} M",
-             "mib": num(float(r["state_dict_bytes"]) / 2**20, 2), "latency": num(r["latency_batch1_ms"], 2),
-             "throughput": f"{float(r['throughput_images_per_s']):.0f}"} for r in table2]
+             "mib": num(float(r["state_dict_bytes"]) / 2**20, 2)} for r in table2]
     grid_rows = [{"T": f"{float(r['temperature']):g}", "alpha": f"{float(r['alpha']):g}", "seeds": r["seeds"],
                   "kd": num(r["kd_accuracy_pct"], 2), "kd_std": num(r["kd_accuracy_std"], 2),
                   "no_kd": num(r["no_kd_accuracy_pct"], 2), "gain": signed(r["gain_pct"], 2),
@@ -155,6 +154,42 @@ def distillation_section(table2_csv, grid_csv, epochs_csv, seed: int) -> dict:
         "epochs": {"teacher": epoch_table(epochs, {"run": "teacher", "seed": s}),
                    "student": epoch_table(epochs, {"run": "student", "seed": s})},
     }
+
+
+def deployment_section(table_csv, machine_json, latency_csv) -> dict:
+    """The deployment table (every model on LiteRT and in PyTorch) and what the timing ran on."""
+    from .deployment.machine import isa_text
+
+    table, machine, latency = read_csv(table_csv), read_json(machine_json), read_csv(latency_csv)
+    rows = [{"model": r["model"], "mib_float32": num(r["mib_float32"], 2), "mib_int8": num(r["mib_int8"], 2),
+             "bytes_float32": count(r["bytes_float32"]) if r["bytes_float32"] else "–",
+             "params": count(r["parameters"]) if r["parameters"] else "–",
+             "mmacs": f"{float(r['macs']) / 1e6:.1f}" if r["macs"] else "–",
+             "acc_float32": num(_pct(r["accuracy_float32"]), 1), "acc_int8": num(_pct(r["accuracy_int8"]), 1),
+             "litert_float32": num(r["litert_float32_ms"], 3), "litert_int8": num(r["litert_int8_ms"], 3),
+             "int8_speedup": num(r["int8_speedup"], 2), "pytorch_b1": num(r["pytorch_batch1_ms"], 3),
+             "pytorch_bn": num(r["pytorch_batchN_ms_per_image"], 3),
+             "speedup_b1": num(r["speedup_pytorch_batch1"], 2), "speedup_bn": num(r["speedup_pytorch_batchN"], 2),
+             "speedup_litert": num(r["speedup_litert_float32"], 2), "macs_reduction": num(r["macs_reduction"], 2),
+             "suspect": r["suspect"], "note": r["note"]} for r in table]
+    litert = [r for r in latency if r["runtime"] == "litert"]
+    checked = [r for r in litert if r["benchmark_agrees"] in ("True", "False")]
+    return {
+        "table": rows, "raw": {r["model"]: r for r in table},
+        "suspects": [r for r in rows if r["suspect"]],
+        "cpu": machine["cpu_model"], "isa": isa_text(machine["isa"]), "threads": str(machine["threads"]),
+        "kernels": machine["kernels"], "rounds": str(machine["rounds"]), "runs": str(machine["runs"]),
+        "load_before": ", ".join(f"{v:.2f}" for v in machine["load_average_before"]) or "–",
+        "load_after": ", ".join(f"{v:.2f}" for v in machine["load_average_after"]) or "–",
+        "batch": table[0]["batch"] if table and table[0]["batch"] else "–",
+        "max_spread": num(max(float(r["spread"]) for r in latency), 2) if latency else "–",
+        "tool_checked": str(len(checked)), "tool_agrees": str(sum(r["benchmark_agrees"] == "True" for r in checked)),
+        "tool_unresolved": str(len(litert) - len(checked)),
+    }
+
+
+def _pct(value):
+    return None if value in (None, "") else 100 * float(value)
 
 
 # ---------------------------------------------------------------- reasoning over our numbers
@@ -215,7 +250,7 @@ def differences(q: dict, pr: dict, kd: dict, pretrained: bool, official_weights:
     return items
 
 
-def recommendations(q: dict, pr: dict, kd: dict) -> list[dict]:
+def recommendations(q: dict, pr: dict, kd: dict, dep: dict, seed: int) -> list[dict]:
     """One recommendation per device class, chosen by rules over the measured numbers."""
     recs = []
     drop_pts = 100 * (q["int8_acc"] - q["float_acc"])
@@ -234,10 +269,14 @@ def recommendations(q: dict, pr: dict, kd: dict) -> list[dict]:
     loss_s = float(b["accuracy_pct"]) - float(s["accuracy_pct"]) if s else None
     grid = kd["raw_grid"]
     best = max(grid, key=lambda r: float(r["gain_pct"])) if grid else None
-    int8_ratio = (q["float_latency"] / q["int8_latency"]) if q["float_latency"] and q["int8_latency"] else None
+    int8_ratio = q["int8_speedup"]
+    ds = dep["raw"].get(f"structured/amount{sweep_label(float(s['amount']))}/seed{seed}") if s else None
+    du = dep["raw"].get(f"unstructured/amount{sweep_label(float(pr['unstructured']['amount']))}/seed{seed}") \
+        if pr["unstructured"] else None
     parts = []
     if int8_ratio is not None:
-        parts.append(f"On our CPU int8 ran {num(int8_ratio, 2)}x the speed of float32 (batch 1); "
+        parts.append(f"On our CPU ({dep['cpu']}; {dep['isa']}) the CNN's int8 .tflite ran {num(int8_ratio, 2)}x the "
+                     "speed of its float32 .tflite in LiteRT (batch 1, the one timing job); "
                      + ("use int8 there." if int8_ratio >= 1.2 else
                         "measure on the phone's CPU before choosing int8, which pays off only where the CPU has "
                         "int8 dot-product instructions."))
@@ -248,8 +287,9 @@ def recommendations(q: dict, pr: dict, kd: dict) -> list[dict]:
                      f"{best['seeds']} seed(s), p = {num(best['gain_p_value'], 3)}: "
                      + ("a real gain; distil." if significant and float(best["gain_pct"]) > 0 else
                         "not distinguishable from seed noise; train the student alone or run more seeds."))
-    if s is not None:
-        parts.append(f"Structured pruning at {float(s['amount']):g} ran {num(s['speedup_batch1'], 2)}x faster at "
+    if s is not None and ds is not None:
+        parts.append(f"Structured pruning at {float(s['amount']):g} ran {num(ds['speedup_litert_float32'], 2)}x faster "
+                     "in LiteRT at "
                      f"batch 1, with test accuracy {signed(-loss_s, 2)} points against the dense baseline after "
                      "fine-tuning" + ("; worth it." if loss_s <= 2.0 else "; only with longer fine-tuning."))
     recs.append({"device": "Phone-class CPU (ARM, a few cores, float and int8)", "text": " ".join(parts)})
@@ -259,11 +299,11 @@ def recommendations(q: dict, pr: dict, kd: dict) -> list[dict]:
         d16 = 100 * (q["float16_acc"] - q["float32_tflite_acc"])
         gpu.append(f"Float16 weights changed accuracy by {signed(d16, 2)} points at half the float32 size"
                    + ("; use float16, which embedded GPUs run natively." if abs(d16) <= 0.5 else "; check per task."))
-    if s is not None:
-        gpu.append(f"Structured pruning cut MACs {num(s['macs_reduction'], 2)}x and gave {num(s['speedup_batch64'], 2)}x "
-                   "throughput at batch 64 with dense kernels, the kind of speed-up a GPU keeps; unstructured masks "
-                   f"gave {num(pr['unstructured']['speedup_batch64'], 2) if pr['unstructured'] else '–'}x, "
-                   "nothing without sparse kernels.")
+    if ds is not None:
+        gpu.append(f"Structured pruning cut MACs {num(ds['macs_reduction'], 2)}x and gave "
+                   f"{num(ds['speedup_pytorch_batchN'], 2)}x throughput at batch {ds['batch']} in PyTorch on our CPU "
+                   "with dense kernels, the kind of speed-up a GPU keeps; unstructured masks gave "
+                   f"{num(du['speedup_pytorch_batchN'], 2) if du else '–'}x, nothing without sparse kernels.")
     recs.append({"device": "Embedded GPU (Jetson-class, float16)", "text": " ".join(gpu) or "No float16 run configured."})
     return recs
 
@@ -296,7 +336,8 @@ def official(config_sources: Mapping[str, Mapping], summary_json: str) -> bool:
 
 def build_context(inputs: Mapping[str, Any], config: Mapping, figures: Mapping[str, str],
                   official_checksums: Mapping[str, Mapping[str, str]], official_md5: Mapping[str, str]) -> dict:
-    q = quantization_section(inputs["quant_table"], inputs["quant_keras"], inputs["quant_int8"])
+    dep = deployment_section(inputs["deployment_table"], inputs["deployment_machine"], inputs["deployment_latency"])
+    q = quantization_section(inputs["quant_table"], inputs["quant_keras"], inputs["quant_int8"], dep["raw"])
     seed = config["pruning"]["seeds"][0]
     amounts = {m: config["pruning"][m]["amounts"][0] for m in ("unstructured", "structured")}
     pr = pruning_section(inputs["pruning_epochs"], inputs["pruning_summary"], seed, amounts)
@@ -323,7 +364,8 @@ def build_context(inputs: Mapping[str, Any], config: Mapping, figures: Mapping[s
         "q": q, "pr": {k: v for k, v in pr.items() if k != "raw"}, "kd": kd,
         "seed": str(seed), "amounts": {k: f"{v:g}" for k, v in amounts.items()},
         "differences": differences(q, pr, kd, pretrained, official_weights, fashion_official, cifar_official),
-        "recommendations": recommendations(q, pr, kd),
+        "recommendations": recommendations(q, pr, kd, dep, seed),
+        "dep": {k: v for k, v in dep.items() if k != "raw"},
         "figures": figures, "prov": prov,
         "paper": {"quant_latency": num(paper.QUANTIZATION["latency_ms"]["int8"], 3)},
     }

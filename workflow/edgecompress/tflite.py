@@ -7,7 +7,6 @@ from typing import Iterable
 
 import numpy as np
 
-from .measure import latency_ms
 from .quantmath import dequantize, round_half_away
 
 log = logging.getLogger(__name__)
@@ -77,27 +76,27 @@ def prepare_inputs(interp, x: np.ndarray) -> np.ndarray:
     return np.clip(q, info.min, info.max).astype(detail["dtype"])
 
 
-def evaluate(interp, x: np.ndarray, y: np.ndarray, warmup: int, runs: int) -> dict:
-    """Accuracy over ``x`` at batch 1 (and its throughput), then latency of one image."""
-    import time
-
+def classify(interp, x: np.ndarray) -> np.ndarray:
+    """Float logits of every image of ``x`` at batch 1 (an integer output is dequantized)."""
     inp = interp.get_input_details()[0]["index"]
-    out = interp.get_output_details()[0]["index"]
+    detail = interp.get_output_details()[0]
     xq = prepare_inputs(interp, x)
-    predictions = np.empty(len(xq), dtype=np.int64)
-    start = time.perf_counter()
+    logits = np.empty((len(xq), int(np.prod(detail["shape"][1:]))), dtype=np.float32)
     for i in range(len(xq)):
         interp.set_tensor(inp, xq[i : i + 1])
         interp.invoke()
-        predictions[i] = int(np.argmax(interp.get_tensor(out)[0]))
-    elapsed = time.perf_counter() - start
-    one = xq[:1]
-    timing = latency_ms(interp.invoke, warmup, runs, prepare=lambda: interp.set_tensor(inp, one))
+        logits[i] = interp.get_tensor(detail["index"])[0].reshape(-1)
+    if detail["dtype"] != np.float32:
+        scale, zero = detail["quantization"]
+        logits = dequantize(logits, scale, zero).astype(np.float32)
+    return logits
+
+
+def evaluate(interp, x: np.ndarray, y: np.ndarray) -> dict:
+    """Accuracy over ``x`` at batch 1. Speed is measured by the deployment stage's one timing job."""
     return {
-        "accuracy": float(np.mean(predictions == y)),
+        "accuracy": float(np.mean(classify(interp, x).argmax(1) == y)),
         "test_images": int(len(y)),
-        "throughput_images_per_s": len(xq) / elapsed,
-        "latency": timing,
         "input_dtype": np.dtype(interp.get_input_details()[0]["dtype"]).name,
     }
 
@@ -202,27 +201,27 @@ def convert_file(model_path: str, arrays: str, out: str, variant: str, samples: 
     log.info("%s: %d bytes (representative images: %d)", out, len(flat), len(pick) if variant == "int8" else 0)
 
 
-def evaluate_file(tflite_path: str, keras_path: str, arrays: str, out: str, variant: str, latency, seed: int) -> None:
-    """Rule evaluate_tflite: accuracy, size, latency and dtypes of one variant (and, for int8, the formula check)."""
+def evaluate_file(tflite_path: str, keras_path: str, arrays: str, out: str, variant: str, threads: int, seed: int) -> None:
+    """Rule evaluate_tflite: accuracy, size and dtypes of one variant (and, for int8, the formula check).
+
+    Its speed is measured with every other model's in the deployment stage's one timing job.
+    """
     from .atomic import write_json
     from .cnn import to_input
     from .measure import file_size
     from .provenance import collect
 
     data = np.load(arrays)
-    interp = interpreter(tflite_path, latency["threads"], latency["kernels"])
-    result = evaluate(interp, to_input(data["x_test"]), data["y_test"], latency["warmup"], latency["runs"])
-    log.info("%s: accuracy %.4f, median latency %.4f ms", variant, result["accuracy"], result["latency"]["median_ms"])
-    metrics = {"variant": variant, **result, "size": file_size(tflite_path), "tensor_dtypes": tensor_dtypes(interp),
-               "kernels": f"{latency['kernels']} (OpResolverType.{KERNELS[latency['kernels']]})",
-               "threads": latency["threads"]}
+    interp = interpreter(tflite_path, threads)
+    result = evaluate(interp, to_input(data["x_test"]), data["y_test"])
+    log.info("%s: accuracy %.4f", variant, result["accuracy"])
+    metrics = {"variant": variant, **result, "size": file_size(tflite_path), "tensor_dtypes": tensor_dtypes(interp)}
     if variant == "int8":
         import keras
 
         metrics["weight_check"] = check_weights(interp, keras.models.load_model(keras_path))
         log.info("formula check: max error %.3g quantization steps",
                  max(c["max_error_in_steps"] for c in metrics["weight_check"]))
-    metrics["provenance"] = collect({"variant": variant, "latency": latency, "seed": seed},
-                                    {"tflite": tflite_path, "arrays": arrays}, threads=latency["threads"],
-                                    packages=("numpy", "tensorflow-cpu", "ai-edge-litert"))
+    metrics["provenance"] = collect({"variant": variant, "seed": seed}, {"tflite": tflite_path, "arrays": arrays},
+                                    threads=threads, packages=("numpy", "tensorflow-cpu", "ai-edge-litert"))
     write_json(out, metrics)

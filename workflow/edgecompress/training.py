@@ -1,17 +1,15 @@
 """The PyTorch side shared by the pruning and distillation branches: set-up, the one training loop,
-the speed of a model, and the one way a run is saved.
+and the one way a run is saved.
 
 ``fit`` trains for some epochs and evaluates on the test split after each, returning the rows of
 the per-epoch CSV. The loss is passed in (cross-entropy, or the distillation loss), so nothing
 here knows which experiment it serves. ``save_run`` writes what every PyTorch rule writes: the
 model (byte-stable), the per-epoch history and the metrics with their report and provenance.
-The speed of a PyTorch model is measured here, not in ``measure`` (whose latency statistics it
-uses), because ``measure`` serves the TensorFlow environment too, which has no PyTorch.
+Speed is measured in the deployment stage's one timing job, never inside a training job.
 """
 
 from __future__ import annotations
 
-import copy
 import logging
 import time
 from typing import Any, Callable, Mapping
@@ -23,7 +21,6 @@ from torch import nn
 from .atomic import write_json
 from .history import write_history
 from .logs import Progress
-from .measure import latency_ms
 from .models import count_parameters, save_state_dict
 from .provenance import collect
 from .seeding import seed_everything
@@ -131,52 +128,19 @@ def optimizer_for(model: nn.Module, cfg: Mapping):
 
 
 def model_report(model: nn.Module, cfg: Mapping) -> dict:
-    """Parameters, MACs (Torch-Pruning's counter) and CPU speed of a model, as every metrics file has them.
+    """Parameters and MACs (Torch-Pruning's counter) of a model, as every metrics file has them.
 
-    MACs are counted where the model is; the speed is always measured on a CPU copy of it (the
-    figure the report compares), whatever device trained it. ``model`` itself is not moved.
+    Speed is not measured here: a time taken inside a training job depends on whatever else the
+    machine runs then; every model is timed in the deployment stage's one interleaved job.
     """
     from .pruning import macs_and_params  # pruning imports this module: imported here, when needed
 
     macs, _ = macs_and_params(model, cfg["resolution"])
-    speed = cfg["speed"]
-    on_cpu = copy.deepcopy(model).to("cpu")
-    return {
-        "parameters": count_parameters(model),
-        "macs": macs,
-        "speed": {**torch_speed(on_cpu, cfg["resolution"], speed["warmup"], speed["runs"], speed["throughput_batch"]),
-                  "device": "cpu"},
-    }
+    return {"parameters": count_parameters(model), "macs": macs}
 
 
 def used_config(cfg: Mapping, **extra) -> dict:
     return {"torch": dict(cfg), **extra}
-
-
-def torch_speed(model, resolution: int, warmup: int, runs: int, throughput_batch: int = 64) -> dict:
-    """CPU latency at batch 1 and throughput at ``throughput_batch`` of a PyTorch model (eval mode).
-
-    Model and inputs use the channels-last memory layout, which oneDNN's CPU convolutions prefer
-    (about 1.6x faster than the default layout for ResNet-18 here); the model is put back after.
-    """
-    cpu = torch.device("cpu")
-    if any(p.device != cpu for p in model.parameters()):
-        raise ValueError("torch_speed measures CPU speed: move the model to the CPU first (model.to('cpu'))")
-    model.eval()
-    model.to(memory_format=torch.channels_last)
-    one = torch.randn(1, 3, resolution, resolution, device=cpu).to(memory_format=torch.channels_last)
-    many = torch.randn(throughput_batch, 3, resolution, resolution, device=cpu).to(memory_format=torch.channels_last)
-    with torch.inference_mode():
-        single = latency_ms(lambda: model(one), warmup, runs)
-        batch = latency_ms(lambda: model(many), max(1, warmup // 10), max(3, runs // 10))
-    model.to(memory_format=torch.contiguous_format)
-    return {
-        "latency_batch1": single,
-        "throughput": {"batch": throughput_batch, "median_ms": batch["median_ms"],
-                       "images_per_s": throughput_batch / batch["median_ms"] * 1000.0},
-        "threads": torch.get_num_threads(),
-        "memory_format": "channels_last",
-    }
 
 
 TORCH_PACKAGES = ("numpy", "torch", "torchvision", "torch-pruning")

@@ -61,6 +61,38 @@ def distillation_runs():
     ]
 
 
+def deployed_models():
+    """Key of every trained PyTorch model the deployment stage converts and times."""
+    pcfg, dcfg = config["pruning"], config["distillation"]
+    seeds = sorted(set(pcfg["seeds"]) | set(dcfg["seeds"]))
+    return (
+        [f"baseline/seed{s}" for s in seeds]
+        + [
+            f"{method}/amount{sweep_label(a)}/seed{s}"
+            for method in ("unstructured", "structured")
+            for a in pcfg[method]["amounts"]
+            for s in pcfg["seeds"]
+        ]
+        + [f"student/seed{s}" for s in dcfg["seeds"]]
+        + [
+            f"kd/T{sweep_label(t)}_alpha{sweep_label(a)}/seed{s}"
+            for t in dcfg["temperatures"]
+            for a in dcfg["alphas"]
+            for s in dcfg["seeds"]
+        ]
+    )
+
+
+def trained_model(key):
+    """The model.pt a deployed model's key names (its experiment's folder, then the key)."""
+    experiment = "distillation" if key.split("/")[0] in ("student", "kd") else "pruning"
+    return f"results/{experiment}/{key}/model.pt"
+
+
+def deployed_files(precision):
+    return [f"results/deployment/models/{m}/{precision}.tflite" for m in deployed_models()]
+
+
 def repo_path(relative):
     """A file of the workflow itself (template, notebook, schema), wherever the working directory is."""
     return str(Path(workflow.basedir) / relative)
@@ -98,6 +130,7 @@ def all_targets():
         rules.quantization_table.output.table,
         rules.pruning_tables.output.summary,
         rules.distillation_tables.output.table2,
+        rules.deployment_table.output.table,
         rules.compile_report.output.pdf,
     ]
 
@@ -111,6 +144,7 @@ wildcard_constraints:
         for m in ("unstructured", "structured")
         for a in config["pruning"][m]["amounts"]
     ),
+    model="|".join(re.escape(m) for m in deployed_models()),
     seed="|".join(str(s) for s in sorted(set(config["pruning"]["seeds"]) | set(config["distillation"]["seeds"]))),
     temperature="|".join(re.escape(sweep_label(t)) for t in config["distillation"]["temperatures"]),
     alpha="|".join(re.escape(sweep_label(a)) for a in config["distillation"]["alphas"]),

@@ -74,10 +74,9 @@ rule evaluate_tflite:
     benchmark:
         "benchmarks/rules/evaluate_tflite/{variant}.tsv"
     params:
-        latency=lookup(dpath="quantization/latency", within=config),
         seed=lookup(dpath="seed", within=config),
-    threads: lambda wildcards: config["quantization"]["latency"]["threads"]
-    # sized from docs/sizing/paper-scale-cpu: 5 s, 0.65 GB max RSS (int8, 1,000 timed runs)
+    threads: config["threads"]
+    # sized from docs/sizing/paper-scale-cpu: 5 s, 0.65 GB max RSS (int8; its 1,000 timed runs since moved to time_models)
     resources:
         mem_mb=2000,
         runtime=10,

@@ -135,38 +135,26 @@ rule notebook_distillation:
         PAPERMILL
 
 
-rule notebook_summary:
+rule notebook_deployment:
     input:
-        notebook=repo_path("notebooks/summary.ipynb"),
-        quant=quantization_metrics(),
-        pruning=expand(rules.finetune_baseline.output.metrics, seed=config["pruning"]["seeds"])
-        + pruning_runs(),
-        kd=expand(rules.train_student.output.metrics, seed=config["distillation"]["seeds"])
-        + distillation_runs(),
+        notebook=repo_path("notebooks/deployment.ipynb"),
+        table=rules.deployment_table.output.table,
     output:
         figure=report(
-            multiext("results/report/summary/summary", ".png", ".svg"),
-            caption="../../report/captions/summary.rst",
-            category="Summary",
-            labels={"figure": "accuracy vs size and latency"},
+            multiext("results/report/deployment/pareto", ".png", ".svg"),
+            caption="../../report/captions/deployment.rst",
+            category="Deployment",
+            labels={"figure": "accuracy vs LiteRT latency (Pareto)"},
         ),
-        table=report(
-            "results/report/summary/models.csv",
-            caption="../../report/captions/summary_table.rst",
-            category="Summary",
-            labels={"table": "every model"},
-        ),
-        notebook="results/report/summary/summary.ipynb",
-        html="results/report/summary/summary.html",
+        notebook="results/report/deployment/deployment.ipynb",
+        html="results/report/deployment/deployment.html",
     log:
-        "logs/report/notebook_summary.log",
+        "logs/report/notebook_deployment.log",
     params:
         kernel=lookup(dpath="report/kernel", within=config),
         parameters=lambda wildcards, input, output: notebook_parameters(
-            quant_metrics=list(input.quant),
-            pruning_metrics=list(input.pruning),
-            kd_metrics=list(input.kd),
-            out_dir="results/report/summary",
+            table_csv=input.table,
+            out_dir="results/report/deployment",
         ),
     threads: 1
     # sized from the demo run: the report stage (4 notebooks, render, compile) took about 11 s in all
@@ -192,6 +180,9 @@ rule render_report:
         kd_table2=rules.distillation_tables.output.table2,
         kd_grid=rules.distillation_tables.output.grid,
         kd_epochs=rules.distillation_tables.output.epochs,
+        deployment_table=rules.deployment_table.output.table,
+        deployment_machine=rules.time_models.output.machine,
+        deployment_latency=rules.time_models.output.latency,
         fashion_summary=rules.prepare_fashion_mnist.output.summary,
         cifar_summary=rules.prepare_cifar10.output.summary,
         cifar_archive=download_path("cifar10.archive"),
@@ -223,7 +214,7 @@ rule compile_report:
             rules.notebook_pruning.output.sweep,
             rules.notebook_distillation.output.curves,
             rules.notebook_distillation.output.grid,
-            rules.notebook_summary.output.figure,
+            rules.notebook_deployment.output.figure,
         ],
     output:
         pdf=report(

@@ -1,4 +1,4 @@
-"""Rule evaluate_tflite: accuracy, size and batch-1 latency of one TFLite variant with LiteRT."""
+"""Rule evaluate_tflite: accuracy, size and tensor types of one TFLite variant with LiteRT."""
 
 import sys
 
@@ -15,6 +15,6 @@ evaluate_file(
     arrays=snakemake.input.arrays,
     out=snakemake.output.metrics,
     variant=snakemake.wildcards.variant,
-    latency=dict(snakemake.params.latency),
+    threads=snakemake.threads,
     seed=snakemake.params.seed,
 )

@@ -40,10 +40,6 @@ def summary_rows(baseline: Sequence[Mapping], runs: Sequence[Mapping]) -> list[d
 def _summary(method, amount, ms, base):
     final = [m["accuracy"] for m in ms]
     before = [m.get("accuracy_before_finetune", m["accuracy"]) for m in ms]
-    speedup = [base[m["seed"]]["report"]["speed"]["throughput"]["median_ms"] / m["report"]["speed"]["throughput"]["median_ms"]
-               for m in ms]
-    latency_speedup = [base[m["seed"]]["report"]["speed"]["latency_batch1"]["median_ms"]
-                       / m["report"]["speed"]["latency_batch1"]["median_ms"] for m in ms]
     mac_reduction = [base[m["seed"]]["report"]["macs"] / m["report"]["macs"] for m in ms]
     ref = paper.PRUNING.get(method, {})
     matches_paper = method == "baseline" or ref.get("amount") == amount
@@ -58,11 +54,8 @@ def _summary(method, amount, ms, base):
         "accuracy_pct": 100 * acc_mean, "accuracy_std": 100 * acc_std,
         "paper_accuracy_pct": ref["epochs"][-1][1] if matches_paper and "epochs" in ref else None,
         "parameters": ms[0]["report"]["parameters"], "macs": ms[0]["report"]["macs"],
-        "latency_batch1_ms": float(np.mean([m["report"]["speed"]["latency_batch1"]["median_ms"] for m in ms])),
-        "throughput_images_per_s": float(np.mean([m["report"]["speed"]["throughput"]["images_per_s"] for m in ms])),
-        "speedup_batch64": float(np.mean(speedup)), "speedup_batch1": float(np.mean(latency_speedup)),
+        # speed is not here: every model is timed in the deployment stage's one job (results/deployment)
         "macs_reduction": float(np.mean(mac_reduction)),
-        "speedup_over_macs_reduction": float(np.mean(speedup) / np.mean(mac_reduction)),
         # the size effect, honestly: a masked model's dense file does not shrink; compression helps a little
         "dense_state_dict_bytes": ms[0].get("sizes", {}).get("dense_state_dict_bytes", ms[0].get("state_dict_bytes")),
         "gzip_state_dict_bytes": ms[0].get("sizes", {}).get("gzip_state_dict_bytes"),

@@ -2,8 +2,9 @@
 
 Sizes are in MiB (2^20 bytes): the paper's "0.43 MB" and "0.04 MB" match the .keras file with
 Adam's state and the int8 .tflite in MiB. "float32" in the paper's table is the Keras model
-(its size is the .keras file, its accuracy the Keras model's); latency of the float model is
-measured on the float32 .tflite, which the paper did not measure.
+(its size is the .keras file, its accuracy the Keras model's). Latency is not here: every model
+of the run is timed in the deployment stage's one job (``results/deployment/latency.csv``), and
+the report takes Table 1's latency rows from there.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ def _row(metric, model, ours, unit, note="", paper_value=None):
 
 
 def table_rows(keras: Mapping, variants: Mapping[str, Mapping]) -> list[dict]:
-    """Rows: size, compression ratio, accuracy, latency; then every extra variant."""
+    """Rows: size, compression ratio, accuracy; then every extra variant."""
     p = paper.QUANTIZATION
     int8 = variants.get("int8")
     f32 = variants.get("float32")
@@ -52,20 +53,12 @@ def table_rows(keras: Mapping, variants: Mapping[str, Mapping]) -> list[dict]:
     if int8:
         rows.append(_row("accuracy", "int8 (.tflite)", int8["accuracy"], "fraction",
                          paper_value=p["accuracy"]["int8"]))
-    if f32:
-        rows.append(_row("latency (median, batch 1)", "float32 (.tflite)", f32["latency"]["median_ms"], "ms/image",
-                         "the paper did not measure it"))
-    if int8:
-        rows.append(_row("latency (median, batch 1)", "int8 (.tflite)", int8["latency"]["median_ms"], "ms/image",
-                         "paper: mean latency", paper_value=p["latency_ms"]["int8"]))
     for name, m in variants.items():
         if name in ("float32", "int8"):
             continue
         rows += [
             _row("size", f"{name} (.tflite)", m["size"]["mib"], "MiB", "beyond the paper"),
             _row("accuracy", f"{name} (.tflite)", m["accuracy"], "fraction", "beyond the paper"),
-            _row("latency (median, batch 1)", f"{name} (.tflite)", m["latency"]["median_ms"], "ms/image",
-                 "beyond the paper"),
         ]
     return rows
 

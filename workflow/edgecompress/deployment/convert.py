@@ -1,0 +1,153 @@
+"""Rule deploy_model: one trained PyTorch model as a float32 and a full-integer int8 LiteRT model.
+
+The model is converted with NHWC input (``litert_torch.to_channel_last_io``), the layout an edge
+camera pipeline hands over. int8 uses litert-torch's PT2E quantizer (per-channel symmetric
+weights, static activations) calibrated on a seeded sample of training images; its input and
+output are int8, like Experiment 1's. Both files are evaluated on the whole test split with
+Experiment 1's evaluation code (:func:`edgecompress.tflite.classify`), and the float32 logits are
+compared with PyTorch's on the same images.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Mapping
+
+import numpy as np
+import torch
+from torch import nn
+
+log = logging.getLogger(__name__)
+
+ARCH = {"baseline": "resnet18", "unstructured": "resnet18", "structured": "resnet18",
+        "student": "mobilenet_v2", "kd": "mobilenet_v2"}
+PRECISIONS = ("float32", "int8")
+
+
+def family(key: str) -> str:
+    """The method a deployed model's key starts with (``structured/amount0.5/seed42`` -> ``structured``)."""
+    name = key.split("/", 1)[0]
+    if name not in ARCH:
+        raise ValueError(f"model key {key!r} must start with one of {sorted(ARCH)}")
+    return name
+
+
+def load_trained(key: str, path: str) -> nn.Module:
+    """The trained model of ``key`` from its saved state_dict, on the CPU, in eval mode."""
+    from ..models import build, load_state_dict
+    from ..pruning import load_structured
+
+    model = build(ARCH[family(key)])
+    if family(key) == "structured":
+        return load_structured(model, path).eval()
+    model.load_state_dict(load_state_dict(path))
+    return model.eval()
+
+
+def nhwc_images(x: np.ndarray, resolution: int) -> torch.Tensor:
+    """uint8 NHWC images as the models' normalised float input, resized, in NHWC order."""
+    from ..torchdata import resize, to_tensor
+
+    return resize(to_tensor(x), resolution).permute(0, 2, 3, 1).contiguous()
+
+
+def calibration_sample(x_train: np.ndarray, count: int, seed: int) -> np.ndarray:
+    """``count`` training images drawn without replacement by ``seed`` (all of them if fewer)."""
+    rng = np.random.default_rng(seed)
+    idx = np.sort(rng.choice(len(x_train), size=min(count, len(x_train)), replace=False))
+    return x_train[idx]
+
+
+def to_litert(model: nn.Module, resolution: int, precision: str, calibration: torch.Tensor | None = None):
+    """The litert-torch edge model of ``model`` (NHWC input); int8 needs NHWC ``calibration`` images."""
+    import litert_torch
+
+    nhwc = litert_torch.to_channel_last_io(model, args=[0]).eval()
+    sample = (torch.zeros(1, resolution, resolution, 3),)
+    if precision == "float32":
+        return litert_torch.convert(nhwc, sample)
+    if precision != "int8":
+        raise ValueError(f"precision must be one of {PRECISIONS}, got {precision!r}")
+    if calibration is None or len(calibration) == 0:
+        raise ValueError("int8 conversion needs calibration images")
+    from litert_torch.quantize import pt2e_quantizer
+    from litert_torch.quantize.quant_config import QuantConfig
+    from torchao.quantization.pt2e import quantize_pt2e
+
+    quantizer = pt2e_quantizer.PT2EQuantizer().set_global(
+        pt2e_quantizer.get_symmetric_quantization_config(is_per_channel=True, is_dynamic=False))
+    prepared = quantize_pt2e.prepare_pt2e(torch.export.export(nhwc, sample).module(), quantizer)
+    with torch.no_grad():
+        for image in calibration:  # the exported graph has batch 1
+            prepared(image[None])
+    converted = quantize_pt2e.convert_pt2e(prepared, fold_quantize=False)
+    return litert_torch.convert(converted, sample, quant_config=QuantConfig(pt2e_quantizer=quantizer))
+
+
+def export(edge_model, path: str) -> None:
+    """Write an edge model's flatbuffer atomically (litert-torch writes to a path)."""
+    from ..atomic import atomic_path
+
+    with atomic_path(path, ".tflite") as tmp:
+        edge_model.export(str(tmp))
+
+
+def chunks(x: np.ndarray, resolution: int, size: int = 250):
+    """The test images as model input, ``size`` at a time (224 px inputs of a whole split would fill memory)."""
+    for start in range(0, len(x), size):
+        yield nhwc_images(x[start : start + size], resolution)
+
+
+def torch_logits(model: nn.Module, images: torch.Tensor) -> np.ndarray:
+    with torch.inference_mode():
+        return model(images.permute(0, 3, 1, 2)).numpy()
+
+
+def check_io(interp, precision: str, path: str) -> None:
+    """int8 files must take and give int8 tensors, float32 files float32 ones."""
+    want = np.int8 if precision == "int8" else np.float32
+    got = [d["dtype"] for d in interp.get_input_details() + interp.get_output_details()]
+    if any(g != want for g in got):
+        raise ValueError(f"{path}: {precision} model has input/output types {[np.dtype(g).name for g in got]}, "
+                         f"expected {np.dtype(want).name}")
+
+
+def deploy_model(key: str, model_path: str, arrays: str, out: Mapping[str, str], cfg: Mapping, dcfg: Mapping,
+                 seed: int, threads: int) -> None:
+    """Rule deploy_model: float32 and int8 ``.tflite`` of one model, their accuracy and agreement with PyTorch."""
+    from ..atomic import write_json
+    from ..measure import file_size
+    from ..models import count_parameters
+    from ..provenance import collect
+    from ..pruning import macs_and_params
+    from ..seeding import seed_everything
+    from ..tflite import classify, interpreter
+
+    seed_everything(seed, threads, frameworks=("torch",))
+    model = load_trained(key, model_path)
+    data = np.load(arrays)
+    calibration = nhwc_images(calibration_sample(data["x_train"], dcfg["calibration_samples"], seed), cfg["resolution"])
+    reference = np.concatenate([torch_logits(model, c) for c in chunks(data["x_test"], cfg["resolution"])])
+    y = data["y_test"]
+    macs, params = macs_and_params(model, cfg["resolution"])
+    metrics = {"model": key, "family": family(key), "arch": ARCH[family(key)], "parameters": count_parameters(model),
+               "macs": macs, "test_images": int(len(y)),
+               "accuracy_torch": float(np.mean(reference.argmax(1) == y)), "calibration_images": len(calibration)}
+    for precision in PRECISIONS:
+        export(to_litert(model, cfg["resolution"], precision, calibration), out[precision])
+        interp = interpreter(out[precision], threads)
+        check_io(interp, precision, out[precision])
+        logits = np.concatenate([classify(interp, c.numpy()) for c in chunks(data["x_test"], cfg["resolution"])])
+        metrics[precision] = {
+            "accuracy": float(np.mean(logits.argmax(1) == y)), "size": file_size(out[precision]),
+            "argmax_agreement_with_torch": float(np.mean(logits.argmax(1) == reference.argmax(1))),
+            "max_abs_logit_difference": float(np.max(np.abs(logits - reference))),
+        }
+        log.info("%s %s: accuracy %.4f (PyTorch %.4f), argmax agreement %.4f, max |logit diff| %.3g, %d bytes", key,
+                 precision, metrics[precision]["accuracy"], metrics["accuracy_torch"],
+                 metrics[precision]["argmax_agreement_with_torch"], metrics[precision]["max_abs_logit_difference"],
+                 metrics[precision]["size"]["bytes"])
+    metrics["provenance"] = collect({"torch": dict(cfg), "deployment": dict(dcfg), "model": key, "seed": seed},
+                                    {"model": model_path, "arrays": arrays}, threads=threads,
+                                    packages=("numpy", "torch", "litert-torch", "ai-edge-litert"))
+    write_json(out["metrics"], metrics)

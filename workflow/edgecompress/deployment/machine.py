@@ -1,0 +1,47 @@
+"""What a timing ran on: CPU model, the ISA extensions that decide int8 speed, the load average."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+# the extensions that decide whether int8 kernels beat float32 ones on x86 (VNNI: int8 dot products)
+ISA_FLAGS = ("avx2", "fma", "avx512f", "avx512_vnni", "avx_vnni", "avx512_bf16", "amx_int8", "asimddp", "i8mm")
+
+
+def cpu_flags(cpuinfo: str | None = None) -> set[str]:
+    """The flags (x86) or features (Arm) line of /proc/cpuinfo, as a set; empty where there is none."""
+    if cpuinfo is None:
+        try:
+            cpuinfo = Path("/proc/cpuinfo").read_text()
+        except OSError:
+            return set()
+    for line in cpuinfo.splitlines():
+        key = line.split(":", 1)[0].strip().lower()
+        if key in ("flags", "features") and ":" in line:
+            return set(line.split(":", 1)[1].split())
+    return set()
+
+
+def isa(flags: set[str]) -> dict[str, bool]:
+    return {name: name in flags for name in ISA_FLAGS}
+
+
+def load_average() -> list[float]:
+    """1-, 5- and 15-minute load averages (empty where the OS has none)."""
+    try:
+        return [round(v, 2) for v in os.getloadavg()]
+    except OSError:
+        return []
+
+
+def describe() -> dict:
+    from ..provenance import cpu_model
+
+    return {"cpu_model": cpu_model(), "logical_cpus": os.cpu_count(), "isa": isa(cpu_flags())}
+
+
+def isa_text(flags: dict[str, bool]) -> str:
+    """``AVX2, AVX512F, AVX512_VNNI`` (the present ones), or ``none of …`` when none is."""
+    present = [name.upper() for name, on in flags.items() if on]
+    return ", ".join(present) if present else "none of " + ", ".join(n.upper() for n in flags)

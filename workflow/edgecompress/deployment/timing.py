@@ -1,0 +1,148 @@
+"""Rule time_models: every model of the run timed in one process, interleaved, in rounds.
+
+Each round times every (model, runtime, batch) in turn, starting one further along each round,
+so a change of machine load hits all of them alike; a speed-up is then a ratio of two numbers
+measured here, minutes apart at most. Per entry: the median and p90 over all timed calls, and
+the spread of the per-round medians ((max - min) / median). After the rounds, LiteRT's own
+benchmark tool runs on each ``.tflite`` at the same thread count, as an outside check.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Callable, Mapping
+
+import numpy as np
+
+from ..measure import samples_ms, summary_ms
+
+log = logging.getLogger(__name__)
+
+COLUMNS = ("model", "runtime", "precision", "batch", "median_ms", "p90_ms", "per_image_ms", "spread", "rounds",
+           "runs_per_round", "benchmark_tool_ms", "benchmark_agrees", "file")
+AGREEMENT = 0.15  # LiteRT's benchmark tool and ours agree when within 15 %
+TOOL_RESOLUTION_MS = 0.01  # the tool prints milliseconds with two decimals
+
+
+class Entry:
+    """One thing to time: a call (and the untimed input copy before it) with what it stands for."""
+
+    def __init__(self, model: str, runtime: str, precision: str, batch: int, run: Callable[[], object],
+                 file: str = "") -> None:
+        self.model, self.runtime, self.precision, self.batch, self.file = model, runtime, precision, batch, file
+        self.run = run
+        self.round_medians: list[float] = []
+        self.samples: list[np.ndarray] = []
+
+
+def litert_entry(model: str, precision: str, path: str, threads: int, kernels: str) -> Entry:
+    from ..tflite import interpreter
+
+    interp = interpreter(path, threads, kernels)
+    detail = interp.get_input_details()[0]
+    x = np.zeros(detail["shape"], dtype=detail["dtype"])
+    interp.set_tensor(detail["index"], x)  # the input stays in place between calls
+    return Entry(model, "litert", precision, int(detail["shape"][0]), interp.invoke, path)
+
+
+def torch_entries(model: str, path: str, resolution: int, batch: int) -> list[Entry]:
+    """Eager PyTorch in channels-last layout (oneDNN's preferred CPU layout) at batch 1 and ``batch``."""
+    import torch
+
+    from .convert import load_trained
+
+    net = load_trained(model, path).to(memory_format=torch.channels_last)
+    entries = []
+    for size in (1, batch):
+        x = torch.randn(size, 3, resolution, resolution).to(memory_format=torch.channels_last)
+
+        def run(x=x):
+            with torch.inference_mode():
+                net(x)
+
+        entries.append(Entry(model, "pytorch", "float32", size, run, path))
+    return entries
+
+
+def time_rounds(entries: list[Entry], rounds: int, runs: int, warmup: int) -> None:
+    """``rounds`` rounds over all entries, each round starting one entry further along."""
+    n = len(entries)
+    for r in range(rounds):
+        for entry in entries[r % n:] + entries[: r % n]:
+            k = runs if entry.batch == 1 else max(1, runs // 5)
+            samples = samples_ms(entry.run, warmup, k)
+            entry.samples.append(samples)
+            entry.round_medians.append(float(np.median(samples)))
+        log.info("round %d/%d done", r + 1, rounds)
+
+
+def benchmark_tool(path: str, threads: int, runs: int) -> float:
+    """Median latency (ms) of LiteRT's ``benchmark_litert_model`` tool on ``path``."""
+    with tempfile.TemporaryDirectory() as tmp:
+        result = Path(tmp) / "result.json"
+        cmd = [sys.executable, "-m", "ai_edge_litert.tools.benchmark_litert_model", "--model", path,
+               "--num_runs", str(runs), "--warmup_runs", str(max(1, runs // 10)), "--num_threads", str(threads),
+               "--result_json", str(result)]
+        done = subprocess.run(cmd, capture_output=True, text=True)
+        if done.returncode != 0 or not result.exists():
+            raise RuntimeError(f"LiteRT's benchmark tool failed on {path} (exit {done.returncode}): "
+                               f"{done.stderr.strip()[-500:]}")
+        return float(json.loads(result.read_text())["latency"]["median_ms"])
+
+
+def agrees(ours_ms: float, tool_ms: float) -> bool | None:
+    """Within 15 %; None when the tool's 0.01 ms resolution cannot tell (under 0.1 ms)."""
+    if tool_ms < 10 * TOOL_RESOLUTION_MS:
+        return None
+    return abs(tool_ms - ours_ms) <= AGREEMENT * ours_ms
+
+
+def row(entry: Entry) -> dict:
+    stats = summary_ms(np.concatenate(entry.samples))
+    medians = np.asarray(entry.round_medians)
+    return {"model": entry.model, "runtime": entry.runtime, "precision": entry.precision, "batch": entry.batch,
+            "median_ms": stats["median_ms"], "p90_ms": stats["p90_ms"],
+            "per_image_ms": stats["median_ms"] / entry.batch,
+            "spread": float((medians.max() - medians.min()) / np.median(medians)), "rounds": len(medians),
+            "runs_per_round": len(entry.samples[0]), "benchmark_tool_ms": None, "benchmark_agrees": None,
+            "file": entry.file}
+
+
+def time_models(litert: Mapping[str, Mapping[str, str]], pytorch: Mapping[str, str], out_csv: str, out_machine: str,
+                dcfg: Mapping, resolution: int, cores: int) -> None:
+    """Rule time_models: ``litert`` maps model -> precision -> .tflite, ``pytorch`` model -> model.pt."""
+    import torch
+
+    from ..atomic import write_json
+    from ..provenance import package_versions
+    from ..tables import write_csv
+    from .machine import describe, load_average
+
+    threads = dcfg["threads"]
+    torch.set_num_threads(threads)
+    load_before = load_average()
+    entries = [litert_entry(m, p, path, threads, dcfg["kernels"]) for m, files in litert.items()
+               for p, path in files.items()]
+    entries += [e for m, path in pytorch.items() for e in torch_entries(m, path, resolution, dcfg["throughput_batch"])]
+    log.info("%d entries, %d rounds of %d runs each, %d thread(s)", len(entries), dcfg["rounds"], dcfg["runs"], threads)
+    time_rounds(entries, dcfg["rounds"], dcfg["runs"], dcfg["warmup"])
+    load_after = load_average()
+    rows = [row(e) for e in entries]
+    if dcfg["benchmark_runs"]:
+        for r in rows:
+            if r["runtime"] == "litert":
+                r["benchmark_tool_ms"] = benchmark_tool(r["file"], threads, dcfg["benchmark_runs"])
+                r["benchmark_agrees"] = agrees(r["median_ms"], r["benchmark_tool_ms"])
+    for r in rows:
+        log.info("%-40s %-7s %-7s b%-3d median %.4f ms, spread %.2f, tool %s", r["model"], r["runtime"],
+                 r["precision"], r["batch"], r["median_ms"], r["spread"], r["benchmark_tool_ms"])
+    write_csv(out_csv, rows, COLUMNS)
+    write_json(out_machine, {**describe(), "load_average_before": load_before, "load_average_after": load_after,
+                             "threads": threads, "kernels": dcfg["kernels"], "cores_reserved": cores,
+                             "rounds": dcfg["rounds"], "runs": dcfg["runs"], "warmup": dcfg["warmup"],
+                             "packages": package_versions(("numpy", "torch", "ai-edge-litert", "litert-torch"))})

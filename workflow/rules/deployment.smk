@@ -1,0 +1,83 @@
+# Deployment: every trained PyTorch model converted to LiteRT (float32, full-integer int8) and
+# evaluated; then every model of the run, Experiment 1's included, timed interleaved in one job.
+
+
+rule deploy_model:
+    input:
+        model=lambda wildcards: trained_model(wildcards.model),
+        arrays=rules.prepare_cifar10.output.arrays,
+    output:
+        float32="results/deployment/models/{model}/float32.tflite",
+        int8="results/deployment/models/{model}/int8.tflite",
+        metrics="results/deployment/models/{model}/metrics.json",
+    log:
+        "logs/deployment/deploy_model/{model}.log",
+    benchmark:
+        "benchmarks/rules/deploy_model/{model}.tsv"
+    params:
+        torch=lookup(dpath="torch", within=config),
+        deployment=lookup(dpath="deployment", within=config),
+        seed=lookup(dpath="seed", within=config),
+    threads: config["threads"]
+    # sized from the demo: 10-15 s and 1.3 GB max RSS per ResNet-18 (two conversions, 200 test images)
+    resources:
+        mem_mb=4000,
+        runtime=30,
+    conda:
+        "../../envs/deploy.yaml"
+    script:
+        "../scripts/deploy_model.py"
+
+
+rule time_models:
+    input:
+        litert=deployed_files("float32") + deployed_files("int8"),
+        pytorch=[trained_model(m) for m in deployed_models()],
+        cnn=expand(rules.convert_tflite.output.tflite, variant=config["quantization"]["variants"]),
+    output:
+        latency="results/deployment/latency.csv",
+        machine="results/deployment/machine.json",
+    log:
+        "logs/deployment/time_models.log",
+    benchmark:
+        "benchmarks/rules/time_models.tsv"
+    params:
+        models=deployed_models(),
+        variants=lookup(dpath="quantization/variants", within=config),
+        resolution=lookup(dpath="torch/resolution", within=config),
+        deployment=lookup(dpath="deployment", within=config),
+    # every core: nothing else runs beside the timing job (the SLURM profiles ask for an exclusive node)
+    threads: workflow.cores
+    # sized from the demo: about 1 min for 5 PyTorch models and 2 CNN variants, 3 rounds
+    resources:
+        mem_mb=4000,
+        runtime=60,
+    conda:
+        "../../envs/deploy.yaml"
+    script:
+        "../scripts/time_models.py"
+
+
+rule deployment_table:
+    input:
+        deployed=[f"results/deployment/models/{m}/metrics.json" for m in deployed_models()],
+        pruning=[f"results/pruning/{m}/metrics.json" for m in deployed_models() if m.startswith("unstructured/")],
+        variants=quantization_metrics(),
+        latency=rules.time_models.output.latency,
+    output:
+        table="results/deployment/table.csv",
+    log:
+        "logs/deployment/table.log",
+    params:
+        models=deployed_models(),
+        variants=lookup(dpath="quantization/variants", within=config),
+        batch=lookup(dpath="deployment/throughput_batch", within=config),
+    threads: 1
+    # sized from the demo and paper-scale runs: reads JSON and CSV files (no benchmark: under a second)
+    resources:
+        mem_mb=500,
+        runtime=5,
+    conda:
+        "../../envs/deploy.yaml"
+    script:
+        "../scripts/deployment_table.py"

@@ -1,0 +1,21 @@
+"""Rule deploy_model: one trained PyTorch model as float32 and int8 LiteRT files, evaluated."""
+
+import sys
+
+sys.stderr = open(snakemake.log[0], "w", buffering=1)
+sys.path.insert(0, snakemake.scriptdir + "/..")
+
+from edgecompress.deployment.convert import deploy_model
+from edgecompress.logs import setup_logging
+
+setup_logging()
+deploy_model(
+    key=snakemake.wildcards.model,
+    model_path=snakemake.input.model,
+    arrays=snakemake.input.arrays,
+    out=dict(snakemake.output.items()),
+    cfg=dict(snakemake.params.torch),
+    dcfg=dict(snakemake.params.deployment),
+    seed=snakemake.params.seed,
+    threads=snakemake.threads,
+)

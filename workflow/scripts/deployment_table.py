@@ -1,0 +1,22 @@
+"""Rule deployment_table: every deployed model, its accuracies and sizes, its latencies from the one timing job."""
+
+import sys
+
+sys.stderr = open(snakemake.log[0], "w", buffering=1)
+sys.path.insert(0, snakemake.scriptdir + "/..")
+
+from edgecompress.logs import setup_logging
+from edgecompress.tables.deployment import write_table_file
+
+setup_logging()
+write_table_file(
+    deployed_keys=snakemake.params.models,
+    deployed_metrics=snakemake.input.deployed,
+    pruning_keys=[m for m in snakemake.params.models if m.startswith("unstructured/")],
+    pruning_metrics=snakemake.input.pruning,
+    variants=snakemake.params.variants,
+    variant_metrics=snakemake.input.variants,
+    latency_csv=snakemake.input.latency,
+    batch=snakemake.params.batch,
+    out=snakemake.output.table,
+)
