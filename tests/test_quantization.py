@@ -42,21 +42,21 @@ def test_default_base_cnn_has_the_expected_parameters():
 
 
 def test_int8_model_is_really_int8_and_smaller(tiny):
-    from edgecompress import tflite
+    from edgecompress import litert, tflite
 
-    interp = tflite.interpreter(tiny["paths"]["int8"], 1)
+    interp = litert.interpreter(tiny["paths"]["int8"], 1)
     assert interp.get_input_details()[0]["dtype"] == np.int8
     assert interp.get_output_details()[0]["dtype"] == np.int8
     assert "float32" not in tflite.tensor_dtypes(interp)
     assert tiny["paths"]["int8"].stat().st_size < tiny["paths"]["float32"].stat().st_size / 2
-    f32 = tflite.interpreter(tiny["paths"]["float32"], 1)
+    f32 = litert.interpreter(tiny["paths"]["float32"], 1)
     assert tflite.tensor_dtypes(f32).get("int8", 0) == 0
 
 
 def test_dequantized_int8_weights_match_the_float_model(tiny):
-    from edgecompress import tflite
+    from edgecompress import litert, tflite
 
-    checks = tflite.check_weights(tflite.interpreter(tiny["paths"]["int8"], 1), tiny["model"])
+    checks = tflite.check_weights(litert.interpreter(tiny["paths"]["int8"], 1), tiny["model"])
     assert sorted((c["layer"], c["tensor"]) for c in checks) == [  # matched by name: 2 conv + 1 dense layers
         ("conv1", "bias"), ("conv1", "kernel"), ("conv2", "bias"), ("conv2", "kernel"),
         ("logits", "bias"), ("logits", "kernel")]
@@ -68,21 +68,21 @@ def test_dequantized_int8_weights_match_the_float_model(tiny):
 def test_weight_check_names_a_layer_it_could_not_check(tiny):
     from edgecompress import cnn, tflite
 
-    interp = tflite.interpreter(tiny["paths"]["int8"], 1)
+    interp = litert.interpreter(tiny["paths"]["int8"], 1)
     ops = interp._get_ops_details()
     interp._get_ops_details = lambda: [op for op in ops if op["op_name"] != "FULLY_CONNECTED"]
     with pytest.raises(ValueError, match=r"no TFLite weight tensor found for Keras layers \['logits'\]"):
         tflite.check_weights(interp, tiny["model"])
     other = cnn.build_base_cnn([8, 16], 3, dense_units=[4])  # a different model: logits of another shape
     with pytest.raises(ValueError, match=r"logits.kernel: TFLite tensor .* has shape \(10, 400\), Keras \(10, 4\)"):
-        tflite.check_weights(tflite.interpreter(tiny["paths"]["int8"], 1), other)
+        tflite.check_weights(litert.interpreter(tiny["paths"]["int8"], 1), other)
 
 
 def test_conversion_has_a_batch_one_input_and_no_dynamic_shape_ops(tiny):
-    from edgecompress import tflite
+    from edgecompress import litert, tflite
 
     for variant in ("float32", "int8"):
-        interp = tflite.interpreter(tiny["paths"][variant], 1)
+        interp = litert.interpreter(tiny["paths"][variant], 1)
         assert interp.get_input_details()[0]["shape"].tolist() == [1, 28, 28, 1]
         ops = [op["op_name"] for op in interp._get_ops_details()]
         assert not {"SHAPE", "STRIDED_SLICE", "PACK"} & set(ops), ops
@@ -90,11 +90,11 @@ def test_conversion_has_a_batch_one_input_and_no_dynamic_shape_ops(tiny):
 
 
 def test_every_variant_evaluates_and_int8_stays_close_to_float(tiny):
-    from edgecompress import tflite
+    from edgecompress import litert, tflite
 
     acc = {}
     for variant, path in tiny["paths"].items():
-        result = tflite.evaluate(tflite.interpreter(path, 1), tiny["x_test"], tiny["y_test"])
+        result = litert.evaluate(litert.interpreter(path, 1), tiny["x_test"], tiny["y_test"])
         acc[variant] = result["accuracy"]
         assert result["test_images"] == len(tiny["y_test"])
     assert_learned(acc["float32"], "tiny CNN float32")
@@ -107,7 +107,7 @@ def test_file_without_optimizer_state_is_smaller(tiny):
 
 
 def test_bad_conversion_requests(tiny):
-    from edgecompress import tflite
+    from edgecompress import litert, tflite
 
     with pytest.raises(ValueError, match="variant must be one of"):
         tflite.convert(tiny["model"], "int4")

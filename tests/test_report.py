@@ -1,6 +1,5 @@
 """The report: every number in the PDF comes from the workflow's files; reproducible; incremental; HTML report."""
 
-import csv
 import os
 import re
 import time
@@ -143,7 +142,7 @@ def test_the_pdf_shows_the_rendered_tables(run):
     tables = typst_tables((run["dir"] / "results/report/paper.typ").read_text(encoding="utf-8"))
     for row in rows_of(tables, "metric", "model", "unit"):
         assert squash(row["model"] + row["unit"] + row["paper"] + row["ours"]) in text, row
-    for paper_value in ("11.06", "0.8280", "0.8310", "0.1930", "72.80", "73.80", "45.70", "66.50", "89.50", "91.80"):
+    for paper_value in ("11.06", "0.8280", "0.8310", "0.193", "72.80", "73.80", "45.70", "66.50", "89.50", "91.80"):
         assert paper_value in text
 
 
@@ -198,12 +197,57 @@ def test_snakemakes_html_report(run):
 
 def test_notebooks_are_kept_executed_and_exported(run):
     d = run["dir"] / "results/report"
-    for name in ("quantization", "pruning", "distillation", "summary"):
+    for name in ("quantization", "pruning", "distillation", "deployment"):
         assert (d / name / f"{name}.html").stat().st_size > 1000
         assert '"papermill"' in (d / name / f"{name}.ipynb").read_text()
-    with open(d / "summary/models.csv") as fh:
-        families = {r["family"] for r in csv.DictReader(fh)}
-    assert len(families) == 3
+    assert (d / "deployment/pareto.png").stat().st_size > 10_000
+
+
+def medians(d) -> dict:
+    return {(r["model"], r["runtime"], r["precision"], int(r["batch"])): float(r["median_ms"])
+            for r in read_csv(d / "results/deployment/latency.csv")}
+
+
+def test_deployment_table_cells_equal_the_workflow_files(run):
+    """Cell by cell; every speed-up cell is recomputed here from two medians of latency.csv."""
+    d = run["dir"]
+    tables = typst_tables((d / "results/report/paper.typ").read_text(encoding="utf-8"))
+    shown = {c["model"]: c for c in rows_of(tables, "model", "MiB f32", "MiB int8")}
+    lat = medians(d)
+    rows = read_csv(d / "results/deployment/table.csv")
+    assert set(shown) == {r["model"] for r in rows}
+    for r in rows:
+        cell, m = shown[r["model"]], r["model"]
+        assert cell["MiB f32"] == num(r["mib_float32"], 2) and cell["MiB int8"] == num(r["mib_int8"], 2)
+        assert cell["acc. % f32"] == num(100 * float(r["accuracy_float32"]), 1)
+        assert cell["acc. % int8"] == num(100 * float(r["accuracy_int8"]), 1)
+        assert cell["LiteRT f32 ms"] == num(lat[(m, "litert", "float32", 1)], 3)
+        assert cell["LiteRT int8 ms"] == num(lat[(m, "litert", "int8", 1)], 3)
+        assert cell["int8 speed-up"] == num(lat[(m, "litert", "float32", 1)] / lat[(m, "litert", "int8", 1)], 2)
+        if m == "cnn" or m.startswith("baseline/"):
+            continue
+        base = "baseline/" + m.rsplit("/", 1)[1]
+        batch = int(r["batch"])
+        litert = lat[(base, "litert", "float32", 1)] / lat[(m, "litert", "float32", 1)]
+        torch_n = lat[(base, "pytorch", "float32", batch)] / lat[(m, "pytorch", "float32", batch)]
+        key = next(k for k in cell if k.startswith("speed-up LiteRT"))
+        assert cell[key] == f"{num(litert, 2)} / {num(torch_n, 2)} / {num(r['macs_reduction'], 2)}", (m, cell[key])
+
+
+def test_every_printed_speed_up_is_a_ratio_from_the_timing_file(run):
+    """Each "N.NNx" of the timing paragraphs and recommendations is a ratio of two medians of
+    latency.csv (or a MACs reduction of the deployment table), never a number from elsewhere."""
+    d = run["dir"]
+    lat = list(medians(d).values())
+    allowed = {num(a / b, 2) for a in lat for b in lat}
+    allowed |= {num(r["macs_reduction"], 2) for r in read_csv(d / "results/deployment/table.csv") if r["macs_reduction"]}
+    typ = (d / "results/report/paper.typ").read_text(encoding="utf-8")
+    lines = [line for line in typ.splitlines() if line.endswith("// measured time")]
+    ratio = re.compile(r'(?<![–\-0-9.])([0-9]+\.[0-9]{2})(?:";)?x')  # not the range "0.8–1.25x"
+    found = [x for line in lines for x in ratio.findall(line)]
+    assert found, "no speed-up printed"
+    assert not [x for x in found if x not in allowed]
+    assert "0.8–1.25x" in typ or "0.8-1.25x" in typ  # the suspect rule is stated
 
 
 def test_values_are_escaped_for_typst(tmp_path):

@@ -4,7 +4,7 @@ The model is converted with NHWC input (``litert_torch.to_channel_last_io``), th
 camera pipeline hands over. int8 uses litert-torch's PT2E quantizer (per-channel symmetric
 weights, static activations) calibrated on a seeded sample of training images; its input and
 output are int8, like Experiment 1's. Both files are evaluated on the whole test split with
-Experiment 1's evaluation code (:func:`edgecompress.tflite.classify`), and the float32 logits are
+Experiment 1's evaluation code (:func:`edgecompress.litert.classify`), and the float32 logits are
 compared with PyTorch's on the same images.
 """
 
@@ -121,7 +121,7 @@ def deploy_model(key: str, model_path: str, arrays: str, out: Mapping[str, str],
     from ..provenance import collect
     from ..pruning import macs_and_params
     from ..seeding import seed_everything
-    from ..tflite import classify, interpreter
+    from ..litert import classify, interpreter
 
     seed_everything(seed, threads, frameworks=("torch",))
     model = load_trained(key, model_path)

@@ -27,6 +27,7 @@ COLUMNS = ("model", "runtime", "precision", "batch", "median_ms", "p90_ms", "per
            "runs_per_round", "benchmark_tool_ms", "benchmark_agrees", "file")
 AGREEMENT = 0.15  # LiteRT's benchmark tool and ours agree when within 15 %
 TOOL_RESOLUTION_MS = 0.01  # the tool prints milliseconds with two decimals
+MIN_SAMPLE_MS = 1.0  # shortest timed sample: faster models are called several times per sample
 
 
 class Entry:
@@ -41,7 +42,7 @@ class Entry:
 
 
 def litert_entry(model: str, precision: str, path: str, threads: int, kernels: str) -> Entry:
-    from ..tflite import interpreter
+    from ..litert import interpreter
 
     interp = interpreter(path, threads, kernels)
     detail = interp.get_input_details()[0]
@@ -69,13 +70,25 @@ def torch_entries(model: str, path: str, resolution: int, batch: int) -> list[En
     return entries
 
 
+def repeats(run: Callable[[], object], least_ms: float = MIN_SAMPLE_MS) -> int:
+    """Calls per timed sample so that one sample lasts at least ``least_ms`` (the clock's noise is then small)."""
+    one = float(np.median(samples_ms(run, 1, 5)))
+    return max(1, int(np.ceil(least_ms / max(one, 1e-6))))
+
+
 def time_rounds(entries: list[Entry], rounds: int, runs: int, warmup: int) -> None:
-    """``rounds`` rounds over all entries, each round starting one entry further along."""
+    """``rounds`` rounds over all entries, each round starting one entry further along.
+
+    A model that runs in microseconds is called several times per timed sample (``repeats``) and
+    the sample divided by the count, so that timer and scheduler noise do not dominate it.
+    """
     n = len(entries)
+    inner = {id(e): repeats(e.run) for e in entries}
     for r in range(rounds):
         for entry in entries[r % n:] + entries[: r % n]:
             k = runs if entry.batch == 1 else max(1, runs // 5)
-            samples = samples_ms(entry.run, warmup, k)
+            reps = inner[id(entry)]
+            samples = samples_ms(lambda: [entry.run() for _ in range(reps)], warmup, k) / reps
             entry.samples.append(samples)
             entry.round_medians.append(float(np.median(samples)))
         log.info("round %d/%d done", r + 1, rounds)

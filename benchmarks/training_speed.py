@@ -1,13 +1,9 @@
-"""Speed of the pruning branch's models and of its training loop, on this CPU.
+"""Speed of the PyTorch training loop on this CPU (the models' own speed: deployment_timing.py).
 
-    .venv/bin/python benchmarks/pruning_speed.py [--resolution 32] [--threads 2] [--images 5000]
-        [--out benchmarks/results/pruning_speed.csv]
+    .venv/bin/python benchmarks/training_speed.py [--resolution 32] [--threads 2] [--images 5000]
+        [--out benchmarks/results/training_speed.csv]
 
 Rows (one CSV, metric / value / target / met):
-- latency at batch 1 and throughput at batch 64 of the dense ResNet-18, the unstructured 50 %
-  model (masks made permanent: dense kernels, so no speed-up is expected) and the structured 50 %
-  model (filters removed), with MACs from Torch-Pruning's counter and the ratio of measured
-  speed-up to MACs reduction; target: structured >= 2x dense at batch 64;
 - training throughput of the workflow's loop (edgecompress.training.train_epoch over
   edgecompress.torchdata.Batches, augmentation on) against a bare loop over in-memory tensors;
   target: within 10 %;
@@ -28,25 +24,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "workflow"))
 
 import torch  # noqa: E402
 
-from edgecompress import models, pruning  # noqa: E402
-from edgecompress.training import torch_speed  # noqa: E402
+from edgecompress import models  # noqa: E402
 from edgecompress.seeding import seed_everything  # noqa: E402
 from edgecompress.tables import write_csv  # noqa: E402
 from edgecompress.torchdata import Batches  # noqa: E402
 from edgecompress.training import cross_entropy, make_optimizer, train_epoch  # noqa: E402
-
-LAYERS = ["conv1", "layer1.0.conv1", "layer1.0.conv2", "layer2.0.conv1", "layer3.0.conv1", "fc"]
-
-
-def variants(resolution: int) -> dict[str, torch.nn.Module]:
-    dense = models.build("resnet18")
-    unstructured = models.build("resnet18")
-    targets = pruning.unstructured(unstructured, 0.5, "layers", LAYERS)
-    pruning.make_permanent(targets)
-    structured = models.build("resnet18")
-    pruning.structured(structured, 0.5, resolution, ["fc"])
-    return {"dense": dense, "unstructured_0.5": unstructured, "structured_0.5": structured}
-
 
 def bare_epoch(model, x, y, batch_size, optimizer) -> float:
     model.train()
@@ -63,37 +45,11 @@ def main(argv=None) -> list[dict]:
     parser.add_argument("--resolution", type=int, default=32)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--images", type=int, default=5000)
-    parser.add_argument("--runs", type=int, default=50)
-    parser.add_argument("--out", type=Path, default=Path("benchmarks/results/pruning_speed.csv"))
+    parser.add_argument("--out", type=Path, default=Path("benchmarks/results/training_speed.csv"))
     args = parser.parse_args(argv)
     seed_everything(0, args.threads, frameworks=("torch",))
     torch.use_deterministic_algorithms(False)
     rows = []
-    speeds = {}
-    for name, model in variants(args.resolution).items():
-        macs, params = pruning.macs_and_params(model, args.resolution)
-        speeds[name] = s = torch_speed(model, args.resolution, 5, args.runs, 64)
-        speeds[name]["macs"] = macs
-        rows += [
-            {"metric": f"{name}: parameters", "value": params},
-            {"metric": f"{name}: MACs per image", "value": macs},
-            {"metric": f"{name}: latency batch 1 (median ms)", "value": s["latency_batch1"]["median_ms"]},
-            {"metric": f"{name}: throughput batch 64 (images/s)", "value": s["throughput"]["images_per_s"]},
-        ]
-    dense = speeds["dense"]
-    for name in ("unstructured_0.5", "structured_0.5"):
-        speedup = dense["throughput"]["median_ms"] / speeds[name]["throughput"]["median_ms"]
-        reduction = dense["macs"] / speeds[name]["macs"]
-        target = 2.0 if name.startswith("structured") else None
-        rows += [
-            {"metric": f"{name}: speed-up vs dense, batch 64", "value": speedup, "target": ">= 2" if target else "",
-             "met": (speedup >= target) if target else ""},
-            {"metric": f"{name}: speed-up vs dense, batch 1",
-             "value": dense["latency_batch1"]["median_ms"] / speeds[name]["latency_batch1"]["median_ms"]},
-            {"metric": f"{name}: MACs reduction", "value": reduction},
-            {"metric": f"{name}: speed-up / MACs reduction", "value": speedup / reduction},
-        ]
-
     rng = np.random.default_rng(0)
     images = rng.integers(0, 256, size=(args.images, 32, 32, 3), dtype=np.uint8)
     labels = rng.integers(0, 10, size=args.images).astype(np.uint8)

@@ -1,0 +1,126 @@
+"""The deployment stage's numbers to reach, on a finished run (run from the folder holding results/).
+
+    .venv/bin/python benchmarks/deployment_timing.py [--config config/config.yaml ...]
+        [--out benchmarks/results/deployment_timing.csv]
+
+It runs the workflow's timing job (edgecompress.deployment.timing.time_models) twice more on the
+run's own models, with the run's deployment settings, and writes one CSV (metric / value /
+target / met):
+- stability: every speed-up ratio of the two runs agrees within 15 %;
+- unstructured vs its dense baseline: 0.8-1.25x (LiteRT float32, PyTorch batch 1 and batch N);
+- structured: PyTorch speed-up at batch N >= 0.6 x its MACs reduction;
+- ResNet-18 int8 vs float32 in LiteRT, with the CPU's ISA flags (stated, no target);
+- the deployment stage's wall time (conversions + timing, from the rules' benchmark: files):
+  at most 5 minutes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "workflow"))
+
+from edgecompress.deployment.machine import describe, isa_text  # noqa: E402
+from edgecompress.deployment.timing import time_models  # noqa: E402
+from edgecompress.tables import write_csv  # noqa: E402
+from edgecompress.tables.deployment import SPEEDUPS, latency_index, read_latency  # noqa: E402
+
+STABLE = 0.15
+STAGE_SECONDS = 300
+
+
+def ratios(latency: dict) -> dict:
+    """Every speed-up of a latency index: per model against its seed's baseline, and int8 vs float32."""
+    out = {}
+    models = {k[0] for k in latency}
+    for m in models:
+        seed = m.rsplit("/", 1)[-1]
+        base = f"baseline/{seed}"
+        for name, spec in SPEEDUPS.items():
+            if m != base and (base, *spec) in latency and (m, *spec) in latency:
+                out[(m, name)] = latency[(base, *spec)] / latency[(m, *spec)]
+        if (m, "litert", "int8", 1) in latency:
+            out[(m, "int8_vs_float32")] = latency[(m, "litert", "float32", 1)] / latency[(m, "litert", "int8", 1)]
+    return out
+
+
+def stage_seconds(root: Path) -> float:
+    files = list((root / "benchmarks/rules/deploy_model").rglob("*.tsv")) + [root / "benchmarks/rules/time_models.tsv"]
+    total = 0.0
+    for f in files:
+        with open(f, newline="") as fh:
+            total += float(next(csv.DictReader(fh, delimiter="\t"))["s"])
+    return total
+
+
+def main(argv=None) -> list[dict]:
+    import yaml
+
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--config", nargs="*", type=Path, default=[Path("config/config.yaml")])
+    parser.add_argument("--root", type=Path, default=Path("."))
+    parser.add_argument("--out", type=Path, default=Path("benchmarks/results/deployment_timing.csv"))
+    args = parser.parse_args(argv)
+    cfg: dict = {}
+    for path in args.config:
+        for key, value in (yaml.safe_load(path.read_text()) or {}).items():
+            cfg[key] = {**cfg.get(key, {}), **value} if isinstance(value, dict) else value
+    from edgecompress.config import validate_config
+
+    validate_config(cfg, Path(__file__).resolve().parents[1] / "workflow/schemas/config.schema.yaml")
+    run = read_latency(args.root / "results/deployment/latency.csv")
+    litert: dict = {}
+    pytorch: dict = {}
+    for r in run:
+        if r["runtime"] == "litert":
+            litert.setdefault(r["model"], {})[r["precision"]] = str(args.root / r["file"])
+        else:
+            pytorch[r["model"]] = str(args.root / r["file"])
+    indexes = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for i in range(2):
+            out = Path(tmp) / f"latency{i}.csv"
+            time_models(litert, pytorch, str(out), str(Path(tmp) / f"machine{i}.json"), cfg["deployment"],
+                        cfg["torch"]["resolution"], 0)
+            indexes.append(latency_index(read_latency(out)))
+    a, b = (ratios(x) for x in indexes)
+    rows = []
+    worst_key = max(a, key=lambda k: abs(a[k] / b[k] - 1)) if a else None
+    worst = abs(a[worst_key] / b[worst_key] - 1) if a else None
+    rows.append({"metric": f"largest relative difference of a speed-up between two timing runs ({worst_key})",
+                 "value": worst,
+                 "target": f"<= {STABLE}", "met": worst is not None and worst <= STABLE})
+    for (model, name), value in sorted(a.items()):
+        if model.startswith("unstructured/") and name in SPEEDUPS:
+            rows.append({"metric": f"{model}: {name} vs dense", "value": value, "target": "0.8-1.25",
+                         "met": 0.8 <= value <= 1.25})
+    macs = {}
+    with open(args.root / "results/deployment/table.csv", newline="") as fh:
+        for r in csv.DictReader(fh):
+            macs[r["model"]] = float(r["macs_reduction"]) if r["macs_reduction"] else None
+    for (model, name), value in sorted(a.items()):
+        if model.startswith("structured/") and name == "speedup_pytorch_batchN" and macs.get(model):
+            rows.append({"metric": f"{model}: PyTorch batch-N speed-up / MACs reduction", "value": value / macs[model],
+                         "target": ">= 0.6", "met": value / macs[model] >= 0.6})
+    machine = describe()
+    for (model, name), value in sorted(a.items()):
+        if name == "int8_vs_float32" and model.startswith("baseline/"):
+            rows.append({"metric": f"ResNet-18 ({model}) int8 vs float32 in LiteRT, {machine['cpu_model']}, "
+                                   f"ISA {isa_text(machine['isa'])}", "value": value, "target": "", "met": ""})
+    if ("cnn", "int8_vs_float32") in a:
+        rows.append({"metric": f"CNN int8 vs float32 in LiteRT, ISA {isa_text(machine['isa'])}",
+                     "value": a[("cnn", "int8_vs_float32")], "target": "", "met": ""})
+    seconds = stage_seconds(args.root)
+    rows.append({"metric": "deployment stage wall time (conversions + timing job, s)", "value": seconds,
+                 "target": f"<= {STAGE_SECONDS}", "met": seconds <= STAGE_SECONDS})
+    write_csv(args.out, rows, ["metric", "value", "target", "met"])
+    print(args.out.read_text())
+    return rows
+
+
+if __name__ == "__main__":
+    main()
