@@ -14,7 +14,7 @@ from edgecompress.tables.quantization import table_rows
 @pytest.fixture(scope="module")
 def tiny(fixture_dir, tmp_path_factory):
     """A small base CNN trained one epoch on the Fashion-MNIST fixture, and its TFLite variants."""
-    from edgecompress import cnn, tflite
+    from edgecompress import cnn, litert, tflite
     from edgecompress.prepare import load_fashion_mnist
     from edgecompress.seeding import seed_everything
 
@@ -66,7 +66,7 @@ def test_dequantized_int8_weights_match_the_float_model(tiny):
 
 
 def test_weight_check_names_a_layer_it_could_not_check(tiny):
-    from edgecompress import cnn, tflite
+    from edgecompress import cnn, litert, tflite
 
     interp = litert.interpreter(tiny["paths"]["int8"], 1)
     ops = interp._get_ops_details()

@@ -238,4 +238,6 @@ def test_gpu_preset_plans_on_both_cluster_profiles(tmp_path, profile):
     jobs = result.stdout.split("\nrule ")
     baseline = next(j for j in jobs if j.startswith("finetune_baseline:"))
     assert ("gres=gpu:1" in baseline) is (profile == "slurm-gpu")
+    timing = next(j for j in jobs if j.startswith("time_models:"))
+    assert "--exclusive" in timing  # the one timing job gets a node to itself
     assert "mem_mb=4000" in baseline  # from the rule, not the profile
