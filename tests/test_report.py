@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from helpers import copy_workflow, mirror_config, snakemake
+from helpers import REPO, copy_workflow, mirror_config, snakemake
 from edgecompress.reportdata import TITLE_UK, num, read_csv
 from edgecompress.render import compile_pdf, render, typst_literal
 
@@ -106,7 +106,9 @@ def test_rendered_table_cells_equal_the_workflow_files(run):
     summary = {(c["method"], c["amount"]): c for c in rows_of(tables, "method", "amount", "seeds")}
     for r in read_csv(d / "results/pruning/summary.csv"):
         cell = summary[(r["method"], num(r["amount"], 2))]
-        assert cell["sparsity % (ours)"] == num(r["model_sparsity_pct"], 2)
+        removed = r["parameters_removed_pct"] if r["method"] == "structured" else r["model_sparsity_pct"]
+        assert cell["removed % (ours)"] == num(removed, 2)
+        assert cell["± std"] == ("–" if int(r["seeds"]) == 1 else num(r["accuracy_std"], 2))
         assert cell["before FT % (ours)"] == num(r["accuracy_before_finetune_pct"], 2)
         assert cell["final % (ours)"] == num(r["accuracy_pct"], 2)
         assert cell["final % (paper)"] == num(r["paper_accuracy_pct"], 2)
@@ -149,7 +151,58 @@ def test_the_pdf_shows_the_rendered_tables(run):
 def test_title_page_has_the_ukrainian_title_as_text(run):
     text = pdf_text(run["dir"] / "results/report/paper.pdf")
     assert squash(TITLE_UK) in squash(text)
-    assert "NOT ImageNet" in text  # the fixture weights are not the published ones, and the report says so
+    assert "NOT torchvision" in text and "ImageNet files" in text  # the fixture weights are not the published ones
+
+
+def test_every_page_and_figure_of_a_fixture_run_carries_the_mark(run):
+    from pypdf import PdfReader
+
+    mark = "NON-OFFICIAL DATA · NO IMAGENET WEIGHTS"
+    pages = PdfReader(run["dir"] / "results/report/paper.pdf").pages
+    assert all(mark in page.extract_text() for page in pages)
+    typ = (run["dir"] / "results/report/paper.typ").read_text(encoding="utf-8")
+    figures = re.findall(r"#figure\((\w+)\(image", typ)
+    assert figures and set(figures) == {"marked"}
+    assert squash("generated fixtures in the official file formats") in squash(pdf_text(run["dir"] / "results/report/paper.pdf"))
+
+
+def test_fixture_weights_are_not_recorded_as_pretrained(run):
+    import json
+
+    for path in (run["dir"] / "results").rglob("metrics.json"):
+        data = json.loads(path.read_text())
+        if "pretrained" in data:
+            assert data["pretrained"] is False, path  # the config asks for pretrained; the checksum says no
+
+
+def test_the_fixture_demo_supports_no_claim_and_says_why(run):
+    text = squash(pdf_text(run["dir"] / "results/report/paper.pdf"))
+    assert squash("not supported by this run") in text
+    assert squash("1 seed allows no test") in text
+    assert squash("is not the official data") in text
+
+
+def test_a_reader_can_recompute_every_recommendation_from_the_printed_tables(run):
+    """The rule table's cells, recomputed from the deployment table and the config's device budgets."""
+    import yaml
+
+    from edgecompress.recommend import candidates, choose
+
+    d = run["dir"]
+    tables = typst_tables((d / "results/report/paper.typ").read_text(encoding="utf-8"))
+    shown = {(c["task"], c["class"]): c for c in rows_of(tables, "task", "class", "chosen")}
+    devices = yaml.safe_load((REPO / "config" / "config.yaml").read_text())["devices"]
+    cands = candidates(read_csv(d / "results/deployment/table.csv"))
+    assert len(shown) == 2 * len(devices)
+    for task in ("CIFAR-10", "Fashion-MNIST"):
+        for device in devices:
+            pick = choose(device, [c for c in cands if c.task == task])
+            cell = shown[(task, device["name"])]
+            assert cell["chosen"] == (pick["chosen"].label if pick["chosen"] else "none")
+            assert cell["runner-up"] == (pick["runner_up"].label if pick["runner_up"] else "–")
+            assert cell["binding constraint"] == pick["binding"]
+            if pick["chosen"]:
+                assert cell["acc. %"] == num(100 * pick["chosen"].accuracy, 1)
 
 
 def test_same_inputs_give_a_byte_identical_pdf(run):

@@ -51,16 +51,18 @@ def distillation_loss(teacher: nn.Module, temperature: float, alpha: float):
 
 
 def train_student(arrays: str, weights: str | None, teacher_path: str | None, paths, cfg, epochs: int, seed: int,
-                  kd, threads: int) -> None:
+                  kd, threads: int, weights_prefix: str) -> None:
     """Rules train_student / distill_student: MobileNetV2 alone, or taught by the ResNet-18 baseline."""
     import logging
 
-    from .models import IMAGENET_PARAMETERS, build, count_parameters, head_init, load_state_dict
-    from .training import accuracy, cross_entropy, fit, optimizer_for, save_run, setup, splits
+    from .models import IMAGENET_PARAMETERS, build, count_parameters, head_init, is_imagenet, load_state_dict
+    from .training import accuracy, cross_entropy, describe_init, fit, optimizer_for, save_run, setup, splits
 
     log = logging.getLogger(__name__)
     device = setup(cfg, seed, threads)
-    student = build("mobilenet_v2", weights=weights if cfg["pretrained"] else None)
+    weights = weights if cfg["pretrained"] else None
+    imagenet = is_imagenet(weights, weights_prefix)
+    student = build("mobilenet_v2", weights=weights)
     head_init(student, seed)  # the same initial weights with and without distillation
     student.to(device)
     train, test = splits(arrays, cfg, seed)  # the same data order too
@@ -71,13 +73,12 @@ def train_student(arrays: str, weights: str | None, teacher_path: str | None, pa
         teacher.to(device)
         loss_fn = distillation_loss(teacher, kd["temperature"], kd["alpha"])
         desc = f"KD T={kd['temperature']:g} alpha={kd['alpha']:g}"
-    log.info("%s: MobileNetV2, %d parameters, %s", desc, count_parameters(student),
-             "ImageNet weights" if cfg["pretrained"] else "random initialisation (no pretrained weights)")
+    log.info("%s: MobileNetV2, %d parameters, %s", desc, count_parameters(student), describe_init(weights, imagenet))
     rows = fit(student, train, test, epochs, optimizer_for(student, cfg), loss_fn, device, desc)
     metrics = {"model": "mobilenet_v2_kd" if kd else "mobilenet_v2", "seed": seed, "distillation": kd or None,
                "accuracy": accuracy(student, test, device), "test_images": len(test.y),
                "parameters_1000_class_head": IMAGENET_PARAMETERS["mobilenet_v2"]}
-    inputs = {"arrays": arrays, **({"weights": weights} if cfg["pretrained"] else {}),
+    inputs = {"arrays": arrays, **({"weights": weights} if weights else {}),
               **({"teacher": teacher_path} if kd else {})}
     save_run(student, paths, rows, metrics, cfg, {"epochs": epochs, "seed": seed, "distillation": kd or None},
-             inputs, threads, device, packages=("numpy", "torch", "torchvision"))
+             inputs, threads, device, imagenet, packages=("numpy", "torch", "torchvision"))

@@ -97,3 +97,15 @@ def head_init(model: nn.Module, seed: int) -> None:
     with torch.no_grad():
         head.weight.copy_(torch.empty(head.weight.shape).uniform_(-bound, bound, generator=gen))
         head.bias.copy_(torch.empty(head.bias.shape).uniform_(-bound, bound, generator=gen))
+
+
+def is_imagenet(weights: str | None, sha256_prefix: str) -> bool:
+    """Whether ``weights`` is torchvision's published file: its SHA-256 starts with the published prefix.
+
+    This, not the config's ``torch.pretrained``, is what a metrics file records as ``pretrained``:
+    a run on other files in torchvision's format (the fixtures) is not an ImageNet fine-tuning.
+    """
+    from .checksums import file_digests
+
+    return weights is not None and file_digests(weights, ("sha256",))["sha256"].startswith(sha256_prefix)
+

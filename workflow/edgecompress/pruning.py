@@ -214,15 +214,17 @@ def load_structured(fresh: nn.Module, path) -> nn.Module:
     return fresh
 
 
-def prune_and_finetune(baseline: str, arrays: str, paths, method: str, amount: float, seed: int, cfg, pcfg,
-                       threads: int) -> None:
+def prune_and_finetune(baseline: str, baseline_metrics: str, arrays: str, paths, method: str, amount: float, seed: int,
+                       cfg, pcfg, threads: int) -> None:
     """Rule prune: prune the trained baseline (masks or filters), fine-tune it, save and measure it."""
     import logging
 
+    from .atomic import read_json
     from .models import build, load_state_dict
     from .training import accuracy, cross_entropy, fit, optimizer_for, save_run, setup, splits
 
     log = logging.getLogger(__name__)
+    imagenet = read_json(baseline_metrics)["pretrained"]  # the baseline's checksum verdict carries over
     device = setup(cfg, seed, threads)
     model = build("resnet18")
     model.load_state_dict(load_state_dict(baseline))
@@ -247,5 +249,5 @@ def prune_and_finetune(baseline: str, arrays: str, paths, method: str, amount: f
                "accuracy_before_finetune": before, "accuracy": final, "test_images": len(test.y),
                "sizes": serialised_sizes(model.cpu()), "saved_mask_check": saved if masks else None}
     save_run(model, paths, rows, metrics, cfg, {"pruning": pcfg, "method": method, "amount": amount, "seed": seed},
-             {"baseline": baseline, "arrays": arrays}, threads, device,
+             {"baseline": baseline, "arrays": arrays}, threads, device, imagenet,
              check=lambda tmp: saved.update(check_saved_masks(tmp, masks)) if masks else None)

@@ -16,7 +16,40 @@ import jinja2
 from .atomic import atomic_path
 
 
+def num(value, digits: int = 4) -> str:
+    """A number with ``digits`` decimals; "–" for a missing one."""
+    if value in (None, ""):
+        return "–"
+    return f"{float(value):.{digits}f}"
+
+
+def signed(value, digits: int = 2) -> str:
+    if value in (None, ""):
+        return "–"
+    return f"{float(value):+.{digits}f}"
+
+
+def count(value) -> str:
+    return "–" if value in (None, "") else f"{int(float(value)):,}"
+
+
+def spread(std, seeds, digits: int = 2) -> str:
+    """± std over seeds, or "–" for one seed (one run has no spread to show)."""
+    return "–" if int(seeds) < 2 else num(std, digits)
+
+
+class Code(str):
+    """Typst code the template prints as it is (a string literal in code mode, e.g. an image path)."""
+
+
+def code_string(text: str) -> Code:
+    """``text`` as a Typst string literal for code mode: ``image(<< path >>)``."""
+    return Code('"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"')
+
+
 def typst_literal(value: Any) -> str:
+    if isinstance(value, Code):
+        return str(value)
     text = "" if value is None else str(value)
     escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
     return f'#"{escaped}";'

@@ -1,8 +1,9 @@
-"""Everything the report says, computed from the files the workflow wrote (nothing typed by hand).
+"""The report's context: every number the template prints, read from the files the workflow wrote.
 
-``build_context`` reads the tables and metrics files and returns plain strings and lists for the
-Jinja2 template: tables with the paper's value beside ours, the "where we differ" items, the
-recommendations per device class (rules over our measured numbers) and the provenance appendix.
+``build_context`` reads the tables and metrics files and returns plain values for the Jinja2
+template (``report/paper.typ.j2``), which holds the prose. Formatting lives in
+:mod:`edgecompress.render`, the choice per device class in :mod:`edgecompress.recommend`, and the
+evidence gates in :mod:`edgecompress.evidence`; this module only reads and assembles.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import yaml
 
 from . import paper
 from .atomic import read_json
-from .config import sweep_label
+from .render import code_string, count, num, signed, spread
 
 TITLE_EN = ("Analysis of convolutional neural network compression methods for effective deployment "
             "in Edge AI environments")
@@ -24,24 +25,6 @@ TITLE_UK = ("Аналіз методів стиснення згорткових
             "у середовищі Edge AI")
 CITATION = ("D. Marchuk, Information Technology and Society, 2025, no. 4, DOI 10.32689/maup.it.2025.4.17 "
             "(CC BY 4.0)")
-MCU_FLASH_MIB = 1.0  # a typical microcontroller's flash budget for the model
-
-
-# ---------------------------------------------------------------- formatting
-def num(value, digits: int = 4) -> str:
-    if value in (None, ""):
-        return "–"
-    return f"{float(value):.{digits}f}"
-
-
-def signed(value, digits: int = 2) -> str:
-    if value in (None, ""):
-        return "–"
-    return f"{float(value):+.{digits}f}"
-
-
-def count(value) -> str:
-    return f"{int(float(value)):,}"
 
 
 def read_csv(path) -> list[dict]:
@@ -55,9 +38,10 @@ def _f(row: Mapping, key: str):
 
 
 # ---------------------------------------------------------------- sections
-def quantization_section(table_csv, keras_json, int8_json, dep: Mapping) -> dict:
+def quantization_section(table_csv, keras_json, int8_json, cnn: Mapping, cnn_latency: Mapping) -> dict:
+    """Table 1 beside ours; latency from the one timing job (``cnn``: the deployment table's CNN row)."""
     rows = read_csv(table_csv)
-    digits = {"MiB": 4, "x": 2, "fraction": 4, "ms/image": 4}
+    digits = {"MiB": 4, "x": 2, "fraction": 4}
     table = [{"metric": r["metric"], "model": r["model"], "unit": r["unit"],
               "paper": num(r["paper"], digits.get(r["unit"], 4)) if r["paper"] else "–",
               "ours": num(r["ours"], digits.get(r["unit"], 4)),
@@ -65,7 +49,9 @@ def quantization_section(table_csv, keras_json, int8_json, dep: Mapping) -> dict
               "note": r["note"]} for r in rows]
     by = {(r["metric"], r["model"]): r for r in rows}
     keras, int8 = read_json(keras_json), read_json(int8_json)
-    worst = max(c["max_error_in_steps"] for c in int8["weight_check"])
+    p = paper.QUANTIZATION
+    with_opt = keras["size"]["with_optimizer"]
+    int8_bytes = by[("size", "int8 (.tflite)")]
     return {
         "table": table,
         "parameters": count(keras["parameters"]),
@@ -75,22 +61,24 @@ def quantization_section(table_csv, keras_json, int8_json, dep: Mapping) -> dict
         if ("compression ratio", "int8 vs float32 .tflite") in by else "–",
         "float_acc": float(by[("accuracy", "float32 (Keras)")]["ours"]),
         "int8_acc": float(by[("accuracy", "int8 (.tflite)")]["ours"]),
-        "int8_mib": float(by[("size", "int8 (.tflite)")]["ours"]),
-        "keras_mib": num(by[("size", "float32 (.keras with optimizer state)")]["ours"], 4),
+        "change": signed(float(by[("accuracy", "int8 (.tflite)")]["ours"])
+                         - float(by[("accuracy", "float32 (Keras)")]["ours"]), 4),
+        "keras_mib": num(with_opt["mib"], 4), "keras_mb": num(with_opt["bytes"] / 1e6, 4),
+        "int8_mib": num(int8_bytes["ours"], 4),
         "bare_mib": num(by[("size", "float32 (.keras without optimizer state)")]["ours"], 4),
-        "float_latency": _f(dep["cnn"], "litert_float32_ms"),
-        "int8_latency": _f(dep["cnn"], "litert_int8_ms"),
-        "int8_speedup": _f(dep["cnn"], "int8_speedup"),
-        "float_latency_text": num(dep["cnn"]["litert_float32_ms"], 4),
-        "int8_latency_text": num(dep["cnn"]["litert_int8_ms"], 4),
-        "int8_speedup_text": num(dep["cnn"]["int8_speedup"], 2),
-        "float16_acc": _f(by.get(("accuracy", "float16 (.tflite)"), {}), "ours"),
-        "float32_tflite_acc": _f(by.get(("accuracy", "float32 (.tflite)"), {}), "ours"),
         "weight_check": [{"layer": c["layer"], "tensor": c["tensor"], "dtype": c["tflite_dtype"],
                           "error": f"{c['max_abs_error']:.3g}", "steps": num(c["max_error_in_steps"], 3)}
                          for c in int8["weight_check"]],
-        "worst_steps": num(worst, 3),
+        "worst_steps": num(max(c["max_error_in_steps"] for c in int8["weight_check"]), 3),
         "test_images": count(int8["test_images"]),
+        "float_latency": num(cnn.get("litert_float32_ms"), 4), "int8_latency": num(cnn.get("litert_int8_ms"), 4),
+        "int8_mean_latency": num(cnn_latency.get("mean_ms"), 4),
+        "int8_speedup": num(cnn.get("int8_speedup"), 2),
+        "paper": {"ratio": num(p["compression_ratio"]["int8"], 2), "keras_mb": num(p["size_mb"]["float32"], 2),
+                  "int8_mb": num(p["size_mb"]["int8"], 2), "float_acc": num(p["accuracy"]["float32"]),
+                  "int8_acc": num(p["accuracy"]["int8"]),
+                  "change": signed(p["accuracy"]["int8"] - p["accuracy"]["float32"], 4),
+                  "printed": paper.SLIPS["int8_change_printed"], "latency": num(p["latency_ms"]["int8"], 3)},
     }
 
 
@@ -107,8 +95,8 @@ def epoch_table(rows: list[dict], match: Mapping[str, str]) -> list[dict]:
     return out
 
 
-def pruning_section(epochs_csv, summary_csv, seed: int, amounts: Mapping[str, float]) -> dict:
-    epochs, summary = read_csv(epochs_csv), read_csv(summary_csv)
+def pruning_section(epochs_csv, summary_csv, layers_json, seed: int, amounts: Mapping[str, float]) -> dict:
+    epochs, summary, layers = read_csv(epochs_csv), read_csv(summary_csv), read_json(layers_json)
     s = str(seed)
     tables = {
         "baseline": epoch_table(epochs, {"method": "baseline", "seed": s}),
@@ -118,41 +106,73 @@ def pruning_section(epochs_csv, summary_csv, seed: int, amounts: Mapping[str, fl
     }
     rows = []
     for r in summary:
+        structured = r["method"] == "structured"
         rows.append({
             "method": r["method"], "amount": num(r["amount"], 2), "seeds": r["seeds"],
-            "sparsity": num(r["model_sparsity_pct"], 2), "paper_sparsity": num(r["paper_sparsity_pct"], 2),
+            # structured pruning masks no weight: it removes filters, so it shows the share of parameters gone
+            "removed": num(r["parameters_removed_pct"] if structured else r["model_sparsity_pct"], 2),
+            "removed_kind": "parameters removed" if structured else "weights masked",
+            "paper_sparsity": num(r["paper_sparsity_pct"], 2),
             "before": num(r["accuracy_before_finetune_pct"], 2), "paper_before": num(r["paper_before_finetune_pct"], 2),
-            "acc": num(r["accuracy_pct"], 2), "std": num(r["accuracy_std"], 2),
+            "acc": num(r["accuracy_pct"], 2), "std": spread(r["accuracy_std"], r["seeds"]),
             "paper_acc": num(r["paper_accuracy_pct"], 2),
             "params": count(r["parameters"]), "macs": f"{float(r['macs']) / 1e6:.1f}",
-            "macs_reduction": num(r["macs_reduction"], 2),
+            "macs_reduction": num(r["macs_reduction"], 2), "macs_removed": num(r["macs_removed_pct"], 1),
+            "params_removed": num(r["parameters_removed_pct"], 1),
             "dense_mib": num(float(r["dense_state_dict_bytes"]) / 2**20, 2) if r["dense_state_dict_bytes"] else "–",
             "gzip_mib": num(float(r["gzip_state_dict_bytes"]) / 2**20, 2) if r["gzip_state_dict_bytes"] else "–",
             "sparse_mib": num(float(r["sparse_state_dict_bytes"]) / 2**20, 2) if r["sparse_state_dict_bytes"] else "–",
         })
     by = {(r["method"], float(r["amount"])): r for r in summary}
-    return {"epochs": tables, "summary": rows, "raw": by,
-            "unstructured": by.get(("unstructured", amounts["unstructured"])),
-            "structured": by.get(("structured", amounts["structured"])), "baseline": by[("baseline", 0.0)]}
+    u = by.get(("unstructured", amounts["unstructured"]))
+    st = by.get(("structured", amounts["structured"]))
+    p = paper.PRUNING
+    return {"epochs": tables, "summary": rows,
+            "layers": {"list": ", ".join(layers["layers"]), "count": str(len(layers["layers"])),
+                       "of": str(layers["candidate_layers"]), "k": str(layers["lists_giving_paper_pct"]),
+                       "ours_pct": num(layers["ours_pct"], 3), "paper_pct": num(layers["paper_pct"], 2),
+                       "amount": f"{layers['amount']:g}"},
+            "unstructured": {"sparsity": num(u["model_sparsity_pct"], 3), "before": num(u["accuracy_before_finetune_pct"], 2)}
+            if u else None,
+            "structured": {"params_removed": num(st["parameters_removed_pct"], 1),
+                           "macs_removed": num(st["macs_removed_pct"], 1),
+                           "before": num(st["accuracy_before_finetune_pct"], 2)} if st else None,
+            "paper": {"u_sparsity": num(p["unstructured"]["sparsity_pct"], 2),
+                      "s_sparsity": num(p["structured"]["sparsity_pct"], 2),
+                      "u_before": num(p["unstructured"]["before_finetune_pct"], 2),
+                      "s_before": num(p["structured"]["before_finetune_pct"], 2)}}
 
 
 def distillation_section(table2_csv, grid_csv, epochs_csv, seed: int) -> dict:
     table2, grid, epochs = read_csv(table2_csv), read_csv(grid_csv), read_csv(epochs_csv)
     s = str(seed)
-    rows = [{"model": r["model"], "seeds": r["seeds"], "acc": num(r["accuracy_pct"], 2), "std": num(r["accuracy_std"], 2),
+    rows = [{"model": r["model"], "seeds": r["seeds"], "acc": num(r["accuracy_pct"], 2),
+             "std": spread(r["accuracy_std"], r["seeds"]),
              "paper_acc": num(r["paper_accuracy_pct"], 2), "diff": signed(r["difference_pct"], 2),
              "params": count(r["parameters"]), "params_1000": count(r["parameters_1000_class_head"]),
              "paper_params": f"≈ {float(r['paper_parameters_m']):g} M",
              "mib": num(float(r["state_dict_bytes"]) / 2**20, 2)} for r in table2]
     grid_rows = [{"T": f"{float(r['temperature']):g}", "alpha": f"{float(r['alpha']):g}", "seeds": r["seeds"],
-                  "kd": num(r["kd_accuracy_pct"], 2), "kd_std": num(r["kd_accuracy_std"], 2),
+                  "kd": num(r["kd_accuracy_pct"], 2), "kd_std": spread(r["kd_accuracy_std"], r["seeds"]),
                   "no_kd": num(r["no_kd_accuracy_pct"], 2), "gain": signed(r["gain_pct"], 2),
-                  "gain_std": num(r["gain_std"], 2), "p": num(r["gain_p_value"], 3),
+                  "gain_std": spread(r["gain_std"], r["seeds"]), "p": num(r["gain_p_value"], 3),
                   "wins": f"{r['seeds_with_gain']}/{r['seeds']}"} for r in grid]
+    role = {r["role"]: r for r in table2}
+    student, teacher = role["student"], role["teacher"]
+    gap = float(student["accuracy_pct"]) - float(teacher["accuracy_pct"])
+    p = paper.DISTILLATION
     return {
-        "table2": rows, "grid": grid_rows, "raw_table2": table2, "raw_grid": grid,
+        "table2": rows, "grid": grid_rows, "cells": len(grid_rows),
         "epochs": {"teacher": epoch_table(epochs, {"run": "teacher", "seed": s}),
                    "student": epoch_table(epochs, {"run": "student", "seed": s})},
+        "student": {"params": count(student["parameters"]), "params_1000": count(student["parameters_1000_class_head"]),
+                    "acc": num(student["accuracy_pct"], 2)},
+        "teacher": {"acc": num(teacher["accuracy_pct"], 2)},
+        "gap": signed(gap, 2), "student_beats_teacher": gap > 0,
+        "paper": {"student": num(p["student"]["accuracy_pct"], 1), "teacher": num(p["teacher"]["accuracy_pct"], 1),
+                  "kd": num(p["student_kd"]["accuracy_pct"], 1), "params_m": f"{p['student']['parameters_m']:g}",
+                  "gap": num(p["student"]["accuracy_pct"] - p["teacher"]["accuracy_pct"], 1),
+                  "teacher_called": paper.SLIPS["teacher_called"], "alpha": paper.SLIPS["kd_alpha"]},
     }
 
 
@@ -162,20 +182,18 @@ def deployment_section(table_csv, machine_json, latency_csv) -> dict:
 
     table, machine, latency = read_csv(table_csv), read_json(machine_json), read_csv(latency_csv)
     rows = [{"model": r["model"], "mib_float32": num(r["mib_float32"], 2), "mib_int8": num(r["mib_int8"], 2),
-             "bytes_float32": count(r["bytes_float32"]) if r["bytes_float32"] else "–",
-             "params": count(r["parameters"]) if r["parameters"] else "–",
-             "mmacs": f"{float(r['macs']) / 1e6:.1f}" if r["macs"] else "–",
+             "params": count(r["parameters"]), "mmacs": f"{float(r['macs']) / 1e6:.1f}" if r["macs"] else "–",
              "acc_float32": num(_pct(r["accuracy_float32"]), 1), "acc_int8": num(_pct(r["accuracy_int8"]), 1),
              "litert_float32": num(r["litert_float32_ms"], 3), "litert_int8": num(r["litert_int8_ms"], 3),
              "int8_speedup": num(r["int8_speedup"], 2), "pytorch_b1": num(r["pytorch_batch1_ms"], 3),
              "pytorch_bn": num(r["pytorch_batchN_ms_per_image"], 3),
-             "speedup_b1": num(r["speedup_pytorch_batch1"], 2), "speedup_bn": num(r["speedup_pytorch_batchN"], 2),
-             "speedup_litert": num(r["speedup_litert_float32"], 2), "macs_reduction": num(r["macs_reduction"], 2),
-             "suspect": r["suspect"], "note": r["note"]} for r in table]
+             "speedup_bn": num(r["speedup_pytorch_batchN"], 2), "speedup_litert": num(r["speedup_litert_float32"], 2),
+             "macs_reduction": num(r["macs_reduction"], 2), "suspect": r["suspect"], "note": r["note"]}
+            for r in table]
     litert = [r for r in latency if r["runtime"] == "litert"]
     checked = [r for r in litert if r["benchmark_agrees"] in ("True", "False")]
     return {
-        "table": rows, "raw": {r["model"]: r for r in table},
+        "table": rows, "raw": table, "latency": latency,
         "suspects": [r for r in rows if r["suspect"]],
         "cpu": machine["cpu_model"], "isa": isa_text(machine["isa"]), "threads": str(machine["threads"]),
         "kernels": machine["kernels"], "rounds": str(machine["rounds"]), "runs": str(machine["runs"]),
@@ -192,134 +210,124 @@ def _pct(value):
     return None if value in (None, "") else 100 * float(value)
 
 
-# ---------------------------------------------------------------- reasoning over our numbers
-def differences(q: dict, pr: dict, kd: dict, pretrained: bool, official_weights: bool, fashion_official: bool,
-                cifar_official: bool) -> list[dict]:
-    items = []
-    items.append({"title": "The 11.06x compression ratio",
-                  "text": f"Ours is {q['ratio_keras']}x between the .keras file ({q['keras_mib']} MiB: weights plus "
-                          f"Adam's two moment copies) and the int8 .tflite; the same weights without optimizer state "
-                          f"take {q['bare_mib']} MiB, and float32 .tflite against int8 .tflite is {q['ratio_tflite']}x, "
-                          "the 'theoretical ~4x' of 32 versus 8 bits less the file overhead. The paper's 11.06x thus "
-                          "compares a training checkpoint with a deployable file, not float with int8 weights."})
-    change = q["int8_acc"] - q["float_acc"]
-    items.append({"title": "The sign of the int8 accuracy change",
-                  "text": f"The paper reports int8 0.0030 above float32; ours is {signed(change, 4)} "
-                          f"({num(q['int8_acc'])} against {num(q['float_acc'])} on {q['test_images']} test images). "
-                          "Post-training quantization adds rounding noise; a change of a few tenths of a point either "
-                          "way is within what a different calibration draw or training seed gives, so neither sign "
-                          "means int8 is more accurate."})
-    u = pr["unstructured"]
-    if u:
-        items.append({"title": "The 2.04 % sparsity",
-                      "text": f"Masking 50 % of the weights of our default layer list (conv1, layer1.0.conv1, "
-                              f"layer1.0.conv2, layer2.0.conv1, layer3.0.conv1, fc) removes "
-                              f"{num(u['model_sparsity_pct'], 3)} % of all parameters, the paper's 2.04 %: its "
-                              "'only part of the layers' must have been a list like this one. Whole-model 50 % "
-                              "(mode: global) is a config switch away."})
-    student = next(r for r in kd["raw_table2"] if r["role"] == "student")
-    items.append({"title": "≈ 3.5 M parameters of MobileNetV2",
-                  "text": f"MobileNetV2 with a 10-class head has {count(student['parameters'])} parameters; "
-                          f"{count(student['parameters_1000_class_head'])} is the ImageNet model with its 1000-class "
-                          "head, the paper's '≈ 3.5 M'. The paper counted the student before replacing its head."})
-    teacher = next(r for r in kd["raw_table2"] if r["role"] == "teacher")
-    gap = float(student["accuracy_pct"]) - float(teacher["accuracy_pct"])
-    items.append({"title": "The student beating its teacher",
-                  "text": f"In the paper MobileNetV2 alone reaches 89.5 % and its ResNet-18 teacher 66.5 %. In our runs "
-                          f"the student alone is {signed(gap, 2)} points from the teacher "
-                          f"({num(student['accuracy_pct'], 2)} % against {num(teacher['accuracy_pct'], 2)} %). Here both "
-                          f"start from {'ImageNet' if official_weights else 'the same kind of (non-ImageNet)'} weights "
-                          "and see the same images at the same resolution, so a 23-point gap needs a cause "
-                          "outside the method: a different input resolution per model (MobileNetV2 at 224 px against "
-                          "ResNet-18 at 32 px changes ImageNet features' usefulness drastically), a different data "
-                          "subset or test split, or a teacher run that did not converge. The paper does not give "
-                          "resolution or subset, so we cannot tell which."})
-    items.append({"title": "Data and weights",
-                  "text": ("Weights: ImageNet-pretrained (torchvision IMAGENET1K_V1 files, checksum-verified)."
-                           if official_weights else
-                           "Weights: NOT the ImageNet weights — the files' SHA-256 do not start with torchvision's "
-                           "published prefixes (fixture weights, random initialisation in torchvision's format), so "
-                           "experiments 2 and 3 do not reproduce the paper's fine-tuning of pretrained models."
-                           if pretrained else "Weights: random initialisation — pretrained weights unavailable "
-                           "(torch.pretrained is false), so experiments 2 and 3 do not reproduce the paper's "
-                           "fine-tuning setting.")
-                          + (" Fashion-MNIST: the official archives (publisher checksums)." if fashion_official else
-                             " Fashion-MNIST: NOT the official archives (fixture or other data; see the appendix).")
-                          + (" CIFAR-10: the official archive (publisher MD5)." if cifar_official else
-                             " CIFAR-10: NOT the official archive (fixture or other data; see the appendix).")})
-    return items
+# ---------------------------------------------------------------- conditions, claims, choices
+def conditions(fashion_official: bool, cifar_official: bool, weights_official: bool, pretrained_asked: bool,
+               description: str) -> dict:
+    """What the run stands on, and the mark every page and figure carries when it is not the paper's setting."""
+    marks = []
+    if not (fashion_official and cifar_official):
+        marks.append("NON-OFFICIAL DATA")
+    if not weights_official:
+        marks.append("NO IMAGENET WEIGHTS")
+    return {"fashion_official": fashion_official, "cifar_official": cifar_official,
+            "weights_official": weights_official, "pretrained_asked": pretrained_asked,
+            "description": description, "mark": " · ".join(marks),
+            "training": "fine-tuning from ImageNet weights" if weights_official else
+            "training from non-ImageNet weight files" if pretrained_asked else "training from scratch"}
 
 
-def recommendations(q: dict, pr: dict, kd: dict, dep: dict, seed: int) -> list[dict]:
-    """One recommendation per device class, chosen by rules over the measured numbers."""
-    recs = []
-    drop_pts = 100 * (q["int8_acc"] - q["float_acc"])
-    fits = q["int8_mib"] <= MCU_FLASH_MIB
-    if fits and drop_pts >= -1.0:
-        mcu = (f"Full-integer int8 PTQ. The int8 model takes {num(q['int8_mib'])} MiB (≤ {MCU_FLASH_MIB:g} MiB flash) "
-               f"and changes accuracy by {signed(drop_pts, 2)} points; integer-only kernels (TFLite Micro, "
-               "CMSIS-NN) need exactly this format. Unstructured pruning does not shrink the file without sparse "
-               "storage.")
-    else:
-        mcu = (f"Int8 alone is not enough: {num(q['int8_mib'])} MiB and {signed(drop_pts, 2)} points. Shrink the "
-               "architecture first (structured pruning or a distilled student), then quantize.")
-    recs.append({"device": "Microcontroller (≤ 1 MiB flash, no FPU or only int8 SIMD)", "text": mcu})
+def claims(deployment_rows, evidence_cfg) -> dict:
+    """Every method-vs-method claim with its test over seeds (Holm within each family)."""
+    from .evidence import Comparison, judge
+    from .recommend import config_of
 
-    s, b = pr["structured"], pr["baseline"]
-    loss_s = float(b["accuracy_pct"]) - float(s["accuracy_pct"]) if s else None
-    grid = kd["raw_grid"]
-    best = max(grid, key=lambda r: float(r["gain_pct"])) if grid else None
-    int8_ratio = q["int8_speedup"]
-    ds = dep["raw"].get(f"structured/amount{sweep_label(float(s['amount']))}/seed{seed}") if s else None
-    du = dep["raw"].get(f"unstructured/amount{sweep_label(float(pr['unstructured']['amount']))}/seed{seed}") \
-        if pr["unstructured"] else None
-    parts = []
-    if int8_ratio is not None:
-        parts.append(f"On our CPU ({dep['cpu']}; {dep['isa']}) the CNN's int8 .tflite ran {num(int8_ratio, 2)}x the "
-                     "speed of its float32 .tflite in LiteRT (batch 1, the one timing job); "
-                     + ("use int8 there." if int8_ratio >= 1.2 else
-                        "measure on the phone's CPU before choosing int8, which pays off only where the CPU has "
-                        "int8 dot-product instructions."))
-    if best is not None:
-        significant = float(best["gain_p_value"]) < 0.05
-        parts.append(f"For accuracy, MobileNetV2 with distillation (T = {float(best['temperature']):g}, "
-                     f"alpha = {float(best['alpha']):g}) gained {signed(best['gain_pct'], 2)} points over "
-                     f"{best['seeds']} seed(s), p = {num(best['gain_p_value'], 3)}: "
-                     + ("a real gain; distil." if significant and float(best["gain_pct"]) > 0 else
-                        "not distinguishable from seed noise; train the student alone or run more seeds."))
-    if s is not None and ds is not None:
-        parts.append(f"Structured pruning at {float(s['amount']):g} ran {num(ds['speedup_litert_float32'], 2)}x faster "
-                     "in LiteRT at "
-                     f"batch 1, with test accuracy {signed(-loss_s, 2)} points against the dense baseline after "
-                     "fine-tuning" + ("; worth it." if loss_s <= 2.0 else "; only with longer fine-tuning."))
-    recs.append({"device": "Phone-class CPU (ARM, a few cores, float and int8)", "text": " ".join(parts)})
-
-    gpu = []
-    if q["float16_acc"] is not None and q["float32_tflite_acc"] is not None:
-        d16 = 100 * (q["float16_acc"] - q["float32_tflite_acc"])
-        gpu.append(f"Float16 weights changed accuracy by {signed(d16, 2)} points at half the float32 size"
-                   + ("; use float16, which embedded GPUs run natively." if abs(d16) <= 0.5 else "; check per task."))
-    if ds is not None:
-        gpu.append(f"Structured pruning cut MACs {num(ds['macs_reduction'], 2)}x and gave "
-                   f"{num(ds['speedup_pytorch_batchN'], 2)}x throughput at batch {ds['batch']} in PyTorch on our CPU "
-                   "with dense kernels, the kind of speed-up a GPU keeps; unstructured masks gave "
-                   f"{num(du['speedup_pytorch_batchN'], 2) if du else '–'}x, nothing without sparse kernels.")
-    recs.append({"device": "Embedded GPU (Jetson-class, float16)", "text": " ".join(gpu) or "No float16 run configured."})
-    return recs
+    acc: dict[str, dict] = {}
+    for r in deployment_rows:
+        if r["model"] != "cnn":
+            config, seed = config_of(r["model"])
+            acc.setdefault(config, {})[seed] = float(r["accuracy_torch"])
+    base = acc.get("baseline", {})
+    pruning = [Comparison(c, a, base) for c, a in acc.items() if c.startswith(("unstructured/", "structured/"))]
+    student = acc.get("student", {})
+    kd = [Comparison(c, a, student) for c, a in acc.items() if c.startswith("kd/")]
+    out = []
+    for family, against, comps in (("pruning", "the dense baseline", pruning), ("distillation", "the student alone", kd)):
+        verdicts = judge(comps, evidence_cfg["alpha"])
+        for c in comps:
+            v = verdicts[c.key]
+            out.append({"family": family, "model": c.key, "against": against, "seeds": str(v["seeds"]),
+                        "points": signed(v["points"], 2), "p": num(v["p"], 3),
+                        "verdict": "supported" if v["supported"] else "not supported by this run",
+                        "reason": v["reason"]})
+    return {"rows": out, "alpha": f"{evidence_cfg['alpha']:g}"}
 
 
+def choices(deployment_rows, devices, gates_by_task, evidence_cfg, cpu: str) -> list[dict]:
+    """The rule table: per task and device class, the choice, its numbers, the binding constraint, the verdict."""
+    from .evidence import Comparison, judge
+    from .recommend import candidates, choose
+
+    cands = candidates(deployment_rows)
+    out = []
+    for task in ("CIFAR-10", "Fashion-MNIST"):
+        pool = [c for c in cands if c.task == task]
+        picked = [choose(d, pool) for d in devices]
+        # a lead in accuracy is a claim to test over seeds; a tie is broken by the measured speed instead
+        comps = [Comparison(ch["device"]["name"], ch["chosen"].accuracy_by_seed, ch["runner_up"].accuracy_by_seed)
+                 for ch in picked if ch["chosen"] and ch["runner_up"] and ch["margin_points"] > 0]
+        # each class's choice serves its own reader: tested alone (Holm corrects within a family of claims)
+        verdicts = {c.key: judge([c], evidence_cfg["alpha"])[c.key] for c in comps}
+        for ch in picked:
+            d, c, r = ch["device"], ch["chosen"], ch["runner_up"]
+            failed = [g.reason for g in gates_by_task[task] if not g.passed]
+            margin = verdicts.get(d["name"])
+            if margin and not margin["supported"]:
+                failed.append(f"its {signed(ch['margin_points'], 2)}-point lead over {r.label}: {margin['reason']}")
+            measured = ("not measured here" if d["hardware"] != "cpu" else f"extrapolated from {cpu}")
+            out.append({
+                "task": task, "device": d["name"],
+                "budgets": f"flash {d['flash_mib']:g} MiB, RAM {d['ram_mib']:g} MiB, "
+                           + (f"latency {d['latency_ms']:g} ms" if d.get("latency_ms") is not None and d["hardware"] == "cpu"
+                              else "latency –") + f", {'/'.join(d['precisions'])}",
+                "chosen": c.label if c else "none",
+                "accuracy": num(100 * c.accuracy, 1) if c else "–", "mib": num(c.mib, 2) if c else "–",
+                "latency": (num(c.latency_ms, 3) + " ms, " + measured) if c and d["hardware"] == "cpu" else measured,
+                "runner_up": r.label if r else "–",
+                "margin": signed(ch["margin_points"], 1) if ch["margin_points"] is not None else "–",
+                "binding": ch["binding"],
+                "verdict": "supported" if c and not failed else "not supported by this run",
+                "reasons": "; ".join(failed) if c else "no model meets the budgets",
+            })
+    return out
+
+
+def gates(cond: Mapping, deployment_rows, evidence_cfg) -> dict:
+    from .evidence import chance_gate, data_gate, weights_gate
+
+    base = [float(r["accuracy_torch"]) for r in deployment_rows if r["model"].startswith("baseline/")]
+    cnn = next((r for r in deployment_rows if r["model"] == "cnn"), None)
+    chance = 1 / paper.CLASSES
+    cifar = [data_gate("CIFAR-10", cond["cifar_official"], cond["description"]),
+             weights_gate(cond["weights_official"], cond["pretrained_asked"]),
+             chance_gate("the ResNet-18 baseline (mean over seeds)", sum(base) / len(base), chance,
+                         evidence_cfg["min_points_over_chance"])]
+    fashion = [data_gate("Fashion-MNIST", cond["fashion_official"], cond["description"])]
+    if cnn:
+        fashion.append(chance_gate("the float32 CNN", float(cnn["accuracy_float32"]), chance,
+                                   evidence_cfg["min_points_over_chance"]))
+    return {"CIFAR-10": cifar, "Fashion-MNIST": fashion}
+
+
+# ---------------------------------------------------------------- provenance
 def provenance(metrics_files: Mapping[str, str], config: Mapping, data_summaries: Mapping[str, str]) -> dict:
+    """Every metrics file's commit and device; a warning when they differ (results of different code)."""
+    runs, packages = [], {}
+    for name, path in metrics_files.items():
+        prov = read_json(path)["provenance"]
+        runs.append({"file": name, "commit": prov["git_commit"][:12], "device": str(prov.get("device") or "cpu")})
+        packages.update({k: v for k, v in prov["packages"].items() if v != "not installed"})
     first = read_json(next(iter(metrics_files.values())))["provenance"]
-    packages: dict[str, str] = {}
-    for path in metrics_files.values():
-        packages.update({k: v for k, v in read_json(path)["provenance"]["packages"].items() if v != "not installed"})
     inputs = []
     for name, path in data_summaries.items():
-        for key, item in read_json(path)["provenance"]["inputs"].items():
+        for item in read_json(path)["provenance"]["inputs"].values():
             inputs.append({"dataset": name, "file": Path(item["path"]).name, "sha256": item["sha256"]})
+    commits = sorted({r["commit"] for r in runs})
+    devices = sorted({r["device"] for r in runs})
     return {
         "commit": first["git_commit"], "python": first["python"], "platform": first["platform"],
-        "cpu": first["cpu"], "cpu_count": str(first["cpu_count"]), "device": first["device"],
+        "cpu": first["cpu"], "cpu_count": str(first["cpu_count"]),
+        "runs": runs, "commits": ", ".join(commits), "devices": ", ".join(devices),
+        "mixed": len(commits) > 1 or len(devices) > 1,
         "packages": [{"name": k, "version": v} for k, v in sorted(packages.items())],
         "inputs": inputs,
         # leading spaces as no-break spaces, so the YAML indentation survives typesetting
@@ -334,50 +342,54 @@ def official(config_sources: Mapping[str, Mapping], summary_json: str) -> bool:
     return bool(got) and all(got.get(name) == digest for name, digest in config_sources.items())
 
 
-def build_context(inputs: Mapping[str, Any], config: Mapping, figures: Mapping[str, str],
-                  official_checksums: Mapping[str, Mapping[str, str]], official_md5: Mapping[str, str]) -> dict:
-    dep = deployment_section(inputs["deployment_table"], inputs["deployment_machine"], inputs["deployment_latency"])
-    q = quantization_section(inputs["quant_table"], inputs["quant_keras"], inputs["quant_int8"], dep["raw"])
-    seed = config["pruning"]["seeds"][0]
-    amounts = {m: config["pruning"][m]["amounts"][0] for m in ("unstructured", "structured")}
-    pr = pruning_section(inputs["pruning_epochs"], inputs["pruning_summary"], seed, amounts)
-    kd = distillation_section(inputs["kd_table2"], inputs["kd_grid"], inputs["kd_epochs"],
-                              config["distillation"]["seeds"][0])
-    fashion_official = official(official_checksums["fashion_mnist"], inputs["fashion_summary"])
-    cifar_md5 = official_md5.get("cifar10")
-    cifar_official = _md5_matches(inputs["cifar_archive"], cifar_md5) if cifar_md5 else False
-    pretrained = bool(config["torch"]["pretrained"])
-    official_weights = pretrained and all(
-        read_json(inputs[key])["provenance"]["inputs"]["weights"]["sha256"].startswith(official_checksums["weights"][arch])
-        for key, arch in (("pruning_baseline", "resnet18"), ("kd_student", "mobilenet_v2")))
-    prov = provenance({"quantization": inputs["quant_keras"], "litert": inputs["quant_int8"],
-                       "pruning": inputs["pruning_baseline"]}, config,
-                      {"Fashion-MNIST": inputs["fashion_summary"], "CIFAR-10 subset": inputs["cifar_summary"]})
-    return {
-        "title_en": TITLE_EN, "title_uk": TITLE_UK, "citation": CITATION,
-        "hardware": f"{prov['cpu']}, {prov['cpu_count']} CPUs, device {prov['device']}",
-        "pretrained": ("ImageNet weights (torchvision IMAGENET1K_V1, checksum-verified)" if official_weights else
-                       "NOT ImageNet: weights from a non-official file (fixture data)" if pretrained else
-                       "random initialisation — pretrained weights unavailable"),
-        "data": ("official archives" if fashion_official and cifar_official else
-                 "fixture or non-official data (see 'Where we differ')"),
-        "q": q, "pr": {k: v for k, v in pr.items() if k != "raw"}, "kd": kd,
-        "seed": str(seed), "amounts": {k: f"{v:g}" for k, v in amounts.items()},
-        "differences": differences(q, pr, kd, pretrained, official_weights, fashion_official, cifar_official),
-        "recommendations": recommendations(q, pr, kd, dep, seed),
-        "dep": {k: v for k, v in dep.items() if k != "raw"},
-        "figures": figures, "prov": prov,
-        "paper": {"quant_latency": num(paper.QUANTIZATION["latency_ms"]["int8"], 3)},
-    }
-
-
 def _md5_matches(path: str | os.PathLike, md5: str) -> bool:
     from .checksums import file_digests
 
     return file_digests(path, ("md5",))["md5"] == md5
 
 
-def render_report(inputs: Mapping[str, Any], template: str, schema: str, config: Mapping, out: str) -> None:
+def build_context(inputs: Mapping[str, Any], config: Mapping, figures: Mapping[str, Mapping],
+                  official_checksums: Mapping[str, Mapping[str, str]], official_md5: Mapping[str, str]) -> dict:
+    dep = deployment_section(inputs["deployment_table"], inputs["deployment_machine"], inputs["deployment_latency"])
+    cnn = next((r for r in dep["raw"] if r["model"] == "cnn"), {})
+    cnn_latency = next((r for r in dep["latency"] if r["model"] == "cnn" and r["precision"] == "int8"), {})
+    q = quantization_section(inputs["quant_table"], inputs["quant_keras"], inputs["quant_int8"], cnn, cnn_latency)
+    seed = config["pruning"]["seeds"][0]
+    amounts = {m: config["pruning"][m]["amounts"][0] for m in ("unstructured", "structured")}
+    pr = pruning_section(inputs["pruning_epochs"], inputs["pruning_summary"], inputs["pruning_layers"], seed, amounts)
+    kd = distillation_section(inputs["kd_table2"], inputs["kd_grid"], inputs["kd_epochs"],
+                              config["distillation"]["seeds"][0])
+    metrics = {Path(p).relative_to("results").as_posix() if Path(p).is_relative_to("results") else p: p
+               for p in inputs["metrics"]}
+    weights_official = all(read_json(p)["pretrained"] for name, p in metrics.items()
+                           if name.startswith(("pruning/baseline/", "distillation/student/")))
+    cond = conditions(official(official_checksums["fashion_mnist"], inputs["fashion_summary"]),
+                      _md5_matches(inputs["cifar_archive"], official_md5["cifar10"]),
+                      weights_official, bool(config["torch"]["pretrained"]), config["data"]["description"])
+    gate = gates(cond, dep["raw"], config["evidence"])
+    prov = provenance(metrics, config, {"Fashion-MNIST": inputs["fashion_summary"],
+                                        "CIFAR-10 subset": inputs["cifar_summary"]})
+    return {
+        "title_en": TITLE_EN, "title_uk": TITLE_UK, "citation": CITATION,
+        "hardware": f"{prov['cpu']}, {prov['cpu_count']} CPUs; training device(s): {prov['devices']}",
+        "cond": cond,
+        "gates": {task: [{"name": g.name, "passed": g.passed, "reason": g.reason} for g in gs]
+                  for task, gs in gate.items()},
+        "q": q, "pr": pr, "kd": kd, "dep": {k: v for k, v in dep.items() if k not in ("raw", "latency")},
+        "seed": str(seed), "amounts": {k: f"{v:g}" for k, v in amounts.items()},
+        "seeds": {"pruning": str(len(config["pruning"]["seeds"])), "distillation": str(len(config["distillation"]["seeds"]))},
+        "claims": claims(dep["raw"], config["evidence"]),
+        "choices": choices(dep["raw"], config["devices"], gate, config["evidence"], dep["cpu"]),
+        "devices": [{"name": d["name"], "hardware": d["hardware"], "flash": f"{d['flash_mib']:g}",
+                     "ram": f"{d['ram_mib']:g}", "latency": "–" if d.get("latency_ms") is None else f"{d['latency_ms']:g}",
+                     "precisions": "/".join(d["precisions"])} for d in config["devices"]],
+        "figures": {name: {**f, "image_code": code_string(f["image"])} for name, f in figures.items()},
+        "prov": prov,
+    }
+
+
+def render_report(inputs: Mapping[str, Any], template: str, schema: str, config: Mapping, figures: Mapping,
+                  out: str) -> None:
     """Rule render_report: the Typst source of the report, from the workflow's tables and metrics."""
     import logging
 
@@ -385,5 +397,5 @@ def render_report(inputs: Mapping[str, Any], template: str, schema: str, config:
     from .sources import official_checksums
 
     sha, md5 = official_checksums(schema)
-    render(template, build_context(inputs, config, {}, sha, md5), out)
+    render(template, build_context(inputs, config, figures, sha, md5), out)
     logging.getLogger(__name__).info("rendered %s", out)

@@ -148,39 +148,50 @@ TORCH_PACKAGES = ("numpy", "torch", "torchvision", "torch-pruning")
 
 def save_run(model: nn.Module, paths: Mapping[str, str], rows: list[dict], metrics: Mapping[str, Any], cfg: Mapping,
              used: Mapping[str, Any], inputs: Mapping[str, str], threads: int, device: torch.device,
-             check=None, packages=TORCH_PACKAGES) -> None:
+             pretrained: bool, check=None, packages=TORCH_PACKAGES) -> None:
     """What every PyTorch rule writes, one way: model, history, metrics (report and provenance added).
 
     ``paths`` holds ``model``, ``history`` and ``metrics``; ``model`` is moved to the CPU and
     saved through :func:`edgecompress.models.save_state_dict` (``check`` reads the file back
     before it is moved into place); the metrics are written last, so a metrics file means the
-    model and history beside it are complete.
+    model and history beside it are complete. ``pretrained`` is the checksum check's verdict
+    (:func:`edgecompress.models.is_imagenet`), not the config's wish.
     """
     model.cpu()
     size = save_state_dict(model, paths["model"], check=check)
     write_history(paths["history"], rows)
     write_json(paths["metrics"], {
-        **metrics, "pretrained": cfg["pretrained"], "history": rows, "state_dict_bytes": size,
+        **metrics, "pretrained": pretrained, "history": rows, "state_dict_bytes": size,
         "report": model_report(model, cfg),
         "provenance": collect(used_config(cfg, **used), inputs, threads=threads, device=str(device),
-                              pretrained=cfg["pretrained"], packages=packages),
+                              pretrained=pretrained, packages=packages),
     })
 
 
+def describe_init(weights: str | None, imagenet: bool) -> str:
+    if imagenet:
+        return "ImageNet weights (checksum of torchvision's file)"
+    if weights:
+        return "weights from a file that is NOT torchvision's ImageNet file (its checksum differs): trained from them"
+    return "random initialisation (no pretrained weights): trained from scratch"
+
+
 def finetune_baseline(arrays: str, weights: str | None, paths: Mapping[str, str], cfg: Mapping, epochs: int,
-                      seed: int, threads: int) -> None:
+                      seed: int, threads: int, weights_prefix: str) -> None:
     """Rule finetune_baseline: ResNet-18 (ImageNet weights or random init), new head, trained on the subset."""
-    from .models import build, head_init
+    from .models import build, head_init, is_imagenet
 
     device = setup(cfg, seed, threads)
-    model = build("resnet18", weights=weights if cfg["pretrained"] else None)
+    weights = weights if cfg["pretrained"] else None
+    imagenet = is_imagenet(weights, weights_prefix)
+    model = build("resnet18", weights=weights)
     head_init(model, seed)
-    log.info("ResNet-18, %s, %d parameters, device %s", "ImageNet weights" if cfg["pretrained"] else
-             "random initialisation (no pretrained weights)", count_parameters(model), device)
+    log.info("ResNet-18, %s, %d parameters, device %s", describe_init(weights, imagenet), count_parameters(model),
+             device)
     model.to(device)
     train, test = splits(arrays, cfg, seed)
     rows = fit(model, train, test, epochs, optimizer_for(model, cfg), cross_entropy, device, "baseline")
     metrics = {"method": "baseline", "amount": 0.0, "seed": seed, "arch": "resnet18",
                "accuracy": accuracy(model, test, device), "test_images": len(test.y)}
     inputs = {"arrays": arrays, **({"weights": weights} if cfg["pretrained"] else {})}
-    save_run(model, paths, rows, metrics, cfg, {"epochs": epochs, "seed": seed}, inputs, threads, device)
+    save_run(model, paths, rows, metrics, cfg, {"epochs": epochs, "seed": seed}, inputs, threads, device, imagenet)

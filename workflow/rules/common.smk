@@ -7,7 +7,7 @@ sys.path.insert(0, str(Path(workflow.current_basedir).parent))
 # under --sdm conda the notebooks run in the report env's kernel, which this process cannot see
 _USES_CONDA = "conda" in str(getattr(workflow.deployment_settings, "deployment_method", "")).lower()
 from edgecompress.config import ConfigError, check_config_files, check_kernel, sweep_label, validate_config
-from edgecompress.sources import file_name, official_urls, sources, without_locations
+from edgecompress.sources import file_name, official_checksums, official_urls, sources, without_locations
 
 SCHEMA = Path(workflow.current_basedir).parent / "schemas" / "config.schema.yaml"
 
@@ -21,6 +21,8 @@ except ConfigError as err:
 
 
 _OFFICIAL_URLS = official_urls(SCHEMA)
+# torchvision's published SHA-256 prefixes: a run's metrics say "pretrained" only when its file matches
+OFFICIAL_WEIGHT_PREFIX = official_checksums(SCHEMA)[0]["weights"]
 SOURCE_BY_FILE = {}
 OFFICIAL_URL_BY_FILE = {}
 for _key, _source in sources(config["data"]).items():
@@ -91,6 +93,28 @@ def trained_model(key):
 
 def deployed_files(precision):
     return [f"results/deployment/models/{m}/{precision}.tflite" for m in deployed_models()]
+
+
+def report_figures():
+    """Each report figure: its PNG relative to results/report (where paper.typ is) and its notebook."""
+    import os
+
+    figures = {
+        "quantization": (rules.notebook_quantization.output.figure[0], rules.notebook_quantization.input.notebook),
+        "pruning_curves": (rules.notebook_pruning.output.curves[0], rules.notebook_pruning.input.notebook),
+        "pruning_sweep": (rules.notebook_pruning.output.sweep[0], rules.notebook_pruning.input.notebook),
+        "kd_curves": (rules.notebook_distillation.output.curves[0], rules.notebook_distillation.input.notebook),
+        "kd_grid": (rules.notebook_distillation.output.grid[0], rules.notebook_distillation.input.notebook),
+        "pareto": (rules.notebook_deployment.output.figure[0], rules.notebook_deployment.input.notebook),
+    }
+    return {
+        name: {
+            "image": os.path.relpath(str(png), "results/report"),
+            "file": str(png),
+            "notebook": os.path.relpath(str(notebook), workflow.basedir),
+        }
+        for name, (png, notebook) in figures.items()
+    }
 
 
 def repo_path(relative):

@@ -17,6 +17,7 @@ rule train_student:
     params:
         torch=lookup(dpath="torch", within=config),
         epochs=lookup(dpath="distillation/epochs", within=config),
+        weights_prefix=OFFICIAL_WEIGHT_PREFIX["mobilenet_v2"],
         kd=None,
     threads: config["threads"]
     # sized from docs/sizing/paper-scale-cpu: 20 s, 1.2 GB max RSS; gpu-preset-h200 (224 px): 23 s, 1.5 GB
@@ -45,6 +46,7 @@ rule distill_student:
     params:
         torch=lookup(dpath="torch", within=config),
         epochs=lookup(dpath="distillation/epochs", within=config),
+        weights_prefix=OFFICIAL_WEIGHT_PREFIX["mobilenet_v2"],
         kd=lambda wildcards: {
             "temperature": float(wildcards.temperature),
             "alpha": float(wildcards.alpha),

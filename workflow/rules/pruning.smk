@@ -17,6 +17,7 @@ rule finetune_baseline:
     params:
         torch=lookup(dpath="torch", within=config),
         epochs=lookup(dpath="pruning/epochs", within=config),
+        weights_prefix=OFFICIAL_WEIGHT_PREFIX["resnet18"],
     threads: config["threads"]
     # sized from docs/sizing/paper-scale-cpu: 22 s, 1.25 GB max RSS; gpu-preset-h200 (224 px): 16 s, 1.7 GB
     resources:
@@ -31,6 +32,7 @@ rule finetune_baseline:
 rule prune:
     input:
         baseline=rules.finetune_baseline.output.model,
+        baseline_metrics=rules.finetune_baseline.output.metrics,
         arrays=rules.prepare_cifar10.output.arrays,
     output:
         model="results/pruning/{method}/amount{amount}/seed{seed}/model.pt",
@@ -61,12 +63,16 @@ rule pruning_tables:
     output:
         epochs="results/pruning/epochs.csv",
         summary="results/pruning/summary.csv",
+        layers="results/pruning/layer_lists.json",
     log:
         "logs/pruning/tables.log",
+    params:
+        layers=lookup(dpath="pruning/unstructured/layers", within=config),
+        amount=lambda wildcards: config["pruning"]["unstructured"]["amounts"][0],
     threads: 1
-    # sized from the demo and paper-scale runs: reads the metrics JSON files (no benchmark: under a second)
+    # sized from the demo and paper-scale runs: reads the metrics JSON files, counts layer lists (3 s, 0.5 GB)
     resources:
-        mem_mb=500,
+        mem_mb=1000,
         runtime=5,
     conda:
         "../../envs/torch.yaml"

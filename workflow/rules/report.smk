@@ -175,8 +175,7 @@ rule render_report:
         quant_int8="results/quantization/metrics/int8.json",
         pruning_epochs=rules.pruning_tables.output.epochs,
         pruning_summary=rules.pruning_tables.output.summary,
-        pruning_baseline=expand(rules.finetune_baseline.output.metrics, seed=config["pruning"]["seeds"][0]),
-        kd_student=expand(rules.train_student.output.metrics, seed=config["distillation"]["seeds"][0]),
+        pruning_layers=rules.pruning_tables.output.layers,
         kd_table2=rules.distillation_tables.output.table2,
         kd_grid=rules.distillation_tables.output.grid,
         kd_epochs=rules.distillation_tables.output.epochs,
@@ -187,6 +186,14 @@ rule render_report:
         cifar_summary=rules.prepare_cifar10.output.summary,
         cifar_archive=download_path("cifar10.archive"),
         schema=repo_path("workflow/schemas/config.schema.yaml"),
+        # every metrics file, for the provenance appendix (commit and device of each)
+        metrics=quantization_metrics()
+        + [rules.train_base_cnn.output.metrics]
+        + expand(rules.finetune_baseline.output.metrics, seed=config["pruning"]["seeds"])
+        + pruning_runs()
+        + expand(rules.train_student.output.metrics, seed=config["distillation"]["seeds"])
+        + distillation_runs()
+        + [f"results/deployment/models/{m}/metrics.json" for m in deployed_models()],
     output:
         typst="results/report/paper.typ",
     log:
@@ -194,6 +201,8 @@ rule render_report:
     params:
         # the config less the fetch locations: a new mirror or URL with the same checksums re-renders nothing
         config=lambda wildcards: without_locations(config),
+        # each figure as the template includes it (relative to paper.typ) and the notebook that drew it
+        figures=lambda wildcards: report_figures(),
     threads: 1
     # sized from the demo run: the report stage (4 notebooks, render, compile) took about 11 s in all
     resources:

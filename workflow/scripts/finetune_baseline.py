@@ -17,4 +17,5 @@ finetune_baseline(
     epochs=snakemake.params.epochs,
     seed=int(snakemake.wildcards.seed),
     threads=snakemake.threads,
+    weights_prefix=snakemake.params.weights_prefix,
 )

@@ -11,6 +11,7 @@ from edgecompress.pruning import prune_and_finetune
 setup_logging()
 prune_and_finetune(
     baseline=snakemake.input.baseline,
+    baseline_metrics=snakemake.input.baseline_metrics,
     arrays=snakemake.input.arrays,
     paths=dict(snakemake.output.items()),
     method=snakemake.wildcards.method,

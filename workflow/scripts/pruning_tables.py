@@ -1,4 +1,4 @@
-"""Rule pruning_tables: per-epoch tables beside the paper's, and the summary over seeds and amounts."""
+"""Rule pruning_tables: per-epoch tables beside the paper's, the summary over seeds and amounts, the layer lists."""
 
 import sys
 
@@ -10,4 +10,4 @@ from edgecompress.tables.pruning import write_tables
 
 setup_logging()
 write_tables(list(snakemake.input.baseline), list(snakemake.input.runs), snakemake.output.epochs,
-             snakemake.output.summary)
+             snakemake.output.summary, snakemake.output.layers, snakemake.params.layers, snakemake.params.amount)

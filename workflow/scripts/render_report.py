@@ -10,9 +10,10 @@ from edgecompress.reportdata import render_report
 
 setup_logging()
 render_report(
-    inputs={k: (v[0] if isinstance(v, list) else v) for k, v in snakemake.input.items()},
+    inputs={k: (list(v) if k == "metrics" else v) for k, v in snakemake.input.items()},
     template=snakemake.input.template,
     schema=snakemake.input.schema,
     config=dict(snakemake.params.config),
+    figures=dict(snakemake.params.figures),
     out=snakemake.output.typst,
 )

@@ -19,4 +19,5 @@ train_student(
     seed=int(snakemake.wildcards.seed),
     kd=dict(snakemake.params.kd) if snakemake.params.kd else None,
     threads=snakemake.threads,
+    weights_prefix=snakemake.params.weights_prefix,
 )

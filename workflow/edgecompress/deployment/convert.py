@@ -72,15 +72,17 @@ def to_litert(model: nn.Module, resolution: int, precision: str, calibration: to
         raise ValueError("int8 conversion needs calibration images")
     from litert_torch.quantize import pt2e_quantizer
     from litert_torch.quantize.quant_config import QuantConfig
-    from torchao.quantization.pt2e import quantize_pt2e
+    from torchao.quantization.pt2e import move_exported_model_to_eval, quantize_pt2e
 
     quantizer = pt2e_quantizer.PT2EQuantizer().set_global(
         pt2e_quantizer.get_symmetric_quantization_config(is_per_channel=True, is_dynamic=False))
     prepared = quantize_pt2e.prepare_pt2e(torch.export.export(nhwc, sample).module(), quantizer)
+    move_exported_model_to_eval(prepared)  # an exported module has no .eval(); BatchNorm and dropout as at inference
     with torch.no_grad():
         for image in calibration:  # the exported graph has batch 1
             prepared(image[None])
-    converted = quantize_pt2e.convert_pt2e(prepared, fold_quantize=False)
+    converted = move_exported_model_to_eval(quantize_pt2e.convert_pt2e(prepared, fold_quantize=False))
+    converted.training = False  # its ops are in eval form already; the flag is what litert-torch checks
     return litert_torch.convert(converted, sample, quant_config=QuantConfig(pt2e_quantizer=quantizer))
 
 

@@ -23,7 +23,7 @@ from ..measure import samples_ms, summary_ms
 
 log = logging.getLogger(__name__)
 
-COLUMNS = ("model", "runtime", "precision", "batch", "median_ms", "p90_ms", "per_image_ms", "spread", "rounds",
+COLUMNS = ("model", "runtime", "precision", "batch", "median_ms", "mean_ms", "p90_ms", "per_image_ms", "spread", "rounds",
            "runs_per_round", "benchmark_tool_ms", "benchmark_agrees", "file")
 AGREEMENT = 0.15  # LiteRT's benchmark tool and ours agree when within 15 %
 TOOL_RESOLUTION_MS = 0.01  # the tool prints milliseconds with two decimals
@@ -119,7 +119,7 @@ def row(entry: Entry) -> dict:
     stats = summary_ms(np.concatenate(entry.samples))
     medians = np.asarray(entry.round_medians)
     return {"model": entry.model, "runtime": entry.runtime, "precision": entry.precision, "batch": entry.batch,
-            "median_ms": stats["median_ms"], "p90_ms": stats["p90_ms"],
+            "median_ms": stats["median_ms"], "mean_ms": stats["mean_ms"], "p90_ms": stats["p90_ms"],
             "per_image_ms": stats["median_ms"] / entry.batch,
             "spread": float((medians.max() - medians.min()) / np.median(medians)), "rounds": len(medians),
             "runs_per_round": len(entry.samples[0]), "benchmark_tool_ms": None, "benchmark_agrees": None,

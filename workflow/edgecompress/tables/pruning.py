@@ -56,6 +56,9 @@ def _summary(method, amount, ms, base):
         "parameters": ms[0]["report"]["parameters"], "macs": ms[0]["report"]["macs"],
         # speed is not here: every model is timed in the deployment stage's one job (results/deployment)
         "macs_reduction": float(np.mean(mac_reduction)),
+        "parameters_removed_pct": 100 * float(np.mean([1 - m["report"]["parameters"] / base[m["seed"]]["report"]["parameters"]
+                                                       for m in ms])),
+        "macs_removed_pct": 100 * float(np.mean([1 - 1 / r for r in mac_reduction])),
         # the size effect, honestly: a masked model's dense file does not shrink; compression helps a little
         "dense_state_dict_bytes": ms[0].get("sizes", {}).get("dense_state_dict_bytes", ms[0].get("state_dict_bytes")),
         "gzip_state_dict_bytes": ms[0].get("sizes", {}).get("gzip_state_dict_bytes"),
@@ -63,14 +66,43 @@ def _summary(method, amount, ms, base):
     }
 
 
-def write_tables(baseline_paths, run_paths, epochs_csv: str, summary_csv: str) -> None:
-    """Rule pruning_tables: the per-epoch tables beside the paper's and the summary over seeds."""
-    from ..atomic import read_jsons
+def layer_lists(weights: Sequence[int], total: int, amount: float, target_pct: float) -> int:
+    """How many subsets of the layers (``weights``: each layer's weight count) give ``target_pct`` % of
+    ``total`` parameters masked at ``amount`` (each layer loses round(amount x its weights), as
+    torch.nn.utils.prune does), rounded to the paper's two decimals."""
+    sums = np.zeros(1, dtype=np.int64)
+    for w in weights:
+        sums = np.concatenate([sums, sums + int(round(amount * w))])
+    return int(np.sum(np.round(100 * sums / total, 2) == round(target_pct, 2)))
+
+
+def layer_list_summary(layers: Sequence[str], amount: float) -> dict:
+    """The configured layer list against every list of ResNet-18's conv and linear layers that gives the
+    paper's sparsity: it is one of K (K computed here)."""
+    from ..models import build, count_parameters
+    from ..pruning import named_layers, prunable_layers
+
+    model = build("resnet18")
+    everything = prunable_layers(model)
+    ours = sum(int(round(amount * m.weight.numel())) for _, m in named_layers(model, layers))
+    total = count_parameters(model)
+    target = paper.PRUNING["unstructured"]["sparsity_pct"]
+    return {"layers": list(layers), "amount": amount, "candidate_layers": len(everything), "parameters": total,
+            "ours_pct": 100 * ours / total, "paper_pct": target,
+            "lists_giving_paper_pct": layer_lists([m.weight.numel() for _, m in everything], total, amount, target)}
+
+
+def write_tables(baseline_paths, run_paths, epochs_csv: str, summary_csv: str, layers_json: str | None = None,
+                 layers: Sequence[str] = (), amount: float = 0.5) -> None:
+    """Rule pruning_tables: the per-epoch tables beside the paper's, the summary over seeds, and the layer lists."""
+    from ..atomic import read_jsons, write_json
     from . import write_csv
 
     baseline, runs = read_jsons(baseline_paths), read_jsons(run_paths)
     write_csv(epochs_csv, epoch_rows(baseline, runs))
     write_csv(summary_csv, summary_rows(baseline, runs))
+    if layers_json:
+        write_json(layers_json, layer_list_summary(layers, amount))
 
 
 def sweep_rows(summary: Sequence[Mapping]) -> list[dict]:
