@@ -59,8 +59,8 @@ def quantization_section(table_csv, keras_json, int8_json, cnn: Mapping, cnn_lat
         "ratio_keras": num(by[("compression ratio", "int8 vs .keras with optimizer state")]["ours"], 2),
         "ratio_tflite": num(by[("compression ratio", "int8 vs float32 .tflite")]["ours"], 2)
         if ("compression ratio", "int8 vs float32 .tflite") in by else "–",
-        "float_acc": float(by[("accuracy", "float32 (Keras)")]["ours"]),
-        "int8_acc": float(by[("accuracy", "int8 (.tflite)")]["ours"]),
+        "float_acc": num(by[("accuracy", "float32 (Keras)")]["ours"]),
+        "int8_acc": num(by[("accuracy", "int8 (.tflite)")]["ours"]),
         "change": signed(float(by[("accuracy", "int8 (.tflite)")]["ours"])
                          - float(by[("accuracy", "float32 (Keras)")]["ours"]), 4),
         "keras_mib": num(with_opt["mib"], 4), "keras_mb": num(with_opt["bytes"] / 1e6, 4),
@@ -383,6 +383,7 @@ def build_context(inputs: Mapping[str, Any], config: Mapping, figures: Mapping[s
         "devices": [{"name": d["name"], "hardware": d["hardware"], "flash": f"{d['flash_mib']:g}",
                      "ram": f"{d['ram_mib']:g}", "latency": "–" if d.get("latency_ms") is None else f"{d['latency_ms']:g}",
                      "precisions": "/".join(d["precisions"])} for d in config["devices"]],
+        "chance": f"{100 / paper.CLASSES:g}",
         "figures": {name: {**f, "image_code": code_string(f["image"])} for name, f in figures.items()},
         "prov": prov,
     }
