@@ -87,7 +87,7 @@ def deployed_models():
 
 def trained_model(key):
     """The model.pt a deployed model's key names (its experiment's folder, then the key)."""
-    experiment = "distillation" if key.split("/")[0] in ("student", "kd") else "pruning"
+    experiment = "distillation" if re.match(r"(student|kd)\b", key) else "pruning"
     return f"results/{experiment}/{key}/model.pt"
 
 
