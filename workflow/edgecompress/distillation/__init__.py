@@ -1,0 +1,1 @@
+"""Experiment 3 (workflow/rules/distillation.smk): the distillation loss, the student runs, and their tables."""
