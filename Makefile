@@ -34,7 +34,7 @@ test-fast: venv
 
 # The whole DAG offline on fixture data generated in the official formats.
 fixtures: venv
-	PYTHONPATH=workflow $(BIN)/python -m edgecompress.fixtures $(FIXTURES)
+	PYTHONPATH=workflow $(BIN)/python -m edgecompress.data.fixtures $(FIXTURES)
 
 demo: fixtures
 	$(SNAKEMAKE) --cores $(CORES) --configfile config/test.yaml

@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "workflow"))
 from edgecompress.deployment.machine import describe, isa_text  # noqa: E402
 from edgecompress.deployment.timing import time_models  # noqa: E402
 from edgecompress.tables import write_csv  # noqa: E402
-from edgecompress.tables.deployment import SPEEDUPS, latency_index, read_latency  # noqa: E402
+from edgecompress.deployment.tables import SPEEDUPS, latency_index, read_latency  # noqa: E402
 
 STABLE = 0.15
 STAGE_SECONDS = 300

@@ -4,8 +4,8 @@
         [--out benchmarks/results/training_speed.csv]
 
 Rows (one CSV, metric / value / target / met):
-- training throughput of the workflow's loop (edgecompress.training.train_epoch over
-  edgecompress.torchdata.Batches, augmentation on) against a bare loop over in-memory tensors;
+- training throughput of the workflow's loop (edgecompress.training.loop.train_epoch over
+  edgecompress.training.data.Batches, augmentation on) against a bare loop over in-memory tensors;
   target: within 10 %;
 - seconds of one fine-tuning epoch on ``--images`` images; target: under 60 s at 32 px.
 Weights are random: speed does not depend on their values.
@@ -24,11 +24,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "workflow"))
 
 import torch  # noqa: E402
 
-from edgecompress import models  # noqa: E402
+from edgecompress.training import models  # noqa: E402
 from edgecompress.seeding import seed_everything  # noqa: E402
 from edgecompress.tables import write_csv  # noqa: E402
-from edgecompress.torchdata import Batches  # noqa: E402
-from edgecompress.training import cross_entropy, make_optimizer, train_epoch  # noqa: E402
+from edgecompress.training.data import Batches  # noqa: E402
+from edgecompress.training.loop import cross_entropy, make_optimizer, train_epoch  # noqa: E402
 
 def bare_epoch(model, x, y, batch_size, optimizer) -> float:
     model.train()

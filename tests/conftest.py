@@ -20,7 +20,7 @@ from helpers import REPO, LoopbackServer  # noqa: E402
 def fixture_dir(tmp_path_factory) -> Path:
     """Fixture datasets and weights in the official formats, generated once per session."""
     out = tmp_path_factory.mktemp("fixtures")
-    subprocess.run([sys.executable, "-m", "edgecompress.fixtures", str(out)], check=True, capture_output=True,
+    subprocess.run([sys.executable, "-m", "edgecompress.data.fixtures", str(out)], check=True, capture_output=True,
                    env=dict(os.environ, PYTHONPATH=str(REPO / "workflow")))
     return out
 

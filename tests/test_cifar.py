@@ -5,9 +5,9 @@ import tarfile
 import numpy as np
 import pytest
 
-from edgecompress import fixtures
-from edgecompress.cifar import FOLDER, UnsafeArchiveError, load_cifar10, read_members, safe_unpickle
-from edgecompress.prepare import prepare_cifar10_subset, stratified_indices
+from edgecompress.data import fixtures
+from edgecompress.data.cifar import FOLDER, UnsafeArchiveError, load_cifar10, read_members, safe_unpickle
+from edgecompress.data.prepare import prepare_cifar10_subset, stratified_indices
 
 
 class CreatesFile:
@@ -122,7 +122,7 @@ def test_prepared_subset_keeps_indices(fixture_dir, tmp_path):
 
 
 def test_a_member_over_the_cap_is_refused_unread(tmp_path, monkeypatch):
-    from edgecompress import cifar
+    from edgecompress.data import cifar
 
     monkeypatch.setattr(cifar, "MAX_MEMBER_BYTES", 1000)
 

@@ -4,17 +4,18 @@ import numpy as np
 import pytest
 import torch
 
-from edgecompress import litert, models
+from edgecompress import litert
+from edgecompress.training import models
 from edgecompress.deployment import convert, machine, timing
-from edgecompress.figures import frontier
-from edgecompress.tables import deployment as table
+from edgecompress.report.figures import frontier
+from edgecompress.deployment import tables as table
 
 from helpers import assert_learned
 
 
 def learnable(split, n):
     """The workflow's learnable CIFAR-format fixture images (a digit in its class's colour and place), NHWC."""
-    from edgecompress.fixtures import cifar_arrays
+    from edgecompress.data.fixtures import cifar_arrays
 
     rows, y = cifar_arrays(split, n, 0)
     return rows.reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1).copy(), np.asarray(y)
@@ -23,8 +24,8 @@ def learnable(split, n):
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
     """A MobileNetV2 trained briefly on learnable images, saved as the workflow saves it, and deployed."""
-    from edgecompress.torchdata import Batches
-    from edgecompress.training import accuracy, cross_entropy, fit, make_optimizer
+    from edgecompress.training.data import Batches
+    from edgecompress.training.loop import accuracy, cross_entropy, fit, make_optimizer
 
     torch.manual_seed(0)
     x, y = learnable("train", 1000)

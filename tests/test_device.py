@@ -10,9 +10,10 @@ a real GPU covers those (see the closing notes of the GPU issue).
 import pytest
 import torch
 
-from edgecompress import models, pruning, training
-from edgecompress.distillation import distillation_loss
-from edgecompress.training import cross_entropy, make_optimizer, predict_batch, train_step
+from edgecompress.training import models, loop as training
+from edgecompress.pruning import methods as pruning
+from edgecompress.distillation.loss import distillation_loss
+from edgecompress.training.loop import cross_entropy, make_optimizer, predict_batch, train_step
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*copying from a non-meta parameter")
 
@@ -35,8 +36,8 @@ def test_meta_catches_a_cpu_tensor_given_to_a_model_elsewhere():
 
 @pytest.mark.parametrize("arch", ["resnet18", "mobilenet_v2"])
 def test_macs_are_counted_on_the_models_device(arch):
-    cpu_macs = pruning.macs_and_params(models.build(arch), 32)
-    assert pruning.macs_and_params(on_meta(arch), 32) == cpu_macs
+    cpu_macs = models.macs_and_params(models.build(arch), 32)
+    assert models.macs_and_params(on_meta(arch), 32) == cpu_macs
 
 
 def test_structured_pruning_traces_its_graph_on_the_models_device():
@@ -50,7 +51,7 @@ def test_structured_model_loads_onto_the_fresh_models_device(tmp_path):
     model = models.build("resnet18")
     pruning.structured(model, 0.5, 32, ["fc"])
     models.save_state_dict(model, tmp_path / "s.pt")
-    fresh = pruning.load_structured(on_meta(), tmp_path / "s.pt")
+    fresh = models.load_structured(on_meta(), tmp_path / "s.pt")
     assert_all_on(fresh, META)
     assert fresh.conv1.out_channels == model.conv1.out_channels
     assert fresh(torch.randn(2, 3, 32, 32, device=META)).shape == (2, 10)

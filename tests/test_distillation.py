@@ -8,8 +8,8 @@ import torch
 import torch.nn.functional as F
 
 from helpers import assert_learned, mirror_config, snakemake, write_yaml
-from edgecompress import models
-from edgecompress.distillation import distillation_loss, kd_loss
+from edgecompress.training import models
+from edgecompress.distillation.loss import distillation_loss, kd_loss
 from edgecompress.stats import mean_std, paired_sign_flip_p
 
 

@@ -6,7 +6,7 @@ import socket
 import pytest
 
 from edgecompress.checksums import ChecksumError
-from edgecompress.download import DownloadError, fetch, resolve_source
+from edgecompress.data.download import DownloadError, fetch, resolve_source
 
 BODY = b"fashion" * 1000
 SUMS = {"md5": hashlib.md5(BODY).hexdigest(), "sha256": hashlib.sha256(BODY).hexdigest()}

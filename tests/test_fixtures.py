@@ -5,11 +5,11 @@ import pytest
 import yaml
 
 from helpers import REPO
-from edgecompress.cifar import load_cifar10
+from edgecompress.data.cifar import load_cifar10
 from edgecompress.checksums import file_digests
-from edgecompress.download import resolve_source
-from edgecompress.prepare import load_fashion_mnist
-from edgecompress.models import load_state_dict
+from edgecompress.data.download import resolve_source
+from edgecompress.data.prepare import load_fashion_mnist
+from edgecompress.training.models import load_state_dict
 
 
 def pinned_sources():
@@ -53,7 +53,7 @@ def test_cifar_fixture_is_learnable(fixture_dir):
 def test_weight_fixtures_load_strictly_into_torchvision(fixture_dir, arch):
     import torchvision
 
-    from edgecompress.fixtures import WEIGHT_FILES
+    from edgecompress.data.fixtures import WEIGHT_FILES
 
     state = load_state_dict(fixture_dir / WEIGHT_FILES[arch])
     model = getattr(torchvision.models, arch)(weights=None)

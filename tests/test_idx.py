@@ -3,8 +3,8 @@ import gzip
 import numpy as np
 import pytest
 
-from edgecompress.idx import IdxError, idx_bytes, parse_idx, read_idx
-from edgecompress.prepare import load_fashion_mnist
+from edgecompress.data.idx import IdxError, idx_bytes, parse_idx, read_idx
+from edgecompress.data.prepare import load_fashion_mnist
 
 
 def test_round_trip(tmp_path):

@@ -7,9 +7,10 @@ import pytest
 import torch
 
 from helpers import assert_learned, mirror_config, snakemake, write_yaml
-from edgecompress import models, pruning
-from edgecompress.torchdata import Batches
-from edgecompress.training import cross_entropy, fit, make_optimizer, resolve_device
+from edgecompress.training import models
+from edgecompress.pruning import methods as pruning
+from edgecompress.training.data import Batches
+from edgecompress.training.loop import cross_entropy, fit, make_optimizer, resolve_device
 
 PAPER_LAYERS = ["conv1", "layer1.0.conv1", "layer1.0.conv2", "layer2.0.conv1", "layer3.0.conv1", "fc"]
 
@@ -78,9 +79,9 @@ def test_masks_survive_fine_tuning_and_the_saved_file_holds_the_zeros(tmp_path):
 
 def test_structured_model_is_smaller_runs_and_round_trips(tmp_path):
     model = models.build("resnet18")
-    macs0, params0 = pruning.macs_and_params(model, 32)
+    macs0, params0 = models.macs_and_params(model, 32)
     pruning.structured(model, 0.5, 32, ["fc"])
-    macs1, params1 = pruning.macs_and_params(model, 32)
+    macs1, params1 = models.macs_and_params(model, 32)
     assert params1 < params0 / 3 and macs1 < macs0 / 3
     assert model.fc.out_features == 10
     model.eval()
@@ -89,7 +90,7 @@ def test_structured_model_is_smaller_runs_and_round_trips(tmp_path):
     models.save_state_dict(model, path)
     with pytest.raises(RuntimeError, match="size mismatch"):
         models.build("resnet18").load_state_dict(torch.load(path, weights_only=True))
-    loaded = pruning.load_structured(models.build("resnet18"), path).eval()
+    loaded = models.load_structured(models.build("resnet18"), path).eval()
     assert torch.equal(loaded(x), model(x))
 
 
@@ -128,7 +129,7 @@ def test_branch_end_to_end_on_fixtures(tmp_path, fixture_dir):
     m = json.loads((tmp_path / "results/pruning/structured/amount0.5/seed42/metrics.json").read_text())
     assert m["pretrained"] is True and m["provenance"]["pretrained"] is True
     assert m["report"]["parameters"] < 3_000_000 and len(m["history"]) == 1
-    loaded = pruning.load_structured(models.build("resnet18"),
+    loaded = models.load_structured(models.build("resnet18"),
                                      tmp_path / "results/pruning/structured/amount0.5/seed42/model.pt")
     assert models.count_parameters(loaded) == m["report"]["parameters"]
     u = json.loads((tmp_path / "results/pruning/unstructured/amount0.5/seed42/metrics.json").read_text())
@@ -167,7 +168,7 @@ def test_a_sweep_plans_one_job_per_amount_and_seed(tmp_path):
 
 
 def test_sweep_rows_count_removed_parameters_per_method():
-    from edgecompress.tables.pruning import sweep_rows
+    from edgecompress.report.figures import sweep_rows
 
     summary = [
         {"method": "baseline", "amount": "0", "parameters": "1000", "model_sparsity_pct": "0", "accuracy_pct": "70",

@@ -8,14 +8,15 @@ import pytest
 import yaml
 
 from helpers import REPO, assert_learned, mirror_config, require_shared_data, snakemake, write_yaml
-from edgecompress.tables.quantization import table_rows
+from edgecompress.quantization.tables import table_rows
 
 
 @pytest.fixture(scope="module")
 def tiny(fixture_dir, tmp_path_factory):
     """A small base CNN trained one epoch on the Fashion-MNIST fixture, and its TFLite variants."""
-    from edgecompress import cnn, litert, tflite
-    from edgecompress.prepare import load_fashion_mnist
+    from edgecompress.quantization import cnn, tflite
+    from edgecompress import litert
+    from edgecompress.data.prepare import load_fashion_mnist
     from edgecompress.seeding import seed_everything
 
     seed_everything(0, 1, frameworks=("tensorflow",))
@@ -36,13 +37,14 @@ def tiny(fixture_dir, tmp_path_factory):
 
 
 def test_default_base_cnn_has_the_expected_parameters():
-    from edgecompress.cnn import build_base_cnn
+    from edgecompress.quantization.cnn import build_base_cnn
 
     assert build_base_cnn([32, 64], 3).count_params() == 34_826
 
 
 def test_int8_model_is_really_int8_and_smaller(tiny):
-    from edgecompress import litert, tflite
+    from edgecompress import litert
+    from edgecompress.quantization import tflite
 
     interp = litert.interpreter(tiny["paths"]["int8"], 1)
     assert interp.get_input_details()[0]["dtype"] == np.int8
@@ -54,7 +56,8 @@ def test_int8_model_is_really_int8_and_smaller(tiny):
 
 
 def test_dequantized_int8_weights_match_the_float_model(tiny):
-    from edgecompress import litert, tflite
+    from edgecompress import litert
+    from edgecompress.quantization import tflite
 
     checks = tflite.check_weights(litert.interpreter(tiny["paths"]["int8"], 1), tiny["model"])
     assert sorted((c["layer"], c["tensor"]) for c in checks) == [  # matched by name: 2 conv + 1 dense layers
@@ -66,7 +69,8 @@ def test_dequantized_int8_weights_match_the_float_model(tiny):
 
 
 def test_weight_check_names_a_layer_it_could_not_check(tiny):
-    from edgecompress import cnn, litert, tflite
+    from edgecompress.quantization import cnn, tflite
+    from edgecompress import litert
 
     interp = litert.interpreter(tiny["paths"]["int8"], 1)
     ops = interp._get_ops_details()
@@ -79,7 +83,8 @@ def test_weight_check_names_a_layer_it_could_not_check(tiny):
 
 
 def test_conversion_has_a_batch_one_input_and_no_dynamic_shape_ops(tiny):
-    from edgecompress import litert, tflite
+    from edgecompress import litert
+    from edgecompress.quantization import tflite
 
     for variant in ("float32", "int8"):
         interp = litert.interpreter(tiny["paths"][variant], 1)
@@ -90,7 +95,8 @@ def test_conversion_has_a_batch_one_input_and_no_dynamic_shape_ops(tiny):
 
 
 def test_every_variant_evaluates_and_int8_stays_close_to_float(tiny):
-    from edgecompress import litert, tflite
+    from edgecompress import litert
+    from edgecompress.quantization import tflite
 
     acc = {}
     for variant, path in tiny["paths"].items():
@@ -107,7 +113,8 @@ def test_file_without_optimizer_state_is_smaller(tiny):
 
 
 def test_bad_conversion_requests(tiny):
-    from edgecompress import litert, tflite
+    from edgecompress import litert
+    from edgecompress.quantization import tflite
 
     with pytest.raises(ValueError, match="variant must be one of"):
         tflite.convert(tiny["model"], "int4")

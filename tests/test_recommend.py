@@ -2,8 +2,8 @@
 
 import pytest
 
-from edgecompress import evidence, recommend
-from edgecompress.reportdata import choices, claims, conditions, gates
+from edgecompress.report import evidence, rules as recommend
+from edgecompress.report.context import choices, claims, conditions, gates
 
 SEEDS = [42, 43, 44, 45, 46, 47]
 DEVICES = [

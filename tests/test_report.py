@@ -7,8 +7,8 @@ import time
 import pytest
 
 from helpers import REPO, copy_workflow, mirror_config, snakemake
-from edgecompress.reportdata import TITLE_UK, num, read_csv
-from edgecompress.render import compile_pdf, render, typst_literal
+from edgecompress.report.context import TITLE_UK, num, read_csv
+from edgecompress.report.render import compile_pdf, render, typst_literal
 
 pytestmark = pytest.mark.workflow
 
@@ -186,7 +186,7 @@ def test_a_reader_can_recompute_every_recommendation_from_the_printed_tables(run
     """The rule table's cells, recomputed from the deployment table and the config's device budgets."""
     import yaml
 
-    from edgecompress.recommend import candidates, choose
+    from edgecompress.report.rules import candidates, choose
 
     d = run["dir"]
     tables = typst_tables((d / "results/report/paper.typ").read_text(encoding="utf-8"))

@@ -3,7 +3,7 @@
 import numpy as np
 import torch
 
-from edgecompress.torchdata import BLACK, PAD, augment, to_tensor
+from edgecompress.training.data import BLACK, PAD, augment, to_tensor
 
 
 def test_crop_padding_is_black_not_the_mean_colour():

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from helpers import REPO, mirror_config, snakemake, write_yaml
-from edgecompress import fixtures
-from edgecompress.cifar import FOLDER
+from edgecompress.data import fixtures
+from edgecompress.data.cifar import FOLDER
 
 pytestmark = pytest.mark.workflow
 

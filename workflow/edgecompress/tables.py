@@ -8,7 +8,7 @@ import io
 import os
 from typing import Mapping, Sequence
 
-from ..atomic import atomic_path
+from .atomic import atomic_path
 
 
 def write_csv(path: str | os.PathLike, rows: Sequence[Mapping], columns: Sequence[str] | None = None) -> None:

@@ -4,7 +4,7 @@
 PAPERMILL = (
     "papermill {input.notebook} {output.notebook} --kernel {params.kernel} --cwd . "
     "--parameters_yaml '{params.parameters}' --log-output > {log} 2>&1 && "
-    f"PYTHONPATH={repo_path('workflow')} python -m edgecompress.nbclean {{output.notebook}} >> {{log}} 2>&1 && "
+    f"PYTHONPATH={repo_path('workflow')} python -m edgecompress.report.nbclean {{output.notebook}} >> {{log}} 2>&1 && "
     "jupyter nbconvert --to html --output-dir $(dirname {output.html}) {output.notebook} >> {log} 2>&1"
 )
 

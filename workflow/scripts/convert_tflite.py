@@ -6,7 +6,7 @@ sys.stderr = open(snakemake.log[0], "w", buffering=1)
 sys.path.insert(0, snakemake.scriptdir + "/..")
 
 from edgecompress.logs import setup_logging
-from edgecompress.tflite import convert_file
+from edgecompress.quantization.tflite import convert_file
 
 setup_logging()
 convert_file(

@@ -6,7 +6,7 @@ sys.stderr = open(snakemake.log[0], "w", buffering=1)
 sys.path.insert(0, snakemake.scriptdir + "/..")
 
 from edgecompress.checksums import ChecksumError
-from edgecompress.download import DownloadError, fetch_source
+from edgecompress.data.download import DownloadError, fetch_source
 from edgecompress.logs import one_line_errors, setup_logging
 
 setup_logging()

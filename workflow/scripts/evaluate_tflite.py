@@ -6,7 +6,7 @@ sys.stderr = open(snakemake.log[0], "w", buffering=1)
 sys.path.insert(0, snakemake.scriptdir + "/..")
 
 from edgecompress.logs import setup_logging
-from edgecompress.tflite import evaluate_file
+from edgecompress.quantization.tflite import evaluate_file
 
 setup_logging()
 evaluate_file(

@@ -6,7 +6,7 @@ sys.stderr = open(snakemake.log[0], "w", buffering=1)
 sys.path.insert(0, snakemake.scriptdir + "/..")
 
 from edgecompress.logs import setup_logging
-from edgecompress.training import finetune_baseline
+from edgecompress.training.loop import finetune_baseline
 
 setup_logging()
 finetune_baseline(

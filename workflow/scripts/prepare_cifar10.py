@@ -5,9 +5,9 @@ import sys
 sys.stderr = open(snakemake.log[0], "w", buffering=1)
 sys.path.insert(0, snakemake.scriptdir + "/..")
 
-from edgecompress.cifar import UnsafeArchiveError
+from edgecompress.data.cifar import UnsafeArchiveError
 from edgecompress.logs import PINNED_FILE_HINT, one_line_errors, setup_logging
-from edgecompress.prepare import DataError, prepare_cifar10_files
+from edgecompress.data.prepare import DataError, prepare_cifar10_files
 
 setup_logging()
 with one_line_errors(DataError), one_line_errors(UnsafeArchiveError, hint=PINNED_FILE_HINT):

@@ -5,9 +5,9 @@ import sys
 sys.stderr = open(snakemake.log[0], "w", buffering=1)
 sys.path.insert(0, snakemake.scriptdir + "/..")
 
-from edgecompress.idx import IdxError
+from edgecompress.data.idx import IdxError
 from edgecompress.logs import PINNED_FILE_HINT, one_line_errors, setup_logging
-from edgecompress.prepare import prepare_fashion_mnist_files
+from edgecompress.data.prepare import prepare_fashion_mnist_files
 
 setup_logging()
 with one_line_errors(IdxError, hint=PINNED_FILE_HINT):

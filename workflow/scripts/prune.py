@@ -6,7 +6,7 @@ sys.stderr = open(snakemake.log[0], "w", buffering=1)
 sys.path.insert(0, snakemake.scriptdir + "/..")
 
 from edgecompress.logs import setup_logging
-from edgecompress.pruning import prune_and_finetune
+from edgecompress.pruning.methods import prune_and_finetune
 
 setup_logging()
 prune_and_finetune(

@@ -6,7 +6,7 @@ sys.stderr = open(snakemake.log[0], "w", buffering=1)
 sys.path.insert(0, snakemake.scriptdir + "/..")
 
 from edgecompress.logs import setup_logging
-from edgecompress.tables.pruning import write_tables
+from edgecompress.pruning.tables import write_tables
 
 setup_logging()
 write_tables(list(snakemake.input.baseline), list(snakemake.input.runs), snakemake.output.epochs,

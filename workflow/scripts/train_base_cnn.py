@@ -5,7 +5,7 @@ import sys
 sys.stderr = open(snakemake.log[0], "w", buffering=1)
 sys.path.insert(0, snakemake.scriptdir + "/..")
 
-from edgecompress.cnn import train_and_save
+from edgecompress.quantization.cnn import train_and_save
 from edgecompress.logs import setup_logging
 
 setup_logging()

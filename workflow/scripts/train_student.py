@@ -5,7 +5,7 @@ import sys
 sys.stderr = open(snakemake.log[0], "w", buffering=1)
 sys.path.insert(0, snakemake.scriptdir + "/..")
 
-from edgecompress.distillation import train_student
+from edgecompress.distillation.loss import train_student
 from edgecompress.logs import setup_logging
 
 setup_logging()

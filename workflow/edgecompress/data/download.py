@@ -17,9 +17,9 @@ import urllib.request
 from pathlib import Path
 from typing import Callable, Mapping
 
-from .atomic import atomic_path
-from .checksums import ChecksumError, file_digests, mismatches, verify
-from .logs import Progress
+from ..atomic import atomic_path
+from ..checksums import ChecksumError, file_digests, mismatches, verify
+from ..logs import Progress
 
 log = logging.getLogger(__name__)
 
@@ -170,7 +170,7 @@ def fetch_source(filename: str, dest: str | os.PathLike, checksums: Mapping[str,
     Its location (the URL set explicitly, or the mirror) is read from ``data`` here, so that only
     the checksums are parameters of the rule: see :mod:`edgecompress.sources`.
     """
-    from .sources import file_name, locate, sources
+    from ..sources import file_name, locate, sources
 
     key, source = next((k, s) for k, s in sources(data).items() if file_name(s["url"]) == filename)
     where = locate(key, source["url"], data["mirror"], official_url)

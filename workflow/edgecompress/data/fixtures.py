@@ -11,7 +11,7 @@ that exercises the loading path, and the report says so from their checksum). Ev
 the same versions give byte-identical files, so their checksums can be pinned
 in ``config/test.yaml``.
 
-    python -m edgecompress.fixtures resources/fixtures
+    python -m edgecompress.data.fixtures resources/fixtures
 """
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .atomic import atomic_path
-from .checksums import sha256
+from ..atomic import atomic_path
+from ..checksums import sha256
 from .cifar import FOLDER, META, TEST_BATCH, TRAIN_BATCHES
 from .idx import idx_bytes
 

@@ -8,7 +8,7 @@ from typing import Mapping
 
 import numpy as np
 
-from .atomic import save_npz
+from ..atomic import save_npz
 from .cifar import load_cifar10
 from .idx import IdxError, read_idx
 
@@ -100,8 +100,8 @@ def summary(arrays: dict[str, np.ndarray]) -> dict:
 
 def prepare_fashion_mnist_files(inputs: Mapping[str, str], arrays: str, summary: str) -> None:
     """Rule prepare_fashion_mnist: the four IDX archives to one .npz, and its JSON summary."""
-    from .atomic import write_json
-    from .provenance import collect
+    from ..atomic import write_json
+    from ..provenance import collect
 
     info = prepare_fashion_mnist(inputs["train_images"], inputs["train_labels"], inputs["test_images"],
                                  inputs["test_labels"], arrays)
@@ -112,8 +112,8 @@ def prepare_fashion_mnist_files(inputs: Mapping[str, str], arrays: str, summary:
 def prepare_cifar10_files(archive: str, arrays: str, summary: str, train_size: int, test_size: int,
                           seed: int) -> None:
     """Rule prepare_cifar10: the stratified subset as a .npz (with the indices drawn), and its summary."""
-    from .atomic import write_json
-    from .provenance import collect
+    from ..atomic import write_json
+    from ..provenance import collect
 
     info = prepare_cifar10_subset(archive, arrays, train_size, test_size, seed)
     log.info("wrote %s: %s", arrays, info)

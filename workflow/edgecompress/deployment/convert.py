@@ -34,8 +34,8 @@ def family(key: str) -> str:
 
 def load_trained(key: str, path: str) -> nn.Module:
     """The trained model of ``key`` from its saved state_dict, on the CPU, in eval mode."""
-    from ..models import build, load_state_dict
-    from ..pruning import load_structured
+    from ..training.models import build, load_state_dict
+    from ..training.models import load_structured
 
     model = build(ARCH[family(key)])
     if family(key) == "structured":
@@ -46,7 +46,7 @@ def load_trained(key: str, path: str) -> nn.Module:
 
 def nhwc_images(x: np.ndarray, resolution: int) -> torch.Tensor:
     """uint8 NHWC images as the models' normalised float input, resized, in NHWC order."""
-    from ..torchdata import resize, to_tensor
+    from ..training.data import resize, to_tensor
 
     return resize(to_tensor(x), resolution).permute(0, 2, 3, 1).contiguous()
 
@@ -119,9 +119,9 @@ def deploy_model(key: str, model_path: str, arrays: str, out: Mapping[str, str],
     """Rule deploy_model: float32 and int8 ``.tflite`` of one model, their accuracy and agreement with PyTorch."""
     from ..atomic import write_json
     from ..measure import file_size
-    from ..models import count_parameters
+    from ..training.models import count_parameters
     from ..provenance import collect
-    from ..pruning import macs_and_params
+    from ..training.models import macs_and_params
     from ..seeding import seed_everything
     from ..litert import classify, interpreter
 

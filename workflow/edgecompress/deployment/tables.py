@@ -14,7 +14,7 @@ import csv
 import os
 from typing import Iterable, Mapping
 
-from . import write_csv
+from ..tables import write_csv
 
 COLUMNS = ("model", "family", "seed", "parameters", "macs", "macs_reduction", "bytes_float32", "mib_float32",
            "bytes_int8", "mib_int8", "accuracy_torch", "accuracy_float32", "accuracy_int8",

@@ -7,7 +7,7 @@ from typing import Mapping, Sequence
 
 from .. import paper
 from ..history import beside_paper
-from ..models import IMAGENET_PARAMETERS
+from ..training.models import IMAGENET_PARAMETERS
 from ..stats import mean_std, paired_sign_flip_p
 
 
@@ -69,7 +69,7 @@ def write_tables(teacher_paths, student_paths, kd_paths, table2: str, grid: str,
                  temperature: float, alpha: float) -> None:
     """Rule distillation_tables: Table 2, the T x alpha grid with paired statistics, and the per-epoch rows."""
     from ..atomic import read_jsons
-    from . import write_csv
+    from ..tables import write_csv
 
     teacher, student, kd = read_jsons(teacher_paths), read_jsons(student_paths), read_jsons(kd_paths)
     write_csv(table2, table2_rows(teacher, student, kd, temperature, alpha))

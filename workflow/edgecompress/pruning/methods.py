@@ -9,7 +9,7 @@ filters, coupled across residual connections, and leaves a physically smaller ne
 paper's ``group_remove`` is not an API of current Torch-Pruning; ``BasePruner.step()`` applies
 the same group removals. A pruned model no longer fits a fresh ``resnet18``: it is saved with
 a plain state_dict (tensors only, so it loads with ``weights_only=True``) and rebuilt by
-:func:`load_structured`, which shrinks a fresh model's layers to the saved shapes.
+:func:`edgecompress.training.models.load_structured`, which shrinks a fresh model's layers to the saved shapes.
 
 Every tensor made here (the example input that traces the dependency graph and counts MACs, the
 layers rebuilt on load) is made on the model's own device, so the same code serves CPU and CUDA.
@@ -25,7 +25,7 @@ import torch
 from torch import nn
 from torch.nn.utils import prune
 
-from .models import device_of
+from ..training.models import example_input
 
 PRUNABLE = (nn.Conv2d, nn.Linear)
 MODES = ("layers", "global")
@@ -106,7 +106,7 @@ def check_saved_masks(path, masks: dict[str, torch.Tensor]) -> dict:
 
     Raises AssertionError when one is not: the file would not be the pruned model the metrics describe.
     """
-    from .models import load_state_dict
+    from ..training.models import load_state_dict
 
     state = load_state_dict(path)
     removed = zero = 0
@@ -163,65 +163,14 @@ def structured_pruner(model: nn.Module, amount: float, resolution: int, ignored:
     )
 
 
-def example_input(model: nn.Module, resolution: int) -> torch.Tensor:
-    """One random image of ``resolution`` px, on the device that holds ``model``."""
-    return torch.randn(1, 3, resolution, resolution, device=device_of(model))
-
-
-def macs_and_params(model: nn.Module, resolution: int) -> tuple[int, int]:
-    """Torch-Pruning's counter at one image of ``resolution`` px (on the model's device: it moves no inputs)."""
-    import torch_pruning as tp
-
-    was_training = model.training
-    model.eval()
-    macs, params = tp.utils.count_ops_and_params(model, example_input(model, resolution))
-    model.train(was_training)
-    return int(macs), int(params)
-
-
-def load_structured(fresh: nn.Module, path) -> nn.Module:
-    """Shrink the layers of a fresh model of the same architecture to the saved shapes, then load.
-
-    A structurally pruned state_dict does not load into a fresh model (the shapes differ), and
-    Torch-Pruning's own ``state_dict`` pickles module objects, which ``weights_only`` refuses.
-    The layers stay on the device ``fresh`` is on; the saved tensors are copied there.
-    """
-    from .models import load_state_dict
-
-    device = device_of(fresh)
-    state = load_state_dict(path)
-    for name, module in fresh.named_modules():
-        weight = state.get(f"{name}.weight")
-        if weight is None:
-            continue
-        if isinstance(module, nn.Conv2d):
-            depthwise = module.groups > 1 and module.groups == module.in_channels
-            module.out_channels = weight.shape[0]
-            module.groups = weight.shape[0] if depthwise else module.groups
-            module.in_channels = weight.shape[1] * module.groups
-        elif isinstance(module, nn.BatchNorm2d):
-            module.num_features = weight.shape[0]
-            module.register_buffer("running_mean", torch.zeros(weight.shape[0], device=device))
-            module.register_buffer("running_var", torch.ones(weight.shape[0], device=device))
-        elif isinstance(module, nn.Linear):
-            module.out_features, module.in_features = weight.shape
-        else:
-            continue
-        module.weight = nn.Parameter(torch.empty_like(weight, device=device))
-        if getattr(module, "bias", None) is not None:
-            module.bias = nn.Parameter(torch.empty_like(state[f"{name}.bias"], device=device))
-    fresh.load_state_dict(state, strict=True)
-    return fresh
-
-
 def prune_and_finetune(baseline: str, baseline_metrics: str, arrays: str, paths, method: str, amount: float, seed: int,
                        cfg, pcfg, threads: int) -> None:
     """Rule prune: prune the trained baseline (masks or filters), fine-tune it, save and measure it."""
     import logging
 
-    from .atomic import read_json
-    from .models import build, load_state_dict
-    from .training import accuracy, cross_entropy, fit, optimizer_for, save_run, setup, splits
+    from ..atomic import read_json
+    from ..training.models import build, load_state_dict
+    from ..training.loop import accuracy, cross_entropy, fit, optimizer_for, save_run, setup, splits
 
     log = logging.getLogger(__name__)
     imagenet = read_json(baseline_metrics)["pretrained"]  # the baseline's checksum verdict carries over

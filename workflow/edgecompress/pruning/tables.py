@@ -79,8 +79,8 @@ def layer_lists(weights: Sequence[int], total: int, amount: float, target_pct: f
 def layer_list_summary(layers: Sequence[str], amount: float) -> dict:
     """The configured layer list against every list of ResNet-18's conv and linear layers that gives the
     paper's sparsity: it is one of K (K computed here)."""
-    from ..models import build, count_parameters
-    from ..pruning import named_layers, prunable_layers
+    from ..training.models import build, count_parameters
+    from .methods import named_layers, prunable_layers
 
     model = build("resnet18")
     everything = prunable_layers(model)
@@ -96,24 +96,10 @@ def write_tables(baseline_paths, run_paths, epochs_csv: str, summary_csv: str, l
                  layers: Sequence[str] = (), amount: float = 0.5) -> None:
     """Rule pruning_tables: the per-epoch tables beside the paper's, the summary over seeds, and the layer lists."""
     from ..atomic import read_jsons, write_json
-    from . import write_csv
+    from ..tables import write_csv
 
     baseline, runs = read_jsons(baseline_paths), read_jsons(run_paths)
     write_csv(epochs_csv, epoch_rows(baseline, runs))
     write_csv(summary_csv, summary_rows(baseline, runs))
     if layers_json:
         write_json(layers_json, layer_list_summary(layers, amount))
-
-
-def sweep_rows(summary: Sequence[Mapping]) -> list[dict]:
-    """Rows of the sweep figure: accuracy against the share of parameters removed, per method and amount.
-
-    For masks that share is the masked weights (the model sparsity); structured pruning removes
-    no single weight but whole filters, so its share is the parameters gone against the baseline's.
-    """
-    base = next(float(r["parameters"]) for r in summary if r["method"] == "baseline")
-    return [{"method": r["method"], "amount": float(r["amount"]),
-             "removed_pct": (100 * (1 - float(r["parameters"]) / base) if r["method"] == "structured"
-                             else float(r["model_sparsity_pct"])),
-             "accuracy_pct": float(r["accuracy_pct"]), "accuracy_std": float(r["accuracy_std"]),
-             "macs": float(r["macs"])} for r in summary]

@@ -14,7 +14,7 @@ from typing import Sequence
 
 import numpy as np
 
-from .atomic import atomic_path
+from ..atomic import atomic_path
 
 log = logging.getLogger(__name__)
 
@@ -131,11 +131,11 @@ def stable_keras_bytes(archive: bytes) -> bytes:
     return out.getvalue()
 def train_and_save(arrays: str, paths, params, seed: int, threads: int) -> None:
     """Rule train_base_cnn: build, train and save the base CNN (with and without optimizer state)."""
-    from .atomic import write_json
-    from .history import write_history
-    from .measure import file_size
-    from .provenance import collect
-    from .seeding import seed_everything
+    from ..atomic import write_json
+    from ..history import write_history
+    from ..measure import file_size
+    from ..provenance import collect
+    from ..seeding import seed_everything
 
     seed_everything(seed, threads, frameworks=("tensorflow",))
     data = np.load(arrays)

@@ -13,7 +13,7 @@ import os
 from typing import Mapping
 
 from .. import paper
-from . import write_csv
+from ..tables import write_csv
 
 COLUMNS = ("metric", "model", "paper", "ours", "difference", "unit", "note")
 

@@ -7,8 +7,8 @@ from typing import Iterable
 
 import numpy as np
 
-from .litert import evaluate, interpreter
-from .quantmath import dequantize
+from ..litert import evaluate, interpreter
+from ..quantmath import dequantize
 
 log = logging.getLogger(__name__)
 
@@ -140,9 +140,9 @@ def convert_file(model_path: str, arrays: str, out: str, variant: str, samples: 
     """Rule convert_tflite: one TFLite variant of the saved Keras model (int8 calibrated on a seeded sample)."""
     import keras
 
-    from .atomic import atomic_path
+    from ..atomic import atomic_path
     from .cnn import to_input
-    from .seeding import seed_everything
+    from ..seeding import seed_everything
 
     seed_everything(seed, threads, frameworks=("tensorflow",))
     model = keras.models.load_model(model_path)
@@ -159,10 +159,10 @@ def evaluate_file(tflite_path: str, keras_path: str, arrays: str, out: str, vari
 
     Its speed is measured with every other model's in the deployment stage's one timing job.
     """
-    from .atomic import write_json
+    from ..atomic import write_json
     from .cnn import to_input
-    from .measure import file_size
-    from .provenance import collect
+    from ..measure import file_size
+    from ..provenance import collect
 
     data = np.load(arrays)
     interp = interpreter(tflite_path, threads)

@@ -2,8 +2,8 @@
 
 ``build_context`` reads the tables and metrics files and returns plain values for the Jinja2
 template (``report/paper.typ.j2``), which holds the prose. Formatting lives in
-:mod:`edgecompress.render`, the choice per device class in :mod:`edgecompress.recommend`, and the
-evidence gates in :mod:`edgecompress.evidence`; this module only reads and assembles.
+:mod:`edgecompress.report.render`, the choice per device class in :mod:`edgecompress.report.rules`, and the
+evidence gates in :mod:`edgecompress.report.evidence`; this module only reads and assembles.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from typing import Any, Mapping
 
 import yaml
 
-from . import paper
-from .atomic import read_json
+from .. import paper
+from ..atomic import read_json
 from .render import code_string, count, num, signed, spread
 
 TITLE_EN = ("Analysis of convolutional neural network compression methods for effective deployment "
@@ -30,11 +30,6 @@ CITATION = ("D. Marchuk, Information Technology and Society, 2025, no. 4, DOI 10
 def read_csv(path) -> list[dict]:
     with open(path, encoding="utf-8") as fh:
         return list(csv.DictReader(fh))
-
-
-def _f(row: Mapping, key: str):
-    v = row.get(key)
-    return None if v in (None, "") else float(v)
 
 
 # ---------------------------------------------------------------- sections
@@ -178,7 +173,7 @@ def distillation_section(table2_csv, grid_csv, epochs_csv, seed: int) -> dict:
 
 def deployment_section(table_csv, machine_json, latency_csv) -> dict:
     """The deployment table (every model on LiteRT and in PyTorch) and what the timing ran on."""
-    from .deployment.machine import isa_text
+    from ..deployment.machine import isa_text
 
     table, machine, latency = read_csv(table_csv), read_json(machine_json), read_csv(latency_csv)
     rows = [{"model": r["model"], "mib_float32": num(r["mib_float32"], 2), "mib_int8": num(r["mib_int8"], 2),
@@ -229,7 +224,7 @@ def conditions(fashion_official: bool, cifar_official: bool, weights_official: b
 def claims(deployment_rows, evidence_cfg) -> dict:
     """Every method-vs-method claim with its test over seeds (Holm within each family)."""
     from .evidence import Comparison, judge
-    from .recommend import config_of
+    from .rules import config_of
 
     acc: dict[str, dict] = {}
     for r in deployment_rows:
@@ -255,7 +250,7 @@ def claims(deployment_rows, evidence_cfg) -> dict:
 def choices(deployment_rows, devices, gates_by_task, evidence_cfg, cpu: str) -> list[dict]:
     """The rule table: per task and device class, the choice, its numbers, the binding constraint, the verdict."""
     from .evidence import Comparison, judge
-    from .recommend import candidates, choose
+    from .rules import candidates, choose
 
     cands = candidates(deployment_rows)
     out = []
@@ -343,7 +338,7 @@ def official(config_sources: Mapping[str, Mapping], summary_json: str) -> bool:
 
 
 def _md5_matches(path: str | os.PathLike, md5: str) -> bool:
-    from .checksums import file_digests
+    from ..checksums import file_digests
 
     return file_digests(path, ("md5",))["md5"] == md5
 
@@ -395,7 +390,7 @@ def render_report(inputs: Mapping[str, Any], template: str, schema: str, config:
     import logging
 
     from .render import render
-    from .sources import official_checksums
+    from ..sources import official_checksums
 
     sha, md5 = official_checksums(schema)
     render(template, build_context(inputs, config, figures, sha, md5), out)

@@ -14,7 +14,7 @@ import math
 from dataclasses import dataclass
 from typing import Mapping, Sequence
 
-from .stats import mean_std, paired_sign_flip_p
+from ..stats import mean_std, paired_sign_flip_p
 
 CHANCE = {"CIFAR-10": 0.10, "Fashion-MNIST": 0.10}  # ten balanced classes each
 TEST = "exact paired sign-flip test over seeds"

@@ -181,3 +181,17 @@ def pareto(rows: Sequence[Mapping], stem) -> list[str]:
     fig.legend(handles=handles, loc="lower center", ncol=len(handles), fontsize=7, frameon=False)
     fig.tight_layout(rect=(0, 0.08, 1, 1))
     return save(fig, stem)
+
+
+def sweep_rows(summary: Sequence[Mapping]) -> list[dict]:
+    """Rows of the sweep figure: accuracy against the share of parameters removed, per method and amount.
+
+    For masks that share is the masked weights (the model sparsity); structured pruning removes
+    no single weight but whole filters, so its share is the parameters gone against the baseline's.
+    """
+    base = next(float(r["parameters"]) for r in summary if r["method"] == "baseline")
+    return [{"method": r["method"], "amount": float(r["amount"]),
+             "removed_pct": (100 * (1 - float(r["parameters"]) / base) if r["method"] == "structured"
+                             else float(r["model_sparsity_pct"])),
+             "accuracy_pct": float(r["accuracy_pct"]), "accuracy_std": float(r["accuracy_std"]),
+             "macs": float(r["macs"])} for r in summary]

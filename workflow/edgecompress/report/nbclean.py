@@ -1,6 +1,6 @@
 """Strip what changes on every run from an executed notebook: papermill's and Jupyter's clock times.
 
-    python -m edgecompress.nbclean results/report/x/x.ipynb
+    python -m edgecompress.report.nbclean results/report/x/x.ipynb
 
 Papermill records start and end times and durations for the notebook and each cell, and gives
 the parameters cell it injects a random id; the kernel records ``execution`` timestamps per cell. Without them, the same inputs give the same
@@ -13,7 +13,7 @@ import json
 import sys
 from pathlib import Path
 
-from .atomic import atomic_path
+from ..atomic import atomic_path
 
 CLOCK_KEYS = ("start_time", "end_time", "duration")
 

@@ -13,7 +13,7 @@ from typing import Any, Mapping
 
 import jinja2
 
-from .atomic import atomic_path
+from ..atomic import atomic_path
 
 
 def num(value, digits: int = 4) -> str:

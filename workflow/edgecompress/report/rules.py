@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Mapping, Sequence
 
-from .stats import mean_std
+from ..stats import mean_std
 
 PRECISIONS = ("float32", "int8")
 

@@ -18,13 +18,13 @@ import numpy as np
 import torch
 from torch import nn
 
-from .atomic import write_json
-from .history import write_history
-from .logs import Progress
+from ..atomic import write_json
+from ..history import write_history
+from ..logs import Progress
 from .models import count_parameters, save_state_dict
-from .provenance import collect
-from .seeding import seed_everything
-from .torchdata import Batches
+from ..provenance import collect
+from ..seeding import seed_everything
+from .data import Batches
 
 log = logging.getLogger(__name__)
 
@@ -133,7 +133,7 @@ def model_report(model: nn.Module, cfg: Mapping) -> dict:
     Speed is not measured here: a time taken inside a training job depends on whatever else the
     machine runs then; every model is timed in the deployment stage's one interleaved job.
     """
-    from .pruning import macs_and_params  # pruning imports this module: imported here, when needed
+    from .models import macs_and_params
 
     macs, _ = macs_and_params(model, cfg["resolution"])
     return {"parameters": count_parameters(model), "macs": macs}

@@ -71,7 +71,7 @@ def save_state_dict(model: nn.Module, path, check=None) -> int:
     then written atomically; ``check(tmp_path)``, if given, reads the written file back before it
     is moved into place. Returns the file's size in bytes.
     """
-    from .atomic import atomic_path
+    from ..atomic import atomic_path
 
     state = model.state_dict()
     if any(t.device.type != "cpu" for t in state.values()):
@@ -105,7 +105,55 @@ def is_imagenet(weights: str | None, sha256_prefix: str) -> bool:
     This, not the config's ``torch.pretrained``, is what a metrics file records as ``pretrained``:
     a run on other files in torchvision's format (the fixtures) is not an ImageNet fine-tuning.
     """
-    from .checksums import file_digests
+    from ..checksums import file_digests
 
     return weights is not None and file_digests(weights, ("sha256",))["sha256"].startswith(sha256_prefix)
 
+
+def example_input(model: nn.Module, resolution: int) -> torch.Tensor:
+    """One random image of ``resolution`` px, on the device that holds ``model``."""
+    return torch.randn(1, 3, resolution, resolution, device=device_of(model))
+
+
+def macs_and_params(model: nn.Module, resolution: int) -> tuple[int, int]:
+    """Torch-Pruning's counter at one image of ``resolution`` px (on the model's device: it moves no inputs)."""
+    import torch_pruning as tp
+
+    was_training = model.training
+    model.eval()
+    macs, params = tp.utils.count_ops_and_params(model, example_input(model, resolution))
+    model.train(was_training)
+    return int(macs), int(params)
+
+
+def load_structured(fresh: nn.Module, path) -> nn.Module:
+    """Shrink the layers of a fresh model of the same architecture to the saved shapes, then load.
+
+    A structurally pruned state_dict does not load into a fresh model (the shapes differ), and
+    Torch-Pruning's own ``state_dict`` pickles module objects, which ``weights_only`` refuses.
+    The layers stay on the device ``fresh`` is on; the saved tensors are copied there.
+    """
+    device = device_of(fresh)
+    state = load_state_dict(path)
+    for name, module in fresh.named_modules():
+        weight = state.get(f"{name}.weight")
+        if weight is None:
+            continue
+        if isinstance(module, nn.Conv2d):
+            depthwise = module.groups > 1 and module.groups == module.in_channels
+            module.out_channels = weight.shape[0]
+            module.groups = weight.shape[0] if depthwise else module.groups
+            module.in_channels = weight.shape[1] * module.groups
+        elif isinstance(module, nn.BatchNorm2d):
+            module.num_features = weight.shape[0]
+            module.register_buffer("running_mean", torch.zeros(weight.shape[0], device=device))
+            module.register_buffer("running_var", torch.ones(weight.shape[0], device=device))
+        elif isinstance(module, nn.Linear):
+            module.out_features, module.in_features = weight.shape
+        else:
+            continue
+        module.weight = nn.Parameter(torch.empty_like(weight, device=device))
+        if getattr(module, "bias", None) is not None:
+            module.bias = nn.Parameter(torch.empty_like(state[f"{name}.bias"], device=device))
+    fresh.load_state_dict(state, strict=True)
+    return fresh

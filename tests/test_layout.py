@@ -1,0 +1,94 @@
+"""The package reads like the DAG: one sub-package per stage, imports pointing only downward.
+
+- The root modules (config, seeding, provenance, logs, measurement, statistics, the paper's numbers,
+  atomic writes, CSV tables, ...) import only each other.
+- A stage imports the root and its own modules; where it must, the shared PyTorch side
+  (``training``). It never imports another stage, except ``report``, which reads every stage.
+- Each stage's folder carries the name of its rule file (workflow/rules/<stage>.smk).
+"""
+
+import ast
+from pathlib import Path
+
+from helpers import REPO
+
+PKG = REPO / "workflow" / "edgecompress"
+STAGES = {p.name for p in PKG.iterdir() if p.is_dir() and (p / "__init__.py").exists()}
+SHARED_STAGE = "training"  # the PyTorch side that pruning, distillation and deployment share
+
+
+def module_of(path: Path) -> list[str]:
+    parts = list(path.relative_to(PKG).with_suffix("").parts)
+    return parts[:-1] if parts[-1] == "__init__" else parts
+
+
+def imports(path: Path) -> list[tuple[int, list[str]]]:
+    """Every edgecompress module ``path`` imports, as parts below the package (line number first)."""
+    mod = module_of(path)
+    package = mod if path.name == "__init__.py" else mod[:-1]
+    found = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package[: len(package) - (node.level - 1)]
+                target = base + (node.module.split(".") if node.module else [])
+            elif node.module and node.module.split(".")[0] == "edgecompress":
+                target = node.module.split(".")[1:]
+            else:
+                continue
+            for alias in node.names:  # "from . import paper" imports a module
+                sub = target + [alias.name]
+                is_module = (PKG.joinpath(*sub).with_suffix(".py").exists() or (PKG.joinpath(*sub) / "__init__.py").exists())
+                found.append((node.lineno, sub if is_module else target))
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name.split(".")[0] == "edgecompress":
+                    found.append((node.lineno, alias.name.split(".")[1:]))
+    return found
+
+
+def stage_of(parts: list[str]) -> str | None:
+    return parts[0] if parts and parts[0] in STAGES else None
+
+
+def allowed(source: str | None, target: str | None) -> bool:
+    if target is None:
+        return True  # the root: every module may import it
+    if source == target or source == "report":
+        return True
+    if source is None:
+        return False  # the root imports no stage
+    return target == SHARED_STAGE and source != SHARED_STAGE
+
+
+def violations() -> list[str]:
+    found = []
+    for path in sorted(PKG.rglob("*.py")):
+        source = stage_of(module_of(path))
+        for line, target in imports(path):
+            if not allowed(source, stage_of(target)):
+                found.append(f"{path.relative_to(REPO)}:{line} ({source or 'root'}) imports "
+                             f"edgecompress.{'.'.join(target)} ({stage_of(target) or 'root'})")
+    return found
+
+
+def test_imports_point_only_downward():
+    assert not violations(), "\n".join(violations())
+
+
+def test_the_rule_catches_an_import_across_stages():
+    probe = PKG / "pruning" / "_layout_probe.py"
+    probe.write_text("from ..distillation.loss import kd_loss\nfrom ..training.models import build\nfrom .. import paper\n")
+    try:
+        found = [v for v in violations() if "_layout_probe" in v]
+    finally:
+        probe.unlink()
+    assert found == ["workflow/edgecompress/pruning/_layout_probe.py:1 (pruning) imports "
+                     "edgecompress.distillation.loss (distillation)"]
+    assert not allowed(None, "pruning") and allowed("report", "pruning") and allowed("deployment", "training")
+
+
+def test_stage_folders_mirror_the_rule_files():
+    rules = {p.stem for p in (REPO / "workflow" / "rules").glob("*.smk")} - {"common"}
+    assert rules <= STAGES, f"stages without a sub-package: {sorted(rules - STAGES)}"
+    assert STAGES - rules == {SHARED_STAGE}, f"sub-packages without a rule file: {sorted(STAGES - rules - {SHARED_STAGE})}"
