@@ -48,8 +48,10 @@ def ratios(latency: dict) -> dict:
     return out
 
 
-def stage_seconds(root: Path) -> float:
-    files = list((root / "benchmarks/rules/deploy_model").rglob("*.tsv")) + [root / "benchmarks/rules/time_models.tsv"]
+def stage_seconds(root: Path, models) -> float:
+    """The deployment stage of this run: the conversions of its models and its timing job (benchmark: files)."""
+    files = [root / f"benchmarks/rules/deploy_model/{m}.tsv" for m in models if m != "cnn"]
+    files.append(root / "benchmarks/rules/time_models.tsv")
     total = 0.0
     for f in files:
         with open(f, newline="") as fh:
@@ -114,9 +116,11 @@ def main(argv=None) -> list[dict]:
     if ("cnn", "int8_vs_float32") in a:
         rows.append({"metric": f"CNN int8 vs float32 in LiteRT, ISA {isa_text(machine['isa'])}",
                      "value": a[("cnn", "int8_vs_float32")], "target": "", "met": ""})
-    seconds = stage_seconds(args.root)
-    rows.append({"metric": "deployment stage wall time (conversions + timing job, s)", "value": seconds,
-                 "target": f"<= {STAGE_SECONDS}", "met": seconds <= STAGE_SECONDS})
+    seconds = stage_seconds(args.root, pytorch)
+    seeds = len({m.rsplit("/", 1)[-1] for m in pytorch})
+    rows.append({"metric": f"deployment stage wall time, {seeds} seed(s) (conversions + timing job, s)", "value": seconds,
+                 "target": f"<= {STAGE_SECONDS} for one seed" if seeds == 1 else "",
+                 "met": seconds <= STAGE_SECONDS if seeds == 1 else ""})
     write_csv(args.out, rows, ["metric", "value", "target", "met"])
     print(args.out.read_text())
     return rows

@@ -19,7 +19,7 @@ rule deploy_model:
         deployment=lookup(dpath="deployment", within=config),
         seed=lookup(dpath="seed", within=config),
     threads: config["threads"]
-    # sized from the demo: 10-15 s and 1.3 GB max RSS per ResNet-18 (two conversions, 200 test images)
+    # sized from docs/sizing/paper-scale-6-seeds-cpu: 18-30 s and 1.2-1.3 GB max RSS per model (1,000 test images)
     resources:
         mem_mb=4000,
         runtime=30,
@@ -48,9 +48,10 @@ rule time_models:
         deployment=lookup(dpath="deployment", within=config),
     # every core: nothing else runs beside the timing job (the SLURM profiles ask for an exclusive node)
     threads: workflow.cores
-    # sized from the demo: about 1 min for 5 PyTorch models and 2 CNN variants, 3 rounds
+    # sized from docs/sizing/paper-scale-6-seeds-cpu: 209 s and 3.2 GB max RSS for 30 PyTorch models
+    # and 64 .tflite files, 20 rounds (memory grows with the number of models: all are loaded at once)
     resources:
-        mem_mb=4000,
+        mem_mb=8000,
         runtime=60,
     conda:
         "../../envs/deploy.yaml"

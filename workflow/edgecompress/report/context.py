@@ -231,12 +231,17 @@ def claims(deployment_rows, evidence_cfg) -> dict:
         if r["model"] != "cnn":
             config, seed = config_of(r["model"])
             acc.setdefault(config, {})[seed] = float(r["accuracy_torch"])
-    base = acc.get("baseline", {})
-    pruning = [Comparison(c, a, base) for c, a in acc.items() if c.startswith(("unstructured/", "structured/"))]
-    student = acc.get("student", {})
-    kd = [Comparison(c, a, student) for c, a in acc.items() if c.startswith("kd/")]
+    base, student = acc.get("baseline", {}), acc.get("student", {})
+    # a family is one sweep: the amounts of one pruning method, or the T x alpha grid of distillation
+    families = {
+        "unstructured pruning": ("the dense baseline", [Comparison(c, a, base) for c, a in acc.items()
+                                                        if c.startswith("unstructured/")]),
+        "structured pruning": ("the dense baseline", [Comparison(c, a, base) for c, a in acc.items()
+                                                      if c.startswith("structured/")]),
+        "distillation": ("the student alone", [Comparison(c, a, student) for c, a in acc.items() if c.startswith("kd/")]),
+    }
     out = []
-    for family, against, comps in (("pruning", "the dense baseline", pruning), ("distillation", "the student alone", kd)):
+    for family, (against, comps) in families.items():
         verdicts = judge(comps, evidence_cfg["alpha"])
         for c in comps:
             v = verdicts[c.key]
