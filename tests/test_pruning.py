@@ -127,7 +127,8 @@ def test_branch_end_to_end_on_fixtures(tmp_path, fixture_dir):
     assert float(summary["structured"]["macs_reduction"]) > 3
     assert summary["unstructured"]["paper_accuracy_pct"] == "73.8"
     m = json.loads((tmp_path / "results/pruning/structured/amount0.5/seed42/metrics.json").read_text())
-    assert m["pretrained"] is True and m["provenance"]["pretrained"] is True
+    # the config asks for pretrained weights, but the fixture files are not torchvision's: the checksum says no
+    assert m["pretrained"] is False and m["provenance"]["pretrained"] is False
     assert m["report"]["parameters"] < 3_000_000 and len(m["history"]) == 1
     loaded = models.load_structured(models.build("resnet18"),
                                      tmp_path / "results/pruning/structured/amount0.5/seed42/model.pt")
