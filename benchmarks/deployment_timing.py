@@ -26,8 +26,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "workflow"))
 
 from edgecompress.deployment.machine import describe, isa_text  # noqa: E402
 from edgecompress.deployment.timing import time_models  # noqa: E402
-from edgecompress.tables import write_csv  # noqa: E402
-from edgecompress.deployment.tables import SPEEDUPS, latency_index, read_latency  # noqa: E402
+from edgecompress.tables import read_csv, write_csv  # noqa: E402
+from edgecompress.deployment.tables import SPEEDUPS, latency_index  # noqa: E402
 
 STABLE = 0.15
 STAGE_SECONDS = 300
@@ -74,7 +74,7 @@ def main(argv=None) -> list[dict]:
     from edgecompress.config import validate_config
 
     validate_config(cfg, Path(__file__).resolve().parents[1] / "workflow/schemas/config.schema.yaml")
-    run = read_latency(args.root / "results/deployment/latency.csv")
+    run = read_csv(args.root / "results/deployment/latency.csv")
     litert: dict = {}
     pytorch: dict = {}
     for r in run:
@@ -88,7 +88,7 @@ def main(argv=None) -> list[dict]:
             out = Path(tmp) / f"latency{i}.csv"
             time_models(litert, pytorch, str(out), str(Path(tmp) / f"machine{i}.json"), cfg["deployment"],
                         cfg["torch"]["resolution"], 0)
-            indexes.append(latency_index(read_latency(out)))
+            indexes.append(latency_index(read_csv(out)))
     a, b = (ratios(x) for x in indexes)
     rows = []
     worst_key = max(a, key=lambda k: abs(a[k] / b[k] - 1)) if a else None

@@ -22,6 +22,12 @@ def write_csv(path: str | os.PathLike, rows: Sequence[Mapping], columns: Sequenc
         tmp.write_text(buf.getvalue(), encoding="utf-8")
 
 
+def read_csv(path: str | os.PathLike) -> list[dict]:
+    """The rows of a CSV the workflow wrote, as dicts of strings."""
+    with open(path, newline="", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
 def _cell(value):
     if value is None:
         return ""

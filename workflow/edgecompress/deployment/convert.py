@@ -119,31 +119,38 @@ def deploy_model(key: str, model_path: str, arrays: str, out: Mapping[str, str],
     """Rule deploy_model: float32 and int8 ``.tflite`` of one model, their accuracy and agreement with PyTorch."""
     from ..atomic import write_json
     from ..measure import file_size
-    from ..training.models import count_parameters
-    from ..provenance import collect
-    from ..training.models import macs_and_params
-    from ..seeding import seed_everything
     from ..litert import classify, interpreter
+    from ..provenance import collect
+    from ..seeding import seed_everything
+    from ..training.models import count_parameters, macs_and_params
 
     seed_everything(seed, threads, frameworks=("torch",))
     model = load_trained(key, model_path)
     data = np.load(arrays)
     calibration = nhwc_images(calibration_sample(data["x_train"], dcfg["calibration_samples"], seed), cfg["resolution"])
-    reference = np.concatenate([torch_logits(model, c) for c in chunks(data["x_test"], cfg["resolution"])])
+    interps = {}
+    for precision in PRECISIONS:
+        export(to_litert(model, cfg["resolution"], precision, calibration), out[precision])
+        interps[precision] = interpreter(out[precision], threads)
+        check_io(interps[precision], precision, out[precision])
+    # one pass over the test images (each chunk prepared once) for PyTorch and both files
+    logits: dict[str, list] = {"torch": [], **{p: [] for p in PRECISIONS}}
+    for images in chunks(data["x_test"], cfg["resolution"]):
+        logits["torch"].append(torch_logits(model, images))
+        for precision, interp in interps.items():
+            logits[precision].append(classify(interp, images.numpy()))
+    reference = np.concatenate(logits["torch"])
     y = data["y_test"]
-    macs, params = macs_and_params(model, cfg["resolution"])
+    macs, _ = macs_and_params(model, cfg["resolution"])
     metrics = {"model": key, "family": family(key), "arch": ARCH[family(key)], "parameters": count_parameters(model),
                "macs": macs, "test_images": int(len(y)),
                "accuracy_torch": float(np.mean(reference.argmax(1) == y)), "calibration_images": len(calibration)}
     for precision in PRECISIONS:
-        export(to_litert(model, cfg["resolution"], precision, calibration), out[precision])
-        interp = interpreter(out[precision], threads)
-        check_io(interp, precision, out[precision])
-        logits = np.concatenate([classify(interp, c.numpy()) for c in chunks(data["x_test"], cfg["resolution"])])
+        ours = np.concatenate(logits[precision])
         metrics[precision] = {
-            "accuracy": float(np.mean(logits.argmax(1) == y)), "size": file_size(out[precision]),
-            "argmax_agreement_with_torch": float(np.mean(logits.argmax(1) == reference.argmax(1))),
-            "max_abs_logit_difference": float(np.max(np.abs(logits - reference))),
+            "accuracy": float(np.mean(ours.argmax(1) == y)), "size": file_size(out[precision]),
+            "argmax_agreement_with_torch": float(np.mean(ours.argmax(1) == reference.argmax(1))),
+            "max_abs_logit_difference": float(np.max(np.abs(ours - reference))),
         }
         log.info("%s %s: accuracy %.4f (PyTorch %.4f), argmax agreement %.4f, max |logit diff| %.3g, %d bytes", key,
                  precision, metrics[precision]["accuracy"], metrics["accuracy_torch"],

@@ -10,11 +10,9 @@ explain it), and an unstructured model's ratio to its dense baseline when it lea
 
 from __future__ import annotations
 
-import csv
-import os
 from typing import Iterable, Mapping
 
-from ..tables import write_csv
+from ..tables import read_csv, write_csv
 
 COLUMNS = ("model", "family", "seed", "parameters", "macs", "macs_reduction", "bytes_float32", "mib_float32",
            "bytes_int8", "mib_int8", "accuracy_torch", "accuracy_float32", "accuracy_int8",
@@ -27,11 +25,6 @@ SUSPECT_OVER_MACS = 1.2
 UNSTRUCTURED_RANGE = (0.8, 1.25)
 DENSE_NOTE = ("masks stored as dense zeros: LiteRT and PyTorch run dense kernels, so size and speed are the "
               "dense model's; gzip {gzip:.1f} MiB, sparse {sparse:.1f} MiB")
-
-
-def read_latency(path: str | os.PathLike) -> list[dict]:
-    with open(path, newline="", encoding="utf-8") as f:
-        return list(csv.DictReader(f))
 
 
 def latency_index(rows: Iterable[Mapping]) -> dict:
@@ -118,7 +111,7 @@ def write_table_file(deployed_keys, deployed_metrics, pruning_keys, pruning_metr
     """Rule deployment_table: the table above, from the metrics files and ``latency.csv``."""
     from ..atomic import read_jsons
 
-    latency = latency_index(read_latency(latency_csv))
+    latency = latency_index(read_csv(latency_csv))
     rows = cifar_rows(dict(zip(deployed_keys, read_jsons(deployed_metrics))), latency, batch,
                       dict(zip(pruning_keys, read_jsons(pruning_metrics))))
     rows.append(cnn_row(dict(zip(variants, read_jsons(variant_metrics))), latency))

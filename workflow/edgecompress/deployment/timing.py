@@ -76,6 +76,15 @@ def repeats(run: Callable[[], object], least_ms: float = MIN_SAMPLE_MS) -> int:
     return max(1, int(np.ceil(least_ms / max(one, 1e-6))))
 
 
+def repeated(run: Callable[[], object], reps: int) -> Callable[[], None]:
+    """``run`` called ``reps`` times in one timed sample."""
+    def calls() -> None:
+        for _ in range(reps):
+            run()
+
+    return calls
+
+
 def time_rounds(entries: list[Entry], rounds: int, runs: int, warmup: int) -> None:
     """``rounds`` rounds over all entries, each round starting one entry further along.
 
@@ -88,7 +97,7 @@ def time_rounds(entries: list[Entry], rounds: int, runs: int, warmup: int) -> No
         for entry in entries[r % n:] + entries[: r % n]:
             k = runs if entry.batch == 1 else max(1, runs // 5)
             reps = inner[id(entry)]
-            samples = samples_ms(lambda: [entry.run() for _ in range(reps)], warmup, k) / reps
+            samples = samples_ms(repeated(entry.run, reps), warmup, k) / reps
             entry.samples.append(samples)
             entry.round_medians.append(float(np.median(samples)))
         log.info("round %d/%d done", r + 1, rounds)

@@ -55,13 +55,13 @@ def train_student(arrays: str, weights: str | None, teacher_path: str | None, pa
     """Rules train_student / distill_student: MobileNetV2 alone, or taught by the ResNet-18 baseline."""
     import logging
 
-    from ..training.models import IMAGENET_PARAMETERS, build, count_parameters, head_init, is_imagenet, load_state_dict
-    from ..training.loop import accuracy, cross_entropy, describe_init, fit, optimizer_for, save_run, setup, splits
+    from ..training.models import IMAGENET_PARAMETERS, build, count_parameters, head_init, load_state_dict
+    from ..training.loop import (accuracy, cross_entropy, describe_init, fit, initial_weights, optimizer_for, save_run,
+                                 setup, splits)
 
     log = logging.getLogger(__name__)
     device = setup(cfg, seed, threads)
-    weights = weights if cfg["pretrained"] else None
-    imagenet = is_imagenet(weights, weights_prefix)
+    weights, imagenet = initial_weights(cfg, weights, weights_prefix)
     student = build("mobilenet_v2", weights=weights)
     head_init(student, seed)  # the same initial weights with and without distillation
     student.to(device)

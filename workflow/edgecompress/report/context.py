@@ -8,7 +8,6 @@ evidence gates in :mod:`edgecompress.report.evidence`; this module only reads an
 
 from __future__ import annotations
 
-import csv
 import os
 from pathlib import Path
 from typing import Any, Mapping
@@ -17,6 +16,7 @@ import yaml
 
 from .. import paper
 from ..atomic import read_json
+from ..tables import read_csv
 from .render import code_string, count, num, signed, spread
 
 TITLE_EN = ("Analysis of convolutional neural network compression methods for effective deployment "
@@ -25,11 +25,6 @@ TITLE_UK = ("Аналіз методів стиснення згорткових
             "у середовищі Edge AI")
 CITATION = ("D. Marchuk, Information Technology and Society, 2025, no. 4, DOI 10.32689/maup.it.2025.4.17 "
             "(CC BY 4.0)")
-
-
-def read_csv(path) -> list[dict]:
-    with open(path, encoding="utf-8") as fh:
-        return list(csv.DictReader(fh))
 
 
 # ---------------------------------------------------------------- sections

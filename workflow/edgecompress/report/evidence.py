@@ -16,7 +16,6 @@ from typing import Mapping, Sequence
 
 from ..stats import mean_std, paired_sign_flip_p
 
-CHANCE = {"CIFAR-10": 0.10, "Fashion-MNIST": 0.10}  # ten balanced classes each
 TEST = "exact paired sign-flip test over seeds"
 
 

@@ -155,7 +155,7 @@ def save_run(model: nn.Module, paths: Mapping[str, str], rows: list[dict], metri
     saved through :func:`edgecompress.models.save_state_dict` (``check`` reads the file back
     before it is moved into place); the metrics are written last, so a metrics file means the
     model and history beside it are complete. ``pretrained`` is the checksum check's verdict
-    (:func:`edgecompress.models.is_imagenet`), not the config's wish.
+    (:func:`edgecompress.training.models.is_imagenet`), not the config's wish.
     """
     model.cpu()
     size = save_state_dict(model, paths["model"], check=check)
@@ -166,6 +166,14 @@ def save_run(model: nn.Module, paths: Mapping[str, str], rows: list[dict], metri
         "provenance": collect(used_config(cfg, **used), inputs, threads=threads, device=str(device),
                               pretrained=pretrained, packages=packages),
     })
+
+
+def initial_weights(cfg: Mapping, weights: str | None, weights_prefix: str) -> tuple[str | None, bool]:
+    """The weights file a run starts from (none unless ``torch.pretrained``) and whether it is torchvision's."""
+    from .models import is_imagenet
+
+    weights = weights if cfg["pretrained"] else None
+    return weights, is_imagenet(weights, weights_prefix)
 
 
 def describe_init(weights: str | None, imagenet: bool) -> str:
@@ -179,11 +187,10 @@ def describe_init(weights: str | None, imagenet: bool) -> str:
 def finetune_baseline(arrays: str, weights: str | None, paths: Mapping[str, str], cfg: Mapping, epochs: int,
                       seed: int, threads: int, weights_prefix: str) -> None:
     """Rule finetune_baseline: ResNet-18 (ImageNet weights or random init), new head, trained on the subset."""
-    from .models import build, head_init, is_imagenet
+    from .models import build, head_init
 
     device = setup(cfg, seed, threads)
-    weights = weights if cfg["pretrained"] else None
-    imagenet = is_imagenet(weights, weights_prefix)
+    weights, imagenet = initial_weights(cfg, weights, weights_prefix)
     model = build("resnet18", weights=weights)
     head_init(model, seed)
     log.info("ResNet-18, %s, %d parameters, device %s", describe_init(weights, imagenet), count_parameters(model),

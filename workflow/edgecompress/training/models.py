@@ -4,6 +4,7 @@ way their weights are loaded (without executing code from the file) and saved (b
 from __future__ import annotations
 
 import io
+import os
 
 import torch
 from torch import nn
