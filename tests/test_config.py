@@ -65,7 +65,29 @@ BAD = [
     ("missing required section", "data", DELETE, "'data' is a required property"),
     ("source without url", "data.weights.resnet18", {"sha256_prefix": "abcd1234"}, "'url' is a required property"),
     ("wrong type of section", "data.weights", [], "data.weights: [] is not of type 'object'"),
+    ("NaN learning rate", "torch.learning_rate", float("nan"), "torch.learning_rate: nan is not a finite number"),
+    ("infinite flash budget", "devices", [{"name": "mcu", "hardware": "mcu", "flash_mib": float("inf"), "ram_mib": 1,
+                                           "precisions": ["int8"]}], "devices.0.flash_mib: inf is not a finite number"),
+    ("NaN in a sweep", "pruning.structured.amounts", [0.5, float("nan")], "pruning.structured.amounts.1: nan is not"),
+    ("two devices, one name", "devices", [{"name": "a", "hardware": "cpu", "flash_mib": 1, "ram_mib": 1,
+                                           "precisions": ["int8"]}] * 2, "devices: the name 'a' is given to 2"),
+    ("layer ResNet-18 lacks", "pruning.unstructured.layers", ["conv1", "layer5.0.conv1"],
+     "pruning.unstructured.layers: ResNet-18 has no conv or linear layer 'layer5.0.conv1'"),
+    ("ignored layer ResNet-18 lacks", "pruning.structured.ignored_layers", ["classifier"],
+     "pruning.structured.ignored_layers: ResNet-18 has no conv or linear layer 'classifier'"),
+    ("layer listed twice", "pruning.unstructured.layers", ["fc", "fc"], "'fc' listed more than once"),
 ]
+
+
+def test_the_resnet18_layer_list_is_the_models_own():
+    import torch
+    import torchvision
+
+    from edgecompress.config import RESNET18_LAYERS
+
+    model = torchvision.models.resnet18()
+    names = [n for n, m in model.named_modules() if isinstance(m, (torch.nn.Conv2d, torch.nn.Linear))]
+    assert sorted(RESNET18_LAYERS) == sorted(names) and len(names) == 21
 
 
 @pytest.mark.parametrize("what, key, value, message", BAD, ids=[b[0] for b in BAD])
@@ -150,6 +172,7 @@ PLAN_TIME = [
     ("table T outside the grid", {"distillation": {"table_temperature": 7.0}},
      "distillation.table_temperature: 7.0 is not among distillation.temperatures"),
     ("no int8 variant", {"quantization": {"variants": ["float32"]}}, "(must include 'int8')"),
+    ("NaN in a config file", {"torch": {"learning_rate": float("nan")}}, "torch.learning_rate: nan is not a finite number"),
 ]
 
 

@@ -10,7 +10,7 @@ from edgecompress.deployment import convert, machine, timing
 from edgecompress.report.figures import frontier
 from edgecompress.deployment import tables as table
 
-from helpers import assert_learned
+from helpers import REPO, assert_learned
 
 
 def learnable(split, n):
@@ -112,6 +112,16 @@ def test_benchmark_tool_agreement():
     assert timing.agrees(1.0, 1.1) is True
     assert timing.agrees(1.0, 1.3) is False
     assert timing.agrees(0.02, 0.05) is None  # under the tool's resolution
+    assert timing.agrees(0.1, 0.12) is True  # 0.02 <= 15 % of 0.1 + half the 0.01 ms rounding step (0.02)
+    assert timing.agrees(0.1, 0.13) is False
+    assert timing.agrees(0.2, 0.09) is None  # the cut-off applies to the tool's value: 0.09 < 0.1 ms
+
+
+def test_benchmark_tool_verdicts_name_what_was_not_compared():
+    assert timing.tool_verdict(1.0, 1.05, "xnnpack", 100) == (True, "agrees")
+    assert timing.tool_verdict(1.0, None, "xnnpack", 0) == (None, "not run")
+    assert timing.tool_verdict(1.0, None, "builtin", 100)[1].startswith("not comparable (builtin kernels")
+    assert timing.tool_verdict(0.05, 0.05, "xnnpack", 100) == (None, "unresolved (under 0.1 ms)")
 
 
 def test_isa_flags_are_read_from_cpuinfo():
@@ -144,14 +154,44 @@ def test_speed_ups_are_ratios_of_the_timing_file_and_suspects_are_flagged():
                                                      "unstructured/amount0.5/seed1": deployed("unstructured", 100)},
                                                     index, 8)}
     s = rows["structured/amount0.5/seed1"]
+    # by hand: 10 / 2 = 5, 80 / 40 = 2, 40 / 8 = 5 ms per image, 2 / 1 = 2
     assert s["macs_reduction"] == 4 and s["speedup_litert_float32"] == 5 and s["speedup_pytorch_batchN"] == 2
     assert s["pytorch_batchN_ms_per_image"] == 5 and s["int8_speedup"] == 2
-    assert "speedup_litert_float32 5.00x > 1.2 x MACs reduction 4.00x" in s["suspect"]
+    assert "speedup_litert_float32 5.00x: above 1.2 x the MACs reduction" in s["suspect"]
     u = rows["unstructured/amount0.5/seed1"]
-    assert "speedup_pytorch_batch1 0.67x outside 0.8-1.25x" in u["suspect"]
-    assert rows["baseline/seed1"]["speedup_litert_float32"] is None and not rows["baseline/seed1"]["suspect"]
+    assert "speedup_pytorch_batch1 0.67x: an unstructured model outside 0.8-1.25x" in u["suspect"]
+    assert "speedup_litert_int8 5.00x: above 1.2 x the MACs reduction" in s["suspect"]  # 5 / 1 > 4.8
+    # the flagged LiteRT ratios divide the baseline's latencies by the structured ones: all four are suspect, and
+    # so is every other ratio that uses one (each one's int8-vs-float32 speed-up, the unstructured model's LiteRT)
+    base = rows["baseline/seed1"]
+    assert base["speedup_litert_float32"] is None and base["litert_float32_suspect"] and base["litert_int8_suspect"]
+    assert base["suspect_columns"] == "int8_speedup:operand"
+    assert s["litert_float32_suspect"] and "int8_speedup:operand" in s["suspect_columns"]
+    assert "speedup_litert_float32:operand" in u["suspect_columns"] and "speedup_litert_int8:operand" in u["suspect_columns"]
+    assert not u["litert_float32_suspect"] and "int8_speedup" not in u["suspect_columns"]  # its own are in no flagged ratio
 
 
 def test_frontier_keeps_only_the_models_nothing_beats():
     points = [(1.0, 70), (2.0, 80), (1.5, 60), (3.0, 79), (0.5, 50)]
     assert frontier(points) == [(0.5, 50), (1.0, 70), (2.0, 80)]
+
+
+def test_a_run_without_the_benchmark_tool_says_so(tmp_path):
+    """With deployment.benchmark_runs: 0 the report says the tool was not run (not that all ran under 0.1 ms)."""
+    import json
+
+    from edgecompress.report.context import deployment_section
+    from edgecompress.tables import write_csv
+
+    rows = [{**{c: "" for c in timing.COLUMNS}, "model": "cnn", "runtime": "litert", "precision": p, "batch": 1,
+             "median_ms": 0.5, "spread": 0.1, "benchmark_verdict": "not run"} for p in ("float32", "int8")]
+    write_csv(tmp_path / "latency.csv", rows, timing.COLUMNS)
+    write_csv(tmp_path / "table.csv", [], table.COLUMNS)
+    machine = {"cpu_model": "CPU", "isa": {}, "threads": 1, "kernels": "xnnpack", "rounds": 3, "runs": 5,
+               "load_average_before": [], "load_average_after": [], "benchmark_runs": 0}
+    (tmp_path / "machine.json").write_text(json.dumps(machine))
+    dep = deployment_section(tmp_path / "table.csv", tmp_path / "machine.json", tmp_path / "latency.csv")
+    assert dep["tool"]["run"] is False and dep["tool"]["checked"] == "0" and dep["tool"]["unresolved"] == "0"
+    template = (REPO / "report" / "paper.typ.j2").read_text(encoding="utf-8")
+    branch = template[template.index("<% if not dep.tool.run %>"):template.index("<% elif not dep.tool.comparable %>")]
+    assert "benchmark tool was not run" in " ".join(branch.split())

@@ -23,7 +23,7 @@ pytestmark = pytest.mark.workflow
 # A field (JSON key at any depth, CSV column) whose name matches holds a measured time or a ratio of times.
 # (the spread of the timing rounds, the suspect flags and the benchmark tool's agreement follow
 # from times too, and so does the load average the timing job records)
-TIMING = re.compile(r"latency|throughput|speed|seconds|spread|suspect|agrees|load_average|(^|_)ms($|_)")
+TIMING = re.compile(r"latency|throughput|speed|seconds|spread|suspect|benchmark_|calls_per_sample|load_average|(^|_)ms($|_)")
 # Lines of results/report/paper.typ that print a measured time: the template ends each of them
 # with a Typst comment saying so (the deployment table's time cells, the timing paragraphs, the
 # suspect list, the recommendations, which quote speed ratios).

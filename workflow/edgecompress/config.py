@@ -10,6 +10,7 @@ cross-field checks (:func:`cross_checks`, all in one place). The key table of
 from __future__ import annotations
 
 import copy
+import math
 import os
 import re
 from pathlib import Path
@@ -112,6 +113,22 @@ def problems(config: dict, schema: dict) -> list[str]:
 
 FILE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 INPUT_PX = 28  # Fashion-MNIST
+# torchvision's ResNet-18: its conv and linear layers by module name (tests/test_config.py checks the list
+# against the model itself), so a layer the model does not have is refused before any job runs
+RESNET18_LAYERS = (["conv1"]
+                   + [f"layer{i}.{b}.conv{c}" for i in range(1, 5) for b in (0, 1) for c in (1, 2)]
+                   + [f"layer{i}.0.downsample.0" for i in range(2, 5)] + ["fc"])
+
+
+def non_finite(node, path: str = "") -> list[str]:
+    """Every NaN or infinite number in the config (JSON Schema's bounds let them through), by key."""
+    if isinstance(node, float) and not math.isfinite(node):
+        return [f"{path or '<top level>'}: {node!r} is not a finite number"]
+    if isinstance(node, dict):
+        return [line for k, v in node.items() for line in non_finite(v, f"{path}.{k}" if path else str(k))]
+    if isinstance(node, list):
+        return [line for i, v in enumerate(node) for line in non_finite(v, f"{path}.{i}")]
+    return []
 
 
 def sweep_label(value: float) -> str:
@@ -140,6 +157,19 @@ def cross_checks(config: dict, workdir: str | os.PathLike = ".") -> list[str]:
         clash = sorted({label for label in labels if labels.count(label) > 1})
         if clash:
             found.append(f"{key}: values {values} share the path labels {clash}; list each value once")
+    device_names = [dev["name"] for dev in config["devices"]]
+    for name in sorted({n for n in device_names if device_names.count(n) > 1}):
+        found.append(f"devices: the name {name!r} is given to {device_names.count(name)} device classes; "
+                     "names must be unique (the report's tables are keyed by them)")
+    for key, layers in (("pruning.unstructured.layers", config["pruning"]["unstructured"]["layers"]),
+                        ("pruning.structured.ignored_layers", config["pruning"]["structured"]["ignored_layers"])):
+        unknown = [name for name in layers if name not in RESNET18_LAYERS]
+        if unknown:
+            found.append(f"{key}: ResNet-18 has no conv or linear layer {', '.join(map(repr, unknown))} "
+                         f"(its layers: {', '.join(RESNET18_LAYERS)})")
+        doubled = sorted({name for name in layers if layers.count(name) > 1})
+        if doubled:
+            found.append(f"{key}: {', '.join(map(repr, doubled))} listed more than once")
     names: dict[str, str] = {}
     for key, source in sources(config["data"]).items():
         name = file_name(source["url"])
@@ -216,7 +246,7 @@ def validate_config(config: dict, schema_path: str | os.PathLike, workdir: str |
     if not isinstance(config, dict):
         raise ConfigError(f"the config must be a mapping of keys to values, got {type(config).__name__}")
     fill_defaults(config, schema)
-    found = problems(config, schema) or cross_checks(config, workdir)
+    found = non_finite(config) or problems(config, schema) or cross_checks(config, workdir)
     if found:
         raise ConfigError(
             f"invalid config ({len(found)} problem{'s' if len(found) > 1 else ''}; schema {schema_path}):\n  - "

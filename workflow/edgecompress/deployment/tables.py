@@ -5,7 +5,10 @@ variant metrics); every latency and every speed-up comes from ``latency.csv``, t
 job, so a speed-up is always a ratio of two numbers measured in the same process, interleaved.
 A speed-up is flagged as suspect when it exceeds 1.2 x the MACs reduction (compute cannot
 explain it), and an unstructured model's ratio to its dense baseline when it leaves 0.8-1.25x
-(its masked weights are stored and computed densely, so it should run like the baseline).
+(its masked weights are stored and computed densely, so it should run like the baseline). Both
+latencies of a flagged ratio are then suspect, and so is every other ratio that divides by one of
+them (the int8-vs-float32 speed-up of a model whose float32 latency is suspect, say): the columns
+``litert_<precision>_suspect`` carry this to the recommendations.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ COLUMNS = ("model", "family", "seed", "parameters", "macs", "macs_reduction", "b
            "bytes_int8", "mib_int8", "accuracy_torch", "accuracy_float32", "accuracy_int8",
            "litert_float32_ms", "litert_int8_ms", "int8_speedup", "pytorch_batch1_ms", "pytorch_batchN_ms_per_image",
            "batch", "speedup_litert_float32", "speedup_litert_int8", "speedup_pytorch_batch1", "speedup_pytorch_batchN",
-           "suspect", "note")
+           "litert_float32_suspect", "litert_int8_suspect", "suspect", "suspect_columns", "note")
 SPEEDUPS = {"speedup_litert_float32": ("litert", "float32", 1), "speedup_litert_int8": ("litert", "int8", 1),
             "speedup_pytorch_batch1": ("pytorch", "float32", 1), "speedup_pytorch_batchN": ("pytorch", "float32", "N")}
 SUSPECT_OVER_MACS = 1.2
@@ -41,18 +44,50 @@ def seed_of(key: str) -> int | None:
     return int(last[4:]) if last.startswith("seed") else None
 
 
-def suspect_reasons(row: Mapping) -> list[str]:
-    reasons = []
+# why a ratio is suspect, by kind (the report groups flagged ratios by model family, column and kind)
+KINDS = {"macs": f"above {SUSPECT_OVER_MACS} x the MACs reduction",
+         "unstructured": f"an unstructured model outside {UNSTRUCTURED_RANGE[0]}-{UNSTRUCTURED_RANGE[1]}x of its dense model",
+         "operand": "divides by a latency that a flagged ratio also uses"}
+
+
+def suspect_kinds(row: Mapping) -> list[tuple[str, str]]:
+    """(column, kind) of each speed-up of ``row`` that compute cannot explain."""
+    found = []
     reduction = row["macs_reduction"]
     for col in SPEEDUPS:
         s = row.get(col)
         if s is None or reduction is None:
             continue
         if s > SUSPECT_OVER_MACS * reduction:
-            reasons.append(f"{col} {s:.2f}x > {SUSPECT_OVER_MACS} x MACs reduction {reduction:.2f}x")
+            found.append((col, "macs"))
         if row["family"] == "unstructured" and not UNSTRUCTURED_RANGE[0] <= s <= UNSTRUCTURED_RANGE[1]:
-            reasons.append(f"{col} {s:.2f}x outside {UNSTRUCTURED_RANGE[0]}-{UNSTRUCTURED_RANGE[1]}x of the dense model")
-    return reasons
+            found.append((col, "unstructured"))
+    return found
+
+
+def operands(row: Mapping) -> dict[str, list[tuple]]:
+    """The two latencies (model, runtime, precision, batch) each ratio column of ``row`` divides."""
+    base_key = f"baseline/seed{row['seed']}"
+    out = {"int8_speedup": [(row["model"], "litert", "float32", 1), (row["model"], "litert", "int8", 1)]}
+    for col, spec in SPEEDUPS.items():
+        out[col] = [(base_key, *spec), (row["model"], *spec)]
+    return out
+
+
+def flag_suspects(rows: list[dict]) -> None:
+    """Flag every ratio compute cannot explain, then every ratio that shares a latency with one (in place)."""
+    first = {id(r): suspect_kinds(r) for r in rows}
+    suspect_latencies = {lat for r in rows for col, _ in first[id(r)] for lat in operands(r)[col]}
+    for r in rows:
+        kinds = list(first[id(r)])
+        flagged = {col for col, _ in kinds}
+        for col, ops in operands(r).items():
+            if col not in flagged and r.get(col) is not None and any(op in suspect_latencies for op in ops):
+                kinds.append((col, "operand"))
+        r["suspect"] = "; ".join(f"{col} {r[col]:.2f}x: {KINDS[kind]}" for col, kind in kinds)
+        r["suspect_columns"] = ";".join(f"{col}:{kind}" for col, kind in kinds)
+        for precision in ("float32", "int8"):
+            r[f"litert_{precision}_suspect"] = (r["model"], "litert", precision, 1) in suspect_latencies
 
 
 def cifar_rows(deployed: Mapping[str, Mapping], latency: Mapping, batch: int,
@@ -82,8 +117,8 @@ def cifar_rows(deployed: Mapping[str, Mapping], latency: Mapping, batch: int,
             sizes = pruning[key]["sizes"]
             r["note"] = DENSE_NOTE.format(gzip=sizes["gzip_state_dict_bytes"] / 2**20,
                                           sparse=sizes["sparse_state_dict_bytes"] / 2**20)
-        r["suspect"] = "; ".join(suspect_reasons(r))
         rows.append(r)
+    flag_suspects(rows)
     return rows
 
 
@@ -91,7 +126,7 @@ def cnn_row(variants: Mapping[str, Mapping], latency: Mapping) -> dict:
     """Experiment 1's CNN: its float32 and int8 .tflite (from the Keras converter) as one row."""
     f32, i8 = variants.get("float32"), variants.get("int8")
     r = {"model": "cnn", "family": "cnn", "seed": None, "note": "Experiment 1 (Fashion-MNIST, Keras -> TFLite)",
-         "suspect": ""}
+         "suspect": "", "suspect_columns": "", "litert_float32_suspect": False, "litert_int8_suspect": False}
     if f32:
         r.update(bytes_float32=f32["size"]["bytes"], mib_float32=f32["size"]["mib"], accuracy_float32=f32["accuracy"],
                  litert_float32_ms=latency.get(("cnn", "litert", "float32", 1)))

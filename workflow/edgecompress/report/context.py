@@ -2,8 +2,9 @@
 
 ``build_context`` reads the tables and metrics files and returns plain values for the Jinja2
 template (``report/paper.typ.j2``), which holds the prose. Formatting lives in
-:mod:`edgecompress.report.render`, the choice per device class in :mod:`edgecompress.report.rules`, and the
-evidence gates in :mod:`edgecompress.report.evidence`; this module only reads and assembles.
+:mod:`edgecompress.report.render`, the choice per device class in :mod:`edgecompress.report.rules`, the
+tests and gates in :mod:`edgecompress.report.evidence`, and every verdict (claims, choices, gates) in
+:mod:`edgecompress.report.verdicts`; this module only reads and assembles.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import yaml
 from .. import paper
 from ..atomic import read_json
 from ..tables import read_csv
+from . import verdicts
 from .render import code_string, count, num, signed, spread
 
 TITLE_EN = ("Analysis of convolutional neural network compression methods for effective deployment "
@@ -172,38 +174,75 @@ def distillation_section(table2_csv, grid_csv, epochs_csv, seed: int) -> dict:
 def deployment_section(table_csv, machine_json, latency_csv) -> dict:
     """The deployment table (every model on LiteRT and in PyTorch) and what the timing ran on."""
     from ..deployment.machine import isa_text
+    from ..deployment.timing import AGREEMENT, RESOLVABLE_MS, TOOL_KERNELS
 
     table, machine, latency = read_csv(table_csv), read_json(machine_json), read_csv(latency_csv)
     rows = [{"model": r["model"], "mib_float32": num(r["mib_float32"], 2), "mib_int8": num(r["mib_int8"], 2),
              "params": count(r["parameters"]), "mmacs": f"{float(r['macs']) / 1e6:.1f}" if r["macs"] else "–",
              "acc_float32": num(_pct(r["accuracy_float32"]), 1), "acc_int8": num(_pct(r["accuracy_int8"]), 1),
              "litert_float32": num(r["litert_float32_ms"], 3), "litert_int8": num(r["litert_int8_ms"], 3),
-             "int8_speedup": num(r["int8_speedup"], 2), "pytorch_b1": num(r["pytorch_batch1_ms"], 3),
+             "int8_speedup": num(r["int8_speedup"], 2) + _flag(r, "int8_speedup"),
+             "pytorch_b1": num(r["pytorch_batch1_ms"], 3),
              "pytorch_bn": num(r["pytorch_batchN_ms_per_image"], 3),
-             "speedup_bn": num(r["speedup_pytorch_batchN"], 2), "speedup_litert": num(r["speedup_litert_float32"], 2),
+             "speedup_bn": num(r["speedup_pytorch_batchN"], 2) + _flag(r, "speedup_pytorch_batchN"),
+             "speedup_litert": num(r["speedup_litert_float32"], 2) + _flag(r, "speedup_litert_float32"),
              "macs_reduction": num(r["macs_reduction"], 2), "suspect": r["suspect"], "note": r["note"]}
             for r in table]
     litert = [r for r in latency if r["runtime"] == "litert"]
-    checked = [r for r in litert if r["benchmark_agrees"] in ("True", "False")]
+    verdicts = [r.get("benchmark_verdict", "") for r in litert]
+    tool_run = machine.get("benchmark_runs", 1) > 0 and any(r["benchmark_tool_ms"] not in ("", None) for r in litert)
     return {
         "table": rows, "raw": table, "latency": latency,
-        "suspects": [r for r in rows if r["suspect"]],
+        "suspects": suspect_lines(table),
         "cpu": machine["cpu_model"], "isa": isa_text(machine["isa"]), "threads": str(machine["threads"]),
         "kernels": machine["kernels"], "rounds": str(machine["rounds"]), "runs": str(machine["runs"]),
         "load_before": ", ".join(f"{v:.2f}" for v in machine["load_average_before"]) or "–",
         "load_after": ", ".join(f"{v:.2f}" for v in machine["load_average_after"]) or "–",
         "batch": table[0]["batch"] if table and table[0]["batch"] else "–",
         "max_spread": num(max(float(r["spread"]) for r in latency), 2) if latency else "–",
-        "tool_checked": str(len(checked)), "tool_agrees": str(sum(r["benchmark_agrees"] == "True" for r in checked)),
-        "tool_unresolved": str(len(litert) - len(checked)),
+        "tool": {"run": tool_run, "comparable": machine["kernels"] in TOOL_KERNELS,
+                 "checked": str(sum(v in ("agrees", "disagrees") for v in verdicts)),
+                 "agrees": str(verdicts.count("agrees")),
+                 "unresolved": str(sum(v.startswith("unresolved") for v in verdicts)),
+                 "files": str(len(litert)), "agreement_pct": f"{100 * AGREEMENT:g}",
+                 "resolvable_ms": f"{RESOLVABLE_MS:g}"},
     }
+
+
+def _flag(row: Mapping, column: str) -> str:
+    """A dagger beside a ratio the table flags (the list under the table says why)."""
+    return " †" if any(c.split(":")[0] == column for c in row.get("suspect_columns", "").split(";") if c) else ""
+
+
+def suspect_lines(table: list[dict]) -> list[dict]:
+    """The flagged speed-ups, one line per model family and method, column and reason, with the range over seeds."""
+    from ..deployment.tables import KINDS
+    from .rules import config_of
+
+    groups: dict[tuple, list] = {}
+    for r in table:
+        for item in filter(None, r.get("suspect_columns", "").split(";")):
+            column, kind = item.split(":")
+            groups.setdefault((config_of(r["model"])[0], column, kind), []).append(r)
+    lines = []
+    for (config, column, kind), rows in groups.items():
+        values = sorted(float(r[column]) for r in rows)
+        seeds = len({r["seed"] for r in rows})
+        total = len({r["seed"] for r in table if config_of(r["model"])[0] == config})
+        span = f"{values[0]:.2f}x" if values[0] == values[-1] else f"{values[0]:.2f}–{values[-1]:.2f}x"
+        cut = sorted(float(r["macs_reduction"]) for r in rows if r["macs_reduction"])
+        cut_text = (f" (MACs cut {cut[0]:.2f}x)" if cut and cut[0] == cut[-1] else
+                    f" (MACs cut {cut[0]:.2f}–{cut[-1]:.2f}x)" if cut else "")
+        lines.append({"model": config, "column": column, "range": span, "seeds": f"{seeds} of {total}",
+                      "reason": KINDS[kind] + (cut_text if kind == "macs" else "")})
+    return lines
 
 
 def _pct(value):
     return None if value in (None, "") else 100 * float(value)
 
 
-# ---------------------------------------------------------------- conditions, claims, choices
+# ---------------------------------------------------------------- conditions
 def conditions(fashion_official: bool, cifar_official: bool, weights_official: bool, pretrained_asked: bool,
                description: str) -> dict:
     """What the run stands on, and the mark every page and figure carries when it is not the paper's setting."""
@@ -217,93 +256,6 @@ def conditions(fashion_official: bool, cifar_official: bool, weights_official: b
             "description": description, "mark": " · ".join(marks),
             "training": "fine-tuning from ImageNet weights" if weights_official else
             "training from non-ImageNet weight files" if pretrained_asked else "training from scratch"}
-
-
-def claims(deployment_rows, evidence_cfg) -> dict:
-    """Every method-vs-method claim with its test over seeds (Holm within each family)."""
-    from .evidence import Comparison, judge
-    from .rules import config_of
-
-    acc: dict[str, dict] = {}
-    for r in deployment_rows:
-        if r["model"] != "cnn":
-            config, seed = config_of(r["model"])
-            acc.setdefault(config, {})[seed] = float(r["accuracy_torch"])
-    base, student = acc.get("baseline", {}), acc.get("student", {})
-    # a family is one sweep: the amounts of one pruning method, or the T x alpha grid of distillation
-    families = {
-        "unstructured pruning": ("the dense baseline", [Comparison(c, a, base) for c, a in acc.items()
-                                                        if c.startswith("unstructured/")]),
-        "structured pruning": ("the dense baseline", [Comparison(c, a, base) for c, a in acc.items()
-                                                      if c.startswith("structured/")]),
-        "distillation": ("the student alone", [Comparison(c, a, student) for c, a in acc.items() if c.startswith("kd/")]),
-    }
-    out = []
-    for family, (against, comps) in families.items():
-        verdicts = judge(comps, evidence_cfg["alpha"])
-        for c in comps:
-            v = verdicts[c.key]
-            out.append({"family": family, "model": c.key, "against": against, "seeds": str(v["seeds"]),
-                        "points": signed(v["points"], 2), "p": num(v["p"], 3),
-                        "verdict": "supported" if v["supported"] else "not supported by this run",
-                        "reason": v["reason"]})
-    return {"rows": out, "alpha": f"{evidence_cfg['alpha']:g}"}
-
-
-def choices(deployment_rows, devices, gates_by_task, evidence_cfg, cpu: str) -> list[dict]:
-    """The rule table: per task and device class, the choice, its numbers, the binding constraint, the verdict."""
-    from .evidence import Comparison, judge
-    from .rules import candidates, choose
-
-    cands = candidates(deployment_rows)
-    out = []
-    for task in ("CIFAR-10", "Fashion-MNIST"):
-        pool = [c for c in cands if c.task == task]
-        picked = [choose(d, pool) for d in devices]
-        # a lead in accuracy is a claim to test over seeds; a tie is broken by the measured speed instead
-        comps = [Comparison(ch["device"]["name"], ch["chosen"].accuracy_by_seed, ch["runner_up"].accuracy_by_seed)
-                 for ch in picked if ch["chosen"] and ch["runner_up"] and ch["margin_points"] > 0]
-        # each class's choice serves its own reader: tested alone (Holm corrects within a family of claims)
-        verdicts = {c.key: judge([c], evidence_cfg["alpha"])[c.key] for c in comps}
-        for ch in picked:
-            d, c, r = ch["device"], ch["chosen"], ch["runner_up"]
-            failed = [g.reason for g in gates_by_task[task] if not g.passed]
-            margin = verdicts.get(d["name"])
-            if margin and not margin["supported"]:
-                failed.append(f"its {signed(ch['margin_points'], 2)}-point lead over {r.label}: {margin['reason']}")
-            measured = ("not measured here" if d["hardware"] != "cpu" else f"extrapolated from {cpu}")
-            out.append({
-                "task": task, "device": d["name"],
-                "budgets": f"flash {d['flash_mib']:g} MiB, RAM {d['ram_mib']:g} MiB, "
-                           + (f"latency {d['latency_ms']:g} ms" if d.get("latency_ms") is not None and d["hardware"] == "cpu"
-                              else "latency –") + f", {'/'.join(d['precisions'])}",
-                "chosen": c.label if c else "none",
-                "accuracy": num(100 * c.accuracy, 1) if c else "–", "mib": num(c.mib, 2) if c else "–",
-                "latency": (num(c.latency_ms, 3) + " ms, " + measured) if c and d["hardware"] == "cpu" else measured,
-                "runner_up": r.label if r else "–",
-                "margin": signed(ch["margin_points"], 1) if ch["margin_points"] is not None else "–",
-                "binding": ch["binding"],
-                "verdict": "supported" if c and not failed else "not supported by this run",
-                "reasons": "; ".join(failed) if c else "no model meets the budgets",
-            })
-    return out
-
-
-def gates(cond: Mapping, deployment_rows, evidence_cfg) -> dict:
-    from .evidence import chance_gate, data_gate, weights_gate
-
-    base = [float(r["accuracy_torch"]) for r in deployment_rows if r["model"].startswith("baseline/")]
-    cnn = next((r for r in deployment_rows if r["model"] == "cnn"), None)
-    chance = 1 / paper.CLASSES
-    cifar = [data_gate("CIFAR-10", cond["cifar_official"], cond["description"]),
-             weights_gate(cond["weights_official"], cond["pretrained_asked"]),
-             chance_gate("the ResNet-18 baseline (mean over seeds)", sum(base) / len(base), chance,
-                         evidence_cfg["min_points_over_chance"])]
-    fashion = [data_gate("Fashion-MNIST", cond["fashion_official"], cond["description"])]
-    if cnn:
-        fashion.append(chance_gate("the float32 CNN", float(cnn["accuracy_float32"]), chance,
-                                   evidence_cfg["min_points_over_chance"]))
-    return {"CIFAR-10": cifar, "Fashion-MNIST": fashion}
 
 
 # ---------------------------------------------------------------- provenance
@@ -364,7 +316,7 @@ def build_context(inputs: Mapping[str, Any], config: Mapping, figures: Mapping[s
     cond = conditions(official(official_checksums["fashion_mnist"], inputs["fashion_summary"]),
                       _md5_matches(inputs["cifar_archive"], official_md5["cifar10"]),
                       weights_official, bool(config["torch"]["pretrained"]), config["data"]["description"])
-    gate = gates(cond, dep["raw"], config["evidence"])
+    gate = verdicts.gates(cond, dep["raw"], config["evidence"])
     prov = provenance(metrics, config, {"Fashion-MNIST": inputs["fashion_summary"],
                                         "CIFAR-10 subset": inputs["cifar_summary"]})
     return {
@@ -376,12 +328,12 @@ def build_context(inputs: Mapping[str, Any], config: Mapping, figures: Mapping[s
         "q": q, "pr": pr, "kd": kd, "dep": {k: v for k, v in dep.items() if k not in ("raw", "latency")},
         "seed": str(seed), "amounts": {k: f"{v:g}" for k, v in amounts.items()},
         "seeds": {"pruning": str(len(config["pruning"]["seeds"])), "distillation": str(len(config["distillation"]["seeds"]))},
-        "claims": claims(dep["raw"], config["evidence"]),
-        "choices": choices(dep["raw"], config["devices"], gate, config["evidence"], dep["cpu"]),
+        "claims": verdicts.claims(dep["raw"], config["evidence"], gate),
+        "choices": verdicts.choices(dep["raw"], config["devices"], gate, config["evidence"], dep["cpu"]),
         "devices": [{"name": d["name"], "hardware": d["hardware"], "flash": f"{d['flash_mib']:g}",
                      "ram": f"{d['ram_mib']:g}", "latency": "–" if d.get("latency_ms") is None else f"{d['latency_ms']:g}",
                      "precisions": "/".join(d["precisions"])} for d in config["devices"]],
-        "chance": f"{100 / paper.CLASSES:g}",
+        "chance": f"{100 / paper.CLASSES:g}", "tie_points": f"{config['evidence']['tie_points']:g}",
         "figures": {name: {**f, "image_code": code_string(f["image"])} for name, f in figures.items()},
         "prov": prov,
     }

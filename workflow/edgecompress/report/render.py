@@ -38,6 +38,14 @@ def spread(std, seeds, digits: int = 2) -> str:
     return "–" if int(seeds) < 2 else num(std, digits)
 
 
+def budgets_text(device: Mapping) -> str:
+    """A device class's budgets in one line (the rule table and the budget table say the same)."""
+    latency = (f"latency {device['latency_ms']:g} ms" if device.get("latency_ms") is not None
+               and device["hardware"] == "cpu" else "latency –")
+    return (f"flash {device['flash_mib']:g} MiB, RAM {device['ram_mib']:g} MiB, {latency}, "
+            f"{'/'.join(device['precisions'])}")
+
+
 class Code(str):
     """Typst code the template prints as it is (a string literal in code mode, e.g. an image path)."""
 

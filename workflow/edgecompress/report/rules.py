@@ -24,6 +24,7 @@ class Candidate:
     accuracy_by_seed: dict = field(default_factory=dict)
     mib: float = 0.0
     latency_ms: float | None = None
+    latency_suspect: bool = False  # some seed's latency is an operand of a speed-up the table flags
 
     @property
     def label(self) -> str:
@@ -41,7 +42,11 @@ def config_of(model: str) -> tuple[str, int | None]:
 
 
 def candidates(rows: Sequence[Mapping]) -> list[Candidate]:
-    """One candidate per (model config, precision), accuracy per seed, size and latency averaged over seeds."""
+    """One candidate per (model config, precision), accuracy per seed, size and latency averaged over seeds.
+
+    A latency is the mean over seeds of measured medians; it is None when any seed has none (a budget
+    cannot be checked against a partial measurement).
+    """
     groups: dict[tuple, list] = {}
     for r in rows:
         config, seed = config_of(r["model"])
@@ -52,10 +57,11 @@ def candidates(rows: Sequence[Mapping]) -> list[Candidate]:
     out = []
     for (config, precision), members in groups.items():
         lat = [float(r[f"litert_{precision}_ms"]) for _, r in members if r.get(f"litert_{precision}_ms") not in (None, "")]
+        suspect = any(str(r.get(f"litert_{precision}_suspect", "")) == "True" for _, r in members)
         out.append(Candidate(config, precision, "Fashion-MNIST" if config == "cnn" else "CIFAR-10",
                              {seed: float(r[f"accuracy_{precision}"]) for seed, r in members},
                              mean_std([float(r[f"mib_{precision}"]) for _, r in members])[0],
-                             mean_std(lat)[0] if lat else None))
+                             mean_std(lat)[0] if len(lat) == len(members) else None, suspect))
     return out
 
 
@@ -69,25 +75,52 @@ def violations(device: Mapping, c: Candidate) -> list[str]:
     if c.mib > device["ram_mib"]:
         found.append(f"RAM: {c.mib:.2f} MiB > {device['ram_mib']:g} MiB")
     budget = device.get("latency_ms")
-    if device["hardware"] == "cpu" and budget is not None and c.latency_ms is not None and c.latency_ms > budget:
-        found.append(f"latency: {c.latency_ms:.3f} ms > {budget:g} ms")
+    if device["hardware"] == "cpu" and budget is not None:
+        if c.latency_ms is None:
+            found.append("latency: not measured")
+        elif c.latency_ms > budget:
+            found.append(f"latency: {c.latency_ms:.3f} ms > {budget:g} ms"
+                         + (" (a suspect latency)" if c.latency_suspect else ""))
     return found
 
 
-def choose(device: Mapping, cands: Sequence[Candidate]) -> dict:
-    """The most accurate candidate within the budgets (ties: faster, then smaller), and why."""
-    fits = sorted((c for c in cands if not violations(device, c)),
+def fits(device: Mapping, cands: Sequence[Candidate]) -> list[Candidate]:
+    """The candidates within every budget, most accurate first (then faster, then smaller)."""
+    return sorted((c for c in cands if not violations(device, c)),
                   key=lambda c: (-c.accuracy, c.latency_ms if c.latency_ms is not None else float("inf"), c.mib))
+
+
+def choose(device: Mapping, cands: Sequence[Candidate], lead_holds: bool = True, tie_points: float = 0.0) -> dict:
+    """The most accurate candidate within the budgets, and why.
+
+    The lead of the most accurate fitting model over the next one counts only when ``lead_holds``
+    (the seed test supports it) and it is at least ``tie_points``; otherwise the two tie, and so does
+    every model at least as accurate as the second, and the tie goes to the faster, then the smaller.
+    """
+    ok = fits(device, cands)
     best = max(cands, key=lambda c: c.accuracy) if cands else None
-    chosen = fits[0] if fits else None
-    runner = fits[1] if len(fits) > 1 else None
+    leader = ok[0] if ok else None
+    second = ok[1] if len(ok) > 1 else None
+    lead = 100 * (leader.accuracy - second.accuracy) if second else None
+    tie = second is not None and (not lead_holds or lead < tie_points)
+    tied: list[Candidate] = []
+    chosen = leader
+    if tie:
+        tied = [c for c in ok if 100 * (leader.accuracy - c.accuracy) <= lead + 1e-9]
+        chosen = min(tied, key=lambda c: (c.latency_ms if c.latency_ms is not None else float("inf"), c.mib))
+    runner = (leader if chosen is not leader else second) if second else None
     if chosen is None:
         binding = "nothing fits: " + "; ".join(violations(device, min(cands, key=lambda c: c.mib))) if cands else \
             "no candidate"
     elif best is chosen or best.accuracy <= chosen.accuracy:
         binding = "none: the most accurate model fits"
+    elif best is leader:
+        binding = f"none: the most accurate model ({best.label}) fits and ties with the chosen, faster one"
     else:
         binding = f"{best.label} is more accurate but breaks " + "; ".join(violations(device, best))
-    return {"device": device, "chosen": chosen, "runner_up": runner,
+    return {"device": device, "chosen": chosen, "runner_up": runner, "leader": leader, "second": second,
+            "lead_points": lead, "tie": tie, "tied": tied,
             "margin_points": 100 * (chosen.accuracy - runner.accuracy) if chosen and runner else None,
-            "binding": binding}
+            "binding": binding, "binding_suspect": bool(chosen and best is not None and best is not chosen
+                                                        and best.latency_suspect
+                                                        and any(v.startswith("latency") for v in violations(device, best)))}

@@ -1,0 +1,52 @@
+"""Every file the README and the docs cite is in the repository, and the numbers they quote are in it.
+
+Workflow outputs (``results/``, ``resources/``, ``logs/``, ``benchmarks/results/``) are what a run
+writes, so they are exempt; every other path a document names must be tracked by git (a folder:
+at least one tracked file under it), so a reader can check each measured number it quotes.
+"""
+
+import re
+import subprocess
+
+import pytest
+
+from helpers import REPO
+
+DOCUMENTS = ["README.md", "config/README.md", "docs/sizing/README.md", "CONTRIBUTING.md", "report/README.md",
+             "benchmarks/README.md"]
+CITED = re.compile(r"(?<![\w/.])((?:docs|config|envs|notebooks|report|profiles|workflow|tests|benchmarks)/[\w./-]*[\w/])")
+OUTPUTS = ("benchmarks/results/", "benchmarks/rules/")
+
+
+def tracked() -> list[str]:
+    return subprocess.run(["git", "ls-files"], cwd=REPO, capture_output=True, text=True, check=True).stdout.split()
+
+
+def cited_paths(text: str) -> set[str]:
+    return {m.rstrip("/.") for m in CITED.findall(text) if not m.startswith(OUTPUTS)}
+
+
+def missing(paths, files) -> list[str]:
+    return sorted(p for p in paths if p not in files and not any(f.startswith(p + "/") for f in files))
+
+
+@pytest.mark.parametrize("document", DOCUMENTS)
+def test_every_path_a_document_cites_is_tracked(document):
+    files = tracked()
+    paths = cited_paths((REPO / document).read_text(encoding="utf-8"))
+    if document == "README.md":
+        assert len(paths) > 10, f"{document} cites {sorted(paths)}: the pattern is broken"
+    assert missing(paths, files) == [], f"{document} cites paths that are not in the repository"
+
+
+def test_the_check_fails_on_an_untracked_path():
+    files = ["docs/sizing/README.md", "docs/sizing/run/results/table.csv"]
+    text = "see `docs/sizing/run/results/` and docs/sizing/other/results/table.csv, not results/report/paper.pdf"
+    assert missing(cited_paths(text), files) == ["docs/sizing/other/results/table.csv"]
+
+
+def test_outputs_under_docs_are_not_ignored():
+    # .gitignore's output patterns are anchored at the root: a copy under docs/ can be committed
+    result = subprocess.run(["git", "check-ignore", "-q", "docs/sizing/x/results/table.csv"], cwd=REPO)
+    assert result.returncode == 1
+    assert subprocess.run(["git", "check-ignore", "-q", "results/table.csv"], cwd=REPO).returncode == 0

@@ -1,0 +1,132 @@
+"""What the report decides: the gates of each task, the verdict of every claim and of every device choice.
+
+Every test the report prints belongs to one family, and Holm's correction runs within it:
+
+- ``unstructured pruning`` and ``structured pruning``: the amounts of one method, each claimed to
+  cost at most ``evidence.max_cost_points`` against the dense baseline;
+- ``distillation``: the T x alpha grid, each cell claimed to beat the student alone;
+- ``device choices, <task>``: per task, the lead of each class's most accurate fitting model over
+  the next one (a lead the test does not support is a tie, broken by the faster model).
+
+Every verdict also passes the task's gates (official data, ImageNet weights, a baseline above
+chance); a choice also needs trusted latencies where a latency decides it.
+"""
+
+from __future__ import annotations
+
+from typing import Mapping, Sequence
+
+from .. import paper
+from .evidence import UNDECIDED, SUPPORTED, Comparison, chance_gate, data_gate, failed, judge, weights_gate
+from .render import budgets_text, num, signed
+from .rules import candidates, choose, config_of, fits
+
+TASKS = ("CIFAR-10", "Fashion-MNIST")
+
+
+def gates(cond: Mapping, deployment_rows, evidence_cfg) -> dict:
+    """Per task, the gates every claim on it must pass."""
+    base = [float(r["accuracy_torch"]) for r in deployment_rows if r["model"].startswith("baseline/")]
+    cnn = next((r for r in deployment_rows if r["model"] == "cnn"), None)
+    chance = 1 / paper.CLASSES
+    cifar = [data_gate("CIFAR-10", cond["cifar_official"], cond["description"]),
+             weights_gate(cond["weights_official"], cond["pretrained_asked"]),
+             chance_gate("the ResNet-18 baseline (mean over seeds)", sum(base) / len(base), chance,
+                         evidence_cfg["min_points_over_chance"])]
+    fashion = [data_gate("Fashion-MNIST", cond["fashion_official"], cond["description"])]
+    if cnn:
+        fashion.append(chance_gate("the float32 CNN", float(cnn["accuracy_float32"]), chance,
+                                   evidence_cfg["min_points_over_chance"]))
+    return {"CIFAR-10": cifar, "Fashion-MNIST": fashion}
+
+
+def claim_families(deployment_rows, evidence_cfg) -> dict[str, tuple[str, list[Comparison]]]:
+    """family -> (the claim in words, its comparisons), accuracies per seed from ``accuracy_torch``."""
+    acc: dict[str, dict] = {}
+    for r in deployment_rows:
+        if r["model"] != "cnn":
+            config, seed = config_of(r["model"])
+            acc.setdefault(config, {})[seed] = float(r["accuracy_torch"])
+    base, student = acc.get("baseline", {}), acc.get("student", {})
+    cost = evidence_cfg["max_cost_points"]
+    costs = f"costs at most {cost:g} point{'s' if cost != 1 else ''} of accuracy against the dense baseline"
+    return {
+        "unstructured pruning": (costs, [Comparison(c, a, base, cost) for c, a in acc.items()
+                                         if c.startswith("unstructured/")]),
+        "structured pruning": (costs, [Comparison(c, a, base, cost) for c, a in acc.items()
+                                       if c.startswith("structured/")]),
+        "distillation": ("beats the student alone", [Comparison(c, a, student) for c, a in acc.items()
+                                                     if c.startswith("kd/")]),
+    }
+
+
+def claims(deployment_rows, evidence_cfg, gates_by_task: Mapping[str, Sequence]) -> dict:
+    """Every method-vs-method claim with its direction, its family's correction and the CIFAR-10 gates."""
+    out = []
+    for family, (words, comps) in claim_families(deployment_rows, evidence_cfg).items():
+        verdicts = judge(comps, evidence_cfg["alpha"], family, gates_by_task["CIFAR-10"])
+        for c in comps:
+            v = verdicts[c.key]
+            out.append({"family": family, "tests": str(v["tests_in_family"]), "model": c.key,
+                        "claim": f"{c.key} {words}", "seeds": str(v["seeds"]), "points": signed(v["points"], 2),
+                        "p": num(v["p"], 3), "verdict": v["verdict"], "reason": v["reason"]})
+    return {"rows": out, "alpha": f"{evidence_cfg['alpha']:g}"}
+
+
+def choices(deployment_rows, devices, gates_by_task, evidence_cfg, cpu: str) -> list[dict]:
+    """The rule table: per task and device class, the choice, its numbers, the binding constraint, the verdict."""
+    cands = candidates(deployment_rows)
+    alpha, tie_points = evidence_cfg["alpha"], evidence_cfg["tie_points"]
+    out = []
+    for task in TASKS:
+        pool = [c for c in cands if c.task == task]
+        family = f"device choices, {task}"
+        # one test per class that has a lead to test: the most accurate fitting model against the next one
+        leads = {}
+        for d in devices:
+            ok = fits(d, pool)
+            if len(ok) > 1:
+                leads[d["name"]] = Comparison(d["name"], ok[0].accuracy_by_seed, ok[1].accuracy_by_seed)
+        tests = judge(list(leads.values()), alpha, family)
+        gate_reasons = failed(gates_by_task[task])
+        for d in devices:
+            test = tests.get(d["name"])
+            holds = bool(test and test["significant"] and leads[d["name"]].direction > 0)
+            ch = choose(d, pool, holds, tie_points)
+            c, r = ch["chosen"], ch["runner_up"]
+            reasons = list(gate_reasons)
+            if c is None:
+                basis = "no model meets the budgets"
+            elif r is None:
+                basis = "the only model within the budgets"
+            elif ch["tie"]:
+                why = (f"below the {tie_points:g}-point tolerance" if test["significant"] and holds
+                       else test["test"])
+                basis = (f"ties with {ch['leader'].label if c is not ch['leader'] else ch['second'].label} "
+                         f"(lead {signed(ch['lead_points'], 2)} points: {why}); the faster wins")
+                if any(t.latency_suspect for t in ch["tied"]):
+                    reasons.append("the tie is broken by a suspect latency")
+                if any(t.latency_ms is None for t in ch["tied"]):
+                    reasons.append("the tie is broken without a measured latency")
+            else:
+                basis = f"leads {r.label} by {signed(ch['lead_points'], 2)} points: {test['test']}"
+            cpu_budget = d["hardware"] == "cpu" and d.get("latency_ms") is not None
+            if c is not None and cpu_budget and c.latency_suspect:
+                reasons.append("its latency budget is checked against a suspect latency")
+            binding = ch["binding"] + ("; this rests on a suspect latency" if ch["binding_suspect"] else "")
+            measured = "not measured here" if d["hardware"] != "cpu" else f"extrapolated from {cpu}"
+            latency = "–" if c is None or c.latency_ms is None else num(c.latency_ms, 3) + " ms"
+            out.append({
+                "task": task, "device": d["name"], "budgets": budgets_text(d),
+                "chosen": c.label if c else "none",
+                "accuracy": num(100 * c.accuracy, 1) if c else "–", "mib": num(c.mib, 2) if c else "–",
+                "latency": f"{latency}, {measured}" if d["hardware"] == "cpu" else measured,
+                "latency_suspect": bool(c and c.latency_suspect and d["hardware"] == "cpu"),
+                "runner_up": r.label if r else "–",
+                "margin": signed(ch["margin_points"], 1) if ch["margin_points"] is not None else "–",
+                "binding": binding, "basis": basis,
+                "family": family, "tests": str(len(leads)),
+                "verdict": SUPPORTED if c and not reasons else UNDECIDED,
+                "reasons": "; ".join(reasons) if c else "no model meets the budgets",
+            })
+    return out
