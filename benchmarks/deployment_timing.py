@@ -24,6 +24,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "workflow"))
 
+from edgecompress import modelkey  # noqa: E402
+from edgecompress.config import load_config  # noqa: E402
 from edgecompress.deployment.machine import describe, isa_text  # noqa: E402
 from edgecompress.deployment.timing import time_models  # noqa: E402
 from edgecompress.tables import read_csv, write_csv  # noqa: E402
@@ -38,10 +40,9 @@ def ratios(latency: dict) -> dict:
     out = {}
     models = {k[0] for k in latency}
     for m in models:
-        seed = m.rsplit("/", 1)[-1]
-        base = f"baseline/{seed}"
+        base = modelkey.parse(m).baseline if m != modelkey.CNN else None
         for name, spec in SPEEDUPS.items():
-            if m != base and (base, *spec) in latency and (m, *spec) in latency:
+            if base and m != base and (base, *spec) in latency and (m, *spec) in latency:
                 out[(m, name)] = latency[(base, *spec)] / latency[(m, *spec)]
         if (m, "litert", "int8", 1) in latency:
             out[(m, "int8_vs_float32")] = latency[(m, "litert", "float32", 1)] / latency[(m, "litert", "int8", 1)]
@@ -60,20 +61,13 @@ def stage_seconds(root: Path, models) -> float:
 
 
 def main(argv=None) -> list[dict]:
-    import yaml
-
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--config", nargs="*", type=Path, default=[Path("config/config.yaml")])
     parser.add_argument("--root", type=Path, default=Path("."))
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/deployment_timing.csv"))
     args = parser.parse_args(argv)
-    cfg: dict = {}
-    for path in args.config:
-        for key, value in (yaml.safe_load(path.read_text()) or {}).items():
-            cfg[key] = {**cfg.get(key, {}), **value} if isinstance(value, dict) else value
-    from edgecompress.config import validate_config
-
-    validate_config(cfg, Path(__file__).resolve().parents[1] / "workflow/schemas/config.schema.yaml")
+    cfg = load_config(args.config, Path(__file__).resolve().parents[1] / "workflow/schemas/config.schema.yaml",
+                      args.root)
     run = read_csv(args.root / "results/deployment/latency.csv")
     litert: dict = {}
     pytorch: dict = {}
@@ -97,7 +91,7 @@ def main(argv=None) -> list[dict]:
                  "value": worst,
                  "target": f"<= {STABLE}", "met": worst is not None and worst <= STABLE})
     for (model, name), value in sorted(a.items()):
-        if model.startswith("unstructured/") and name in SPEEDUPS:
+        if modelkey.family_of(model) == "unstructured" and name in SPEEDUPS:
             rows.append({"metric": f"{model}: {name} vs dense", "value": value, "target": "0.8-1.25",
                          "met": 0.8 <= value <= 1.25})
     macs = {}
@@ -105,19 +99,19 @@ def main(argv=None) -> list[dict]:
         for r in csv.DictReader(fh):
             macs[r["model"]] = float(r["macs_reduction"]) if r["macs_reduction"] else None
     for (model, name), value in sorted(a.items()):
-        if model.startswith("structured/") and name == "speedup_pytorch_batchN" and macs.get(model):
+        if modelkey.family_of(model) == "structured" and name == "speedup_pytorch_batchN" and macs.get(model):
             rows.append({"metric": f"{model}: PyTorch batch-N speed-up / MACs reduction", "value": value / macs[model],
                          "target": ">= 0.6", "met": value / macs[model] >= 0.6})
     machine = describe()
     for (model, name), value in sorted(a.items()):
-        if name == "int8_vs_float32" and model.startswith("baseline/"):
+        if name == "int8_vs_float32" and modelkey.family_of(model) == "baseline":
             rows.append({"metric": f"ResNet-18 ({model}) int8 vs float32 in LiteRT, {machine['cpu_model']}, "
                                    f"ISA {isa_text(machine['isa'])}", "value": value, "target": "", "met": ""})
     if ("cnn", "int8_vs_float32") in a:
         rows.append({"metric": f"CNN int8 vs float32 in LiteRT, ISA {isa_text(machine['isa'])}",
                      "value": a[("cnn", "int8_vs_float32")], "target": "", "met": ""})
     seconds = stage_seconds(args.root, pytorch)
-    seeds = len({m.rsplit("/", 1)[-1] for m in pytorch})
+    seeds = len({modelkey.parse(m).seed for m in pytorch})
     rows.append({"metric": f"deployment stage wall time, {seeds} seed(s) (conversions + timing job, s)", "value": seconds,
                  "target": f"<= {STAGE_SECONDS} for one seed" if seeds == 1 else "",
                  "met": seconds <= STAGE_SECONDS if seeds == 1 else ""})

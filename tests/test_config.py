@@ -216,3 +216,17 @@ def test_sweep_labels_read_back_as_the_same_value():
     for value in (0.5, 4.0, 0.1, 0.1234561, 0.1234562, 1e-7, 2.5e-3, 0.9999999):
         assert float(sweep_label(value)) == value
     assert sweep_label(4.0) == "4" and sweep_label(0.5) == "0.5"
+
+
+def test_tools_read_a_config_exactly_as_the_workflow_does(tmp_path):
+    """A deep override (one checksum of one source) keeps the source's URL, as Snakemake's merge does."""
+    from edgecompress.config import load_config
+
+    override = write_yaml(tmp_path / "o.yaml", {"data": {"cifar10": {"archive": {"md5": "0" * 32}}}})
+    config = load_config([REPO / "config" / "config.yaml", override], SCHEMA)
+    archive = config["data"]["cifar10"]["archive"]
+    assert archive["md5"] == "0" * 32 and archive["url"].endswith("cifar-10-python.tar.gz")
+    assert config["evidence"]["tie_points"] == 0.5  # schema defaults filled
+    bad = write_yaml(tmp_path / "b.yaml", {"deployment": {"rounds": 1}})
+    with pytest.raises(ConfigError, match="deployment.rounds: 1 is less than the minimum of 3"):
+        load_config([REPO / "config" / "config.yaml", bad], SCHEMA)

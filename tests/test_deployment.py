@@ -37,8 +37,8 @@ def trained(tmp_path_factory):
     models.save_state_dict(model, d / "model.pt")
     np.savez(d / "arrays.npz", x_train=x, y_train=y, x_test=xt, y_test=yt)
     out = {"float32": str(d / "float32.tflite"), "int8": str(d / "int8.tflite"), "metrics": str(d / "metrics.json")}
-    convert.deploy_model("student/seed0", str(d / "model.pt"), str(d / "arrays.npz"), out, {"resolution": 32},
-                         {"calibration_samples": 100}, 0, 1)
+    convert.deploy_model("student/seed0", str(d / "model.pt"), str(d / "arrays.npz"), out, resolution=32,
+                         calibration_samples=100, seed=0, threads=1)
     return {"dir": d, "out": out, "x": xt, "y": yt, "torch_accuracy": accuracy(model, test, torch.device("cpu"))}
 
 
@@ -74,8 +74,17 @@ def test_a_float_model_passed_off_as_int8_is_refused(trained):
 
 
 def test_bad_keys_and_requests_are_named():
-    with pytest.raises(ValueError, match="must start with one of"):
-        convert.family("resnet50/seed0")
+    from edgecompress import modelkey
+
+    with pytest.raises(ValueError, match="model key 'resnet50/seed0' must read <family>"):
+        modelkey.parse("resnet50/seed0")
+    with pytest.raises(ValueError, match="family 'structured' needs a setting"):
+        modelkey.parse("structured/seed0")
+    key = modelkey.parse("kd/T4_alpha0.9/seed42")
+    assert (str(key), key.config, key.arch, key.baseline) == ("kd/T4_alpha0.9/seed42", "kd/T4_alpha0.9",
+                                                             "mobilenet_v2", "baseline/seed42")
+    assert key.path("model.pt") == "results/distillation/kd/T4_alpha0.9/seed42/model.pt"
+    assert modelkey.key("structured", 7, "amount0.5") == "structured/amount0.5/seed7"
     with pytest.raises(ValueError, match="calibration images"):
         convert.to_litert(models.build("resnet18").eval(), 32, "int8", None)
     with pytest.raises(ValueError, match="precision must be one of"):

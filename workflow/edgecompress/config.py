@@ -237,6 +237,28 @@ def check_config_files(paths) -> None:
             yaml.load(fh, Loader=UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
 
 
+def merge(base: dict, extra: dict) -> dict:
+    """``extra`` over ``base``, recursively, as Snakemake merges ``--configfile`` files (in place)."""
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            merge(base[key], value)
+        else:
+            base[key] = copy.deepcopy(value)
+    return base
+
+
+def load_config(paths, schema_path: str | os.PathLike, workdir: str | os.PathLike = ".") -> dict:
+    """The config of ``paths`` exactly as the workflow sees it: deep merge, schema defaults, every check.
+
+    For tools outside Snakemake (the benchmarks), so they accept and refuse what the workflow does.
+    """
+    config: dict = {}
+    for path in paths:
+        with open(path, encoding="utf-8") as fh:
+            merge(config, yaml.load(fh, Loader=UniqueKeyLoader) or {})  # noqa: S506 - a SafeLoader subclass
+    return validate_config(config, schema_path, workdir)
+
+
 def validate_config(config: dict, schema_path: str | os.PathLike, workdir: str | os.PathLike = ".") -> dict:
     """Fill defaults into ``config`` in place and validate it; raise :class:`ConfigError`.
 

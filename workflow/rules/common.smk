@@ -6,6 +6,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(workflow.current_basedir).parent))
 # under --sdm conda the notebooks run in the report env's kernel, which this process cannot see
 _USES_CONDA = "conda" in str(getattr(workflow.deployment_settings, "deployment_method", "")).lower()
+from edgecompress import modelkey
 from edgecompress.config import ConfigError, check_config_files, check_kernel, sweep_label, validate_config
 from edgecompress.sources import file_name, official_checksums, official_urls, sources, without_locations
 
@@ -41,26 +42,36 @@ def checksums_of(wildcards):
     return {k: v for k, v in source.items() if k != "url"}
 
 
-def pruning_runs():
-    """Metrics of every (method, amount, seed) the config asks for."""
+def pruning_keys():
+    """Key of every (method, amount, seed) the config asks for."""
     pcfg = config["pruning"]
     return [
-        f"results/pruning/{method}/amount{sweep_label(a)}/seed{seed}/metrics.json"
-        for method in ("unstructured", "structured")
+        modelkey.key(method, seed, f"amount{sweep_label(a)}")
+        for method in modelkey.PRUNING
         for a in pcfg[method]["amounts"]
         for seed in pcfg["seeds"]
     ]
 
 
-def distillation_runs():
-    """Metrics of every (T, alpha, seed) of the distillation grid."""
+def distillation_keys():
+    """Key of every (T, alpha, seed) of the distillation grid."""
     dcfg = config["distillation"]
     return [
-        f"results/distillation/kd/T{sweep_label(t)}_alpha{sweep_label(a)}/seed{seed}/metrics.json"
+        modelkey.key("kd", seed, f"T{sweep_label(t)}_alpha{sweep_label(a)}")
         for t in dcfg["temperatures"]
         for a in dcfg["alphas"]
         for seed in dcfg["seeds"]
     ]
+
+
+def pruning_runs():
+    """Metrics of every pruned model."""
+    return [modelkey.parse(k).path("metrics.json") for k in pruning_keys()]
+
+
+def distillation_runs():
+    """Metrics of every distilled student."""
+    return [modelkey.parse(k).path("metrics.json") for k in distillation_keys()]
 
 
 def deployed_models():
@@ -68,31 +79,30 @@ def deployed_models():
     pcfg, dcfg = config["pruning"], config["distillation"]
     seeds = sorted(set(pcfg["seeds"]) | set(dcfg["seeds"]))
     return (
-        [f"baseline/seed{s}" for s in seeds]
-        + [
-            f"{method}/amount{sweep_label(a)}/seed{s}"
-            for method in ("unstructured", "structured")
-            for a in pcfg[method]["amounts"]
-            for s in pcfg["seeds"]
-        ]
-        + [f"student/seed{s}" for s in dcfg["seeds"]]
-        + [
-            f"kd/T{sweep_label(t)}_alpha{sweep_label(a)}/seed{s}"
-            for t in dcfg["temperatures"]
-            for a in dcfg["alphas"]
-            for s in dcfg["seeds"]
-        ]
+        [modelkey.key("baseline", s) for s in seeds]
+        + pruning_keys()
+        + [modelkey.key("student", s) for s in dcfg["seeds"]]
+        + distillation_keys()
     )
 
 
 def trained_model(key):
     """The model.pt a deployed model's key names (its experiment's folder, then the key)."""
-    experiment = "distillation" if re.match(r"(student|kd)\b", key) else "pruning"
-    return f"results/{experiment}/{key}/model.pt"
+    return modelkey.parse(key).path("model.pt")
+
+
+def unstructured_keys():
+    return [k for k in pruning_keys() if modelkey.parse(k).family == "unstructured"]
+
+
+def deployed_metrics():
+    """The metrics file of every deploy_model job."""
+    return expand(rules.deploy_model.output.metrics, model=deployed_models())
 
 
 def deployed_files(precision):
-    return [f"results/deployment/models/{m}/{precision}.tflite" for m in deployed_models()]
+    """The ``precision`` .tflite of every deploy_model job."""
+    return expand(getattr(rules.deploy_model.output, precision), model=deployed_models())
 
 
 def report_figures():
@@ -131,6 +141,16 @@ def notebook_parameters(**parameters):
     import json
 
     return json.dumps({"package_dir": str(Path(workflow.basedir) / "workflow"), **parameters})
+
+
+def method_settings(method):
+    """A pruning method's settings that its prune jobs read: everything but the sweep of amounts."""
+    return {k: v for k, v in config["pruning"][method].items() if k != "amounts"}
+
+
+def timing_settings():
+    """The deployment section less what only deploy_model reads (the calibration sample size)."""
+    return {k: v for k, v in config["deployment"].items() if k != "calibration_samples"}
 
 
 def pretrained_weights(arch):

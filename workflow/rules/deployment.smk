@@ -15,8 +15,8 @@ rule deploy_model:
     benchmark:
         "benchmarks/rules/deploy_model/{model}.tsv"
     params:
-        torch=lookup(dpath="torch", within=config),
-        deployment=lookup(dpath="deployment", within=config),
+        resolution=lookup(dpath="torch/resolution", within=config),
+        calibration_samples=lookup(dpath="deployment/calibration_samples", within=config),
         seed=lookup(dpath="seed", within=config),
     threads: config["threads"]
     # sized from docs/sizing/paper-scale-6-seeds-cpu: 18-30 s and 1.2-1.3 GB max RSS per model (1,000 test images)
@@ -31,7 +31,8 @@ rule deploy_model:
 
 rule time_models:
     input:
-        litert=deployed_files("float32") + deployed_files("int8"),
+        float32=deployed_files("float32"),
+        int8=deployed_files("int8"),
         pytorch=[trained_model(m) for m in deployed_models()],
         cnn=expand(rules.convert_tflite.output.tflite, variant=config["quantization"]["variants"]),
     output:
@@ -45,7 +46,8 @@ rule time_models:
         models=deployed_models(),
         variants=lookup(dpath="quantization/variants", within=config),
         resolution=lookup(dpath="torch/resolution", within=config),
-        deployment=lookup(dpath="deployment", within=config),
+        # the timing knobs only: the calibration sample size is deploy_model's
+        timing=lambda wildcards: timing_settings(),
     # every core: nothing else runs beside the timing job (the SLURM profiles ask for an exclusive node)
     threads: workflow.cores
     # sized from docs/sizing/paper-scale-6-seeds-cpu: 209 s and 3.2 GB max RSS for 30 PyTorch models
@@ -61,8 +63,9 @@ rule time_models:
 
 rule deployment_table:
     input:
-        deployed=[f"results/deployment/models/{m}/metrics.json" for m in deployed_models()],
-        pruning=[f"results/pruning/{m}/metrics.json" for m in deployed_models() if m.startswith("unstructured/")],
+        deployed=deployed_metrics(),
+        # the unstructured models' own metrics: their gzip and sparse sizes
+        pruning=[modelkey.parse(m).path("metrics.json") for m in unstructured_keys()],
         variants=quantization_metrics(),
         latency=rules.time_models.output.latency,
     output:
@@ -71,6 +74,7 @@ rule deployment_table:
         "logs/deployment/table.log",
     params:
         models=deployed_models(),
+        unstructured=unstructured_keys(),
         variants=lookup(dpath="quantization/variants", within=config),
         batch=lookup(dpath="deployment/throughput_batch", within=config),
     threads: 1

@@ -44,7 +44,9 @@ rule prune:
         "benchmarks/rules/prune/{method}/amount{amount}/seed{seed}.tsv"
     params:
         torch=lookup(dpath="torch", within=config),
-        pruning=lookup(dpath="pruning", within=config),
+        # the method's own settings, without the sweep of amounts (the amount is the wildcard)
+        method_settings=lambda wildcards: method_settings(wildcards.method),
+        finetune_epochs=lookup(dpath="pruning/finetune_epochs", within=config),
     threads: config["threads"]
     # sized from docs/sizing/paper-scale-cpu: 25 s, 1.27 GB max RSS; gpu-preset-h200 (224 px): 19 s, 1.73 GB
     resources:

@@ -193,7 +193,7 @@ rule render_report:
         + pruning_runs()
         + expand(rules.train_student.output.metrics, seed=config["distillation"]["seeds"])
         + distillation_runs()
-        + [f"results/deployment/models/{m}/metrics.json" for m in deployed_models()],
+        + deployed_metrics(),
     output:
         typst="results/report/paper.typ",
     log:

@@ -14,8 +14,8 @@ deploy_model(
     model_path=snakemake.input.model,
     arrays=snakemake.input.arrays,
     out=dict(snakemake.output.items()),
-    cfg=dict(snakemake.params.torch),
-    dcfg=dict(snakemake.params.deployment),
+    resolution=snakemake.params.resolution,
+    calibration_samples=snakemake.params.calibration_samples,
     seed=snakemake.params.seed,
     threads=snakemake.threads,
 )

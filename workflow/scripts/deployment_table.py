@@ -12,7 +12,7 @@ setup_logging()
 write_table_file(
     deployed_keys=snakemake.params.models,
     deployed_metrics=snakemake.input.deployed,
-    pruning_keys=[m for m in snakemake.params.models if m.startswith("unstructured/")],
+    pruning_keys=snakemake.params.unstructured,
     pruning_metrics=snakemake.input.pruning,
     variants=snakemake.params.variants,
     variant_metrics=snakemake.input.variants,

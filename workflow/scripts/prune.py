@@ -18,6 +18,7 @@ prune_and_finetune(
     amount=float(snakemake.wildcards.amount),
     seed=int(snakemake.wildcards.seed),
     cfg=dict(snakemake.params.torch),
-    pcfg=dict(snakemake.params.pruning),
+    spec=dict(snakemake.params.method_settings),
+    finetune_epochs=snakemake.params.finetune_epochs,
     threads=snakemake.threads,
 )

@@ -17,19 +17,11 @@ import numpy as np
 import torch
 from torch import nn
 
+from .. import modelkey
+
 log = logging.getLogger(__name__)
 
-ARCH = {"baseline": "resnet18", "unstructured": "resnet18", "structured": "resnet18",
-        "student": "mobilenet_v2", "kd": "mobilenet_v2"}
 PRECISIONS = ("float32", "int8")
-
-
-def family(key: str) -> str:
-    """The method a deployed model's key starts with (``structured/amount0.5/seed42`` -> ``structured``)."""
-    name = key.split("/", 1)[0]
-    if name not in ARCH:
-        raise ValueError(f"model key {key!r} must start with one of {sorted(ARCH)}")
-    return name
 
 
 def load_trained(key: str, path: str) -> nn.Module:
@@ -37,8 +29,9 @@ def load_trained(key: str, path: str) -> nn.Module:
     from ..training.models import build, load_state_dict
     from ..training.models import load_structured
 
-    model = build(ARCH[family(key)])
-    if family(key) == "structured":
+    parsed = modelkey.parse(key)
+    model = build(parsed.arch)
+    if parsed.family == "structured":
         return load_structured(model, path).eval()
     model.load_state_dict(load_state_dict(path))
     return model.eval()
@@ -114,8 +107,8 @@ def check_io(interp, precision: str, path: str) -> None:
                          f"expected {np.dtype(want).name}")
 
 
-def deploy_model(key: str, model_path: str, arrays: str, out: Mapping[str, str], cfg: Mapping, dcfg: Mapping,
-                 seed: int, threads: int) -> None:
+def deploy_model(key: str, model_path: str, arrays: str, out: Mapping[str, str], resolution: int,
+                 calibration_samples: int, seed: int, threads: int) -> None:
     """Rule deploy_model: float32 and int8 ``.tflite`` of one model, their accuracy and agreement with PyTorch."""
     from ..atomic import write_json
     from ..measure import file_size
@@ -127,22 +120,23 @@ def deploy_model(key: str, model_path: str, arrays: str, out: Mapping[str, str],
     seed_everything(seed, threads, frameworks=("torch",))
     model = load_trained(key, model_path)
     data = np.load(arrays)
-    calibration = nhwc_images(calibration_sample(data["x_train"], dcfg["calibration_samples"], seed), cfg["resolution"])
+    calibration = nhwc_images(calibration_sample(data["x_train"], calibration_samples, seed), resolution)
     interps = {}
     for precision in PRECISIONS:
-        export(to_litert(model, cfg["resolution"], precision, calibration), out[precision])
+        export(to_litert(model, resolution, precision, calibration), out[precision])
         interps[precision] = interpreter(out[precision], threads)
         check_io(interps[precision], precision, out[precision])
     # one pass over the test images (each chunk prepared once) for PyTorch and both files
     logits: dict[str, list] = {"torch": [], **{p: [] for p in PRECISIONS}}
-    for images in chunks(data["x_test"], cfg["resolution"]):
+    for images in chunks(data["x_test"], resolution):
         logits["torch"].append(torch_logits(model, images))
         for precision, interp in interps.items():
             logits[precision].append(classify(interp, images.numpy()))
     reference = np.concatenate(logits["torch"])
     y = data["y_test"]
-    macs, _ = macs_and_params(model, cfg["resolution"])
-    metrics = {"model": key, "family": family(key), "arch": ARCH[family(key)], "parameters": count_parameters(model),
+    macs, _ = macs_and_params(model, resolution)
+    parsed = modelkey.parse(key)
+    metrics = {"model": key, "family": parsed.family, "arch": parsed.arch, "parameters": count_parameters(model),
                "macs": macs, "test_images": int(len(y)),
                "accuracy_torch": float(np.mean(reference.argmax(1) == y)), "calibration_images": len(calibration)}
     for precision in PRECISIONS:
@@ -156,7 +150,8 @@ def deploy_model(key: str, model_path: str, arrays: str, out: Mapping[str, str],
                  precision, metrics[precision]["accuracy"], metrics["accuracy_torch"],
                  metrics[precision]["argmax_agreement_with_torch"], metrics[precision]["max_abs_logit_difference"],
                  metrics[precision]["size"]["bytes"])
-    metrics["provenance"] = collect({"torch": dict(cfg), "deployment": dict(dcfg), "model": key, "seed": seed},
+    metrics["provenance"] = collect({"resolution": resolution, "calibration_samples": calibration_samples, "model": key,
+                                     "seed": seed},
                                     {"model": model_path, "arrays": arrays}, threads=threads,
                                     packages=("numpy", "torch", "litert-torch", "ai-edge-litert"))
     write_json(out["metrics"], metrics)

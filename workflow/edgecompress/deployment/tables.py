@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import Iterable, Mapping
 
+from .. import modelkey
 from ..tables import read_csv, write_csv
 
 COLUMNS = ("model", "family", "seed", "parameters", "macs", "macs_reduction", "bytes_float32", "mib_float32",
@@ -37,11 +38,6 @@ def latency_index(rows: Iterable[Mapping]) -> dict:
         batch = 1 if int(r["batch"]) == 1 else "N"
         index[(r["model"], r["runtime"], r["precision"], batch)] = float(r["median_ms"])
     return index
-
-
-def seed_of(key: str) -> int | None:
-    last = key.rsplit("/", 1)[-1]
-    return int(last[4:]) if last.startswith("seed") else None
 
 
 # why a ratio is suspect, by kind (the report groups flagged ratios by model family, column and kind)
@@ -67,7 +63,7 @@ def suspect_kinds(row: Mapping) -> list[tuple[str, str]]:
 
 def operands(row: Mapping) -> dict[str, list[tuple]]:
     """The two latencies (model, runtime, precision, batch) each ratio column of ``row`` divides."""
-    base_key = f"baseline/seed{row['seed']}"
+    base_key = modelkey.parse(row["model"]).baseline
     out = {"int8_speedup": [(row["model"], "litert", "float32", 1), (row["model"], "litert", "int8", 1)]}
     for col, spec in SPEEDUPS.items():
         out[col] = [(base_key, *spec), (row["model"], *spec)]
@@ -96,7 +92,7 @@ def cifar_rows(deployed: Mapping[str, Mapping], latency: Mapping, batch: int,
     pruning = pruning or {}
     rows = []
     for key, m in deployed.items():
-        seed = seed_of(key)
+        seed = modelkey.parse(key).seed
         lat = {spec: latency.get((key, *spec)) for spec in SPEEDUPS.values()}
         r = {"model": key, "family": m["family"], "seed": seed, "parameters": m["parameters"], "macs": m["macs"],
              "bytes_float32": m["float32"]["size"]["bytes"], "mib_float32": m["float32"]["size"]["mib"],
@@ -108,7 +104,7 @@ def cifar_rows(deployed: Mapping[str, Mapping], latency: Mapping, batch: int,
         bn = lat[("pytorch", "float32", "N")]
         r["pytorch_batchN_ms_per_image"] = bn / batch if bn is not None else None
         r["int8_speedup"] = _ratio(r["litert_float32_ms"], r["litert_int8_ms"])
-        base_key = f"baseline/seed{seed}"
+        base_key = modelkey.parse(key).baseline
         base = deployed.get(base_key)
         r["macs_reduction"] = base["macs"] / m["macs"] if base and key != base_key else None
         for col, spec in SPEEDUPS.items():

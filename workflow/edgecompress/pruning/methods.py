@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import gzip
 import io
-from typing import Iterable, Sequence
+from typing import Iterable, Mapping, Sequence
 
 import torch
 from torch import nn
@@ -164,8 +164,11 @@ def structured_pruner(model: nn.Module, amount: float, resolution: int, ignored:
 
 
 def prune_and_finetune(baseline: str, baseline_metrics: str, arrays: str, paths, method: str, amount: float, seed: int,
-                       cfg, pcfg, threads: int) -> None:
-    """Rule prune: prune the trained baseline (masks or filters), fine-tune it, save and measure it."""
+                       cfg, spec: Mapping, finetune_epochs: int, threads: int) -> None:
+    """Rule prune: prune the trained baseline (masks or filters), fine-tune it, save and measure it.
+
+    ``spec`` is the method's own settings (unstructured: mode, layers; structured: ignored_layers).
+    """
     import logging
 
     from ..atomic import read_json
@@ -180,16 +183,15 @@ def prune_and_finetune(baseline: str, baseline_metrics: str, arrays: str, paths,
     train, test = splits(arrays, cfg, seed)
     targets = []
     if method == "unstructured":
-        spec = pcfg["unstructured"]
         targets = unstructured(model, amount, spec["mode"], spec["layers"])
     else:
-        structured(model, amount, cfg["resolution"], pcfg["structured"]["ignored_layers"])
+        structured(model, amount, cfg["resolution"], spec["ignored_layers"])
     removed = sparsity(model, targets)
     model.to(device)
     before = accuracy(model, test, device)
     log.info("%s %.2f: model sparsity %.4f %%, accuracy before fine-tuning %.4f", method, amount,
              100 * removed["model_sparsity"], before)
-    rows = fit(model, train, test, pcfg["finetune_epochs"], optimizer_for(model, cfg), cross_entropy, device, method)
+    rows = fit(model, train, test, finetune_epochs, optimizer_for(model, cfg), cross_entropy, device, method)
     final = accuracy(model, test, device)
     masks = masks_of(targets)
     make_permanent(targets)
@@ -197,6 +199,7 @@ def prune_and_finetune(baseline: str, baseline_metrics: str, arrays: str, paths,
     metrics = {"method": method, "amount": amount, "seed": seed, "arch": "resnet18", "sparsity": removed,
                "accuracy_before_finetune": before, "accuracy": final, "test_images": len(test.y),
                "sizes": serialised_sizes(model.cpu()), "saved_mask_check": saved if masks else None}
-    save_run(model, paths, rows, metrics, cfg, {"pruning": pcfg, "method": method, "amount": amount, "seed": seed},
+    save_run(model, paths, rows, metrics, cfg, {"method": method, method: dict(spec), "finetune_epochs": finetune_epochs,
+                                               "amount": amount, "seed": seed},
              {"baseline": baseline, "arrays": arrays}, threads, device, imagenet,
              check=lambda tmp: saved.update(check_saved_masks(tmp, masks)) if masks else None)

@@ -217,7 +217,7 @@ def _flag(row: Mapping, column: str) -> str:
 def suspect_lines(table: list[dict]) -> list[dict]:
     """The flagged speed-ups, one line per model family and method, column and reason, with the range over seeds."""
     from ..deployment.tables import KINDS
-    from .rules import config_of
+    from ..modelkey import config_of
 
     groups: dict[tuple, list] = {}
     for r in table:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Mapping, Sequence
 
+from ..modelkey import CNN, config_of
 from ..stats import mean_std
 
 PRECISIONS = ("float32", "int8")
@@ -35,12 +36,6 @@ class Candidate:
         return mean_std(list(self.accuracy_by_seed.values()))[0]
 
 
-def config_of(model: str) -> tuple[str, int | None]:
-    """``structured/amount0.5/seed42`` -> (``structured/amount0.5``, 42); ``cnn`` -> (``cnn``, None)."""
-    head, _, last = model.rpartition("/")
-    return (head, int(last[4:])) if last.startswith("seed") else (model, None)
-
-
 def candidates(rows: Sequence[Mapping]) -> list[Candidate]:
     """One candidate per (model config, precision), accuracy per seed, size and latency averaged over seeds.
 
@@ -58,7 +53,7 @@ def candidates(rows: Sequence[Mapping]) -> list[Candidate]:
     for (config, precision), members in groups.items():
         lat = [float(r[f"litert_{precision}_ms"]) for _, r in members if r.get(f"litert_{precision}_ms") not in (None, "")]
         suspect = any(str(r.get(f"litert_{precision}_suspect", "")) == "True" for _, r in members)
-        out.append(Candidate(config, precision, "Fashion-MNIST" if config == "cnn" else "CIFAR-10",
+        out.append(Candidate(config, precision, "Fashion-MNIST" if config == CNN else "CIFAR-10",
                              {seed: float(r[f"accuracy_{precision}"]) for seed, r in members},
                              mean_std([float(r[f"mib_{precision}"]) for _, r in members])[0],
                              mean_std(lat)[0] if len(lat) == len(members) else None, suspect))

@@ -19,15 +19,16 @@ from typing import Mapping, Sequence
 from .. import paper
 from .evidence import UNDECIDED, SUPPORTED, Comparison, chance_gate, data_gate, failed, judge, weights_gate
 from .render import budgets_text, num, signed
-from .rules import candidates, choose, config_of, fits
+from ..modelkey import CNN, family_of, parse
+from .rules import candidates, choose, fits
 
 TASKS = ("CIFAR-10", "Fashion-MNIST")
 
 
 def gates(cond: Mapping, deployment_rows, evidence_cfg) -> dict:
     """Per task, the gates every claim on it must pass."""
-    base = [float(r["accuracy_torch"]) for r in deployment_rows if r["model"].startswith("baseline/")]
-    cnn = next((r for r in deployment_rows if r["model"] == "cnn"), None)
+    base = [float(r["accuracy_torch"]) for r in deployment_rows if family_of(r["model"]) == "baseline"]
+    cnn = next((r for r in deployment_rows if r["model"] == CNN), None)
     chance = 1 / paper.CLASSES
     cifar = [data_gate("CIFAR-10", cond["cifar_official"], cond["description"]),
              weights_gate(cond["weights_official"], cond["pretrained_asked"]),
@@ -43,20 +44,20 @@ def gates(cond: Mapping, deployment_rows, evidence_cfg) -> dict:
 def claim_families(deployment_rows, evidence_cfg) -> dict[str, tuple[str, list[Comparison]]]:
     """family -> (the claim in words, its comparisons), accuracies per seed from ``accuracy_torch``."""
     acc: dict[str, dict] = {}
+    families: dict[str, str] = {}
     for r in deployment_rows:
-        if r["model"] != "cnn":
-            config, seed = config_of(r["model"])
-            acc.setdefault(config, {})[seed] = float(r["accuracy_torch"])
+        if r["model"] != CNN:
+            k = parse(r["model"])
+            acc.setdefault(k.config, {})[k.seed] = float(r["accuracy_torch"])
+            families[k.config] = k.family
     base, student = acc.get("baseline", {}), acc.get("student", {})
+    of = lambda family: {c: a for c, a in acc.items() if families[c] == family}  # noqa: E731
     cost = evidence_cfg["max_cost_points"]
     costs = f"costs at most {cost:g} point{'s' if cost != 1 else ''} of accuracy against the dense baseline"
     return {
-        "unstructured pruning": (costs, [Comparison(c, a, base, cost) for c, a in acc.items()
-                                         if c.startswith("unstructured/")]),
-        "structured pruning": (costs, [Comparison(c, a, base, cost) for c, a in acc.items()
-                                       if c.startswith("structured/")]),
-        "distillation": ("beats the student alone", [Comparison(c, a, student) for c, a in acc.items()
-                                                     if c.startswith("kd/")]),
+        "unstructured pruning": (costs, [Comparison(c, a, base, cost) for c, a in of("unstructured").items()]),
+        "structured pruning": (costs, [Comparison(c, a, base, cost) for c, a in of("structured").items()]),
+        "distillation": ("beats the student alone", [Comparison(c, a, student) for c, a in of("kd").items()]),
     }
 
 

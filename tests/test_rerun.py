@@ -1,0 +1,255 @@
+"""Change one thing, rerun only what depends on it: every leaf key of the schema, on a finished demo.
+
+For each leaf key (taken from the schema, not a hand list) the test changes the value, dry-runs the
+finished fixture run and compares the rules Snakemake schedules with the rules declared here as
+reading that key, closed over the rule graph (everything downstream of a reader reruns too).
+render_report takes the config (less where files come from) to print it in the provenance
+appendix, so every key but a location also reruns the report's last two rules.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+import yaml
+
+from helpers import REPO, copy_workflow, mirror_config, snakemake, write_yaml
+from edgecompress.config import load_schema
+
+pytestmark = pytest.mark.workflow
+
+REPORT = {"render_report"}
+TRAIN = {"finetune_baseline", "prune", "train_student", "distill_student"}
+# key (dotted; "*" is any data source) -> the rules whose params or inputs read it
+READERS = {
+    "seed": {"train_base_cnn", "convert_tflite", "evaluate_tflite", "deploy_model"},
+    "threads": set(),
+    "data.description": set(),
+    "data.mirror": set(), "data.retries": set(), "data.backoff_seconds": set(), "data.timeout_seconds": set(),
+    "data.*.url": set(),
+    "data.*.md5": {"download"}, "data.*.sha256": {"download"},
+    "data.weights.*.sha256_prefix": {"download", "finetune_baseline", "train_student", "distill_student"},
+    "data.cifar10.train_size": {"prepare_cifar10"}, "data.cifar10.test_size": {"prepare_cifar10"},
+    "data.cifar10.subset_seed": {"prepare_cifar10"},
+    **{f"quantization.{k}": {"train_base_cnn"} for k in ("conv_filters", "kernel_size", "dense_units", "epochs",
+                                                          "batch_size", "optimizer", "learning_rate")},
+    "quantization.representative_samples": {"convert_tflite"},
+    "quantization.variants": {"convert_tflite", "evaluate_tflite", "quantization_table", "notebook_quantization",
+                              "time_models", "deployment_table"},
+    **{f"torch.{k}": TRAIN for k in ("device", "batch_size", "eval_batch_size", "optimizer", "learning_rate",
+                                     "momentum", "weight_decay", "augment")},
+    "torch.pretrained": TRAIN | {"download"},
+    "torch.resolution": TRAIN | {"deploy_model", "time_models"},
+    "pruning.epochs": {"finetune_baseline"},
+    "pruning.finetune_epochs": {"prune"},
+    "pruning.seeds": {"finetune_baseline", "prune", "pruning_tables", "deploy_model", "time_models"},
+    "pruning.unstructured.amounts": {"prune", "pruning_tables", "deploy_model"},
+    "pruning.unstructured.mode": {"prune"},
+    "pruning.unstructured.layers": {"prune", "pruning_tables"},
+    "pruning.structured.amounts": {"prune", "pruning_tables", "deploy_model"},
+    "pruning.structured.ignored_layers": {"prune"},
+    "distillation.epochs": {"train_student", "distill_student"},
+    "distillation.seeds": {"train_student", "distill_student", "distillation_tables", "deploy_model",
+                           "finetune_baseline", "time_models"},
+    "distillation.temperatures": {"distill_student", "distillation_tables", "deploy_model"},
+    "distillation.alphas": {"distill_student", "distillation_tables", "deploy_model"},
+    "distillation.table_temperature": {"distillation_tables", "notebook_distillation"},
+    "distillation.table_alpha": {"distillation_tables", "notebook_distillation"},
+    "deployment.calibration_samples": {"deploy_model"},
+    **{f"deployment.{k}": {"time_models"} for k in ("threads", "kernels", "rounds", "runs", "warmup",
+                                                    "benchmark_runs")},
+    "deployment.throughput_batch": {"time_models", "deployment_table"},
+    "devices": set(),
+    **{f"evidence.{k}": set() for k in ("min_points_over_chance", "alpha", "max_cost_points", "tie_points")},
+    "report.kernel": {"notebook_quantization", "notebook_pruning", "notebook_distillation", "notebook_deployment"},
+}
+# keys that say where or how files are fetched: the config the report prints leaves them out
+LOCATIONS = {"data.mirror", "data.retries", "data.backoff_seconds", "data.timeout_seconds", "data.*.url"}
+
+
+def _resolve(node, schema):
+    while "$ref" in node:
+        target = schema
+        for part in node["$ref"].lstrip("#/").split("/"):
+            target = target[part]
+        node = {**target, **{k: v for k, v in node.items() if k != "$ref"}}
+    return node
+
+
+def leaves(node, schema, path=()):
+    node = _resolve(node, schema)
+    if node.get("type") == "object" and "properties" in node:
+        for key, sub in node["properties"].items():
+            yield from leaves(sub, schema, (*path, key))
+    else:
+        yield ".".join(path), node
+
+
+def pattern_of(key: str) -> str:
+    """The READERS entry of a leaf key (a data source's own keys collapse to ``data.*.<key>``)."""
+    if key in READERS:
+        return key
+    parts = key.split(".")
+    for candidate in (f"data.{parts[1]}.*.{parts[-1]}" if len(parts) == 4 else "", f"data.*.{parts[-1]}"):
+        if candidate in READERS:
+            return candidate
+    raise KeyError(key)
+
+
+def changed(key: str, value, node: dict, workdir):
+    """Another valid value for ``key`` (a plan that accepts it: sweeps grow, names stay unique)."""
+    special = {
+        "data.mirror": str(workdir / "other-mirror"),
+        "report.kernel": "python3",
+        "quantization.variants": [*value, "float16"],
+        "pruning.unstructured.layers": value[:-1],
+        "pruning.structured.ignored_layers": [*value, "conv1"],
+        "pruning.seeds": [*value, 7],
+        "distillation.seeds": [*value, 7],
+        "pruning.unstructured.amounts": [*value, 0.3],
+        "pruning.structured.amounts": [*value, 0.3],
+        "distillation.temperatures": [*value, 2.0],
+        "distillation.alphas": [*value, 0.5],
+        "distillation.table_temperature": 2.0,  # with the grid extended in the same override (see below)
+        "distillation.table_alpha": 0.5,
+        "devices": value[:-1],
+        "quantization.conv_filters": [4, *value[1:]],
+        "quantization.dense_units": [16],
+        "torch.device": "cuda" if value != "cuda" else "cpu",
+    }
+    if key in special:
+        return special[key]
+    if key.endswith(".url"):
+        return "https://example.org/elsewhere/" + value.rsplit("/", 1)[-1]
+    if key.endswith((".md5", ".sha256", ".sha256_prefix")):
+        return "0" * len(value)
+    if "enum" in node:
+        return next(v for v in node["enum"] if v != value)
+    if isinstance(value, bool):
+        return not value
+    if isinstance(value, int):
+        return value + 1 if value + 1 <= node.get("maximum", value + 1) else value - 1
+    if isinstance(value, float):
+        return value / 2 if value else 0.5
+    if isinstance(value, str):
+        return value + " (changed)"
+    raise AssertionError(f"no change defined for {key} = {value!r}")
+
+
+def nested(key: str, value) -> dict:
+    out: dict = {}
+    node = out
+    *parents, leaf = key.split(".")
+    for p in parents:
+        node = node.setdefault(p, {})
+    node[leaf] = value
+    return out
+
+
+def rule_graph(run) -> dict[str, set]:
+    dot = snakemake(run["dir"], "--rulegraph", configs=(run["mirror"],), repo=run["repo"]).stdout
+    names = dict(re.findall(r'^\s*(\d+)\[label = "(\w+)"', dot, re.M))
+    down: dict[str, set] = {name: set() for name in names.values()}
+    for a, b in re.findall(r"^\s*(\d+) -> (\d+)", dot, re.M):
+        down[names[a]].add(names[b])
+    return down
+
+
+def closure(rules: set, down: dict) -> set:
+    out, todo = set(), list(rules)
+    while todo:
+        r = todo.pop()
+        if r not in out:
+            out.add(r)
+            todo.extend(down.get(r, ()))
+    return out
+
+
+def scheduled(output: str) -> dict[str, int]:
+    """Rule -> job count of a dry-run's "Job stats" table (empty when nothing is to be done)."""
+    if "Job stats:" not in output:
+        return {}
+    table = output.split("Job stats:", 1)[1].split("total", 1)[0]
+    return {m.group(1): int(m.group(2)) for m in re.finditer(r"^(\w+)\s+(\d+)\s*$", table, re.M)}
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory, fixture_dir):
+    repo = copy_workflow(tmp_path_factory.mktemp("workflow"))
+    workdir = tmp_path_factory.mktemp("rerun")
+    (workdir / "other-mirror").mkdir()
+    mirror = mirror_config(workdir, fixture_dir)
+    result = snakemake(workdir, configs=(mirror,), repo=repo)
+    assert result.returncode == 0, result.stderr[-4000:]
+    return {"dir": workdir, "mirror": mirror, "repo": repo}
+
+
+def merged_config(run) -> dict:
+    config = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+    for extra in (REPO / "config" / "test.yaml", run["mirror"]):
+        _deep_update(config, yaml.safe_load(extra.read_text()))
+    return config
+
+
+def _deep_update(base: dict, extra: dict) -> None:
+    for k, v in extra.items():
+        if isinstance(v, dict) and isinstance(base.get(k), dict):
+            _deep_update(base[k], v)
+        else:
+            base[k] = v
+
+
+def value_at(config, key):
+    node = config
+    for part in key.split("."):
+        node = node[part]
+    return node
+
+
+def test_every_key_reruns_exactly_its_readers_and_their_downstream(run, tmp_path):
+    schema = load_schema(REPO / "workflow" / "schemas" / "config.schema.yaml")
+    config = merged_config(run)
+    from edgecompress.config import fill_defaults
+
+    fill_defaults(config, schema)
+    down = rule_graph(run)
+    assert "deploy_model" in down and "time_models" in down["deploy_model"]
+    assert scheduled(snakemake(run["dir"], "-n", configs=(run["mirror"],), repo=run["repo"]).stdout) == {}
+    keys = [(k, node) for k, node in leaves(schema, schema)]
+    assert len(keys) > 60 and all(pattern_of(k) for k, _ in keys)  # every leaf is in the table
+
+    def check(item):
+        key, node = item
+        value = changed(key, copy.deepcopy(value_at(config, key)), node, run["dir"])
+        override = nested(key, value)
+        if key in ("distillation.table_temperature", "distillation.table_alpha"):
+            grid = "temperatures" if key.endswith("temperature") else "alphas"
+            override["distillation"][grid] = [*config["distillation"][grid], value]
+        path = write_yaml(tmp_path / (key.replace(".", "_").replace("*", "x") + ".yaml"), override)
+        result = snakemake(run["dir"], "-n", configs=(run["mirror"], path), repo=run["repo"])
+        assert result.returncode == 0, (key, result.stderr[-2000:])
+        got = set(scheduled(result.stdout)) - {"all"}
+        readers = READERS[pattern_of(key)]
+        if key in ("distillation.table_temperature", "distillation.table_alpha"):
+            readers = readers | READERS["distillation.temperatures"]  # the grid grew with it
+        expected = closure(readers | (set() if pattern_of(key) in LOCATIONS else REPORT), down)
+        return key, got, expected, scheduled(result.stdout)
+
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        results = list(pool.map(check, keys))
+    wrong = {key: {"unexpected": sorted(got - exp), "missing": sorted(exp - got)}
+             for key, got, exp, _ in results if got != exp}
+    assert not wrong, wrong
+    counts = {key: jobs for key, _, _, jobs in results}
+    # a timing knob: no conversion, one timing job
+    assert "deploy_model" not in counts["deployment.rounds"] and counts["deployment.rounds"]["time_models"] == 1
+    # one seed more: only that seed's jobs (two pruning methods x one amount; one baseline), then tables and report
+    seeds = counts["pruning.seeds"]
+    assert seeds["prune"] == 2 and seeds["finetune_baseline"] == 1 and seeds["deploy_model"] == 3
+    # one amount more: that amount's prune and deploy jobs only
+    amounts = counts["pruning.structured.amounts"]
+    assert amounts["prune"] == 1 and amounts["deploy_model"] == 1 and "finetune_baseline" not in amounts
+    assert set(counts["devices"]) - {"all"} == {"render_report", "compile_report"}
