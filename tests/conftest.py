@@ -13,7 +13,7 @@ import pytest
 # order works. Tests use both in one process, so load torchvision first. Rules never mix them.
 import torchvision  # noqa: F401,E402  isort: skip
 
-from helpers import REPO, LoopbackServer  # noqa: E402
+from helpers import REPO, LoopbackServer, copy_workflow, mirror_config, snakemake  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -23,6 +23,20 @@ def fixture_dir(tmp_path_factory) -> Path:
     subprocess.run([sys.executable, "-m", "edgecompress.data.fixtures", str(out)], check=True, capture_output=True,
                    env=dict(os.environ, PYTHONPATH=str(REPO / "workflow")))
     return out
+
+
+@pytest.fixture(scope="session")
+def run(tmp_path_factory, fixture_dir):
+    """The whole demo DAG on the fixtures, ending in the PDF, from a copy of the workflow (one test edits it).
+
+    Shared by the report tests and the rerun test (each leaves it finished and up to date).
+    """
+    repo = copy_workflow(tmp_path_factory.mktemp("workflow"))
+    workdir = tmp_path_factory.mktemp("report")
+    mirror = mirror_config(workdir, fixture_dir)
+    result = snakemake(workdir, configs=(mirror,), repo=repo)
+    assert result.returncode == 0, result.stderr[-4000:]
+    return {"dir": workdir, "mirror": mirror, "repo": repo}
 
 
 @pytest.fixture

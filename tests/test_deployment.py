@@ -197,10 +197,53 @@ def test_a_run_without_the_benchmark_tool_says_so(tmp_path):
     write_csv(tmp_path / "latency.csv", rows, timing.COLUMNS)
     write_csv(tmp_path / "table.csv", [], table.COLUMNS)
     machine = {"cpu_model": "CPU", "isa": {}, "threads": 1, "kernels": "xnnpack", "rounds": 3, "runs": 5,
-               "load_average_before": [], "load_average_after": [], "benchmark_runs": 0}
+               "load_average_before": [], "load_average_after": [], "benchmark_runs": 0,
+               "benchmark_agreement": timing.AGREEMENT, "benchmark_resolvable_ms": timing.RESOLVABLE_MS,
+               "benchmark_kernels": list(timing.TOOL_KERNELS)}
     (tmp_path / "machine.json").write_text(json.dumps(machine))
     dep = deployment_section(tmp_path / "table.csv", tmp_path / "machine.json", tmp_path / "latency.csv")
     assert dep["tool"]["run"] is False and dep["tool"]["checked"] == "0" and dep["tool"]["unresolved"] == "0"
     template = (REPO / "report" / "paper.typ.j2").read_text(encoding="utf-8")
     branch = template[template.index("<% if not dep.tool.run %>"):template.index("<% elif not dep.tool.comparable %>")]
     assert "benchmark tool was not run" in " ".join(branch.split())
+
+
+def test_peak_live_tensors_of_a_three_op_graph_by_hand():
+    """in(0) -conv-> a(2) -relu-> b(3) -add(b, in)-> out(4); weights (1) are constant.
+
+    Bytes: in 100, weights 1000, a 40, b 40, out 40. While conv runs: in + a = 140; relu: in + a + b
+    = 180 (in is read again by the add); add: in + b + out = 180. Peak 180; the weights never count.
+    """
+    from edgecompress.deployment.memory import peak_live
+
+    sizes = {0: 100, 1: 1000, 2: 40, 3: 40, 4: 40}
+    ops = [([0, 1], [2]), ([2], [3]), ([3, 0], [4])]
+    assert peak_live(5, sizes, {1}, [0], [4], ops) == 180
+    # without the skip connection the input is dead after the conv: peak is relu's a + b = 80 ... or conv's 140
+    assert peak_live(5, sizes, {1}, [0], [4], [([0, 1], [2]), ([2], [3]), ([3], [4])]) == 140
+
+
+def test_the_arena_is_found_by_search_and_never_below_the_peak_live_tensors(trained):
+    from edgecompress.deployment import memory
+
+    path = trained["out"]["int8"]
+    row = memory.measure_file("student/seed0", "int8", path, None, None, 1, 64 * 2**20, False)
+    assert row["tflm_runnable"] is True and row["tflm_reason"] == ""
+    assert row["arena_bytes"] >= row["peak_live_bytes"] > 0
+    data = open(path, "rb").read()
+    sample = np.zeros((1, 32, 32, 3), np.int8)
+    assert memory.runs_in(data, row["arena_bytes"] + memory.ARENA_STEP, sample)[0]
+    assert not memory.runs_in(data, row["arena_bytes"] - 4 * memory.ARENA_STEP, sample)[0]  # the smallest, to 16 B
+    assert row["process_rss_bytes"] > 0
+
+
+def test_a_file_tflm_cannot_run_or_read_is_a_row_that_says_so(trained, tmp_path):
+    from edgecompress.deployment import memory
+
+    tiny = memory.measure_file("student/seed0", "int8", trained["out"]["int8"], None, None, 1, 4096, False)
+    assert tiny["tflm_runnable"] is False and tiny["tflm_reason"].startswith("not runnable on TFLM within 0.00390625 MiB")
+    bad = tmp_path / "broken.tflite"
+    bad.write_bytes(b"\x00" * 64)
+    row = memory.measure_file("student/seed0", "int8", str(bad), None, None, 1, 2**20, False)
+    assert row["tflm_runnable"] is False and row["tflm_reason"].startswith("not a readable .tflite")
+    assert row["arena_bytes"] is None and row["file_bytes"] == 64

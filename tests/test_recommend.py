@@ -22,10 +22,17 @@ DEVICES = [
 EVIDENCE = {"min_points_over_chance": 20, "alpha": 0.05, "max_cost_points": 1.0, "tie_points": 0.5}
 
 
+MIB = 2**20
+
+
 def row(model, acc32, acc8, mib32, mib8, ms32, ms8, suspect32=False, suspect8=False):
+    """Process memory is twice the file, the TFLM arena a tenth of it (both measured in a real run)."""
     return {"model": model, "accuracy_torch": acc32, "accuracy_float32": acc32, "accuracy_int8": acc8,
             "mib_float32": mib32, "mib_int8": mib8, "litert_float32_ms": ms32, "litert_int8_ms": ms8,
-            "litert_float32_suspect": str(suspect32), "litert_int8_suspect": str(suspect8)}
+            "litert_float32_suspect": str(suspect32), "litert_int8_suspect": str(suspect8),
+            "process_rss_bytes_float32": 2 * mib32 * MIB, "process_rss_bytes_int8": 2 * mib8 * MIB,
+            "arena_bytes_float32": mib32 * MIB / 10, "arena_bytes_int8": mib8 * MIB / 10,
+            "tflm_float32": "runs", "tflm_int8": "runs"}
 
 
 def table(seeds=SEEDS, kd_gain=0.03, structured_cost=0.11):
@@ -41,8 +48,7 @@ def table(seeds=SEEDS, kd_gain=0.03, structured_cost=0.11):
                      10.7, 2.8, 0.2, 0.07),
                  row(f"student/seed{s}", 0.78 + jitter, 0.77 + jitter, 8.6, 2.7, 0.17, 0.06),
                  row(f"kd/T4_alpha0.9/seed{s}", 0.78 + kd_gain + jitter, 0.77 + kd_gain + jitter, 8.6, 2.7, 0.17, 0.06)]
-    rows.append({"model": "cnn", "accuracy_float32": 0.90, "accuracy_int8": 0.89, "mib_float32": 0.4, "mib_int8": 0.1,
-                 "litert_float32_ms": 0.05, "litert_int8_ms": 0.06, "accuracy_torch": ""})
+    rows.append(dict(row("cnn", 0.90, 0.89, 0.4, 0.1, 0.05, 0.06), accuracy_torch=""))
     return rows
 
 
@@ -65,15 +71,33 @@ def test_candidates_group_seeds_and_precisions():
 
 
 def test_violations_name_each_broken_budget():
-    c = recommend.Candidate("baseline", "float32", "CIFAR-10", {1: 0.8}, 42.7, 1.4)
+    c = recommend.Candidate("baseline", "float32", "CIFAR-10", {1: 0.8}, 42.7, 1.4, arena_mib=0.19, process_mib=88.0,
+                            tflm="runs")
     found = recommend.violations(DEVICES[0], c)
-    assert [v.split(":")[0] for v in found] == ["precision", "flash", "RAM"]
+    assert found == ["precision: float32 not in int8", "flash: 42.70 MiB > 1 MiB"]  # arena 0.19 MiB fits 0.5 MiB
     assert recommend.violations(DEVICES[1], c) == ["latency: 1.400 ms > 1 ms"]
     assert recommend.violations(DEVICES[2], c) == []  # a GPU's latency is not measured here: not checked
 
 
+def test_ram_budgets_are_checked_against_measured_memory_not_the_file():
+    device = {"name": "mcu", "hardware": "mcu", "flash_mib": 4, "ram_mib": 0.25, "latency_ms": None,
+              "precisions": ["int8"]}
+    # a 2.7 MiB file fits the flash; its 0.3 MiB arena does not fit the RAM (the file size never counts as RAM)
+    c = recommend.Candidate("student", "int8", "CIFAR-10", {1: 0.8}, 2.7, 0.06, arena_mib=0.3, process_mib=9.0,
+                            tflm="runs")
+    assert recommend.violations(device, c) == ["RAM: TFLM arena 0.3 MiB > 0.25 MiB"]
+    assert recommend.violations(dict(device, ram_mib=0.5), c) == []
+    missing_op = recommend.Candidate("student", "int8", "CIFAR-10", {1: 0.8}, 2.7, 0.06, arena_mib=None,
+                                     process_mib=9.0, tflm="not runnable on TFLM: HARD_SWISH")
+    assert recommend.violations(device, missing_op) == ["runtime: not runnable on TFLM: HARD_SWISH",
+                                                        "RAM: TFLM arena not measured"]
+    phone = dict(DEVICES[1], ram_mib=8.0)  # process memory 9 MiB against 8 MiB, though the file is 2.7 MiB
+    assert recommend.violations(phone, c) == ["RAM: process memory 9 MiB > 8 MiB"]
+
+
 def test_a_model_without_a_measured_latency_fails_a_cpu_latency_budget():
-    unmeasured = recommend.Candidate("student", "int8", "CIFAR-10", {1: 0.8}, 2.7, None)
+    unmeasured = recommend.Candidate("student", "int8", "CIFAR-10", {1: 0.8}, 2.7, None, arena_mib=0.1,
+                                     process_mib=5.0, tflm="runs")
     assert recommend.violations(DEVICES[1], unmeasured) == ["latency: not measured"]
     assert not any(v.startswith("latency") for v in recommend.violations(DEVICES[0], unmeasured))  # mcu: not checked
     rows = [r for r in table() if r["model"] != "cnn"]
@@ -107,9 +131,10 @@ def test_a_lead_the_test_does_not_support_is_a_tie_that_goes_to_the_faster_model
 
 
 def test_a_lead_below_the_tolerance_is_a_tie_even_when_significant():
-    a = recommend.Candidate("unstructured/amount0.5", "float32", "CIFAR-10", {1: 0.4530}, 42.7, 1.43)
-    b = recommend.Candidate("unstructured/amount0.5", "int8", "CIFAR-10", {1: 0.4529}, 10.8, 0.22)
-    c = recommend.Candidate("student", "int8", "CIFAR-10", {1: 0.4529}, 2.7, 0.22)  # as fast as b, smaller
+    mem = {"arena_mib": 0.1, "process_mib": 50.0, "tflm": "runs"}
+    a = recommend.Candidate("unstructured/amount0.5", "float32", "CIFAR-10", {1: 0.4530}, 42.7, 1.43, **mem)
+    b = recommend.Candidate("unstructured/amount0.5", "int8", "CIFAR-10", {1: 0.4529}, 10.8, 0.22, **mem)
+    c = recommend.Candidate("student", "int8", "CIFAR-10", {1: 0.4529}, 2.7, 0.22, **mem)  # as fast as b, smaller
     board = dict(DEVICES[1], latency_ms=2.0)
     picked = recommend.choose(board, [a, b, c], lead_holds=True, tie_points=0.5)
     assert picked["tie"] and picked["chosen"] is c  # equal speed: the smaller one

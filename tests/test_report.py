@@ -6,22 +6,11 @@ import time
 
 import pytest
 
-from helpers import REPO, copy_workflow, mirror_config, snakemake
+from helpers import REPO, mirror_config, snakemake
 from edgecompress.report.context import TITLE_UK, num, read_csv
 from edgecompress.report.render import compile_pdf, render, typst_literal
 
 pytestmark = pytest.mark.workflow
-
-
-@pytest.fixture(scope="module")
-def run(tmp_path_factory, fixture_dir):
-    """The whole DAG on the fixtures, ending in the PDF, from a copy of the workflow (one test edits it)."""
-    repo = copy_workflow(tmp_path_factory.mktemp("workflow"))
-    workdir = tmp_path_factory.mktemp("report")
-    mirror = mirror_config(workdir, fixture_dir)
-    result = snakemake(workdir, configs=(mirror,), repo=repo)
-    assert result.returncode == 0, result.stderr[-4000:]
-    return {"dir": workdir, "mirror": mirror, "repo": repo}
 
 
 def again(run, *args, configs=None):
@@ -338,3 +327,27 @@ def test_values_are_escaped_for_typst(tmp_path):
     render(tmp_path / "t.typ.j2", {"value": '*bold* #text(red)[x] $y$ "q"'}, tmp_path / "t.typ")
     compile_pdf(tmp_path / "t.typ", tmp_path / "t.pdf")
     assert squash('*bold* #text(red)[x] $y$ "q"') in squash(pdf_text(tmp_path / "t.pdf"))
+
+
+def test_memory_of_every_demo_model_is_measured_and_printed(run):
+    """Arena >= peak live tensors for every file; TFLM runs the CNN int8 on the whole test split like LiteRT."""
+    d = run["dir"]
+    memory = read_csv(d / "results/deployment/memory.csv")
+    table = read_csv(d / "results/deployment/table.csv")
+    assert len(memory) == 2 * len(table)  # every model, float32 and int8 (the demo's CNN has those two variants)
+    for m in memory:
+        assert m["tflm_runnable"] == "True", m
+        assert int(m["arena_bytes"]) >= int(m["peak_live_bytes"]) > 0, m
+        assert int(m["process_rss_bytes"]) > 0
+    cnn = next(m for m in memory if m["model"] == "cnn" and m["precision"] == "int8")
+    assert int(cnn["tflm_images"]) == 300  # the fixture's whole test split
+    assert abs(float(cnn["tflm_accuracy"]) - float(cnn["litert_accuracy"])) <= 0.005
+    assert float(cnn["tflm_litert_agreement"]) >= 0.99
+    shown = {(c["model"], c["precision"]): c for c in rows_of(typst_tables(
+        (d / "results/report/paper.typ").read_text(encoding="utf-8")), "model", "precision", "file (MiB)")}
+    for m in memory:
+        cell = shown[(m["model"], m["precision"])]
+        assert cell["TFLM arena (KiB)"] == f"{int(m['arena_bytes']) / 1024:.1f}"
+        assert cell["process (MiB)"] == f"{int(m['process_rss_bytes']) / 2**20:.1f}"
+    text = squash(pdf_text(d / "results/report/paper.pdf"))
+    assert squash("RAM checked against") in text and squash("TFLM tensor arena") in text

@@ -116,6 +116,7 @@ def report_figures():
         "kd_curves": (rules.notebook_distillation.output.curves[0], rules.notebook_distillation.input.notebook),
         "kd_grid": (rules.notebook_distillation.output.grid[0], rules.notebook_distillation.input.notebook),
         "pareto": (rules.notebook_deployment.output.figure[0], rules.notebook_deployment.input.notebook),
+        "memory": (rules.notebook_deployment.output.memory[0], rules.notebook_deployment.input.notebook),
     }
     return {
         name: {
@@ -146,6 +147,12 @@ def notebook_parameters(**parameters):
 def method_settings(method):
     """A pruning method's settings that its prune jobs read: everything but the sweep of amounts."""
     return {k: v for k, v in config["pruning"][method].items() if k != "amounts"}
+
+
+def largest_mcu_flash():
+    """The largest flash budget of the config's microcontroller classes (None without one)."""
+    flash = [d["flash_mib"] for d in config["devices"] if d["hardware"] == "mcu"]
+    return max(flash) if flash else None
 
 
 def timing_settings():

@@ -1,5 +1,6 @@
 # Deployment: every trained PyTorch model converted to LiteRT (float32, full-integer int8) and
-# evaluated; then every model of the run, Experiment 1's included, timed interleaved in one job.
+# evaluated; then every model of the run, Experiment 1's included, timed interleaved in one job, and
+# its memory measured (TFLM arena, peak live tensors, LiteRT process memory).
 
 
 rule deploy_model:
@@ -61,6 +62,37 @@ rule time_models:
         "../scripts/time_models.py"
 
 
+rule measure_memory:
+    input:
+        float32=deployed_files("float32"),
+        int8=deployed_files("int8"),
+        cnn=expand(rules.convert_tflite.output.tflite, variant=config["quantization"]["variants"]),
+        cifar=rules.prepare_cifar10.output.arrays,
+        fashion=rules.prepare_fashion_mnist.output.arrays,
+    output:
+        memory="results/deployment/memory.csv",
+    log:
+        "logs/deployment/measure_memory.log",
+    benchmark:
+        "benchmarks/rules/measure_memory.tsv"
+    params:
+        models=deployed_models(),
+        variants=lookup(dpath="quantization/variants", within=config),
+        resolution=lookup(dpath="torch/resolution", within=config),
+        max_arena_mib=lookup(dpath="deployment/max_arena_mib", within=config),
+        # int8 models within the largest microcontroller flash are classified by TFLM on the whole test split
+        mcu_flash_mib=lambda wildcards: largest_mcu_flash(),
+    threads: 1
+    # sized from the demo run: TFLM bisection and three fresh LiteRT processes per file (about 1-2 s each)
+    resources:
+        mem_mb=3000,
+        runtime=30,
+    conda:
+        "../../envs/deploy.yaml"
+    script:
+        "../scripts/measure_memory.py"
+
+
 rule deployment_table:
     input:
         deployed=deployed_metrics(),
@@ -68,6 +100,7 @@ rule deployment_table:
         pruning=[modelkey.parse(m).path("metrics.json") for m in unstructured_keys()],
         variants=quantization_metrics(),
         latency=rules.time_models.output.latency,
+        memory=rules.measure_memory.output.memory,
     output:
         table="results/deployment/table.csv",
     log:

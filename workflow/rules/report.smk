@@ -146,6 +146,12 @@ rule notebook_deployment:
             category="Deployment",
             labels={"figure": "accuracy vs LiteRT latency (Pareto)"},
         ),
+        memory=report(
+            multiext("results/report/deployment/memory", ".png", ".svg"),
+            caption="../../report/captions/deployment_memory.rst",
+            category="Deployment",
+            labels={"figure": "accuracy vs process memory"},
+        ),
         notebook="results/report/deployment/deployment.ipynb",
         html="results/report/deployment/deployment.html",
     log:
@@ -182,6 +188,7 @@ rule render_report:
         deployment_table=rules.deployment_table.output.table,
         deployment_machine=rules.time_models.output.machine,
         deployment_latency=rules.time_models.output.latency,
+        deployment_memory=rules.measure_memory.output.memory,
         fashion_summary=rules.prepare_fashion_mnist.output.summary,
         cifar_summary=rules.prepare_cifar10.output.summary,
         cifar_archive=download_path("cifar10.archive"),
@@ -224,6 +231,7 @@ rule compile_report:
             rules.notebook_distillation.output.curves,
             rules.notebook_distillation.output.grid,
             rules.notebook_deployment.output.figure,
+            rules.notebook_deployment.output.memory,
         ],
     output:
         pdf=report(

@@ -17,6 +17,7 @@ write_table_file(
     variants=snakemake.params.variants,
     variant_metrics=snakemake.input.variants,
     latency_csv=snakemake.input.latency,
+    memory_csv=snakemake.input.memory,
     batch=snakemake.params.batch,
     out=snakemake.output.table,
 )

@@ -22,7 +22,10 @@ COLUMNS = ("model", "family", "seed", "parameters", "macs", "macs_reduction", "b
            "bytes_int8", "mib_int8", "accuracy_torch", "accuracy_float32", "accuracy_int8",
            "litert_float32_ms", "litert_int8_ms", "int8_speedup", "pytorch_batch1_ms", "pytorch_batchN_ms_per_image",
            "batch", "speedup_litert_float32", "speedup_litert_int8", "speedup_pytorch_batch1", "speedup_pytorch_batchN",
-           "litert_float32_suspect", "litert_int8_suspect", "suspect", "suspect_columns", "note")
+           "litert_float32_suspect", "litert_int8_suspect", "suspect", "suspect_columns",
+           "arena_bytes_float32", "arena_bytes_int8", "peak_live_bytes_float32", "peak_live_bytes_int8",
+           "process_rss_bytes_float32", "process_rss_bytes_int8", "tflm_float32", "tflm_int8", "note")
+MEMORY = {"arena_bytes": "arena_bytes", "peak_live_bytes": "peak_live_bytes", "process_rss_bytes": "process_rss_bytes"}
 SPEEDUPS = {"speedup_litert_float32": ("litert", "float32", 1), "speedup_litert_int8": ("litert", "int8", 1),
             "speedup_pytorch_batch1": ("pytorch", "float32", 1), "speedup_pytorch_batchN": ("pytorch", "float32", "N")}
 SUSPECT_OVER_MACS = 1.2
@@ -133,12 +136,24 @@ def cnn_row(variants: Mapping[str, Mapping], latency: Mapping) -> dict:
     return r
 
 
+def add_memory(rows: list[dict], memory: Iterable[Mapping]) -> None:
+    """The memory job's numbers per precision beside each row (in place); "not measured" where it has none."""
+    index = {(m["model"], m["precision"]): m for m in memory}
+    for r in rows:
+        for precision in ("float32", "int8"):
+            m = index.get((r["model"], precision))
+            for column in MEMORY:
+                r[f"{column}_{precision}"] = (float(m[column]) if m and m[column] not in (None, "") else None)
+            r[f"tflm_{precision}"] = ("not measured" if m is None else "runs" if str(m["tflm_runnable"]) == "True"
+                                      else m["tflm_reason"] or "not runnable on TFLM")
+
+
 def _ratio(a, b):
     return a / b if a is not None and b else None
 
 
 def write_table_file(deployed_keys, deployed_metrics, pruning_keys, pruning_metrics, variants, variant_metrics,
-                     latency_csv: str, batch: int, out: str) -> None:
+                     latency_csv: str, memory_csv: str, batch: int, out: str) -> None:
     """Rule deployment_table: the table above, from the metrics files and ``latency.csv``."""
     from ..atomic import read_jsons
 
@@ -146,4 +161,5 @@ def write_table_file(deployed_keys, deployed_metrics, pruning_keys, pruning_metr
     rows = cifar_rows(dict(zip(deployed_keys, read_jsons(deployed_metrics))), latency, batch,
                       dict(zip(pruning_keys, read_jsons(pruning_metrics))))
     rows.append(cnn_row(dict(zip(variants, read_jsons(variant_metrics))), latency))
+    add_memory(rows, read_csv(memory_csv))
     write_csv(out, rows, COLUMNS)

@@ -194,5 +194,6 @@ def time_models(litert: Mapping[str, Mapping[str, str]], pytorch: Mapping[str, s
     write_json(out_machine, {**describe(), "load_average_before": load_before, "load_average_after": load_after,
                              "threads": threads, "kernels": dcfg["kernels"], "cores_reserved": cores,
                              "rounds": dcfg["rounds"], "runs": dcfg["runs"], "warmup": dcfg["warmup"],
-                             "benchmark_runs": dcfg["benchmark_runs"],
+                             "benchmark_runs": dcfg["benchmark_runs"], "benchmark_agreement": AGREEMENT,
+                             "benchmark_resolvable_ms": RESOLVABLE_MS, "benchmark_kernels": list(TOOL_KERNELS),
                              "packages": package_versions(("numpy", "torch", "ai-edge-litert", "litert-torch"))})

@@ -19,6 +19,7 @@ from .. import paper
 from ..atomic import read_json
 from ..tables import read_csv
 from . import verdicts
+from .rules import RAM_MEASURE
 from .render import code_string, count, num, signed, spread
 
 TITLE_EN = ("Analysis of convolutional neural network compression methods for effective deployment "
@@ -171,12 +172,15 @@ def distillation_section(table2_csv, grid_csv, epochs_csv, seed: int) -> dict:
     }
 
 
-def deployment_section(table_csv, machine_json, latency_csv) -> dict:
+def deployment_section(table_csv, machine_json, latency_csv, memory_csv=None) -> dict:
     """The deployment table (every model on LiteRT and in PyTorch) and what the timing ran on."""
     from ..deployment.machine import isa_text
-    from ..deployment.timing import AGREEMENT, RESOLVABLE_MS, TOOL_KERNELS
 
     table, machine, latency = read_csv(table_csv), read_json(machine_json), read_csv(latency_csv)
+    on_tflm = [{"model": r["model"], "precision": r["precision"], "images": r["tflm_images"],
+                "tflm": num(_pct(r["tflm_accuracy"]), 2), "litert": num(_pct(r["litert_accuracy"]), 2),
+                "agreement": num(_pct(r["tflm_litert_agreement"]), 2)}
+               for r in (read_csv(memory_csv) if memory_csv else []) if r["tflm_accuracy"] not in ("", None)]
     rows = [{"model": r["model"], "mib_float32": num(r["mib_float32"], 2), "mib_int8": num(r["mib_int8"], 2),
              "params": count(r["parameters"]), "mmacs": f"{float(r['macs']) / 1e6:.1f}" if r["macs"] else "–",
              "acc_float32": num(_pct(r["accuracy_float32"]), 1), "acc_int8": num(_pct(r["accuracy_int8"]), 1),
@@ -188,11 +192,16 @@ def deployment_section(table_csv, machine_json, latency_csv) -> dict:
              "speedup_litert": num(r["speedup_litert_float32"], 2) + _flag(r, "speedup_litert_float32"),
              "macs_reduction": num(r["macs_reduction"], 2), "suspect": r["suspect"], "note": r["note"]}
             for r in table]
+    memory = [{"model": r["model"], "precision": p, "mib": num(r[f"mib_{p}"], 3),
+               "arena_kib": num(_kib(r.get(f"arena_bytes_{p}")), 1),
+               "peak_kib": num(_kib(r.get(f"peak_live_bytes_{p}")), 1),
+               "process_mib": num(_mib(r.get(f"process_rss_bytes_{p}")), 1), "tflm": r.get(f"tflm_{p}") or "–"}
+              for r in table for p in ("float32", "int8") if r.get(f"mib_{p}") not in (None, "")]
     litert = [r for r in latency if r["runtime"] == "litert"]
     verdicts = [r.get("benchmark_verdict", "") for r in litert]
     tool_run = machine.get("benchmark_runs", 1) > 0 and any(r["benchmark_tool_ms"] not in ("", None) for r in litert)
     return {
-        "table": rows, "raw": table, "latency": latency,
+        "table": rows, "raw": table, "latency": latency, "memory": memory, "on_tflm": on_tflm,
         "suspects": suspect_lines(table),
         "cpu": machine["cpu_model"], "isa": isa_text(machine["isa"]), "threads": str(machine["threads"]),
         "kernels": machine["kernels"], "rounds": str(machine["rounds"]), "runs": str(machine["runs"]),
@@ -200,12 +209,13 @@ def deployment_section(table_csv, machine_json, latency_csv) -> dict:
         "load_after": ", ".join(f"{v:.2f}" for v in machine["load_average_after"]) or "–",
         "batch": table[0]["batch"] if table and table[0]["batch"] else "–",
         "max_spread": num(max(float(r["spread"]) for r in latency), 2) if latency else "–",
-        "tool": {"run": tool_run, "comparable": machine["kernels"] in TOOL_KERNELS,
+        # the timing job records the comparison's rules beside its results
+        "tool": {"run": tool_run, "comparable": machine["kernels"] in machine["benchmark_kernels"],
                  "checked": str(sum(v in ("agrees", "disagrees") for v in verdicts)),
                  "agrees": str(verdicts.count("agrees")),
                  "unresolved": str(sum(v.startswith("unresolved") for v in verdicts)),
-                 "files": str(len(litert)), "agreement_pct": f"{100 * AGREEMENT:g}",
-                 "resolvable_ms": f"{RESOLVABLE_MS:g}"},
+                 "files": str(len(litert)), "agreement_pct": f"{100 * machine['benchmark_agreement']:g}",
+                 "resolvable_ms": f"{machine['benchmark_resolvable_ms']:g}"},
     }
 
 
@@ -236,6 +246,14 @@ def suspect_lines(table: list[dict]) -> list[dict]:
         lines.append({"model": config, "column": column, "range": span, "seeds": f"{seeds} of {total}",
                       "reason": KINDS[kind] + (cut_text if kind == "macs" else "")})
     return lines
+
+
+def _kib(value):
+    return None if value in (None, "") else float(value) / 1024
+
+
+def _mib(value):
+    return None if value in (None, "") else float(value) / 2**20
 
 
 def _pct(value):
@@ -300,7 +318,8 @@ def _md5_matches(path: str | os.PathLike, md5: str) -> bool:
 
 def build_context(inputs: Mapping[str, Any], config: Mapping, figures: Mapping[str, Mapping],
                   official_checksums: Mapping[str, Mapping[str, str]], official_md5: Mapping[str, str]) -> dict:
-    dep = deployment_section(inputs["deployment_table"], inputs["deployment_machine"], inputs["deployment_latency"])
+    dep = deployment_section(inputs["deployment_table"], inputs["deployment_machine"], inputs["deployment_latency"],
+                             inputs["deployment_memory"])
     cnn = next((r for r in dep["raw"] if r["model"] == "cnn"), {})
     cnn_latency = next((r for r in dep["latency"] if r["model"] == "cnn" and r["precision"] == "int8"), {})
     q = quantization_section(inputs["quant_table"], inputs["quant_keras"], inputs["quant_int8"], cnn, cnn_latency)
@@ -331,6 +350,7 @@ def build_context(inputs: Mapping[str, Any], config: Mapping, figures: Mapping[s
         "claims": verdicts.claims(dep["raw"], config["evidence"], gate),
         "choices": verdicts.choices(dep["raw"], config["devices"], gate, config["evidence"], dep["cpu"]),
         "devices": [{"name": d["name"], "hardware": d["hardware"], "flash": f"{d['flash_mib']:g}",
+                     "ram_against": RAM_MEASURE[d["hardware"]],
                      "ram": f"{d['ram_mib']:g}", "latency": "–" if d.get("latency_ms") is None else f"{d['latency_ms']:g}",
                      "precisions": "/".join(d["precisions"])} for d in config["devices"]],
         "chance": f"{100 / paper.CLASSES:g}", "tie_points": f"{config['evidence']['tie_points']:g}",

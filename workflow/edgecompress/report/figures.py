@@ -147,11 +147,13 @@ def frontier(points: Sequence[tuple[float, float]]) -> list[tuple[float, float]]
     return out
 
 
-def pareto(rows: Sequence[Mapping], stem) -> list[str]:
-    """Accuracy against LiteRT latency, float32 and int8 per model; CIFAR-10 models and the CNN apart.
+def pareto(rows: Sequence[Mapping], stem, x: str = "litert_{precision}_ms", scale: float = 1.0,
+           xlabel: str = "LiteRT latency, batch 1 (ms, log)") -> list[str]:
+    """Accuracy against LiteRT latency (or another cost, column ``x``), float32 and int8 per model.
 
-    ``rows`` are deployment-table rows (model, family, accuracy_*, litert_*_ms, mib_*). Points carry
-    no text labels (they would overlap): colour is the family, the marker the precision.
+    ``rows`` are deployment-table rows (model, family, accuracy_*, litert_*_ms, mib_*, memory columns);
+    CIFAR-10 models and the CNN are drawn apart. Points carry no text labels (they would overlap):
+    colour is the family, the marker the precision.
     """
     fig, axes = plt.subplots(1, 2, figsize=(9.5, 3.8), gridspec_kw={"width_ratios": [2, 1]})
     panels = (("CIFAR-10 models (ResNet-18, MobileNetV2)", [r for r in rows if r["family"] != "cnn"]),
@@ -162,17 +164,17 @@ def pareto(rows: Sequence[Mapping], stem) -> list[str]:
         for r in panel:
             colour = COLORS[families.index(r["family"]) % len(COLORS)]
             for precision, marker in (("float32", "o"), ("int8", "s")):
-                lat, acc, mib = r.get(f"litert_{precision}_ms"), r.get(f"accuracy_{precision}"), r.get(f"mib_{precision}")
+                lat, acc, mib = r.get(x.format(precision=precision)), r.get(f"accuracy_{precision}"), r.get(f"mib_{precision}")
                 if lat in (None, "") or acc in (None, ""):
                     continue
-                lat, acc = float(lat), 100 * float(acc)
+                lat, acc = scale * float(lat), 100 * float(acc)
                 points.append((lat, acc))
                 ax.scatter(lat, acc, s=20 + 8 * float(mib or 0), marker=marker, color=colour, alpha=0.7,
                            edgecolor="k", linewidth=0.4)
         if points:
             edge = frontier(points)
             ax.plot([p[0] for p in edge], [p[1] for p in edge], "k--", lw=0.8)
-        ax.set(xscale="log", xlabel="LiteRT latency, batch 1 (ms, log)", ylabel="test accuracy (%)", title=title)
+        ax.set(xscale="log", xlabel=xlabel, ylabel="test accuracy (%)", title=title)
         ax.xaxis.set_minor_formatter(NullFormatter())  # minor log labels of a narrow range overlap
         ax.title.set_fontsize(9)
     handles = [plt.Line2D([], [], ls="", marker="o", color=COLORS[i % len(COLORS)], label=f)
