@@ -37,9 +37,19 @@ def download_path(key):
     return f"resources/downloads/{file_name(sources(config['data'])[key]['url'])}"
 
 
+def stable(value):
+    """``value`` with every mapping's keys sorted: a param whose content is unchanged compares equal
+    however the config files were merged (Snakemake compares params as they print)."""
+    if isinstance(value, dict):
+        return {k: stable(value[k]) for k in sorted(value)}
+    if isinstance(value, list):
+        return [stable(v) for v in value]
+    return value
+
+
 def checksums_of(wildcards):
     source = SOURCE_BY_FILE[wildcards.filename]
-    return {k: v for k, v in source.items() if k != "url"}
+    return stable({k: v for k, v in source.items() if k != "url"})
 
 
 def pruning_keys():
@@ -146,7 +156,7 @@ def notebook_parameters(**parameters):
 
 def method_settings(method):
     """A pruning method's settings that its prune jobs read: everything but the sweep of amounts."""
-    return {k: v for k, v in config["pruning"][method].items() if k != "amounts"}
+    return stable({k: v for k, v in config["pruning"][method].items() if k != "amounts"})
 
 
 def largest_mcu_flash():
@@ -155,9 +165,12 @@ def largest_mcu_flash():
     return max(flash) if flash else None
 
 
+TIMING_KEYS = ("threads", "kernels", "rounds", "runs", "warmup", "throughput_batch", "benchmark_runs")
+
+
 def timing_settings():
-    """The deployment section less what only deploy_model reads (the calibration sample size)."""
-    return {k: v for k, v in config["deployment"].items() if k != "calibration_samples"}
+    """The deployment keys the timing job reads (not the calibration size or the arena bound)."""
+    return {k: config["deployment"][k] for k in TIMING_KEYS}
 
 
 def pretrained_weights(arch):

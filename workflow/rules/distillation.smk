@@ -15,7 +15,7 @@ rule train_student:
     benchmark:
         "benchmarks/rules/train_student/seed{seed}.tsv"
     params:
-        torch=lookup(dpath="torch", within=config),
+        torch=lambda wildcards: stable(config["torch"]),
         epochs=lookup(dpath="distillation/epochs", within=config),
         weights_prefix=OFFICIAL_WEIGHT_PREFIX["mobilenet_v2"],
         kd=None,
@@ -44,7 +44,7 @@ rule distill_student:
     benchmark:
         "benchmarks/rules/distill_student/T{temperature}_alpha{alpha}/seed{seed}.tsv"
     params:
-        torch=lookup(dpath="torch", within=config),
+        torch=lambda wildcards: stable(config["torch"]),
         epochs=lookup(dpath="distillation/epochs", within=config),
         weights_prefix=OFFICIAL_WEIGHT_PREFIX["mobilenet_v2"],
         kd=lambda wildcards: {

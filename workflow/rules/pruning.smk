@@ -15,7 +15,7 @@ rule finetune_baseline:
     benchmark:
         "benchmarks/rules/finetune_baseline/seed{seed}.tsv"
     params:
-        torch=lookup(dpath="torch", within=config),
+        torch=lambda wildcards: stable(config["torch"]),
         epochs=lookup(dpath="pruning/epochs", within=config),
         weights_prefix=OFFICIAL_WEIGHT_PREFIX["resnet18"],
     threads: config["threads"]
@@ -43,7 +43,7 @@ rule prune:
     benchmark:
         "benchmarks/rules/prune/{method}/amount{amount}/seed{seed}.tsv"
     params:
-        torch=lookup(dpath="torch", within=config),
+        torch=lambda wildcards: stable(config["torch"]),
         # the method's own settings, without the sweep of amounts (the amount is the wildcard)
         method_settings=lambda wildcards: method_settings(wildcards.method),
         finetune_epochs=lookup(dpath="pruning/finetune_epochs", within=config),

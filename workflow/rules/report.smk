@@ -207,7 +207,7 @@ rule render_report:
         "logs/report/render_report.log",
     params:
         # the config less the fetch locations: a new mirror or URL with the same checksums re-renders nothing
-        config=lambda wildcards: without_locations(config),
+        config=lambda wildcards: stable(without_locations(config)),
         # each figure as the template includes it (relative to paper.typ) and the notebook that drew it
         figures=lambda wildcards: report_figures(),
     threads: 1

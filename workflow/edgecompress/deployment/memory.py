@@ -160,17 +160,6 @@ def smallest_arena(data: bytes, sample: np.ndarray, upper: int) -> dict:
     return {"runnable": True, "reason": "", "arena_bytes": int(m.group(1)) if m else hi}
 
 
-def tflm_logits(data: bytes, arena: int, images: np.ndarray) -> np.ndarray:
-    """TFLM's output for every image (batch 1, as the model was converted)."""
-    interp = tflm_interpreter(data, arena)
-    out = []
-    for x in images:
-        interp.set_input(x[None], 0)
-        interp.invoke()
-        out.append(np.array(interp.get_output(0)).reshape(-1))
-    return np.stack(out)
-
-
 # ---------------------------------------------------------------- process memory
 RSS_PROBE = r"""
 import sys
