@@ -240,6 +240,11 @@ def test_the_arena_is_found_by_search_and_never_below_the_peak_live_tensors(trai
 def test_a_file_tflm_cannot_run_or_read_is_a_row_that_says_so(trained, tmp_path):
     from edgecompress.deployment import memory
 
+    # what TFLM says of a float16 or dynamic-range file: a kernel that refuses its tensor types, not a small arena
+    said = "RuntimeError: TFLM failed to allocate tensors (Node CONV_2D (number 2) failed to prepare with status 1)"
+    assert memory.unsupported_op(said) == "CONV_2D fails to prepare (its TFLM kernel does not take these tensor types)"
+    assert memory.unsupported_op("Failed to resize buffer. Requested: 6768, available 1984, missing: 4784") is None
+
     tiny = memory.measure_file("student/seed0", "int8", trained["out"]["int8"], None, None, 1, 4096, False)
     assert tiny["tflm_runnable"] is False and tiny["tflm_reason"].startswith("not runnable on TFLM within 0.00390625 MiB")
     bad = tmp_path / "broken.tflite"

@@ -130,7 +130,11 @@ def runs_in(data: bytes, arena: int, sample: np.ndarray) -> tuple[bool, str]:
 
 
 def unsupported_op(reason: str) -> str | None:
-    """The op a TFLM error names, when the failure is a missing kernel rather than a small arena."""
+    """The op a TFLM error names, when the failure is a kernel (missing, or refusing the tensor types)
+    rather than a small arena."""
+    prepare = re.search(r"Node ([A-Z_0-9]+) \(number \d+\) failed to prepare", reason)
+    if prepare:
+        return f"{prepare.group(1)} fails to prepare (its TFLM kernel does not take these tensor types)"
     m = re.search(r"(?:Didn't find op for builtin opcode|unsupported op|Failed to get registration from op code)"
                   r"\s*'?([A-Z_0-9]+)?", reason)
     return (m.group(1) or "an op") if m else None

@@ -101,8 +101,12 @@ def choices(deployment_rows, devices, gates_by_task, evidence_cfg, cpu: str) -> 
             elif r is None:
                 basis = "the only model within the budgets"
             elif ch["tie"]:
-                why = (f"below the {tie_points:g}-point tolerance" if test["significant"] and holds
-                       else test["test"])
+                small = ch["lead_points"] < tie_points
+                why = f"below the {tie_points:g}-point tolerance" if small else test["test"]
+                if not small and c is not ch["leader"]:
+                    # a lead too large to call a tie that the seeds cannot test leaves the choice open
+                    reasons.append(f"{ch['leader'].label} leads by {signed(ch['lead_points'], 2)} points and this "
+                                   "run cannot tell whether that is real, so the choice between them is open")
                 basis = (f"ties with {ch['leader'].label if c is not ch['leader'] else ch['second'].label} "
                          f"(lead {signed(ch['lead_points'], 2)} points: {why}); the faster wins")
                 if any(t.latency_suspect for t in ch["tied"]):
