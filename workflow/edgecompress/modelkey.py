@@ -82,3 +82,10 @@ def config_of(text: str) -> tuple[str, int | None]:
 
 def family_of(text: str) -> str:
     return CNN if text == CNN else parse(text).family
+
+
+def tflite_files(models, float32, int8, variants, cnn) -> dict[str, dict[str, str]]:
+    """model key -> precision -> ``.tflite``: the deployed models' two files each, and the CNN's variants."""
+    files = {m: {"float32": f, "int8": i} for m, f, i in zip(models, float32, int8, strict=True)}
+    files[CNN] = dict(zip(variants, cnn, strict=True))
+    return files

@@ -7,13 +7,12 @@ sys.path.insert(0, snakemake.scriptdir + "/..")
 
 from edgecompress.deployment.memory import measure_memory
 from edgecompress.logs import setup_logging
+from edgecompress.modelkey import tflite_files
 
 setup_logging()
-models = snakemake.params.models
-files = {m: {"float32": f, "int8": i} for m, f, i in zip(models, snakemake.input.float32, snakemake.input.int8)}
-files["cnn"] = dict(zip(snakemake.params.variants, snakemake.input.cnn))
 measure_memory(
-    files=files,
+    files=tflite_files(snakemake.params.models, snakemake.input.float32, snakemake.input.int8,
+                       snakemake.params.variants, snakemake.input.cnn),
     cifar_arrays=snakemake.input.cifar,
     fashion_arrays=snakemake.input.fashion,
     resolution=snakemake.params.resolution,

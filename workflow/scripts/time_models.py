@@ -7,14 +7,13 @@ sys.path.insert(0, snakemake.scriptdir + "/..")
 
 from edgecompress.deployment.timing import time_models
 from edgecompress.logs import setup_logging
+from edgecompress.modelkey import tflite_files
 
 setup_logging()
-models = snakemake.params.models
-litert = {m: {"float32": f, "int8": i} for m, f, i in zip(models, snakemake.input.float32, snakemake.input.int8)}
-litert["cnn"] = dict(zip(snakemake.params.variants, snakemake.input.cnn))
 time_models(
-    litert=litert,
-    pytorch=dict(zip(models, snakemake.input.pytorch)),
+    litert=tflite_files(snakemake.params.models, snakemake.input.float32, snakemake.input.int8,
+                        snakemake.params.variants, snakemake.input.cnn),
+    pytorch=dict(zip(snakemake.params.models, snakemake.input.pytorch)),
     out_csv=snakemake.output.latency,
     out_machine=snakemake.output.machine,
     dcfg=dict(snakemake.params.timing),
