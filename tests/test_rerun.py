@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 from helpers import REPO, snakemake, write_yaml
-from edgecompress.config import load_schema
+from edgecompress.config import load_schema, merge
 
 pytestmark = pytest.mark.workflow
 
@@ -199,16 +199,8 @@ def scheduled(output: str) -> dict[str, int]:
 def merged_config(run) -> dict:
     config = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
     for extra in (REPO / "config" / "test.yaml", run["mirror"]):
-        _deep_update(config, yaml.safe_load(extra.read_text()))
+        merge(config, yaml.safe_load(extra.read_text()))
     return config
-
-
-def _deep_update(base: dict, extra: dict) -> None:
-    for k, v in extra.items():
-        if isinstance(v, dict) and isinstance(base.get(k), dict):
-            _deep_update(base[k], v)
-        else:
-            base[k] = v
 
 
 def value_at(config, key):

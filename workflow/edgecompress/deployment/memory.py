@@ -27,12 +27,13 @@ from typing import Callable, Mapping, Sequence
 
 import numpy as np
 
+from ..measure import MIB
+
 log = logging.getLogger(__name__)
 
 COLUMNS = ("model", "precision", "file", "file_bytes", "tflm_runnable", "tflm_reason", "arena_bytes",
            "peak_live_bytes", "process_rss_bytes", "tflm_accuracy", "litert_accuracy", "tflm_litert_agreement",
            "tflm_images")
-MIB = 1024 * 1024
 ARENA_STEP = 16  # TFLM aligns allocations to 16 bytes: the bisection stops at this resolution
 TOTAL = re.compile(r"Arena allocation total (\d+) bytes")
 
