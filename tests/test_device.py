@@ -12,7 +12,7 @@ import torch
 
 from edgecompress.training import models, loop as training
 from edgecompress.pruning import methods as pruning
-from edgecompress.distillation.loss import distillation_loss
+from edgecompress.training.kd import distillation_loss
 from edgecompress.training.loop import cross_entropy, make_optimizer, predict_batch, train_step
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*copying from a non-meta parameter")

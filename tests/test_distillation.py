@@ -9,7 +9,7 @@ import torch.nn.functional as F
 
 from helpers import assert_learned, mirror_config, snakemake, write_yaml
 from edgecompress.training import models
-from edgecompress.distillation.loss import distillation_loss, kd_loss
+from edgecompress.training.kd import distillation_loss, kd_loss
 from edgecompress.stats import mean_std, paired_sign_flip_p
 
 

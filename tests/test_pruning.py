@@ -10,7 +10,7 @@ from helpers import assert_learned, mirror_config, snakemake, write_yaml
 from edgecompress.training import models
 from edgecompress.pruning import methods as pruning
 from edgecompress.training.data import Batches
-from edgecompress.training.loop import cross_entropy, fit, make_optimizer, resolve_device
+from edgecompress.training.loop import cross_entropy, fit, fit_and_keep, make_optimizer, resolve_device
 
 PAPER_LAYERS = ["conv1", "layer1.0.conv1", "layer1.0.conv2", "layer2.0.conv1", "layer3.0.conv1", "fc"]
 
@@ -77,6 +77,38 @@ def test_masks_survive_fine_tuning_and_the_saved_file_holds_the_zeros(tmp_path):
     assert sizes["gzip_state_dict_bytes"] < sizes["dense_state_dict_bytes"]
 
 
+def test_a_longer_run_keeps_the_model_of_the_deployed_length():
+    """Training 2 epochs and keeping epoch 1 gives exactly the model a 1-epoch run gives (same seed, same
+    data order), and the rows still hold both epochs' test accuracy."""
+    def trained(epochs, keep=None):
+        torch.manual_seed(0)
+        model = models.build("resnet18")
+        opt = make_optimizer(model.parameters(), "sgd", 0.05, 0.9, 5e-4)
+        args = (model, tiny_batches(), tiny_batches(augment=False), epochs)
+        rows = (fit_and_keep(*args, keep, opt, cross_entropy, torch.device("cpu")) if keep is not None
+                else fit(*args, opt, cross_entropy, torch.device("cpu")))
+        return model, rows
+
+    short, _ = trained(1)
+    kept, rows = trained(2, keep=1)
+    longer, _ = trained(2)
+    assert [r["epoch"] for r in rows] == [1, 2]
+    state = kept.state_dict()
+    assert all(torch.equal(v, short.state_dict()[k]) for k, v in state.items())
+    assert not all(torch.equal(v, longer.state_dict()[k]) for k, v in state.items())
+    with pytest.raises(ValueError, match="must be within the 2 trained"):
+        fit_and_keep(kept, tiny_batches(), tiny_batches(), 2, 3, None, cross_entropy, torch.device("cpu"))
+
+
+def test_zero_macs_count_output_pixels_per_zero_weight():
+    """A 3x3 conv (3 -> 4 channels, padding 1) on a 32 x 32 input does 32 x 32 MACs per weight: masking
+    half of its 108 weights zeroes 54 x 1024 MACs; the 10 x 4 linear layer's 20 masked weights one each."""
+    model = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3, padding=1), torch.nn.AdaptiveAvgPool2d(1),
+                                torch.nn.Flatten(), torch.nn.Linear(4, 10))
+    targets = pruning.unstructured(model, 0.5, "layers", ["0", "3"])
+    assert pruning.zero_macs(model, targets, 32) == 54 * 32 * 32 + 20
+
+
 def test_structured_model_is_smaller_runs_and_round_trips(tmp_path):
     model = models.build("resnet18")
     macs0, params0 = models.macs_and_params(model, 32)
@@ -129,7 +161,10 @@ def test_branch_end_to_end_on_fixtures(tmp_path, fixture_dir):
     m = json.loads((tmp_path / "results/pruning/structured/amount0.5/seed42/metrics.json").read_text())
     # the config asks for pretrained weights, but the fixture files are not torchvision's: the checksum says no
     assert m["pretrained"] is False and m["provenance"]["pretrained"] is False
-    assert m["report"]["parameters"] < 3_000_000 and len(m["history"]) == 1
+    assert m["report"]["parameters"] < 3_000_000
+    # the sweep (test.yaml: [1, 2]) trains 2 epochs and records both; the model kept is the one of epoch 1
+    assert [r["epoch"] for r in m["history"]] == [1, 2] and (m["trained_epochs"], m["finetune_epochs"]) == (2, 1)
+    assert m["accuracy"] == pytest.approx(m["history"][0]["test_accuracy"])
     loaded = models.load_structured(models.build("resnet18"),
                                      tmp_path / "results/pruning/structured/amount0.5/seed42/model.pt")
     assert models.count_parameters(loaded) == m["report"]["parameters"]
@@ -145,6 +180,26 @@ def test_branch_end_to_end_on_fixtures(tmp_path, fixture_dir):
     assert m["accuracy"] > m["accuracy_before_finetune"]  # and fine-tuning wins some back
     assert "weights" in json.loads((tmp_path / "results/pruning/baseline/seed42/metrics.json").read_text())[
         "provenance"]["inputs"]
+    # the dense control: fine-tuned as long as the longest sweep, unpruned, the model of epoch 1 kept
+    control = json.loads((tmp_path / "results/pruning/control/seed42/metrics.json").read_text())
+    assert (control["trained_epochs"], control["finetune_epochs"], control["amount"]) == (2, 1, 0.0)
+    assert control["report"]["parameters"] == base["report"]["parameters"]
+    assert_learned(control["accuracy"], "dense control")
+    # the full chain: structured pruning fine-tuned with the baseline's soft targets, filters really removed
+    chain = json.loads((tmp_path / "results/pruning/chain/amount0.5/seed42/metrics.json").read_text())
+    assert chain["report"]["parameters"] == m["report"]["parameters"]
+    assert chain["provenance"]["config"]["chain"]["temperature"] == 4.0
+    assert chain["accuracy"] > max(chain["accuracy_before_finetune"], 2 * 0.1)  # it learns from the teacher
+    with open(tmp_path / "results/pruning/finetune_sweep.csv") as fh:
+        sweep = list(csv.DictReader(fh))
+    got = {(r["method"], r["epochs"]) for r in sweep}
+    assert got == {("control", "1"), ("control", "2"), ("structured", "1"), ("structured", "2"),
+                   ("unstructured", "1"), ("chain", "1")}
+    for r in sweep:  # each gap is the difference of the two accuracies beside it, in points
+        assert float(r["gap_control_points"]) == pytest.approx(100 * (float(r["accuracy"]) - float(r["control_accuracy"])))
+    structured2 = next(r for r in sweep if (r["method"], r["epochs"]) == ("structured", "2"))
+    assert float(structured2["accuracy"]) == pytest.approx(m["history"][1]["test_accuracy"])
+    assert float(summary["unstructured"]["zero_macs_pct"]) > 0 and summary["structured"]["zero_macs_pct"] == ""
 
 
 @pytest.mark.workflow

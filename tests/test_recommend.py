@@ -172,7 +172,7 @@ def test_with_m_tests_a_p_between_alpha_over_m_and_alpha_is_not_supported():
 def test_kd_worse_than_the_student_is_refuted_not_supported():
     kd = verdicts_of(table(kd_gain=-0.25))["kd/T4_alpha0.9"]
     assert kd["points"] == "-25.00" and kd["p"] == "0.031"
-    assert kd["verdict"] == "refuted" and kd["claim"] == "kd/T4_alpha0.9 beats the student alone"
+    assert kd["verdict"] == "refuted" and kd["claim"].startswith("kd/T4_alpha0.9 beats the student alone")
     assert verdicts_of(table(kd_gain=0.03))["kd/T4_alpha0.9"]["verdict"] == "supported"
 
 

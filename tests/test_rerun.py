@@ -22,7 +22,7 @@ from edgecompress.config import load_schema, merge
 pytestmark = pytest.mark.workflow
 
 REPORT = {"render_report"}
-TRAIN = {"finetune_baseline", "prune", "train_student", "distill_student"}
+TRAIN = {"finetune_baseline", "prune", "finetune_control", "train_student", "distill_student"}
 # key (dotted; "*" is any data source) -> the rules whose params or inputs read it
 READERS = {
     "seed": {"train_base_cnn", "convert_tflite", "evaluate_tflite", "deploy_model"},
@@ -48,13 +48,19 @@ READERS = {
     "torch.pretrained": TRAIN,  # the demo downloads the weights already; turning it off loads none
     "torch.resolution": TRAIN | {"deploy_model", "time_models"},
     "pruning.epochs": {"finetune_baseline"},
-    "pruning.finetune_epochs": {"prune"},
+    # the deployed length: the pruned models, the control (which keeps the same epoch) and the sweep table
+    "pruning.finetune_epochs": {"prune", "finetune_control", "pruning_tables"},
     "pruning.seeds": {"finetune_baseline", "prune", "pruning_tables", "deploy_model", "time_models"},
     "pruning.unstructured.amounts": {"prune", "pruning_tables", "deploy_model"},
     "pruning.unstructured.mode": {"prune"},
     "pruning.unstructured.layers": {"prune", "pruning_tables"},
     "pruning.structured.amounts": {"prune", "pruning_tables", "deploy_model"},
     "pruning.structured.ignored_layers": {"prune"},
+    # a longer sweep: the method's runs, the control (trained as long as the longest) and the sweep table
+    "pruning.unstructured.finetune_sweep": {"prune", "finetune_control", "pruning_tables"},
+    "pruning.structured.finetune_sweep": {"prune", "finetune_control", "pruning_tables"},
+    "pruning.chain.amounts": {"prune", "pruning_tables", "deploy_model"},
+    **{f"pruning.chain.{k}": {"prune"} for k in ("ignored_layers", "temperature", "alpha")},
     "distillation.epochs": {"train_student", "distill_student"},
     "distillation.seeds": {"train_student", "distill_student", "distillation_tables", "deploy_model",
                            "finetune_baseline", "time_models"},
@@ -69,7 +75,8 @@ READERS = {
     "deployment.max_arena_mib": {"measure_memory"},
     # measure_memory reads only the largest microcontroller flash, which dropping the last class keeps
     "devices": set(),
-    **{f"evidence.{k}": set() for k in ("min_points_over_chance", "alpha", "max_cost_points", "tie_points")},
+    **{f"evidence.{k}": set() for k in ("min_points_over_chance", "alpha", "max_cost_points", "tie_points",
+                                        "int8_max_cost_points", "speedup_noise")},
     "report.kernel": {"notebook_quantization", "notebook_pruning", "notebook_distillation", "notebook_deployment"},
 }
 # a new seed adds that seed's jobs, which a rule-level closure over-states (the teacher of a distillation
@@ -77,7 +84,8 @@ READERS = {
 AFTER_DEPLOY = {"deploy_model", "time_models", "measure_memory", "deployment_table", "notebook_deployment",
                 "render_report", "compile_report"}
 EXACT = {
-    "pruning.seeds": {"finetune_baseline", "prune", "pruning_tables", "notebook_pruning"} | AFTER_DEPLOY,
+    "pruning.seeds": {"finetune_baseline", "prune", "finetune_control", "pruning_tables", "notebook_pruning"}
+    | AFTER_DEPLOY,
     "distillation.seeds": {"finetune_baseline", "train_student", "distill_student", "distillation_tables",
                            "notebook_distillation"} | AFTER_DEPLOY,
 }
@@ -126,6 +134,10 @@ def changed(key: str, value, node: dict, workdir):
         "distillation.seeds": lambda: [*value, 7],
         "pruning.unstructured.amounts": lambda: [*value, 0.3],
         "pruning.structured.amounts": lambda: [*value, 0.3],
+        "pruning.chain.amounts": lambda: [*value, 0.3],
+        "pruning.chain.ignored_layers": lambda: [*value, "conv1"],
+        "pruning.unstructured.finetune_sweep": lambda: [*value, 3],
+        "pruning.structured.finetune_sweep": lambda: [*value, 3],
         "distillation.temperatures": lambda: [*value, 2.0],
         "distillation.alphas": lambda: [*value, 0.5],
         "distillation.table_temperature": lambda: 2.0,  # with the grid extended in the same override (see below)
@@ -248,9 +260,14 @@ def test_every_key_reruns_exactly_its_readers_and_their_downstream(run, tmp_path
     counts = {key: jobs for key, _, _, jobs in results}
     # a timing knob: no conversion, one timing job
     assert "deploy_model" not in counts["deployment.rounds"] and counts["deployment.rounds"]["time_models"] == 1
-    # one seed more: only that seed's jobs (two pruning methods x one amount; one baseline), then tables and report
+    # one seed more: only that seed's jobs (two pruning methods and the chain x one amount; one baseline; one
+    # control), then tables and report
     seeds = counts["pruning.seeds"]
-    assert seeds["prune"] == 2 and seeds["finetune_baseline"] == 1 and seeds["deploy_model"] == 3
+    assert seeds["prune"] == 3 and seeds["finetune_baseline"] == 1 and seeds["deploy_model"] == 4
+    assert seeds["finetune_control"] == 1
+    # a longer structured sweep: the structured run and the control, no other pruned model
+    sweep = counts["pruning.structured.finetune_sweep"]
+    assert sweep["prune"] == 1 and sweep["finetune_control"] == 1 and "finetune_baseline" not in sweep
     # one amount more: that amount's prune and deploy jobs only
     amounts = counts["pruning.structured.amounts"]
     assert amounts["prune"] == 1 and amounts["deploy_model"] == 1 and "finetune_baseline" not in amounts

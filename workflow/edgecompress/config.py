@@ -150,7 +150,7 @@ def cross_checks(config: dict, workdir: str | os.PathLike = ".") -> list[str]:
     for key, grid in (("table_temperature", "temperatures"), ("table_alpha", "alphas")):
         if d[key] not in d[grid]:
             found.append(f"distillation.{key}: {d[key]} is not among distillation.{grid} {d[grid]}")
-    sweeps = {f"pruning.{m}.amounts": config["pruning"][m]["amounts"] for m in ("unstructured", "structured")}
+    sweeps = {f"pruning.{m}.amounts": config["pruning"][m]["amounts"] for m in ("unstructured", "structured", "chain")}
     sweeps.update({"distillation.temperatures": d["temperatures"], "distillation.alphas": d["alphas"]})
     for key, values in sweeps.items():
         labels = [sweep_label(v) for v in values]
@@ -162,7 +162,8 @@ def cross_checks(config: dict, workdir: str | os.PathLike = ".") -> list[str]:
         found.append(f"devices: the name {name!r} is given to {device_names.count(name)} device classes; "
                      "names must be unique (the report's tables are keyed by them)")
     for key, layers in (("pruning.unstructured.layers", config["pruning"]["unstructured"]["layers"]),
-                        ("pruning.structured.ignored_layers", config["pruning"]["structured"]["ignored_layers"])):
+                        ("pruning.structured.ignored_layers", config["pruning"]["structured"]["ignored_layers"]),
+                        ("pruning.chain.ignored_layers", config["pruning"]["chain"]["ignored_layers"])):
         unknown = [name for name in layers if name not in RESNET18_LAYERS]
         if unknown:
             found.append(f"{key}: ResNet-18 has no conv or linear layer {', '.join(map(repr, unknown))} "

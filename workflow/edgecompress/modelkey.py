@@ -13,9 +13,10 @@ from dataclasses import dataclass
 
 # family -> (experiment folder under results/, architecture)
 FAMILIES = {"baseline": ("pruning", "resnet18"), "unstructured": ("pruning", "resnet18"),
-            "structured": ("pruning", "resnet18"), "student": ("distillation", "mobilenet_v2"),
-            "kd": ("distillation", "mobilenet_v2")}
-PRUNING = ("unstructured", "structured")
+            "structured": ("pruning", "resnet18"), "chain": ("pruning", "resnet18"),
+            "student": ("distillation", "mobilenet_v2"), "kd": ("distillation", "mobilenet_v2")}
+PRUNING = ("unstructured", "structured")  # the paper's two methods
+STRUCTURED = ("structured", "chain")  # families whose filters are removed (a smaller network to rebuild)
 CNN = "cnn"  # Experiment 1's CNN, the one deployed model without a seed or a PyTorch file
 
 

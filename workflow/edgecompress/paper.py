@@ -32,3 +32,12 @@ SLIPS = {
     "kd_alpha": "Table 1 calls α the soft-loss weight; the loss equation puts α on the hard loss",
 }
 CLASSES = 10  # Fashion-MNIST and CIFAR-10
+
+# The paper's conclusions and its Fig. 5, in FACTS.md's English, in the order the report tests them.
+CONCLUSIONS = (
+    "PTQ int8 first (least risk, biggest win)",
+    "Unstructured pruning needs sparse kernels or hardware for speed",
+    "Structured pruning needs longer fine-tuning",
+    "KD maximises accuracy of a small architecture",
+    "Train a full-size model, apply one or more compression techniques, fine-tune, deploy (Fig. 5)",
+)

@@ -74,9 +74,32 @@ def distillation_keys():
     ]
 
 
+def chain_keys():
+    """Key of every model of the full chain (structured pruning fine-tuned with the teacher's soft targets)."""
+    pcfg = config["pruning"]
+    return [modelkey.key("chain", seed, f"amount{sweep_label(a)}") for a in pcfg["chain"]["amounts"]
+            for seed in pcfg["seeds"]]
+
+
 def pruning_runs():
     """Metrics of every pruned model."""
     return [modelkey.parse(k).path("metrics.json") for k in pruning_keys()]
+
+
+def chain_runs():
+    """Metrics of every model of the full chain."""
+    return [modelkey.parse(k).path("metrics.json") for k in chain_keys()]
+
+
+def sweeps():
+    """Per pruning method, the fine-tuning lengths the report compares (the deployed length among them)."""
+    pcfg = config["pruning"]
+    return {m: sorted({pcfg["finetune_epochs"], *pcfg[m]["finetune_sweep"]}) for m in modelkey.PRUNING}
+
+
+def control_epochs():
+    """The dense control trains as long as the longest fine-tuning of any method."""
+    return max(max(lengths) for lengths in sweeps().values())
 
 
 def distillation_runs():
@@ -91,6 +114,7 @@ def deployed_models():
     return (
         [modelkey.key("baseline", s) for s in seeds]
         + pruning_keys()
+        + chain_keys()
         + [modelkey.key("student", s) for s in dcfg["seeds"]]
         + distillation_keys()
     )
@@ -123,6 +147,7 @@ def report_figures():
         "quantization": (rules.notebook_quantization.output.figure[0], rules.notebook_quantization.input.notebook),
         "pruning_curves": (rules.notebook_pruning.output.curves[0], rules.notebook_pruning.input.notebook),
         "pruning_sweep": (rules.notebook_pruning.output.sweep[0], rules.notebook_pruning.input.notebook),
+        "pruning_finetune": (rules.notebook_pruning.output.finetune[0], rules.notebook_pruning.input.notebook),
         "kd_curves": (rules.notebook_distillation.output.curves[0], rules.notebook_distillation.input.notebook),
         "kd_grid": (rules.notebook_distillation.output.grid[0], rules.notebook_distillation.input.notebook),
         "pareto": (rules.notebook_deployment.output.figure[0], rules.notebook_deployment.input.notebook),
@@ -202,10 +227,10 @@ def all_targets():
 wildcard_constraints:
     filename="|".join(re.escape(name) for name in sorted(SOURCE_BY_FILE)),
     variant="|".join(config["quantization"]["variants"]),
-    method="unstructured|structured",
+    method="unstructured|structured|chain",
     amount="|".join(
         re.escape(sweep_label(a))
-        for m in ("unstructured", "structured")
+        for m in ("unstructured", "structured", "chain")
         for a in config["pruning"][m]["amounts"]
     ),
     model="|".join(re.escape(m) for m in deployed_models()),

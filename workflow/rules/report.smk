@@ -54,6 +54,7 @@ rule notebook_pruning:
         notebook=repo_path("notebooks/pruning.ipynb"),
         epochs=rules.pruning_tables.output.epochs,
         summary=rules.pruning_tables.output.summary,
+        sweep=rules.pruning_tables.output.sweep,
     output:
         curves=report(
             multiext("results/report/pruning/curves", ".png", ".svg"),
@@ -67,6 +68,12 @@ rule notebook_pruning:
             category="Experiment 2: pruning",
             labels={"figure": "accuracy vs sparsity and MACs"},
         ),
+        finetune=report(
+            multiext("results/report/pruning/finetune", ".png", ".svg"),
+            caption="../../report/captions/pruning_finetune.rst",
+            category="Experiment 2: pruning",
+            labels={"figure": "accuracy vs fine-tuning epochs"},
+        ),
         table="results/report/pruning/sweep.csv",
         notebook="results/report/pruning/pruning.ipynb",
         html="results/report/pruning/pruning.html",
@@ -77,6 +84,7 @@ rule notebook_pruning:
         parameters=lambda wildcards, input, output: notebook_parameters(
             epochs_csv=input.epochs,
             summary_csv=input.summary,
+            sweep_csv=input.sweep,
             seed=config["pruning"]["seeds"][0],
             amounts={m: config["pruning"][m]["amounts"][0] for m in ("unstructured", "structured")},
             out_dir="results/report/pruning",
@@ -182,6 +190,7 @@ rule render_report:
         pruning_epochs=rules.pruning_tables.output.epochs,
         pruning_summary=rules.pruning_tables.output.summary,
         pruning_layers=rules.pruning_tables.output.layers,
+        pruning_sweep=rules.pruning_tables.output.sweep,
         kd_table2=rules.distillation_tables.output.table2,
         kd_grid=rules.distillation_tables.output.grid,
         kd_epochs=rules.distillation_tables.output.epochs,
@@ -198,6 +207,8 @@ rule render_report:
         + [rules.train_base_cnn.output.metrics]
         + expand(rules.finetune_baseline.output.metrics, seed=config["pruning"]["seeds"])
         + pruning_runs()
+        + expand(rules.finetune_control.output.metrics, seed=config["pruning"]["seeds"])
+        + chain_runs()
         + expand(rules.train_student.output.metrics, seed=config["distillation"]["seeds"])
         + distillation_runs()
         + deployed_metrics(),
@@ -228,6 +239,7 @@ rule compile_report:
             rules.notebook_quantization.output.figure,
             rules.notebook_pruning.output.curves,
             rules.notebook_pruning.output.sweep,
+            rules.notebook_pruning.output.finetune,
             rules.notebook_distillation.output.curves,
             rules.notebook_distillation.output.grid,
             rules.notebook_deployment.output.figure,

@@ -1,4 +1,5 @@
-"""Rule pruning_tables: per-epoch tables beside the paper's, the summary over seeds and amounts, the layer lists."""
+"""Rule pruning_tables: per-epoch tables beside the paper's, the summary over seeds and amounts, the layer lists,
+the fine-tuning sweep against the dense control."""
 
 import sys
 
@@ -9,5 +10,17 @@ from edgecompress.logs import setup_logging
 from edgecompress.pruning.tables import write_tables
 
 setup_logging()
-write_tables(list(snakemake.input.baseline), list(snakemake.input.runs), snakemake.output.epochs,
-             snakemake.output.summary, snakemake.output.layers, snakemake.params.layers, snakemake.params.amount)
+write_tables(
+    baseline_paths=list(snakemake.input.baseline),
+    run_paths=list(snakemake.input.runs),
+    epochs_csv=snakemake.output.epochs,
+    summary_csv=snakemake.output.summary,
+    layers_json=snakemake.output.layers,
+    layers=snakemake.params.layers,
+    amount=snakemake.params.amount,
+    control_paths=list(snakemake.input.control),
+    chain_paths=list(snakemake.input.chain),
+    sweep_csv=snakemake.output.sweep,
+    sweeps=dict(snakemake.params.sweeps),
+    deployed=snakemake.params.finetune_epochs,
+)

@@ -31,7 +31,7 @@ def load_trained(key: str, path: str) -> nn.Module:
 
     parsed = modelkey.parse(key)
     model = build(parsed.arch)
-    if parsed.family == "structured":
+    if parsed.family in modelkey.STRUCTURED:
         return load_structured(model, path).eval()
     model.load_state_dict(load_state_dict(path))
     return model.eval()

@@ -163,25 +163,69 @@ def structured_pruner(model: nn.Module, amount: float, resolution: int, ignored:
     )
 
 
-def prune_and_finetune(baseline: str, baseline_metrics: str, arrays: str, paths, method: str, amount: float, seed: int,
-                       cfg, spec: Mapping, finetune_epochs: int, threads: int) -> None:
-    """Rule prune: prune the trained baseline (masks or filters), fine-tune it, save and measure it.
+def zero_macs(model: nn.Module, targets: Sequence[tuple[str, nn.Module]], resolution: int) -> int:
+    """Multiply-accumulates per image whose weight is zero in the pruned layers: what a sparse kernel could skip.
 
-    ``spec`` is the method's own settings (unstructured: mode, layers; structured: ignored_layers).
+    A conv layer does (output height x width) MACs per weight; a linear layer one. Counted on the
+    masked weights the forward pass uses.
     """
-    import logging
+    shapes: dict[str, tuple] = {}
+    hooks = [m.register_forward_hook(lambda mod, i, out, name=name: shapes.__setitem__(name, tuple(out.shape)))
+             for name, m in targets]
+    try:
+        with torch.no_grad():
+            model.eval()(example_input(model, resolution))
+    finally:
+        for h in hooks:
+            h.remove()
+    total = 0
+    for name, m in targets:
+        zeros = int((m.weight == 0).sum())
+        total += zeros * (shapes[name][2] * shapes[name][3] if isinstance(m, nn.Conv2d) else 1)
+    return total
 
+
+def run_length(finetune_epochs: int, sweep: Sequence[int] = ()) -> int:
+    """Epochs a fine-tuning run trains: the longest of the sweep and of the deployed length."""
+    return max([int(finetune_epochs), *(int(e) for e in sweep)])
+
+
+def _from_baseline(baseline: str, baseline_metrics: str, cfg, seed: int, threads: int):
+    """Seed, device, the trained dense baseline and whether its weights were ImageNet's (its checksum verdict)."""
     from ..atomic import read_json
+    from ..training.loop import setup
     from ..training.models import build, load_state_dict
-    from ..training.loop import accuracy, cross_entropy, fit, optimizer_for, save_run, setup, splits
 
-    log = logging.getLogger(__name__)
     imagenet = read_json(baseline_metrics)["pretrained"]  # the baseline's checksum verdict carries over
     device = setup(cfg, seed, threads)
     model = build("resnet18")
     model.load_state_dict(load_state_dict(baseline))
+    return model, imagenet, device
+
+
+def prune_and_finetune(baseline: str, baseline_metrics: str, arrays: str, paths, method: str, amount: float, seed: int,
+                       cfg, spec: Mapping, finetune_epochs: int, threads: int) -> None:
+    """Rule prune: prune the trained baseline (masks or filters), fine-tune it, save and measure it.
+
+    ``spec`` is the method's own settings (unstructured: mode, layers; structured: ignored_layers;
+    chain: ignored_layers, temperature, alpha; each may carry ``finetune_sweep``). ``chain`` is
+    the paper's methods combined: structured pruning fine-tuned with the baseline's soft targets
+    (the baseline is its own teacher). A sweep trains to its longest length, records the test
+    accuracy after every epoch and keeps (and saves) the model of ``finetune_epochs``.
+    """
+    import copy
+    import logging
+
+    from ..training.kd import distillation_loss
+    from ..training.loop import accuracy, cross_entropy, fit_and_keep, optimizer_for, save_run, splits
+
+    log = logging.getLogger(__name__)
+    model, imagenet, device = _from_baseline(baseline, baseline_metrics, cfg, seed, threads)
     train, test = splits(arrays, cfg, seed)
-    targets = []
+    loss_fn, targets = cross_entropy, []
+    if method == "chain":
+        teacher = copy.deepcopy(model).to(device)  # the dense baseline, frozen, teaches its pruned self
+        loss_fn = distillation_loss(teacher, spec["temperature"], spec["alpha"])
     if method == "unstructured":
         targets = unstructured(model, amount, spec["mode"], spec["layers"])
     else:
@@ -191,15 +235,43 @@ def prune_and_finetune(baseline: str, baseline_metrics: str, arrays: str, paths,
     before = accuracy(model, test, device)
     log.info("%s %.2f: model sparsity %.4f %%, accuracy before fine-tuning %.4f", method, amount,
              100 * removed["model_sparsity"], before)
-    rows = fit(model, train, test, finetune_epochs, optimizer_for(model, cfg), cross_entropy, device, method)
+    epochs = run_length(finetune_epochs, spec.get("finetune_sweep", ()))
+    rows = fit_and_keep(model, train, test, epochs, finetune_epochs, optimizer_for(model, cfg), loss_fn, device, method)
     final = accuracy(model, test, device)
+    if targets:
+        removed["zero_macs"] = zero_macs(model, targets, cfg["resolution"])
     masks = masks_of(targets)
     make_permanent(targets)
     saved: dict = {}  # unstructured: filled by the check of the written file (not of the model in memory)
     metrics = {"method": method, "amount": amount, "seed": seed, "arch": "resnet18", "sparsity": removed,
                "accuracy_before_finetune": before, "accuracy": final, "test_images": len(test.y),
+               "finetune_epochs": finetune_epochs, "trained_epochs": epochs,
                "sizes": serialised_sizes(model.cpu()), "saved_mask_check": saved if masks else None}
     save_run(model, paths, rows, metrics, cfg, {"method": method, method: dict(spec), "finetune_epochs": finetune_epochs,
                                                "amount": amount, "seed": seed},
              {"baseline": baseline, "arrays": arrays}, threads, device, imagenet,
              check=lambda tmp: saved.update(check_saved_masks(tmp, masks)) if masks else None)
+
+
+def finetune_control(baseline: str, baseline_metrics: str, arrays: str, paths, seed: int, cfg, epochs: int,
+                     finetune_epochs: int, threads: int) -> None:
+    """Rule finetune_control: the dense baseline fine-tuned exactly as a pruned model is, without pruning.
+
+    Same code, optimizer, schedule, data order and seed as rule prune, for ``epochs`` (the longest
+    fine-tuning of any method), keeping the model of ``finetune_epochs``: a pruned model's gain or
+    loss against it is pruning's, not the extra epochs'.
+    """
+    from ..training.loop import accuracy, cross_entropy, fit_and_keep, optimizer_for, save_run, splits
+
+    model, imagenet, device = _from_baseline(baseline, baseline_metrics, cfg, seed, threads)
+    train, test = splits(arrays, cfg, seed)
+    model.to(device)
+    before = accuracy(model, test, device)
+    rows = fit_and_keep(model, train, test, epochs, finetune_epochs, optimizer_for(model, cfg), cross_entropy, device,
+                        "control")
+    metrics = {"method": "control", "amount": 0.0, "seed": seed, "arch": "resnet18",
+               "accuracy_before_finetune": before, "accuracy": accuracy(model, test, device),
+               "test_images": len(test.y), "finetune_epochs": finetune_epochs, "trained_epochs": epochs}
+    save_run(model, paths, rows, metrics, cfg, {"finetune_epochs": finetune_epochs, "trained_epochs": epochs,
+                                               "seed": seed},
+             {"baseline": baseline, "arrays": arrays}, threads, device, imagenet)

@@ -63,7 +63,39 @@ def _summary(method, amount, ms, base):
         "dense_state_dict_bytes": ms[0].get("sizes", {}).get("dense_state_dict_bytes", ms[0].get("state_dict_bytes")),
         "gzip_state_dict_bytes": ms[0].get("sizes", {}).get("gzip_state_dict_bytes"),
         "sparse_state_dict_bytes": ms[0].get("sizes", {}).get("sparse_state_dict_bytes"),
+        # what a sparse kernel could skip: the MACs whose weight the masks zeroed (none for filter removal)
+        "zero_macs_pct": (100 * float(np.mean([m["sparsity"]["zero_macs"] / m["report"]["macs"] for m in ms]))
+                          if all("zero_macs" in m.get("sparsity", {}) for m in ms) else None),
     }
+
+
+def sweep_rows(baseline: Sequence[Mapping], control: Sequence[Mapping], runs: Sequence[Mapping],
+               sweeps: Mapping[str, Sequence[int]], deployed: int) -> list[dict]:
+    """One row per fine-tuned model and length of its sweep: its test accuracy after that many epochs,
+    beside the dense control's after as many (same code, schedule, data order and seed, no pruning)
+    and the baseline's (which trained none of them). A method without a sweep (the chain) has the
+    deployed length only; the control's own rows are there too, at every length any method sweeps.
+    """
+    base = {m["seed"]: m["accuracy"] for m in baseline}
+    ctrl = {m["seed"]: {r["epoch"]: r["test_accuracy"] for r in m["history"]} for m in control}
+    longest = sorted({e for lengths in sweeps.values() for e in lengths} | {deployed})
+    rows = []
+    for m in [*control, *runs]:
+        lengths = longest if m["method"] == "control" else sweeps.get(m["method"], [deployed])
+        at = {r["epoch"]: r["test_accuracy"] for r in m["history"]}
+        if deployed == 0:
+            at[0] = m["accuracy"]
+        for e in lengths:
+            if e not in at:
+                raise ValueError(f"{m['method']} amount {m['amount']} seed {m['seed']}: no test accuracy after "
+                                 f"{e} fine-tuning epochs (trained {max(at, default=0)})")
+            c = base.get(m["seed"]) if e == 0 else ctrl.get(m["seed"], {}).get(e)  # 0 epochs: the baseline itself
+            rows.append({"method": m["method"], "amount": m["amount"], "seed": m["seed"], "epochs": e,
+                         "deployed": e == deployed, "accuracy": at[e], "control_accuracy": c,
+                         "baseline_accuracy": base.get(m["seed"]),
+                         "gap_control_points": None if c is None else 100 * (at[e] - c),
+                         "gap_baseline_points": 100 * (at[e] - base[m["seed"]]) if m["seed"] in base else None})
+    return rows
 
 
 def layer_lists(weights: Sequence[int], total: int, amount: float, target_pct: float) -> int:
@@ -93,8 +125,11 @@ def layer_list_summary(layers: Sequence[str], amount: float) -> dict:
 
 
 def write_tables(baseline_paths, run_paths, epochs_csv: str, summary_csv: str, layers_json: str | None = None,
-                 layers: Sequence[str] = (), amount: float = 0.5) -> None:
-    """Rule pruning_tables: the per-epoch tables beside the paper's, the summary over seeds, and the layer lists."""
+                 layers: Sequence[str] = (), amount: float = 0.5, control_paths=(), chain_paths=(),
+                 sweep_csv: str | None = None, sweeps: Mapping[str, Sequence[int]] | None = None,
+                 deployed: int = 3) -> None:
+    """Rule pruning_tables: the per-epoch tables beside the paper's, the summary over seeds, the layer lists
+    and the fine-tuning sweep against the dense control."""
     from ..atomic import read_jsons, write_json
     from ..tables import write_csv
 
@@ -103,3 +138,6 @@ def write_tables(baseline_paths, run_paths, epochs_csv: str, summary_csv: str, l
     write_csv(summary_csv, summary_rows(baseline, runs))
     if layers_json:
         write_json(layers_json, layer_list_summary(layers, amount))
+    if sweep_csv:
+        write_csv(sweep_csv, sweep_rows(baseline, read_jsons(control_paths), [*runs, *read_jsons(chain_paths)],
+                                        sweeps or {}, deployed))

@@ -18,7 +18,9 @@ import yaml
 from .. import paper
 from ..atomic import read_json
 from ..tables import read_csv
-from . import verdicts
+from ..config import sweep_label
+from ..stats import mean_std
+from . import conclusions, verdicts
 from .rules import RAM_MEASURE
 from .render import code_string, count, num, signed, spread
 
@@ -172,6 +174,28 @@ def distillation_section(table2_csv, grid_csv, epochs_csv, seed: int) -> dict:
     }
 
 
+def sweep_section(sweep_csv) -> dict:
+    """The fine-tuning sweep over seeds: each method's accuracy after each length, the dense control's
+    after as many epochs, and the gap to each (the control is the fair comparison; the baseline
+    trained none of the fine-tuning epochs)."""
+    rows = read_csv(sweep_csv)
+    groups: dict[tuple, list] = {}
+    for r in rows:
+        groups.setdefault((r["method"], float(r["amount"]), int(r["epochs"])), []).append(r)
+    out = []
+    for (method, amount, epochs), rs in sorted(groups.items(), key=lambda kv: (kv[0][0] != "control", kv[0])):
+        acc = mean_std([100 * float(r["accuracy"]) for r in rs])
+        gap_c = [float(r["gap_control_points"]) for r in rs if r["gap_control_points"] not in ("", None)]
+        gap_b = [float(r["gap_baseline_points"]) for r in rs if r["gap_baseline_points"] not in ("", None)]
+        out.append({"method": method, "amount": "–" if method == "control" else f"{amount:g}", "epochs": str(epochs),
+                    "deployed": rs[0]["deployed"] == "True", "seeds": str(len(rs)), "acc": num(acc[0], 2),
+                    "std": spread(acc[1], len(rs)),
+                    "gap_control": "–" if method == "control" or not gap_c else signed(mean_std(gap_c)[0], 2),
+                    "gap_baseline": signed(mean_std(gap_b)[0], 2) if gap_b else "–"})
+    control = {int(r["seed"]): float(r["accuracy"]) for r in rows if r["method"] == "control" and r["deployed"] == "True"}
+    return {"rows": out, "raw": rows, "control": control}
+
+
 def deployment_section(table_csv, machine_json, latency_csv, memory_csv=None) -> dict:
     """The deployment table (every model on LiteRT and in PyTorch) and what the timing ran on."""
     from ..deployment.machine import isa_text
@@ -276,6 +300,21 @@ def conditions(fashion_official: bool, cifar_official: bool, weights_official: b
             "training from non-ImageNet weight files" if pretrained_asked else "training from scratch"}
 
 
+def limits(gates_by_task: Mapping, config: Mapping, cpu: str) -> list[str]:
+    """What limits this run, for the report's opening: every failed gate, too few seeds, the one CPU timed."""
+    from .evidence import failed, min_seeds
+
+    out = [f"{task}: {reason}" for task, gs in gates_by_task.items() for reason in failed(gs)]
+    need = min_seeds(config["evidence"]["alpha"])
+    for branch in ("pruning", "distillation"):
+        n = len(config[branch]["seeds"])
+        if n < need:
+            out.append(f"{branch}: {n} seed{'s' if n != 1 else ''}, fewer than the {need} a test at alpha "
+                       f"{config['evidence']['alpha']:g} needs")
+    out.append(f"latencies measured on one CPU ({cpu}); other devices are not measured")
+    return out
+
+
 # ---------------------------------------------------------------- provenance
 def provenance(metrics_files: Mapping[str, str], config: Mapping, data_summaries: Mapping[str, str]) -> dict:
     """Every metrics file's commit and device; a warning when they differ (results of different code)."""
@@ -336,6 +375,11 @@ def build_context(inputs: Mapping[str, Any], config: Mapping, figures: Mapping[s
                       _md5_matches(inputs["cifar_archive"], official_md5["cifar10"]),
                       weights_official, bool(config["torch"]["pretrained"]), config["data"]["description"])
     gate = verdicts.gates(cond, dep["raw"], config["evidence"])
+    sweep = sweep_section(inputs["pruning_sweep"])
+    d = config["distillation"]
+    kd_config = f"kd/T{sweep_label(d['table_temperature'])}_alpha{sweep_label(d['table_alpha'])}"
+    found = conclusions.conclusions(dep["raw"], dep["latency"], read_csv(inputs["pruning_summary"]), sweep["raw"],
+                                    gate, config["evidence"], config["pruning"]["finetune_epochs"], kd_config)
     prov = provenance(metrics, config, {"Fashion-MNIST": inputs["fashion_summary"],
                                         "CIFAR-10 subset": inputs["cifar_summary"]})
     return {
@@ -347,7 +391,9 @@ def build_context(inputs: Mapping[str, Any], config: Mapping, figures: Mapping[s
         "q": q, "pr": pr, "kd": kd, "dep": {k: v for k, v in dep.items() if k not in ("raw", "latency")},
         "seed": str(seed), "amounts": {k: f"{v:g}" for k, v in amounts.items()},
         "seeds": {"pruning": str(len(config["pruning"]["seeds"])), "distillation": str(len(config["distillation"]["seeds"]))},
-        "claims": verdicts.claims(dep["raw"], config["evidence"], gate),
+        "claims": verdicts.claims(dep["raw"], config["evidence"], gate, sweep["control"]),
+        "conclusions": found, "sweep": {"rows": sweep["rows"], "deployed": str(config["pruning"]["finetune_epochs"])},
+        "limits": limits(gate, config, dep["cpu"]),
         "choices": verdicts.choices(dep["raw"], config["devices"], gate, config["evidence"], dep["cpu"]),
         "devices": [{"name": d["name"], "hardware": d["hardware"], "flash": f"{d['flash_mib']:g}",
                      "ram_against": RAM_MEASURE[d["hardware"]],

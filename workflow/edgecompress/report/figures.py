@@ -14,7 +14,7 @@ import numpy as np
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.ticker import NullFormatter  # noqa: E402
+from matplotlib.ticker import MaxNLocator, NullFormatter  # noqa: E402
 
 plt.rcParams.update({"svg.hashsalt": "edgecompress", "figure.dpi": 100, "font.size": 9,
                      "axes.grid": True, "grid.alpha": 0.3})
@@ -102,6 +102,31 @@ def pruning_sweep(rows: Sequence[Mapping], stem) -> list[str]:
     ax_macs.set(xlabel="MACs per image (millions)", ylabel="test accuracy after fine-tuning (%)")
     ax_macs.legend(fontsize=7)
     fig.suptitle("Experiment 2: accuracy against sparsity and compute (mean ± std over seeds)")
+    return save(fig, stem)
+
+
+def finetune_sweep(rows: Sequence[Mapping], stem) -> list[str]:
+    """Test accuracy against fine-tuning epochs (mean ± std over seeds) of each pruning method and of the
+    dense control fine-tuned as long; the deployed length is marked."""
+    fig, ax = plt.subplots(figsize=(6, 3.4))
+    groups: dict[tuple, dict] = {}
+    for r in rows:
+        groups.setdefault((r["method"], float(r["amount"])), {}).setdefault(int(r["epochs"]), []).append(
+            100 * float(r["accuracy"]))
+    deployed = sorted({int(r["epochs"]) for r in rows if str(r["deployed"]) == "True"})
+    for i, ((method, amount), by_epoch) in enumerate(sorted(groups.items())):
+        epochs = sorted(by_epoch)
+        stats = [(float(np.mean(by_epoch[e])), float(np.std(by_epoch[e], ddof=1)) if len(by_epoch[e]) > 1 else 0.0)
+                 for e in epochs]
+        label = "dense control" if method == "control" else f"{method} {amount:g}"
+        ax.errorbar(epochs, [m for m, _ in stats], yerr=[s for _, s in stats], fmt="k*--" if method == "control"
+                    else "o-", color=None if method == "control" else COLORS[i % len(COLORS)], capsize=3, label=label)
+    for e in deployed:
+        ax.axvline(e, color="gray", linestyle=":", linewidth=1)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set(xlabel="fine-tuning epochs after pruning (dotted: the deployed length)", ylabel="test accuracy (%)")
+    ax.legend(fontsize=7)
+    fig.suptitle("Experiment 2: accuracy against fine-tuning length (mean ± std over seeds)")
     return save(fig, stem)
 
 

@@ -3,7 +3,8 @@
 Every test the report prints belongs to one family, and Holm's correction runs within it:
 
 - ``unstructured pruning`` and ``structured pruning``: the amounts of one method, each claimed to
-  cost at most ``evidence.max_cost_points`` against the dense baseline;
+  cost at most ``evidence.max_cost_points`` against the dense baseline and against the dense
+  control (the baseline fine-tuned as many epochs as the pruned model, without pruning);
 - ``distillation``: the T x alpha grid, each cell claimed to beat the student alone;
 - ``device choices, <task>``: per task, the lead of each class's most accurate fitting model over
   the next one (a lead the test does not support is a tie, broken by the faster model).
@@ -41,8 +42,12 @@ def gates(cond: Mapping, deployment_rows, evidence_cfg) -> dict:
     return {"CIFAR-10": cifar, "Fashion-MNIST": fashion}
 
 
-def claim_families(deployment_rows, evidence_cfg) -> dict[str, tuple[str, list[Comparison]]]:
-    """family -> (the claim in words, its comparisons), accuracies per seed from ``accuracy_torch``."""
+def claim_families(deployment_rows, evidence_cfg, control: Mapping | None = None) -> dict[str, list]:
+    """family -> [(the claim in words, its comparison)], accuracies per seed from ``accuracy_torch``.
+
+    ``control`` (seed -> accuracy of the dense baseline fine-tuned as long as the pruned models)
+    adds, for every pruned model, the same claim against it: the fair comparison at equal epochs.
+    """
     acc: dict[str, dict] = {}
     families: dict[str, str] = {}
     for r in deployment_rows:
@@ -53,23 +58,29 @@ def claim_families(deployment_rows, evidence_cfg) -> dict[str, tuple[str, list[C
     base, student = acc.get("baseline", {}), acc.get("student", {})
     of = lambda family: {c: a for c, a in acc.items() if families[c] == family}  # noqa: E731
     cost = evidence_cfg["max_cost_points"]
-    costs = f"costs at most {cost:g} point{'s' if cost != 1 else ''} of accuracy against the dense baseline"
-    return {
-        "unstructured pruning": (costs, [Comparison(c, a, base, cost) for c, a in of("unstructured").items()]),
-        "structured pruning": (costs, [Comparison(c, a, base, cost) for c, a in of("structured").items()]),
-        "distillation": ("beats the student alone", [Comparison(c, a, student) for c, a in of("kd").items()]),
-    }
+    costs = f"costs at most {cost:g} point{'s' if cost != 1 else ''} of accuracy against the"
+    out = {}
+    for method in ("unstructured", "structured"):
+        pairs = [(f"{c} {costs} dense baseline", Comparison(c, a, base, cost)) for c, a in of(method).items()]
+        if control:
+            pairs += [(f"{c} {costs} dense control (fine-tuned as long, unpruned)",
+                       Comparison(f"{c} (control)", a, control, cost)) for c, a in of(method).items()]
+        out[f"{method} pruning"] = pairs
+    out["distillation"] = [(f"{c} beats the student alone (same epochs, schedule and seed)",
+                            Comparison(c, a, student)) for c, a in of("kd").items()]
+    return out
 
 
-def claims(deployment_rows, evidence_cfg, gates_by_task: Mapping[str, Sequence]) -> dict:
+def claims(deployment_rows, evidence_cfg, gates_by_task: Mapping[str, Sequence], control: Mapping | None = None) -> dict:
     """Every method-vs-method claim with its direction, its family's correction and the CIFAR-10 gates."""
     out = []
-    for family, (words, comps) in claim_families(deployment_rows, evidence_cfg).items():
+    for family, pairs in claim_families(deployment_rows, evidence_cfg, control).items():
+        comps = [c for _, c in pairs]
         verdicts = judge(comps, evidence_cfg["alpha"], family, gates_by_task["CIFAR-10"])
-        for c in comps:
+        for words, c in pairs:
             v = verdicts[c.key]
             out.append({"family": family, "tests": str(v["tests_in_family"]), "model": c.key,
-                        "claim": f"{c.key} {words}", "seeds": str(v["seeds"]), "points": signed(v["points"], 2),
+                        "claim": words, "seeds": str(v["seeds"]), "points": signed(v["points"], 2),
                         "p": num(v["p"], 3), "verdict": v["verdict"], "reason": v["reason"]})
     return {"rows": out, "alpha": f"{evidence_cfg['alpha']:g}"}
 

@@ -92,8 +92,12 @@ def accuracy(model: nn.Module, batches: Batches, device: torch.device) -> float:
 
 
 def fit(model: nn.Module, train: Batches, test: Batches, epochs: int, optimizer, loss_fn: LossFn,
-        device: torch.device, desc: str = "train") -> list[dict]:
-    """Train ``epochs`` epochs; after each, the test accuracy. Returns the per-epoch rows."""
+        device: torch.device, desc: str = "train", after_epoch: Callable[[int], None] | None = None) -> list[dict]:
+    """Train ``epochs`` epochs; after each, the test accuracy. Returns the per-epoch rows.
+
+    ``after_epoch(n)`` is called after epoch ``n`` (from 1) is trained and evaluated: a run that
+    trains longer than the model it keeps (the fine-tuning sweep) takes its snapshot there.
+    """
     rows = []
     for epoch in range(epochs):
         start = time.perf_counter()
@@ -102,6 +106,29 @@ def fit(model: nn.Module, train: Batches, test: Batches, epochs: int, optimizer,
         acc = accuracy(model, test, device)
         rows.append({"epoch": epoch + 1, "loss": loss, "test_accuracy": acc, "seconds": seconds})
         log.info("%s epoch %d/%d: loss %.4f, test accuracy %.4f, %.1f s", desc, epoch + 1, epochs, loss, acc, seconds)
+        if after_epoch is not None:
+            after_epoch(epoch + 1)
+    return rows
+
+
+def fit_and_keep(model: nn.Module, train: Batches, test: Batches, epochs: int, keep: int, optimizer,
+                 loss_fn: LossFn, device: torch.device, desc: str = "train") -> list[dict]:
+    """Train ``epochs`` epochs (each one's test accuracy in the rows), then restore the weights of epoch ``keep``.
+
+    One long run answers every shorter length at once (the schedule is the same per epoch), and the
+    model that is kept and deployed is the one of the length the config names.
+    """
+    if not 0 <= keep <= epochs:
+        raise ValueError(f"the epoch to keep ({keep}) must be within the {epochs} trained")
+    kept: dict[str, torch.Tensor] = {}
+
+    def snapshot(epoch: int) -> None:
+        if epoch == keep:
+            kept.update({k: v.detach().clone() for k, v in model.state_dict().items()})
+
+    snapshot(0)
+    rows = fit(model, train, test, epochs, optimizer, loss_fn, device, desc, after_epoch=snapshot)
+    model.load_state_dict(kept)
     return rows
 
 

@@ -1,0 +1,188 @@
+"""The paper's five conclusions, each decided on synthetic tables built to support it, refute it, or
+leave it open. Every difference is the same on every seed, so with 8 seeds each sign-flip test gives
+p = 2 / 2^8 = 0.0078 (below Holm's strictest threshold 0.05 / 6 = 0.0083 for up to six tests), and
+with one seed no test is possible.
+"""
+
+import pytest
+
+from edgecompress.report.conclusions import (combining, conclusions, int8_first, kd_small, longer_finetuning,
+                                             sparse_kernels)
+from edgecompress.report.context import conditions
+from edgecompress.report.verdicts import gates
+
+EIGHT = list(range(42, 50))
+EV = {"min_points_over_chance": 20, "alpha": 0.05, "max_cost_points": 1.0, "tie_points": 0.5,
+      "int8_max_cost_points": 1.0, "speedup_noise": 0.15}
+SUPPORTED, REFUTED, UNDECIDED = "supported", "refuted", "not supported by this run"
+
+
+def row(model, params, acc32, acc8, mib32, mib8, ms32, ms8, **extra):
+    return {"model": model, "parameters": params, "accuracy_torch": acc32, "accuracy_float32": acc32,
+            "accuracy_int8": acc8, "mib_float32": mib32, "mib_int8": mib8, "litert_float32_ms": ms32,
+            "litert_int8_ms": ms8, "litert_float32_suspect": "False", "litert_int8_suspect": "False", **extra}
+
+
+def table(seeds=EIGHT, int8_cost=0.0, structured_cost=0.11, kd_gain=0.03, unstructured_speedup=1.02, chain_cost=0.0,
+          chain=True):
+    """Per seed: baseline 0.85 (42.7 MiB, 1.4 ms float32; int8 10.8 MiB, 0.5 ms), unstructured (same files),
+    structured 0.85 - cost (10.7 MiB, 0.4 ms), student 0.78, KD 0.78 + gain (8.6 MiB, 0.3 ms), the chain in
+    int8 at the baseline's accuracy - chain_cost (2.8 MiB, 0.1 ms); the CNN on Fashion-MNIST."""
+    rows = []
+    for i, s in enumerate(seeds):
+        j = 0.001 * i
+        rows += [
+            row(f"baseline/seed{s}", 11_181_642, 0.85 + j, 0.85 + j - int8_cost, 42.7, 10.8, 1.4, 0.5),
+            row(f"unstructured/amount0.5/seed{s}", 11_181_642, 0.85 + j, 0.85 + j - int8_cost, 42.7, 10.8,
+                1.4 / unstructured_speedup, 0.5 / unstructured_speedup,
+                speedup_litert_float32=unstructured_speedup, speedup_litert_int8=unstructured_speedup),
+            row(f"structured/amount0.5/seed{s}", 2_801_450, 0.85 - structured_cost + j, 0.85 - structured_cost + j,
+                10.7, 2.8, 0.4, 0.15),
+            row(f"student/seed{s}", 2_236_682, 0.78 + j, 0.78 + j, 8.6, 2.7, 0.3, 0.12),
+            row(f"kd/T4_alpha0.9/seed{s}", 2_236_682, 0.78 + kd_gain + j, 0.78 + kd_gain + j, 8.6, 2.7, 0.3, 0.12),
+        ]
+        if chain:
+            rows.append(row(f"chain/amount0.5/seed{s}", 2_801_450, 0.85 + j - chain_cost, 0.85 + j - chain_cost,
+                            10.7, 2.8, 0.4, 0.1))
+    rows.append(dict(row("cnn", "", 0.90, 0.90, 0.4, 0.1, 0.05, 0.04), accuracy_torch=""))
+    return rows
+
+
+def gate(rows, official=True):
+    return gates(conditions(official, official, official, True, ""), rows, EV)
+
+
+def latency(rows, spread=0.05):
+    return [{"model": r["model"], "runtime": "litert", "precision": p, "spread": spread}
+            for r in rows for p in ("float32", "int8")]
+
+
+SUMMARY = [{"method": "unstructured", "amount": "0.5", "dense_state_dict_bytes": "44700000",
+            "gzip_state_dict_bytes": "40900000", "sparse_state_dict_bytes": "51100000", "zero_macs_pct": "12.5"}]
+
+
+def sweep(seeds=EIGHT, gains=(0.0, 0.02), lengths=(3, 6)):
+    """Structured 5 points below the control after 3 epochs; the gap changes by ``gains`` per length."""
+    rows = []
+    for s in seeds:
+        for e, g in zip(lengths, gains):
+            rows.append({"method": "structured", "amount": "0.5", "seed": str(s), "epochs": str(e),
+                         "gap_control_points": str(100 * (-0.05 + g))})
+    return rows
+
+
+# ---------------------------------------------------------------- claim 1: int8 first
+def test_int8_first_supported_when_int8_is_free_and_no_rival_gains_more_at_equal_accuracy():
+    rows = table()  # structured costs 11 points, KD is 7 points below the baseline: neither is a rival
+    found = int8_first(rows, gate(rows), EV)
+    assert found["verdict"] == SUPPORTED, found
+    assert "3.95x smaller, 2.80x faster" in found["numbers"]  # 42.7 / 10.8 and 1.4 / 0.5
+
+
+def test_int8_first_refuted_when_int8_costs_more_than_the_tolerance():
+    rows = table(int8_cost=0.05)
+    found = int8_first(rows, gate(rows), EV)
+    assert found["verdict"] == REFUTED and "worst model per seed: +5.00 points" in found["reasons"][0]
+
+
+def test_int8_first_refuted_when_a_method_gains_more_size_and_speed_at_equal_accuracy():
+    rows = table(structured_cost=0.0)  # structured: 3.99x smaller, 3.5x faster, no accuracy lost
+    found = int8_first(rows, gate(rows), EV)
+    assert found["verdict"] == REFUTED
+    assert "structured/amount0.5 gains 3.99x size and 3.50x speed at equal accuracy" in found["reasons"]
+
+
+def test_int8_first_undecided_with_one_seed_or_a_failed_gate():
+    one = table(seeds=[42])
+    assert int8_first(one, gate(one), EV)["verdict"] == UNDECIDED
+    rows = table()
+    found = int8_first(rows, gate(rows, official=False), EV)
+    assert found["verdict"] == UNDECIDED and "gates failed: data official, weights pretrained" in found["reasons"][0]
+
+
+# ---------------------------------------------------------------- claim 2: sparse kernels
+def test_sparse_kernels_supported_when_masked_models_run_no_faster_but_compress():
+    rows = table()
+    found = sparse_kernels(rows, latency(rows), SUMMARY, gate(rows)["CIFAR-10"], EV)
+    assert found["verdict"] == SUPPORTED, found
+    # 40.9 / 44.7 = 0.915; 12.5 % of the MACs are zero: at most 1 / 0.875 = 1.143x from a sparse kernel
+    assert "0.915 of the dense one" in found["numbers"] and "at most 1.143x" in found["numbers"]
+
+
+def test_sparse_kernels_refuted_when_the_dense_runtime_speeds_masked_models_up():
+    rows = table(unstructured_speedup=1.5)
+    found = sparse_kernels(rows, latency(rows), SUMMARY, gate(rows)["CIFAR-10"], EV)
+    assert found["verdict"] == REFUTED and "runs 1.50x faster, above 1 + 0.15" in found["reasons"][0]
+
+
+def test_sparse_kernels_band_widens_to_the_recorded_spread_and_gates_apply():
+    rows = table(unstructured_speedup=1.3)
+    wide = sparse_kernels(rows, latency(rows, spread=0.4), SUMMARY, gate(rows)["CIFAR-10"], EV)
+    assert wide["verdict"] == SUPPORTED and "band ± 0.40" in wide["numbers"]
+    closed = sparse_kernels(table(), latency(table()), SUMMARY, gate(rows, official=False)["CIFAR-10"], EV)
+    assert closed["verdict"] == UNDECIDED
+
+
+# ---------------------------------------------------------------- claim 3: longer fine-tuning
+def test_longer_finetuning_supported_refuted_and_untestable():
+    rows = table()
+    g = gate(rows)
+    found = longer_finetuning(sweep(gains=(0.0, 0.02)), g, EV, deployed=3)
+    assert found["verdict"] == SUPPORTED and "the gap changes by +2.00 points from 3 to 6 epochs" in found["numbers"]
+    assert longer_finetuning(sweep(gains=(0.0, -0.02)), g, EV, deployed=3)["verdict"] == REFUTED
+    one = longer_finetuning(sweep(gains=(0.0,), lengths=(3,)), g, EV, deployed=3)
+    assert one["verdict"] == UNDECIDED and "one length only" in "; ".join(one["reasons"])
+    few = longer_finetuning(sweep(seeds=[42, 43], gains=(0.0, 0.02)), g, EV, deployed=3)
+    assert few["verdict"] == UNDECIDED and "2 seeds cannot reach" in "; ".join(few["reasons"])
+
+
+# ---------------------------------------------------------------- claim 4: KD
+def test_kd_small_supported_refuted_and_untestable():
+    rows = table()
+    found = kd_small(rows, gate(rows), EV, "kd/T4_alpha0.9")
+    assert found["verdict"] == SUPPORTED and "against the student alone: +3.00 points" in found["numbers"]
+    assert "against structured/amount0.5 (parameters 2801450" in found["numbers"]  # the pruned ResNet-18 of the nearest size
+    worse = table(kd_gain=-0.03)
+    assert kd_small(worse, gate(worse), EV, "kd/T4_alpha0.9")["verdict"] == REFUTED
+    one = table(seeds=[42])
+    assert kd_small(one, gate(one), EV, "kd/T4_alpha0.9")["verdict"] == UNDECIDED
+
+
+# ---------------------------------------------------------------- claim 5: combining
+def test_combining_supported_when_the_chain_is_smaller_faster_and_as_accurate_as_each_method_alone():
+    rows = table(structured_cost=0.0, kd_gain=0.07)  # every method alone at the baseline's accuracy
+    found = combining(rows, gate(rows), EV)
+    assert found["verdict"] == SUPPORTED, found
+    assert "chain/amount0.5 int8 vs baseline int8: +0.00 points, 3.86x smaller, 5.00x faster" in found["numbers"]
+
+
+def test_combining_refuted_when_the_chain_loses_accuracy_and_undecided_without_it():
+    worse = table(structured_cost=0.0, kd_gain=0.07, chain_cost=0.05)
+    assert combining(worse, gate(worse), EV)["verdict"] == REFUTED
+    none = table(chain=False)
+    found = combining(none, gate(none), EV)
+    assert found["verdict"] == UNDECIDED and "no model of the full chain" in "; ".join(found["reasons"])
+
+
+def test_k_of_n_counts_each_verdict():
+    rows = table()
+    found = conclusions(rows, latency(rows), SUMMARY, sweep(), gate(rows), EV, 3, "kd/T4_alpha0.9")
+    verdicts = [r["verdict"] for r in found["rows"]]
+    assert found["n"] == "5" and found["supported"] == str(verdicts.count(SUPPORTED))
+    assert verdicts == [SUPPORTED] * 5 and found["supported"] == "5"  # the table each claim holds on
+    worse = table(int8_cost=0.05)  # int8 now costs 5 points on every ResNet-18 and student: claim 1 is refuted
+    refuted = conclusions(worse, latency(worse), SUMMARY, sweep(), gate(worse), EV, 3, "kd/T4_alpha0.9")
+    assert refuted["refuted"] == "1" and refuted["rows"][0]["verdict"] == REFUTED
+    assert int(found["supported"]) + int(found["refuted"]) + int(found["undecided"]) == 5
+    assert [r["paper"] for r in found["rows"]][2] == "Structured pruning needs longer fine-tuning"
+
+
+@pytest.mark.parametrize("official", [True, False])
+def test_every_verdict_is_undecided_on_one_seed(official):
+    rows = table(seeds=[42])
+    found = conclusions(rows, latency(rows), SUMMARY, sweep(seeds=[42]), gate(rows, official), EV, 3,
+                        "kd/T4_alpha0.9")
+    undecided = {r["n"] for r in found["rows"] if r["verdict"] == UNDECIDED}
+    # claim 2 rests on measured speed and sizes, not on a test over seeds: only its gates stop it
+    assert undecided == ({"1", "3", "4", "5"} if official else {"1", "2", "3", "4", "5"})
+    assert all(r["reasons"] != "–" for r in found["rows"] if r["verdict"] == UNDECIDED)

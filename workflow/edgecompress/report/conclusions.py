@@ -1,0 +1,313 @@
+"""The paper's conclusions, each put to the test: one verdict per claim, with the numbers it rests on.
+
+The five claims (``paper.CONCLUSIONS``) are decided from the run's tables only: the deployment
+table (accuracies per seed in PyTorch and on LiteRT, sizes, latencies and their suspect flags),
+the timing job's spreads, the pruning summary (sizes of the masked model, zero MACs) and the
+fine-tuning sweep against the dense control. Each verdict is "supported", "refuted" or "not
+supported by this run"; a refutation needs the same evidence as a support (the gates, and a test
+over seeds where accuracy decides it), and every undecided claim says what is missing.
+Nothing here reads files or formats the report: :mod:`edgecompress.report.context` does both.
+"""
+
+from __future__ import annotations
+
+from typing import Mapping, Sequence
+
+from .. import paper
+from ..modelkey import CNN, config_of
+from ..stats import mean_std
+from .evidence import REFUTED, SUPPORTED, UNDECIDED, Comparison, judge
+from .render import num, signed
+from .rules import candidates
+
+
+def _verdict(gates: Sequence, supported: bool, refuted: bool, missing: Sequence[str]) -> tuple[str, list[str]]:
+    """The claim's verdict and its reasons: a failed gate leaves it undecided whatever the numbers say."""
+    names = [g.name for g in gates if not g.passed]
+    if names:  # what each gate found is printed once, in the gates table
+        return UNDECIDED, [f"gates failed: {', '.join(dict.fromkeys(names))}"] + list(missing)
+    if refuted:
+        return REFUTED, list(missing)
+    if supported:
+        return SUPPORTED, []
+    return UNDECIDED, list(missing) or ["the tests find no significant difference"]
+
+
+def _grouped(found: Mapping[str, str]) -> list[str]:
+    """``{key: what the test found}`` as one line per distinct finding, naming the keys it holds for."""
+    by: dict[str, list[str]] = {}
+    for key, text in found.items():
+        by.setdefault(text, []).append(key)
+    return [f"{', '.join(keys)}: {text}" for text, keys in by.items()]
+
+
+def _by_config(rows: Sequence[Mapping]) -> dict:
+    return {(c.config, c.precision): c for c in candidates(rows)}
+
+
+def _of(cands: Mapping, family: str, precision: str) -> list:
+    return sorted((c for (cfg, p), c in cands.items() if p == precision and cfg.split("/")[0] == family),
+                  key=lambda c: c.config)
+
+
+def _column(rows: Sequence[Mapping], config: str, column: str) -> list[float]:
+    return [float(r[column]) for r in rows if config_of(r["model"])[0] == config and r.get(column) not in (None, "")]
+
+
+def _mean(values: Sequence[float]) -> float | None:
+    return mean_std(list(values))[0] if values else None
+
+
+def worst_case(key: str, pairs: Sequence[tuple[Mapping, Mapping]], margin_points: float) -> Comparison:
+    """One test for "a is at most ``margin`` below b, for every pair": per seed, the pair where a does worst.
+
+    Testing the worst difference of each seed is one paired test (valid with the seeds one test
+    needs), and stricter than each pair alone; it is not Holm over the pairs, which would need more
+    seeds than a run has.
+    """
+    seeds = set.intersection(*(set(a) & set(b) for a, b in pairs)) if pairs else set()
+    worst = {s: min(a[s] - b[s] for a, b in pairs) for s in seeds}
+    return Comparison(key, worst, {s: 0.0 for s in seeds}, margin_points)
+
+
+def _rival_status(cands, rival, base, ev, gates) -> str:
+    """Whether ``rival`` costs at most ``max_cost_points`` against the dense baseline (Holm within its method)."""
+    family = [c for (cfg, p), c in cands.items() if p == "float32" and cfg.split("/")[0] == rival.config.split("/")[0]]
+    tests = judge([Comparison(c.config, c.accuracy_by_seed, base.accuracy_by_seed, ev["max_cost_points"])
+                   for c in family], ev["alpha"], rival.config.split("/")[0], gates)
+    return tests[rival.config]["verdict"]
+
+
+def int8_first(rows, gates_by_task, ev) -> dict:
+    """Claim 1: int8 costs at most ``int8_max_cost_points`` on every deployed PyTorch model (one test over
+    seeds of each seed's worst family), and no other method gains more size and speed at equal or better
+    accuracy (against the dense ResNet-18). The CNN (one training, no seeds) is shown, not tested."""
+    cands = _by_config(rows)
+    tol = ev["int8_max_cost_points"]
+    configs = sorted({cfg for cfg, _ in cands if cfg != CNN and (cfg, "int8") in cands and (cfg, "float32") in cands})
+    comp = worst_case("int8 on every ResNet-18 and MobileNetV2", [
+        (cands[(cfg, "int8")].accuracy_by_seed, cands[(cfg, "float32")].accuracy_by_seed) for cfg in configs], tol)
+    test = judge([comp], ev["alpha"], "int8 against float32", gates_by_task["CIFAR-10"])[comp.key] if configs else None
+    # int8's gain on the dense ResNet-18 against each other method's gain over it in float32
+    base32, base8 = cands.get(("baseline", "float32")), cands.get(("baseline", "int8"))
+    rivals = [c for c in cands.values() if c.precision == "float32" and c.task == "CIFAR-10"
+              and c.config.split("/")[0] in ("unstructured", "structured", "kd")]
+    gain = lambda c: (base32.mib / c.mib, None if None in (base32.latency_ms, c.latency_ms)  # noqa: E731
+                      else base32.latency_ms / c.latency_ms)
+    int8_gain = gain(base8) if base8 and base32 else (None, None)
+    missing, refuted, open_rivals = [], False, []
+    if test is None:
+        missing.append("no model deployed in both precisions")
+    elif test["verdict"] == REFUTED:
+        refuted = True
+        missing.append(f"int8 costs more than {tol:g} point(s) (worst model per seed: {signed(-test['points'], 2)} "
+                       f"points; {test['test']})")
+    elif test["verdict"] != SUPPORTED:
+        missing.append(f"the cost of int8: {test['test']}")
+    suspect = bool(base8 and (base8.latency_suspect or base32.latency_suspect))
+    if suspect:
+        missing.append("int8's speed-up on the dense ResNet-18 rests on a suspect latency")
+    for c in rivals if base32 and base8 else []:
+        g = gain(c)
+        known = g[1] is not None and int8_gain[1] is not None
+        more = g[0] > int8_gain[0] and known and g[1] > int8_gain[1]
+        at_least = g[0] >= int8_gain[0] or (known and g[1] >= int8_gain[1])
+        status = _rival_status(cands, c, base32, ev, gates_by_task["CIFAR-10"])
+        if more and status == SUPPORTED and not (suspect or c.latency_suspect):
+            refuted = True
+            missing.append(f"{c.config} gains {num(g[0], 2)}x size and {num(g[1], 2)}x speed at equal accuracy")
+        elif at_least and status != REFUTED:
+            open_rivals.append(f"{c.config} gains {num(g[0], 2)}x size, {num(g[1], 2)}x speed, and whether it "
+                               f"costs at most {ev['max_cost_points']:g} point(s) is {status}")
+    missing += open_rivals
+    supported = bool(test) and test["verdict"] == SUPPORTED and not open_rivals and not suspect \
+        and int8_gain[1] is not None
+    verdict, reasons = _verdict(gates_by_task["CIFAR-10"], supported, refuted, missing)
+    costs = [f"{cfg} {signed(-Comparison(cfg, cands[(cfg, 'int8')].accuracy_by_seed, cands[(cfg, 'float32')].accuracy_by_seed).mean_points, 2)}"
+             for cfg in [*configs, *([CNN] if (CNN, "int8") in cands and (CNN, "float32") in cands else [])]]
+    return {"numbers": f"accuracy cost of int8 (points, float32 minus int8, mean over seeds): {'; '.join(costs)}. "
+                       f"Dense ResNet-18 in int8: {num(int8_gain[0], 2)}x smaller, {num(int8_gain[1], 2)}x faster"
+                       + "".join(f"; {c.config} in float32: {num(gain(c)[0], 2)}x smaller, {num(gain(c)[1], 2)}x faster"
+                                 for c in rivals if base32),
+            "test": f"int8 against float32: the worst model of each seed costs at most {tol:g} point(s), 1 test "
+                    f"({len(configs)} models; the CNN has one training and is not tested); a rival counts at equal "
+                    f"accuracy when it costs at most {ev['max_cost_points']:g} point(s) against the baseline",
+            "verdict": verdict, "reasons": reasons}
+
+
+def sparse_kernels(rows, latency_rows, summary_rows, gates, ev) -> dict:
+    """Claim 2: masked models are no faster on the dense runtime (speed-up within the noise band around 1)
+    while their compressed or sparse file is smaller; with the MACs a sparse kernel could skip."""
+    band_min = ev["speedup_noise"]
+    spread = {(r["model"], r["precision"]): float(r["spread"]) for r in latency_rows
+              if r.get("runtime") == "litert" and r.get("spread") not in (None, "")}
+    found, faster, slower, suspect = [], [], [], []
+    for r in rows:
+        cfg, seed = config_of(r["model"])
+        if cfg.split("/")[0] != "unstructured":
+            continue
+        base = f"baseline/seed{seed}"
+        for p in ("float32", "int8"):
+            s = r.get(f"speedup_litert_{p}")
+            if s in (None, ""):
+                continue
+            s = float(s)
+            band = max(band_min, spread.get((r["model"], p), 0.0), spread.get((base, p), 0.0))
+            found.append((r["model"], p, s, band))
+            if s > 1 + band:
+                faster.append(f"{r['model']} {p} runs {num(s, 2)}x faster, above 1 + {num(band, 2)}")
+            elif s < 1 - band:
+                slower.append(f"{r['model']} {p} runs at {num(s, 2)}x, below 1 - {num(band, 2)}")
+            if str(r.get(f"litert_{p}_suspect")) == "True":
+                suspect.append(f"{r['model']} {p}")
+    sizes = [s for s in summary_rows if s["method"] == "unstructured"]
+    smallest = {s["amount"]: min(float(s["gzip_state_dict_bytes"] or "inf"), float(s["sparse_state_dict_bytes"] or "inf"))
+                / float(s["dense_state_dict_bytes"]) for s in sizes}
+    zero = [float(s["zero_macs_pct"]) for s in sizes if s.get("zero_macs_pct") not in (None, "")]
+    missing = ["no unstructured model was timed"] if not found else []
+    if suspect:
+        missing.append("suspect latencies: " + ", ".join(suspect))
+    if any(v >= 1 for v in smallest.values()) or not sizes:
+        missing.append("no compressed or sparse file smaller than the dense one")
+    refuted = bool(faster) and not suspect
+    supported = bool(found) and not faster and not slower and not suspect and bool(sizes) and all(
+        v < 1 for v in smallest.values())
+    # the speed is the runtime's, but the masks (which weights, how many zero MACs) and the compressed
+    # sizes come from the trained weights: the paper's models need the paper's data and weights
+    verdict, reasons = _verdict(gates, supported, refuted, faster + slower + missing)
+    ideal = [100 / (100 - z) for z in zero]
+    return {"numbers": ("speed-ups on the dense runtime: " + "; ".join(f"{m} {p} {num(x, 2)}x (band ± {num(b, 2)})"
+                                                                     for m, p, x, b in found)
+                        + "".join(f"; smallest file (gzip or sparse) at amount {a}: {num(v, 3)} of the dense one"
+                                  for a, v in smallest.items())
+                        + (f"; zero MACs {', '.join(num(z, 2) for z in zero)} %: a sparse kernel that skipped them "
+                           f"all would gain at most {', '.join(num(i, 3) for i in ideal)}x" if zero else "")),
+            "test": f"|speed-up - 1| within max({band_min:g}, the recorded spread) for every unstructured model "
+                    "and precision, and a gzip or sparse file smaller than the dense one",
+            "verdict": verdict, "reasons": reasons}
+
+
+def longer_finetuning(sweep_rows, gates_by_task, ev, deployed: int) -> dict:
+    """Claim 3: the structured models' gap to the dense control shrinks with longer fine-tuning
+    (paired over seeds: the longest length of the sweep against the deployed one)."""
+    rows = [r for r in sweep_rows if r["method"] == "structured" and r.get("gap_control_points") not in (None, "")]
+    lengths = sorted({int(r["epochs"]) for r in rows})
+    comps = []
+    if lengths and max(lengths) > deployed:
+        longest = max(lengths)
+        for amount in sorted({r["amount"] for r in rows}):
+            gap = {e: {int(r["seed"]): float(r["gap_control_points"]) / 100 for r in rows
+                       if r["amount"] == amount and int(r["epochs"]) == e} for e in (longest, deployed)}
+            comps.append(Comparison(f"structured/amount{float(amount):g}", gap[longest], gap[deployed]))
+    family = "fine-tuning length"
+    tests = judge(comps, ev["alpha"], family, gates_by_task["CIFAR-10"])
+    missing = []
+    if not comps:
+        missing.append(f"this run fine-tunes one length only ({deployed} epochs; pruning.structured.finetune_sweep "
+                       "sets the lengths compared)")
+    missing += _grouped({k: v["test"] for k, v in tests.items() if v["verdict"] != SUPPORTED})
+    verdict, reasons = _verdict(gates_by_task["CIFAR-10"], bool(comps) and all(
+        v["verdict"] == SUPPORTED for v in tests.values()), any(v["verdict"] == REFUTED for v in tests.values()),
+        missing)
+    means = []
+    for e in lengths:
+        g = [float(r["gap_control_points"]) for r in rows if int(r["epochs"]) == e]
+        means.append(f"{e} epoch(s) {signed(mean_std(g)[0], 2)}")
+    return {"numbers": "structured minus the dense control, same epochs (points): " + ("; ".join(means) or "–")
+                       + "".join(f"; {k}: the gap changes by {signed(v['points'], 2)} points from {deployed} to "
+                                 f"{max(lengths)} epochs" for k, v in tests.items()),
+            "test": f"{family}: the gap at the longest length against the deployed one, {len(comps)} test(s)",
+            "verdict": verdict, "reasons": reasons}
+
+
+def kd_small(rows, gates_by_task, ev, kd_config: str) -> dict:
+    """Claim 4: the distilled student beats the student alone (the report's T and alpha, Holm over the
+    T x alpha grid); beside it, the student against the structured ResNet-18 of the nearest size."""
+    cands = _by_config(rows)
+    student = cands.get(("student", "float32"))
+    grid = _of(cands, "kd", "float32")
+    kd = cands.get((kd_config, "float32"))
+    structured = _of(cands, "structured", "float32")
+    params = lambda cfg: _mean(_column(rows, cfg, "parameters"))  # noqa: E731
+    near = min(structured, key=lambda c: abs((params(c.config) or 0) - (params(kd_config) or 0)), default=None)
+    main = judge([Comparison(c.config, c.accuracy_by_seed, student.accuracy_by_seed) for c in grid], ev["alpha"],
+                 "distillation", gates_by_task["CIFAR-10"]).get(kd_config) if kd and student else None
+    side = judge([Comparison(near.config, kd.accuracy_by_seed, near.accuracy_by_seed)], ev["alpha"],
+                 "distillation against structured pruning", gates_by_task["CIFAR-10"])[near.config] \
+        if kd and near else None
+    missing = [] if main else ["no distilled student or no student alone in this run"]
+    if main and main["verdict"] != SUPPORTED:
+        missing.append(main["test"])
+    verdict, reasons = _verdict(gates_by_task["CIFAR-10"], bool(main) and main["verdict"] == SUPPORTED,
+                                bool(main) and main["verdict"] == REFUTED, missing)
+    numbers = []
+    if main:
+        numbers.append(f"{kd_config} against the student alone: {signed(main['points'], 2)} points (p {num(main['p'], 3)})")
+    if side:
+        numbers.append(f"against {near.config} (parameters {num(params(near.config), 0)}, the student "
+                       f"{num(params(kd_config), 0)}): {signed(side['points'], 2)} points, {side['verdict']} "
+                       f"({side['test']})")
+    return {"numbers": "; ".join(numbers) or "–",
+            "test": f"distillation: KD beats the student alone (same epochs, schedule and seed), Holm over the "
+                    f"{len(grid)} cell(s) of the T x alpha grid; the comparison with structured pruning is shown, "
+                    "not counted",
+            "verdict": verdict, "reasons": reasons}
+
+
+def combining(rows, gates_by_task, ev) -> dict:
+    """Claim 5: the full chain (structured + KD fine-tuning + int8) beats each method alone on both
+    frontiers: smaller and faster than each, at an accuracy at most ``max_cost_points`` below each
+    (one test over seeds of each seed's worst comparison; Holm over the chain's amounts)."""
+    cands = _by_config(rows)
+    chains = _of(cands, "chain", "int8")
+    alone = [c for c in (cands.get(("baseline", "int8")), *_of(cands, "structured", "float32"),
+                         *_of(cands, "kd", "float32")) if c]
+    comps = [worst_case(ch.label, [(ch.accuracy_by_seed, o.accuracy_by_seed) for o in alone], ev["max_cost_points"])
+             for ch in chains]
+    tests = judge(comps, ev["alpha"], "combined against each method alone", gates_by_task["CIFAR-10"])
+    missing, refuted, all_beat, numbers = [], False, bool(chains and alone), []
+    for ch, comp in zip(chains, comps):
+        v = tests[comp.key]
+        if v["verdict"] == REFUTED:
+            refuted = True
+            missing.append(f"{ch.label} costs more than {ev['max_cost_points']:g} point(s) against some method alone")
+        elif v["verdict"] != SUPPORTED:
+            missing.append(f"{ch.label}: {v['test']}")
+        all_beat = all_beat and v["verdict"] == SUPPORTED
+        for other in alone:
+            diff = Comparison("", ch.accuracy_by_seed, other.accuracy_by_seed).mean_points
+            faster = None if None in (ch.latency_ms, other.latency_ms) else ch.latency_ms < other.latency_ms
+            suspect = ch.latency_suspect or other.latency_suspect
+            smaller = ch.mib < other.mib
+            numbers.append(f"{ch.label} vs {other.label}: {signed(diff, 2)} points, {num(other.mib / ch.mib, 2)}x "
+                           "smaller, " + (f"{num(other.latency_ms / ch.latency_ms, 2)}x faster" if faster is not None
+                                          else "latency not measured"))
+            if not smaller and faster is False and not suspect:
+                refuted = True
+                missing.append(f"{ch.label} is neither smaller nor faster than {other.label}")
+            problems = [w for w, bad in (("not smaller", not smaller), ("not faster", faster is False),
+                                         ("latency not measured", faster is None), ("suspect latency", suspect)) if bad]
+            if problems and (smaller or faster is not False or suspect):
+                missing.append(f"{ch.label} vs {other.label}: {', '.join(problems)}")
+            all_beat = all_beat and not problems
+    if not chains:
+        missing.append("no model of the full chain in this run (pruning.chain)")
+    verdict, reasons = _verdict(gates_by_task["CIFAR-10"], all_beat, refuted, missing)
+    return {"numbers": "; ".join(numbers) or "–",
+            "test": f"combined against each method alone (int8 alone, structured pruning alone, KD alone): smaller "
+                    f"and faster than each, and the worst comparison of each seed at most {ev['max_cost_points']:g} "
+                    f"point(s) below; {len(comps)} test(s)",
+            "verdict": verdict, "reasons": reasons}
+
+
+def conclusions(rows, latency_rows, summary_rows, sweep_rows, gates_by_task, ev, deployed: int,
+                kd_config: str) -> dict:
+    """Every conclusion of the paper with our verdict; ``k of n supported`` for the report's opening."""
+    decided = [int8_first(rows, gates_by_task, ev), sparse_kernels(rows, latency_rows, summary_rows, gates_by_task["CIFAR-10"], ev),
+               longer_finetuning(sweep_rows, gates_by_task, ev, deployed), kd_small(rows, gates_by_task, ev, kd_config),
+               combining(rows, gates_by_task, ev)]
+    out = [{"n": str(i + 1), "paper": words, **d, "reasons": "; ".join(d["reasons"]) or "–"}
+           for i, (words, d) in enumerate(zip(paper.CONCLUSIONS, decided, strict=True))]
+    return {"rows": out, "n": str(len(out)), "supported": str(sum(r["verdict"] == SUPPORTED for r in out)),
+            "refuted": str(sum(r["verdict"] == REFUTED for r in out)),
+            "undecided": str(sum(r["verdict"] == UNDECIDED for r in out))}
