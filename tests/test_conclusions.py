@@ -186,3 +186,24 @@ def test_every_verdict_is_undecided_on_one_seed(official):
     # claim 2 rests on measured speed and sizes, not on a test over seeds: only its gates stop it
     assert undecided == ({"1", "3", "4", "5"} if official else {"1", "2", "3", "4", "5"})
     assert all(r["reasons"] != "–" for r in found["rows"] if r["verdict"] == UNDECIDED)
+
+
+def test_the_cost_benchmark_reads_the_committed_sizing_runs(tmp_path):
+    """benchmarks/conclusions_cost.py on docs/sizing/conclusions-cost-cpu: its rows add up (no timing here)."""
+    import importlib.util
+
+    from helpers import REPO
+
+    spec = importlib.util.spec_from_file_location("conclusions_cost", REPO / "benchmarks" / "conclusions_cost.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    rows = {r["metric"]: r for r in bench.main([str(REPO / "docs/sizing/conclusions-cost-cpu"), "--out",
+                                                str(tmp_path / "cost.csv")])}
+    assert (tmp_path / "cost.csv").read_text().startswith("metric,value")
+    old = rows["default run, 6 seeds: estimated seconds without the control, sweep and chain"]["value"]
+    added = rows["default run, 6 seeds: estimated seconds they add"]["value"]
+    assert rows["default run: extra cost (share of the run without them)"]["value"] == pytest.approx(added / old, abs=1e-3)
+    with pytest.raises(ValueError, match="not a Snakemake benchmark file"):
+        (tmp_path / "bad").mkdir()
+        (tmp_path / "bad" / "x.tsv").write_text("seconds\n1\n")
+        bench.seconds(tmp_path / "bad")

@@ -217,6 +217,24 @@ def test_every_verdict_of_the_fixture_demo_is_not_supported_with_its_gates(run):
     assert squash("— supported") not in text
 
 
+def test_the_report_opens_with_the_papers_conclusions_each_undecided_on_the_demo(run):
+    """Five conclusions in the paper's words; on the fixture demo (non-official data, one seed) each reads
+    "not supported by this run" and names the failed gates; the opening counts them."""
+    from edgecompress import paper
+
+    typ = (run["dir"] / "results/report/paper.typ").read_text(encoding="utf-8")
+    rows = rows_of(typst_tables(typ), "\\#", "the paper's conclusion; our numbers")
+    claims, details = rows[0::2], rows[1::2]
+    assert [c["the paper's conclusion; our numbers"] for c in claims] == list(paper.CONCLUSIONS)
+    assert all(c["our verdict; the test and why"] == "not supported by this run" for c in claims)
+    assert all("gates failed: data official, weights pretrained" in d["our verdict; the test and why"]
+               for d in details)
+    assert "the dense control" in details[2]["the paper's conclusion; our numbers"]  # claim 3 rests on the control
+    text = squash(pdf_text(run["dir"] / "results/report/paper.pdf"))
+    assert squash("0 of 5 of the paper's conclusions are supported by this run, 0 refuted and 5 not supported") in text
+    assert text.index(squash("Does the paper's conclusion hold here?")) < text.index(squash("Experiment 1"))
+
+
 def test_same_inputs_give_a_byte_identical_pdf(run):
     d = run["dir"]
     first = (d / "results/report/paper.pdf").read_bytes()

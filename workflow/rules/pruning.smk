@@ -78,7 +78,7 @@ rule finetune_control:
         epochs=control_epochs(),
         finetune_epochs=lookup(dpath="pruning/finetune_epochs", within=config),
     threads: config["threads"]
-    # a dense fine-tuning as long as the longest pruned one: the baseline's size (22 s for 3 epochs, 1.25 GB)
+    # sized from docs/sizing/paper-scale-cpu (finetune_baseline: 22 s for 3 epochs, 1.25 GB): the same model, up to 2x the epochs
     resources:
         mem_mb=4000,
         runtime=90,

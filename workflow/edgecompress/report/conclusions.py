@@ -33,6 +33,11 @@ def _verdict(gates: Sequence, supported: bool, refuted: bool, missing: Sequence[
     return UNDECIDED, list(missing) or ["the tests find no significant difference"]
 
 
+def _points(value: float) -> str:
+    """Signed points with two decimals; a difference that rounds to zero prints "+0.00", never "-0.00"."""
+    return signed(round(value, 2) + 0.0, 2)
+
+
 def _grouped(found: Mapping[str, str]) -> list[str]:
     """``{key: what the test found}`` as one line per distinct finding, naming the keys it holds for."""
     by: dict[str, list[str]] = {}
@@ -123,7 +128,7 @@ def int8_first(rows, gates_by_task, ev) -> dict:
     supported = bool(test) and test["verdict"] == SUPPORTED and not open_rivals and not suspect \
         and int8_gain[1] is not None
     verdict, reasons = _verdict(gates_by_task["CIFAR-10"], supported, refuted, missing)
-    costs = [f"{cfg} {signed(-Comparison(cfg, cands[(cfg, 'int8')].accuracy_by_seed, cands[(cfg, 'float32')].accuracy_by_seed).mean_points, 2)}"
+    costs = [f"{cfg} {_points(-Comparison(cfg, cands[(cfg, 'int8')].accuracy_by_seed, cands[(cfg, 'float32')].accuracy_by_seed).mean_points)}"
              for cfg in [*configs, *([CNN] if (CNN, "int8") in cands and (CNN, "float32") in cands else [])]]
     return {"numbers": f"accuracy cost of int8 (points, float32 minus int8, mean over seeds): {'; '.join(costs)}. "
                        f"Dense ResNet-18 in int8: {num(int8_gain[0], 2)}x smaller, {num(int8_gain[1], 2)}x faster"
@@ -212,7 +217,7 @@ def longer_finetuning(sweep_rows, gates_by_task, ev, deployed: int) -> dict:
     means = []
     for e in lengths:
         g = [float(r["gap_control_points"]) for r in rows if int(r["epochs"]) == e]
-        means.append(f"{e} epoch(s) {signed(mean_std(g)[0], 2)}")
+        means.append(f"{e} epoch(s) {_points(mean_std(g)[0])}")
     return {"numbers": "structured minus the dense control, same epochs (points): " + ("; ".join(means) or "–")
                        + "".join(f"; {k}: the gap changes by {signed(v['points'], 2)} points from {deployed} to "
                                  f"{max(lengths)} epochs" for k, v in tests.items()),
@@ -279,7 +284,7 @@ def combining(rows, gates_by_task, ev) -> dict:
             faster = None if None in (ch.latency_ms, other.latency_ms) else ch.latency_ms < other.latency_ms
             suspect = ch.latency_suspect or other.latency_suspect
             smaller = ch.mib < other.mib
-            numbers.append(f"{ch.label} vs {other.label}: {signed(diff, 2)} points, {num(other.mib / ch.mib, 2)}x "
+            numbers.append(f"{ch.label} vs {other.label}: {_points(diff)} points, {num(other.mib / ch.mib, 2)}x "
                            "smaller, " + (f"{num(other.latency_ms / ch.latency_ms, 2)}x faster" if faster is not None
                                           else "latency not measured"))
             if not smaller and faster is False and not suspect:
