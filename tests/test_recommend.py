@@ -273,3 +273,19 @@ def test_failed_gates_make_every_choice_not_supported_with_the_reason():
     assert "not torchvision's ImageNet files" in phone["reasons"]
     assert "1 seed allows no test" in phone["basis"]
     assert cond["mark"] == "NON-OFFICIAL DATA · NO IMAGENET WEIGHTS"
+
+
+def test_pruning_is_also_judged_against_the_dense_control_in_its_own_family():
+    """Structured beats its baseline by 5 points on six seeds (p = 2/64 = 0.031 < 0.05, one test), but the
+    dense control fine-tuned as long is 10 points above the baseline: against it, pruning costs 5 points."""
+    rows = table(structured_cost=-0.05)
+    gate = gates(passing_conditions(), rows, EVIDENCE)
+    base = {s: 0.85 + 0.001 * i for i, s in enumerate(SEEDS)}
+    control = {s: a + 0.10 for s, a in base.items()}
+    found = {c["model"]: c for c in claims(rows, EVIDENCE, gate, control)["rows"]}
+    assert found["structured/amount0.5"]["verdict"] == "supported"
+    against = found["structured/amount0.5 (control)"]
+    assert against["verdict"] == "refuted" and against["points"] == "-5.00"
+    assert against["family"] == "structured pruning vs the dense control" and against["tests"] == "1"
+    assert "dense control (fine-tuned as long, unpruned)" in against["claim"]
+    assert found["structured/amount0.5"]["tests"] == "1"  # the control's test does not enlarge the family
