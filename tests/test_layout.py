@@ -92,3 +92,13 @@ def test_stage_folders_mirror_the_rule_files():
     rules = {p.stem for p in (REPO / "workflow" / "rules").glob("*.smk")} - {"common"}
     assert rules <= STAGES, f"stages without a sub-package: {sorted(rules - STAGES)}"
     assert STAGES - rules == {SHARED_STAGE}, f"sub-packages without a rule file: {sorted(STAGES - rules - {SHARED_STAGE})}"
+
+
+def test_every_notebook_cell_has_a_fixed_id():
+    """A cell without an id gets a random one when papermill runs it: two clean runs would differ."""
+    import json
+
+    for path in sorted((REPO / "notebooks").glob("*.ipynb")):
+        cells = json.loads(path.read_text())["cells"]
+        ids = [c.get("id") for c in cells]
+        assert all(ids) and len(set(ids)) == len(ids), f"{path.name}: cell ids {ids}"

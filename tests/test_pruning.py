@@ -219,8 +219,10 @@ def test_a_sweep_plans_one_job_per_amount_and_seed(tmp_path):
     result = snakemake(tmp_path, "-n", "results/pruning/summary.csv", configs=(config,))
     assert result.returncode == 0, result.stderr
     table = result.stdout.split("Job stats:", 1)[1]
-    assert any(line.split() == ["prune", "15"] for line in table.splitlines())
+    # 3 seeds x (3 unstructured + 2 structured amounts + the chain's one amount), one baseline and control each
+    assert any(line.split() == ["prune", "18"] for line in table.splitlines())
     assert any(line.split() == ["finetune_baseline", "3"] for line in table.splitlines())
+    assert any(line.split() == ["finetune_control", "3"] for line in table.splitlines())
 
 
 def test_sweep_rows_count_removed_parameters_per_method():
