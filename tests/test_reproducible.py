@@ -1,9 +1,9 @@
-"""Two clean demos give the same outputs, byte for byte, except the measured times (listed here).
+"""Two clean demos give the same outputs, byte for byte, except the measured times and process memory (listed here).
 
 Models (.pt, .keras, .tflite), data arrays and every figure that plots no time are compared as
 bytes. JSON and CSV files are compared with their timing fields removed: every measured time
 lives in a field whose name says so (TIMING). The Typst source of the report is compared line
-by line except the lines that print times (TIMING_LINES); the PDF, compiled deterministically
+by line except the lines that print times or process memory (TIMING_LINES); the PDF, compiled deterministically
 from it (tests/test_report.py), is compared as its page count and its set of words without numbers. Notebooks and figures that
 show times are compared without those numbers (TIMING_FILES).
 """
@@ -23,15 +23,19 @@ pytestmark = pytest.mark.workflow
 # A field (JSON key at any depth, CSV column) whose name matches holds a measured time or a ratio of times.
 # (the spread of the timing rounds, the suspect flags and the benchmark tool's agreement follow
 # from times too, and so does the load average the timing job records)
-TIMING = re.compile(r"latency|throughput|speed|seconds|spread|suspect|benchmark_|calls_per_sample|load_average|(^|_)ms($|_)")
+# The process memory (resident set of a fresh LiteRT process) is measured too, and varies by a few pages.
+TIMING = re.compile(r"latency|throughput|speed|seconds|spread|suspect|benchmark_|calls_per_sample|load_average|"
+                    r"process_rss|(^|_)ms($|_)")
 # Lines of results/report/paper.typ that print a measured time: the template ends each of them
 # with a Typst comment saying so (the deployment table's time cells, the timing paragraphs, the
 # suspect list, the recommendations, which quote speed ratios).
-TIMING_LINES = [re.compile(r"// measured time$")]
+TIMING_LINES = [re.compile(r"// measured (time|memory)$")]
 # Outputs that show measured times, with the reason; compared without their numbers and images.
 TIMING_FILES = {
     "results/report/deployment/pareto.png": "plots LiteRT latency",
     "results/report/deployment/pareto.svg": "plots LiteRT latency",
+    "results/report/deployment/memory.png": "plots the measured process memory",
+    "results/report/deployment/memory.svg": "plots the measured process memory",
 }
 NUMBER = re.compile(r"[-+]?\d[\d,]*\.?\d*(e[-+]?\d+)?x?")
 PUNCTUATION = "()[]{},;:.%'\"<>="
