@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Mapping, Sequence
 
 from .. import paper
-from ..modelkey import CNN, config_of
+from ..modelkey import CNN, config_of, family_of, parse
 from ..stats import mean_std
 from .evidence import REFUTED, SUPPORTED, UNDECIDED, Comparison, judge
 from .render import num, signed
@@ -148,10 +148,9 @@ def sparse_kernels(rows, latency_rows, summary_rows, gates, ev) -> dict:
               if r.get("runtime") == "litert" and r.get("spread") not in (None, "")}
     found, faster, slower, suspect = [], [], [], []
     for r in rows:
-        cfg, seed = config_of(r["model"])
-        if cfg.split("/")[0] != "unstructured":
+        if family_of(r["model"]) != "unstructured":
             continue
-        base = f"baseline/seed{seed}"
+        base = parse(r["model"]).baseline
         for p in ("float32", "int8"):
             s = r.get(f"speedup_litert_{p}")
             if s in (None, ""):
