@@ -10,7 +10,7 @@ FIXTURES    := resources/fixtures
 # Rules that run shell commands (papermill, jupyter) find them in the venv.
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: venv run test test-fast demo fixtures dag lock lint config-docs clean
+.PHONY: venv run test test-fast demo fixtures dag lock lint config-docs compare reference clean
 
 # Rebuilt only when missing or when requirements.lock changed (the stamp keeps the lock's hash).
 $(STAMP): requirements.lock
@@ -48,6 +48,22 @@ lint: fixtures
 dag: fixtures
 	$(SNAKEMAKE) --rulegraph --configfile config/test.yaml | dot -Tsvg > docs/rulegraph.svg
 
+# Did run B reproduce run A? Every metric matched and judged by its kind (README: "Comparing two runs").
+OUT ?= comparison
+compare: venv
+	@test -n "$(A)" -a -n "$(B)" || { echo "usage: make compare A=<run folder> B=<run folder> [OUT=comparison]"; exit 2; }
+	PYTHONPATH=workflow $(BIN)/python -m edgecompress.compare "$(A)" "$(B)" --out "$(OUT)"
+
+# The demo's metrics and tables, from a clean run in a scratch folder, into docs/reference/demo
+# (docs/reference/demo/README.md says when to).
+REFERENCE_RUN := .reference-run
+reference: fixtures
+	rm -rf $(REFERENCE_RUN) && mkdir -p $(REFERENCE_RUN)
+	printf 'data:\n  mirror: "%s"\n' "$(abspath $(FIXTURES))" > $(REFERENCE_RUN)/mirror.yaml
+	$(SNAKEMAKE) --cores 2 --directory $(REFERENCE_RUN) --configfile config/config.yaml config/test.yaml $(REFERENCE_RUN)/mirror.yaml
+	PYTHONPATH=workflow $(BIN)/python -m edgecompress.reference $(REFERENCE_RUN) docs/reference/demo
+	rm -rf $(REFERENCE_RUN)
+
 # Regenerate the key table of config/README.md from the schema (a test checks it is current).
 config-docs: venv
 	PYTHONPATH=workflow $(BIN)/python -m edgecompress.configdocs workflow/schemas/config.schema.yaml config/README.md
@@ -61,4 +77,4 @@ lock:
 	mv requirements.lock.new requirements.lock && rm -rf .lock-venv
 
 clean:
-	rm -rf .snakemake results logs benchmarks/results resources
+	rm -rf .snakemake results logs benchmarks/results resources comparison $(REFERENCE_RUN)

@@ -9,6 +9,7 @@ import pytest
 from edgecompress.report.conclusions import (combining, conclusions, int8_first, kd_small, longer_finetuning,
                                              sparse_kernels)
 from edgecompress.report.context import conditions
+from edgecompress.report.render import plain
 from edgecompress.report.verdicts import gates
 
 EIGHT = list(range(42, 50))
@@ -74,20 +75,20 @@ def sweep(seeds=EIGHT, gains=(0.0, 0.02), lengths=(3, 6)):
 # ---------------------------------------------------------------- claim 1: int8 first
 def test_int8_first_supported_when_int8_is_free_and_no_rival_gains_more_at_equal_accuracy():
     rows = table()  # structured costs 11 points, KD is 7 points below the baseline: neither is a rival
-    found = int8_first(rows, gate(rows), EV)
+    found = plain(int8_first(rows, gate(rows), EV))
     assert found["verdict"] == SUPPORTED, found
     assert "3.95x smaller, 2.80x faster" in found["numbers"]  # 42.7 / 10.8 and 1.4 / 0.5
 
 
 def test_int8_first_refuted_when_int8_costs_more_than_the_tolerance():
     rows = table(int8_cost=0.05)
-    found = int8_first(rows, gate(rows), EV)
+    found = plain(int8_first(rows, gate(rows), EV))
     assert found["verdict"] == REFUTED and "worst model per seed: +5.00 points" in found["reasons"][0]
 
 
 def test_int8_first_refuted_when_a_method_gains_more_size_and_speed_at_equal_accuracy():
     rows = table(structured_cost=0.0)  # structured: 3.99x smaller, 3.5x faster, no accuracy lost
-    found = int8_first(rows, gate(rows), EV)
+    found = plain(int8_first(rows, gate(rows), EV))
     assert found["verdict"] == REFUTED
     assert "structured/amount0.5 gains 3.99x size and 3.50x speed at equal accuracy" in found["reasons"]
 
@@ -96,14 +97,14 @@ def test_int8_first_undecided_with_one_seed_or_a_failed_gate():
     one = table(seeds=[42])
     assert int8_first(one, gate(one), EV)["verdict"] == UNDECIDED
     rows = table()
-    found = int8_first(rows, gate(rows, official=False), EV)
+    found = plain(int8_first(rows, gate(rows, official=False), EV))
     assert found["verdict"] == UNDECIDED and "gates failed: data official, weights pretrained" in found["reasons"][0]
 
 
 # ---------------------------------------------------------------- claim 2: sparse kernels
 def test_sparse_kernels_supported_when_masked_models_run_no_faster_but_compress():
     rows = table()
-    found = sparse_kernels(rows, latency(rows), SUMMARY, gate(rows)["CIFAR-10"], EV)
+    found = plain(sparse_kernels(rows, latency(rows), SUMMARY, gate(rows)["CIFAR-10"], EV))
     assert found["verdict"] == SUPPORTED, found
     # 40.9 / 44.7 = 0.915; 12.5 % of the MACs are zero: at most 1 / 0.875 = 1.143x from a sparse kernel
     assert "0.915 of the dense one" in found["numbers"] and "at most 1.143x" in found["numbers"]
@@ -111,15 +112,15 @@ def test_sparse_kernels_supported_when_masked_models_run_no_faster_but_compress(
 
 def test_sparse_kernels_refuted_when_the_dense_runtime_speeds_masked_models_up():
     rows = table(unstructured_speedup=1.5)
-    found = sparse_kernels(rows, latency(rows), SUMMARY, gate(rows)["CIFAR-10"], EV)
+    found = plain(sparse_kernels(rows, latency(rows), SUMMARY, gate(rows)["CIFAR-10"], EV))
     assert found["verdict"] == REFUTED and "runs 1.50x faster, above 1 + 0.15" in found["reasons"][0]
 
 
 def test_sparse_kernels_band_widens_to_the_recorded_spread_and_gates_apply():
     rows = table(unstructured_speedup=1.3)
-    wide = sparse_kernels(rows, latency(rows, spread=0.4), SUMMARY, gate(rows)["CIFAR-10"], EV)
+    wide = plain(sparse_kernels(rows, latency(rows, spread=0.4), SUMMARY, gate(rows)["CIFAR-10"], EV))
     assert wide["verdict"] == SUPPORTED and "band ± 0.40" in wide["numbers"]
-    closed = sparse_kernels(table(), latency(table()), SUMMARY, gate(rows, official=False)["CIFAR-10"], EV)
+    closed = plain(sparse_kernels(table(), latency(table()), SUMMARY, gate(rows, official=False)["CIFAR-10"], EV))
     assert closed["verdict"] == UNDECIDED
 
 
@@ -127,19 +128,19 @@ def test_sparse_kernels_band_widens_to_the_recorded_spread_and_gates_apply():
 def test_longer_finetuning_supported_refuted_and_untestable():
     rows = table()
     g = gate(rows)
-    found = longer_finetuning(sweep(gains=(0.0, 0.02)), g, EV, deployed=3)
+    found = plain(longer_finetuning(sweep(gains=(0.0, 0.02)), g, EV, deployed=3))
     assert found["verdict"] == SUPPORTED and "the gap changes by +2.00 points from 3 to 6 epochs" in found["numbers"]
     assert longer_finetuning(sweep(gains=(0.0, -0.02)), g, EV, deployed=3)["verdict"] == REFUTED
-    one = longer_finetuning(sweep(gains=(0.0,), lengths=(3,)), g, EV, deployed=3)
+    one = plain(longer_finetuning(sweep(gains=(0.0,), lengths=(3,)), g, EV, deployed=3))
     assert one["verdict"] == UNDECIDED and "one length only" in "; ".join(one["reasons"])
-    few = longer_finetuning(sweep(seeds=[42, 43], gains=(0.0, 0.02)), g, EV, deployed=3)
+    few = plain(longer_finetuning(sweep(seeds=[42, 43], gains=(0.0, 0.02)), g, EV, deployed=3))
     assert few["verdict"] == UNDECIDED and "2 seeds cannot reach" in "; ".join(few["reasons"])
 
 
 # ---------------------------------------------------------------- claim 4: KD
 def test_kd_small_supported_refuted_and_untestable():
     rows = table()
-    found = kd_small(rows, gate(rows), EV, "kd/T4_alpha0.9")
+    found = plain(kd_small(rows, gate(rows), EV, "kd/T4_alpha0.9"))
     assert found["verdict"] == SUPPORTED and "against the student alone: +3.00 points" in found["numbers"]
     assert "against structured/amount0.5 (parameters 2801450" in found["numbers"]  # the pruned ResNet-18 of the nearest size
     worse = table(kd_gain=-0.03)
@@ -151,7 +152,7 @@ def test_kd_small_supported_refuted_and_untestable():
 # ---------------------------------------------------------------- claim 5: combining
 def test_combining_supported_when_the_chain_is_smaller_faster_and_as_accurate_as_each_method_alone():
     rows = table(structured_cost=0.0, kd_gain=0.07)  # every method alone at the baseline's accuracy
-    found = combining(rows, gate(rows), EV)
+    found = plain(combining(rows, gate(rows), EV))
     assert found["verdict"] == SUPPORTED, found
     assert "chain/amount0.5 int8 vs baseline int8: +0.00 points, 3.86x smaller, 5.00x faster" in found["numbers"]
 
@@ -160,18 +161,18 @@ def test_combining_refuted_when_the_chain_loses_accuracy_and_undecided_without_i
     worse = table(structured_cost=0.0, kd_gain=0.07, chain_cost=0.05)
     assert combining(worse, gate(worse), EV)["verdict"] == REFUTED
     none = table(chain=False)
-    found = combining(none, gate(none), EV)
+    found = plain(combining(none, gate(none), EV))
     assert found["verdict"] == UNDECIDED and "no model of the full chain" in "; ".join(found["reasons"])
 
 
 def test_k_of_n_counts_each_verdict():
     rows = table()
-    found = conclusions(rows, latency(rows), SUMMARY, sweep(), gate(rows), EV, 3, "kd/T4_alpha0.9")
+    found = plain(conclusions(rows, latency(rows), SUMMARY, sweep(), gate(rows), EV, 3, "kd/T4_alpha0.9"))
     verdicts = [r["verdict"] for r in found["rows"]]
     assert found["n"] == "5" and found["supported"] == str(verdicts.count(SUPPORTED))
     assert verdicts == [SUPPORTED] * 5 and found["supported"] == "5"  # the table each claim holds on
     worse = table(int8_cost=0.05)  # int8 now costs 5 points on every ResNet-18 and student: claim 1 is refuted
-    refuted = conclusions(worse, latency(worse), SUMMARY, sweep(), gate(worse), EV, 3, "kd/T4_alpha0.9")
+    refuted = plain(conclusions(worse, latency(worse), SUMMARY, sweep(), gate(worse), EV, 3, "kd/T4_alpha0.9"))
     assert refuted["refuted"] == "1" and refuted["rows"][0]["verdict"] == REFUTED
     assert int(found["supported"]) + int(found["refuted"]) + int(found["undecided"]) == 5
     assert [r["paper"] for r in found["rows"]][2] == "Structured pruning needs longer fine-tuning"
@@ -180,8 +181,8 @@ def test_k_of_n_counts_each_verdict():
 @pytest.mark.parametrize("official", [True, False])
 def test_every_verdict_is_undecided_on_one_seed(official):
     rows = table(seeds=[42])
-    found = conclusions(rows, latency(rows), SUMMARY, sweep(seeds=[42]), gate(rows, official), EV, 3,
-                        "kd/T4_alpha0.9")
+    found = plain(conclusions(rows, latency(rows), SUMMARY, sweep(seeds=[42]), gate(rows, official), EV, 3,
+                        "kd/T4_alpha0.9"))
     undecided = {r["n"] for r in found["rows"] if r["verdict"] == UNDECIDED}
     # claim 2 rests on measured speed and sizes, not on a test over seeds: only its gates stop it
     assert undecided == ({"1", "3", "4", "5"} if official else {"1", "2", "3", "4", "5"})

@@ -8,6 +8,7 @@ import pytest
 
 from edgecompress.report import evidence, rules as recommend
 from edgecompress.report.context import conditions
+from edgecompress.report.render import plain
 from edgecompress.report.verdicts import choices, claims, gates
 
 SEEDS = [42, 43, 44, 45, 46, 47]
@@ -73,10 +74,10 @@ def test_candidates_group_seeds_and_precisions():
 def test_violations_name_each_broken_budget():
     c = recommend.Candidate("baseline", "float32", "CIFAR-10", {1: 0.8}, 42.7, 1.4, arena_mib=0.19, process_mib=88.0,
                             tflm="runs")
-    found = recommend.violations(DEVICES[0], c)
+    found = plain(recommend.violations(DEVICES[0], c))
     assert found == ["precision: float32 not in int8", "flash: 42.70 MiB > 1 MiB"]  # arena 0.19 MiB fits 0.5 MiB
-    assert recommend.violations(DEVICES[1], c) == ["latency: 1.400 ms > 1 ms"]
-    assert recommend.violations(DEVICES[2], c) == []  # a GPU's latency is not measured here: not checked
+    assert plain(recommend.violations(DEVICES[1], c)) == ["latency: 1.400 ms > 1 ms"]
+    assert plain(recommend.violations(DEVICES[2], c)) == []  # a GPU's latency is not measured here: not checked
 
 
 def test_ram_budgets_are_checked_against_measured_memory_not_the_file():
@@ -85,39 +86,39 @@ def test_ram_budgets_are_checked_against_measured_memory_not_the_file():
     # a 2.7 MiB file fits the flash; its 0.3 MiB arena does not fit the RAM (the file size never counts as RAM)
     c = recommend.Candidate("student", "int8", "CIFAR-10", {1: 0.8}, 2.7, 0.06, arena_mib=0.3, process_mib=9.0,
                             tflm="runs")
-    assert recommend.violations(device, c) == ["RAM: TFLM arena 0.3 MiB > 0.25 MiB"]
-    assert recommend.violations(dict(device, ram_mib=0.5), c) == []
+    assert plain(recommend.violations(device, c)) == ["RAM: TFLM arena 0.3 MiB > 0.25 MiB"]
+    assert plain(recommend.violations(dict(device, ram_mib=0.5), c)) == []
     missing_op = recommend.Candidate("student", "int8", "CIFAR-10", {1: 0.8}, 2.7, 0.06, arena_mib=None,
                                      process_mib=9.0, tflm="not runnable on TFLM: HARD_SWISH")
-    assert recommend.violations(device, missing_op) == ["runtime: not runnable on TFLM: HARD_SWISH",
+    assert plain(recommend.violations(device, missing_op)) == ["runtime: not runnable on TFLM: HARD_SWISH",
                                                         "RAM: TFLM arena not measured"]
     phone = dict(DEVICES[1], ram_mib=8.0)  # process memory 9 MiB against 8 MiB, though the file is 2.7 MiB
-    assert recommend.violations(phone, c) == ["RAM: process memory 9 MiB > 8 MiB"]
+    assert plain(recommend.violations(phone, c)) == ["RAM: process memory 9 MiB > 8 MiB"]
 
 
 def test_a_model_without_a_measured_latency_fails_a_cpu_latency_budget():
     unmeasured = recommend.Candidate("student", "int8", "CIFAR-10", {1: 0.8}, 2.7, None, arena_mib=0.1,
                                      process_mib=5.0, tflm="runs")
-    assert recommend.violations(DEVICES[1], unmeasured) == ["latency: not measured"]
-    assert not any(v.startswith("latency") for v in recommend.violations(DEVICES[0], unmeasured))  # mcu: not checked
+    assert plain(recommend.violations(DEVICES[1], unmeasured)) == ["latency: not measured"]
+    assert not any(v.startswith("latency") for v in plain(recommend.violations(DEVICES[0], unmeasured)))  # mcu: not checked
     rows = [r for r in table() if r["model"] != "cnn"]
     for r in rows:
         if r["model"].startswith("kd/") and r["model"].endswith("seed44"):
             r["litert_int8_ms"] = ""  # one seed unmeasured: the candidate's latency is unknown
     kd8 = next(c for c in recommend.candidates(rows) if c.label == "kd/T4_alpha0.9 int8")
     assert kd8.latency_ms is None
-    assert recommend.choose(DEVICES[1], [kd8])["chosen"] is None
+    assert plain(recommend.choose(DEVICES[1], [kd8]))["chosen"] is None
 
 
 def test_choice_runner_up_margin_and_binding_constraint_when_leads_hold():
     cands = [c for c in recommend.candidates(table()) if c.task == "CIFAR-10"]
-    phone = recommend.choose(DEVICES[1], cands, lead_holds=True, tie_points=0.5)
+    phone = plain(recommend.choose(DEVICES[1], cands, lead_holds=True, tie_points=0.5))
     assert phone["chosen"].label == "kd/T4_alpha0.9 float32"  # the baseline is more accurate but too slow
     assert phone["runner_up"].label == "kd/T4_alpha0.9 int8" and not phone["tie"]
     assert phone["binding"].startswith("baseline float32 is more accurate but breaks latency")
-    mcu = recommend.choose(DEVICES[0], cands)
+    mcu = plain(recommend.choose(DEVICES[0], cands))
     assert mcu["chosen"] is None and mcu["binding"].startswith("nothing fits")
-    gpu = recommend.choose(DEVICES[2], cands)
+    gpu = plain(recommend.choose(DEVICES[2], cands))
     assert gpu["chosen"].label == "baseline float32" and gpu["binding"].startswith("none")
     assert gpu["runner_up"].label == "kd/T4_alpha0.9 float32" and gpu["margin_points"] == pytest.approx(4.0)
 
@@ -125,7 +126,7 @@ def test_choice_runner_up_margin_and_binding_constraint_when_leads_hold():
 def test_a_lead_the_test_does_not_support_is_a_tie_that_goes_to_the_faster_model():
     cands = [c for c in recommend.candidates(table()) if c.task == "CIFAR-10"]
     # kd float32 (0.8125, 0.17 ms) leads kd int8 (0.8025, 0.06 ms) by 1 point: without support, int8 wins
-    phone = recommend.choose(DEVICES[1], cands, lead_holds=False, tie_points=0.5)
+    phone = plain(recommend.choose(DEVICES[1], cands, lead_holds=False, tie_points=0.5))
     assert phone["tie"] and phone["chosen"].label == "kd/T4_alpha0.9 int8"
     assert phone["runner_up"].label == "kd/T4_alpha0.9 float32" and phone["margin_points"] == pytest.approx(-1.0)
 
@@ -136,9 +137,9 @@ def test_a_lead_below_the_tolerance_is_a_tie_even_when_significant():
     b = recommend.Candidate("unstructured/amount0.5", "int8", "CIFAR-10", {1: 0.4529}, 10.8, 0.22, **mem)
     c = recommend.Candidate("student", "int8", "CIFAR-10", {1: 0.4529}, 2.7, 0.22, **mem)  # as fast as b, smaller
     board = dict(DEVICES[1], latency_ms=2.0)
-    picked = recommend.choose(board, [a, b, c], lead_holds=True, tie_points=0.5)
+    picked = plain(recommend.choose(board, [a, b, c], lead_holds=True, tie_points=0.5))
     assert picked["tie"] and picked["chosen"] is c  # equal speed: the smaller one
-    assert recommend.choose(board, [a, b], lead_holds=True, tie_points=0.0)["chosen"] is a
+    assert plain(recommend.choose(board, [a, b], lead_holds=True, tie_points=0.0))["chosen"] is a
 
 
 # ---------------------------------------------------------------- tests and corrections
@@ -205,7 +206,7 @@ def test_a_baseline_at_chance_flips_the_claims_and_choices():
     assert not chance.passed and "+5.0 points" in chance.reason
     kd = {c["model"]: c for c in claims(rows, EVIDENCE, gate)["rows"]}["kd/T4_alpha0.9"]
     assert kd["verdict"] == "not supported by this run" and "baseline above chance" in kd["reason"]
-    picked = [c for c in choices(rows, DEVICES, gate, EVIDENCE, "CPU") if c["task"] == "CIFAR-10"]
+    picked = [c for c in plain(choices(rows, DEVICES, gate, EVIDENCE, "CPU")) if c["task"] == "CIFAR-10"]
     assert all(c["verdict"] == "not supported by this run" for c in picked)
 
 
@@ -214,7 +215,7 @@ def test_gates_pass_and_the_expected_model_is_chosen_per_device_class():
     rows = table(EIGHT)
     gate = gates(passing_conditions(), rows, EVIDENCE)
     assert all(g.passed for gs in gate.values() for g in gs)
-    picked = {(c["task"], c["device"]): c for c in choices(rows, DEVICES, gate, EVIDENCE, "Test CPU")}
+    picked = {(c["task"], c["device"]): c for c in plain(choices(rows, DEVICES, gate, EVIDENCE, "Test CPU"))}
     phone = picked[("CIFAR-10", "phone")]
     # 8 seeds: p = 2/256 < 0.05/2 (two lead tests: phone and gpu), so the 1-point lead of float32 holds
     assert phone["chosen"] == "kd/T4_alpha0.9 float32" and phone["verdict"] == "supported", phone
@@ -229,8 +230,8 @@ def test_gates_pass_and_the_expected_model_is_chosen_per_device_class():
 
 def test_six_seeds_and_two_lead_tests_make_ties_decided_by_speed():
     rows = table(SEEDS)
-    picked = {(c["task"], c["device"]): c for c in choices(rows, DEVICES, gates(passing_conditions(), rows, EVIDENCE),
-                                                            EVIDENCE, "CPU")}
+    picked = {(c["task"], c["device"]): c for c in plain(choices(rows, DEVICES, gates(passing_conditions(), rows, EVIDENCE),
+                                                            EVIDENCE, "CPU"))}
     phone = picked[("CIFAR-10", "phone")]  # p = 0.031 is not below 0.05/2: the 1-point lead is a tie
     assert phone["chosen"] == "kd/T4_alpha0.9 int8" and phone["basis"].startswith("ties with kd/T4_alpha0.9 float32")
     # but 1 point is above the 0.5-point tolerance: the run cannot tell whether int8 costs accuracy
@@ -240,8 +241,8 @@ def test_six_seeds_and_two_lead_tests_make_ties_decided_by_speed():
     assert gpu["chosen"] == "kd/T4_alpha0.9 float32"  # ties with the baseline (4 points, p 0.031), and is faster
     # a lead below the tolerance is a tie the run can state: int8 within 0.2 points of float32
     close = [dict(r, accuracy_int8=r["accuracy_float32"] - 0.002) if r["model"] != "cnn" else r for r in rows]
-    phone = {(c["task"], c["device"]): c for c in choices(close, DEVICES, gates(passing_conditions(), close, EVIDENCE),
-                                                           EVIDENCE, "CPU")}[("CIFAR-10", "phone")]
+    phone = {(c["task"], c["device"]): c for c in plain(choices(close, DEVICES, gates(passing_conditions(), close, EVIDENCE),
+                                                           EVIDENCE, "CPU"))}[("CIFAR-10", "phone")]
     assert phone["chosen"] == "kd/T4_alpha0.9 int8" and phone["verdict"] == "supported", phone
     assert "below the 0.5-point tolerance" in phone["basis"]
 
@@ -254,7 +255,7 @@ def test_a_choice_that_rests_on_a_suspect_latency_says_so():
         if r["model"].startswith("baseline/"):
             r["litert_float32_suspect"] = "True"
     gate = gates(passing_conditions(), rows, EVIDENCE)
-    picked = {(c["task"], c["device"]): c for c in choices(rows, DEVICES, gate, EVIDENCE, "CPU")}
+    picked = {(c["task"], c["device"]): c for c in plain(choices(rows, DEVICES, gate, EVIDENCE, "CPU"))}
     phone = picked[("CIFAR-10", "phone")]
     assert phone["chosen"] == "kd/T4_alpha0.9 float32" and phone["latency_suspect"]
     assert phone["verdict"] == "not supported by this run"
@@ -266,7 +267,7 @@ def test_failed_gates_make_every_choice_not_supported_with_the_reason():
     rows = table(seeds=[42])
     cond = conditions(False, False, False, True, "fixtures")
     gate = gates(cond, rows, EVIDENCE)
-    picked = choices(rows, DEVICES, gate, EVIDENCE, "Test CPU")
+    picked = plain(choices(rows, DEVICES, gate, EVIDENCE, "Test CPU"))
     assert all(c["verdict"] == "not supported by this run" for c in picked)
     phone = next(c for c in picked if c["task"] == "CIFAR-10" and c["device"] == "phone")
     assert "not the official data (fixtures)" in phone["reasons"]

@@ -1,35 +1,31 @@
-"""Two clean demos give the same outputs, byte for byte, except the measured times and process memory (listed here).
+"""Two clean demos give the same outputs, and the same numbers as the committed reference.
 
-Models (.pt, .keras, .tflite), data arrays and every figure that plots no time are compared as
-bytes. JSON and CSV files are compared with their timing fields removed: every measured time
-lives in a field whose name says so (TIMING). The Typst source of the report is compared line
-by line except the lines that print times or process memory (TIMING_LINES); the PDF, compiled deterministically
-from it (tests/test_report.py), is compared as its page count and its set of words without numbers. Notebooks and figures that
-show times are compared without those numbers (TIMING_FILES).
+Metrics and tables (JSON, CSV) are compared with `edgecompress.compare` (what `make compare`
+runs): every field must be equal except those whose kind is a measurement (`MEASURED`: times and
+ratios of times, flags that follow from times, the process memory of a fresh LiteRT process),
+which `compare` judges by their own tolerance and this test leaves out. Models (.pt, .keras,
+.tflite), data arrays and every figure that plots no time are compared as bytes. The Typst source
+of the report is compared line by line with only the values it prints through `measured` blanked
+(a deployment-table row keeps its sizes and accuracies); the PDF is compiled once more from each
+source with every measured value replaced by one placeholder, and the two texts must then be equal
+word for word, numbers included. Notebooks and HTML pages are compared without their numbers and
+images; the figures that plot times (TIMING_FILES) are left out.
 """
 
-import csv
-import io
 import json
 import re
 from pathlib import Path
 
 import pytest
 
-from helpers import mirror_config, snakemake
+from edgecompress import compare
+from helpers import REPO, mirror_config, snakemake, write_yaml
 
 pytestmark = pytest.mark.workflow
 
-# A field (JSON key at any depth, CSV column) whose name matches holds a measured time or a ratio of times.
-# (the spread of the timing rounds, the suspect flags and the benchmark tool's agreement follow
-# from times too, and so does the load average the timing job records)
-# The process memory (resident set of a fresh LiteRT process) is measured too, and varies by a few pages.
-TIMING = re.compile(r"latency|throughput|speed|seconds|spread|suspect|benchmark_|calls_per_sample|load_average|"
-                    r"process_rss|(^|_)ms($|_)")
-# Lines of results/report/paper.typ that print a measured time: the template ends each of them
-# with a Typst comment saying so (the deployment table's time cells, the timing paragraphs, the
-# suspect list, the recommendations, which quote speed ratios).
-TIMING_LINES = [re.compile(r"// measured (time|memory)$")]
+# The kinds of `edgecompress.compare` that are measurements: compared by their own tolerance, not here.
+MEASURED = ("time", "from times", "memory")
+REFERENCE = REPO / "docs" / "reference" / "demo"
 # Outputs that show measured times, with the reason; compared without their numbers and images.
 TIMING_FILES = {
     "results/report/deployment/pareto.png": "plots LiteRT latency",
@@ -39,6 +35,8 @@ TIMING_FILES = {
 }
 NUMBER = re.compile(r"[-+]?\d[\d,]*\.?\d*(e[-+]?\d+)?x?")
 PUNCTUATION = "()[]{},;:.%'\"<>="
+# A value the template prints through `measured` (report/paper.typ.j2): a string literal argument.
+MEASURED_CALL = re.compile(r'#measured\("(?:[^"\\]|\\.)*"\);')
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +44,8 @@ def demos(tmp_path_factory, fixture_dir):
     runs = []
     for name in ("first", "second"):
         workdir = tmp_path_factory.mktemp(name)
-        result = snakemake(workdir, configs=(mirror_config(workdir, fixture_dir),))
+        reference = write_yaml(workdir / "reference.yaml", {"report": {"reference": str(REFERENCE)}})
+        result = snakemake(workdir, configs=(mirror_config(workdir, fixture_dir), reference))
         assert result.returncode == 0, result.stderr[-4000:]
         runs.append(workdir)
     return runs
@@ -55,24 +54,6 @@ def demos(tmp_path_factory, fixture_dir):
 def outputs(root: Path) -> list[str]:
     return sorted(str(p.relative_to(root)) for folder in ("results", "resources/data", "resources/downloads")
                   for p in (root / folder).rglob("*") if p.is_file() and p.name != "mirror.yaml")
-
-
-def without_timing(value):
-    if isinstance(value, dict):
-        return {k: without_timing(v) for k, v in value.items() if not TIMING.search(k)}
-    if isinstance(value, list):
-        return [without_timing(v) for v in value]
-    return value
-
-
-def csv_without_timing(text: str) -> list[dict]:
-    """Rows without timing columns; in a long table (a ``metric`` column), a timing row keeps no values."""
-    rows = []
-    for row in csv.DictReader(io.StringIO(text)):
-        timed = bool(TIMING.search(row.get("metric", "")))
-        rows.append({k: v for k, v in row.items()
-                     if not TIMING.search(k) and not (timed and k in ("ours", "difference"))})
-    return rows
 
 
 def words(text: str) -> list[str]:
@@ -96,73 +77,97 @@ def notebook_without_times(text: str) -> dict:
 
 
 def typ_lines(text: str) -> list[str]:
-    return [line for line in text.splitlines() if not any(p.search(line) for p in TIMING_LINES)]
+    """The Typst source's lines with every measured value blanked (and nothing else)."""
+    return MEASURED_CALL.sub('#measured("");', text).splitlines()
 
 
-def timing_words(*typs: Path) -> set[str]:
-    """Every word the TIMING_LINES of these Typst sources print (a suspect list may come and go)."""
-    found: set[str] = set()
-    for typ in typs:
-        for line in typ.read_text().splitlines():
-            if any(p.search(line) for p in TIMING_LINES):
-                found.update(words(re.sub(r'#"|";|//.*$|[\[\]*]', " ", line)))
-    return found
-
-
-def pdf_words(path: Path, ignore: set[str]) -> list[str]:
-    """The PDF's set of words without numbers and without the words only timing lines print.
-
-    A set, not a sequence: a time's digits can move a table across a page break, where Typst
-    repeats its header (and the page count with it), and a line broken elsewhere splits a word at
-    its hyphen. What each word says is checked on the Typst source above.
-    """
+def pdf_text_without_measured(typ: Path, out: Path) -> list[str]:
+    """The words (numbers included) of the PDF compiled from ``typ`` with every measured value as one placeholder."""
+    import typst
     from pypdf import PdfReader
 
-    reader = PdfReader(path)
-    text = " ".join(p.extract_text() for p in reader.pages)
-    # A time's digits reflow a paragraph: a word broken at a line end ("Fashion-" / "MNIST,",
-    # or a hyphenated syllable) is joined again, and hyphens are dropped so both spellings agree.
-    text = re.sub(r"-\s*\n\s*", "-", text)
-    return sorted({w.replace("-", "") for w in words(text)} - {w.replace("-", "") for w in ignore})
+    source = typ.with_name("paper-placeholder.typ")
+    text = MEASURED_CALL.sub('#measured("MEASURED");', typ.read_text(encoding="utf-8"))
+    source.write_text(text, encoding="utf-8")
+    try:
+        typst.compile(str(source), output=str(out), root=str(typ.parent), ignore_system_fonts=True)
+    finally:
+        source.unlink()
+    return " ".join(p.extract_text() for p in PdfReader(out).pages).split()
 
 
-def test_two_clean_demos_differ_only_in_measured_times(demos):
+def deterministic_differences(result: compare.Comparison) -> list[str]:
+    return [f"{r.file} {r.key} {r.field}: {r.a!r} -> {r.b!r} ({r.kind}, {r.verdict})"
+            for r in result.rows if r.kind not in MEASURED and r.verdict not in ("equal",)
+            and not (r.kind == "environment" and r.verdict == "listed")]
+
+
+def test_two_clean_demos_differ_only_in_measured_values(demos, tmp_path):
     a, b = demos
     files = outputs(a)
     assert files == outputs(b)
     assert any(f.endswith(".pt") for f in files) and any(f.endswith(".keras") for f in files)
-    compared = {}
+    # metrics and tables: make compare's verdict, every deterministic field equal
+    result = compare.compare(a, b)
+    assert result.same_platform
+    assert not deterministic_differences(result), "\n".join(deterministic_differences(result)[:40])
+    compared_fields = {r.file for r in result.rows}
+    compared = {rel: "compare" for rel in files if rel in compared_fields}
+    assert {"results/deployment/latency.csv", "results/deployment/table.csv",
+            "results/pruning/structured/amount0.5/seed42/metrics.json"} <= set(compared)
     for rel in files:
+        if rel in compared:
+            continue
         fa, fb = a / rel, b / rel
-        if rel.endswith(".json"):
-            same = without_timing(json.loads(fa.read_text())) == without_timing(json.loads(fb.read_text()))
-            how = "JSON without timing fields"
-        elif rel.endswith(".csv"):
-            same = csv_without_timing(fa.read_text()) == csv_without_timing(fb.read_text())
-            how = "CSV without timing columns"
-        elif rel.endswith(".typ"):
-            same = typ_lines(fa.read_text()) == typ_lines(fb.read_text())
-            how = "Typst lines except TIMING_LINES"
+        if rel.endswith(".typ"):
+            la, lb = typ_lines(fa.read_text()), typ_lines(fb.read_text())
+            assert len(la) == len(lb), f"{rel}: {len(la)} lines against {len(lb)}"
+            diff = [(x, y) for x, y in zip(la, lb) if x != y]
+            assert not diff, f"{rel} differs outside measured values: {diff[:3]}"
+            how = "Typst lines, measured values blanked"
         elif rel.endswith(".pdf"):
-            ignore = timing_words(a / "results/report/paper.typ", b / "results/report/paper.typ")
-            same = pdf_words(fa, ignore) == pdf_words(fb, ignore)
-            how = "PDF words"
+            wa = pdf_text_without_measured(a / "results/report/paper.typ", tmp_path / "a.pdf")
+            wb = pdf_text_without_measured(b / "results/report/paper.typ", tmp_path / "b.pdf")
+            assert wa == wb, next(f"word {i}: {x!r} != {y!r}" for i, (x, y) in enumerate(zip(wa, wb)) if x != y)
+            assert len(wa) > 3000 and any(NUMBER.fullmatch(w.strip(PUNCTUATION)) for w in wa)
+            how = "PDF words with numbers, measured values as one placeholder"
         elif rel.endswith(".ipynb"):
-            same = notebook_without_times(fa.read_text()) == notebook_without_times(fb.read_text())
+            assert notebook_without_times(fa.read_text()) == notebook_without_times(fb.read_text()), rel
             how = "notebook without output numbers and images"
         elif rel.endswith(".html"):
-            same = words(re.sub(r'src="data:image[^"]*"', "", fa.read_text())) == words(
-                re.sub(r'src="data:image[^"]*"', "", fb.read_text()))
+            assert words(re.sub(r'src="data:image[^"]*"', "", fa.read_text())) == words(
+                re.sub(r'src="data:image[^"]*"', "", fb.read_text())), rel
             how = "HTML without numbers and images"
         elif rel in TIMING_FILES:
             continue  # a figure of measured times: nothing else in it to compare
         else:
-            same = fa.read_bytes() == fb.read_bytes()
+            assert fa.read_bytes() == fb.read_bytes(), f"{rel} differs between two clean demos (bytes)"
             how = "bytes"
         compared[rel] = how
-        assert same, f"{rel} differs between two clean demos in more than measured times ({how})"
     kinds = set(compared.values())
-    assert "bytes" in kinds and "JSON without timing fields" in kinds and "PDF words" in kinds
+    assert {"bytes", "compare", "Typst lines, measured values blanked",
+            "PDF words with numbers, measured values as one placeholder"} <= kinds
     byte_identical = [r for r, how in compared.items() if how == "bytes"]
     for suffix in (".pt", ".keras", ".tflite", ".npz", ".png"):
         assert any(r.endswith(suffix) for r in byte_identical), f"no {suffix} compared byte for byte"
+    # a deployment-table row is compared on its sizes and accuracies, not skipped: only its times are blanked
+    typ = (a / "results/report/paper.typ").read_text()
+    row = next(l for l in typ.splitlines() if l.startswith('  [#"structured/amount0.5";]'))
+    assert "#measured(" in row and row.count('#"') >= 6
+
+
+def test_the_demo_reproduces_the_committed_reference(demos):
+    """docs/reference/demo (make reference) against a clean demo: every deterministic number equal."""
+    run = demos[0]
+    files = compare.run_files(REFERENCE)
+    assert "results/deployment/latency.csv" in files and len(files) > 40
+    result = compare.compare(REFERENCE, run, files=files | compare.run_files(run))
+    failing = [f"{r.file} {r.key} {r.field}: {r.a!r} -> {r.b!r} ({r.kind}, {r.verdict})"
+               for r in result.failing if r.kind not in MEASURED]
+    hint = "if the change is meant, run `make reference` and commit docs/reference/demo (its README says when)"
+    assert not failing, f"{len(failing)} difference(s) from the reference; {hint}:\n" + "\n".join(failing[:40])
+    if result.same_platform:  # on the reference's CPU the deterministic values are equal, not only close
+        assert not deterministic_differences(result), "\n".join(deterministic_differences(result)[:40])
+    # the report's provenance appendix names the reference and prints the comparison's summary
+    typ = (run / "results/report/paper.typ").read_text()
+    assert str(REFERENCE) in typ and "Comparison with the reference run" in typ

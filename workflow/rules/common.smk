@@ -163,6 +163,18 @@ def report_figures():
     }
 
 
+def reference_files():
+    """The metrics and tables of ``report.reference`` that the report compares this run with (none when unset)."""
+    from edgecompress.compare import run_files
+
+    folder = config.get("report", {}).get("reference")
+    if not folder:
+        return []
+    if not Path(folder).is_dir():
+        raise ConfigError(f"report.reference: {folder} is not a folder (a finished run, or docs/reference/demo)")
+    return [str(Path(folder) / rel) for rel in sorted(run_files(Path(folder))) if not rel.startswith("results/report/")]
+
+
 def repo_path(relative):
     """A file of the workflow itself (template, notebook, schema), wherever the working directory is."""
     return str(Path(workflow.basedir) / relative)

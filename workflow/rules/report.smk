@@ -202,6 +202,8 @@ rule render_report:
         cifar_summary=rules.prepare_cifar10.output.summary,
         cifar_archive=download_path("cifar10.archive"),
         schema=repo_path("workflow/schemas/config.schema.yaml"),
+        # report.reference's metrics and tables, compared in the provenance appendix (none when unset)
+        reference=reference_files(),
         # every metrics file, for the provenance appendix (commit and device of each)
         metrics=quantization_metrics()
         + [rules.train_base_cnn.output.metrics]

@@ -17,7 +17,7 @@ from .. import paper
 from ..modelkey import CNN, config_of, family_of, parse
 from ..stats import mean_std
 from .evidence import REFUTED, SUPPORTED, UNDECIDED, Comparison, judge
-from .render import num, signed
+from .render import measured, num, signed
 from .rules import candidates
 
 
@@ -111,7 +111,7 @@ def int8_first(rows, gates_by_task, ev) -> dict:
         missing.append(f"the cost of int8: {test['test']}")
     suspect = bool(base8 and (base8.latency_suspect or base32.latency_suspect))
     if suspect:
-        missing.append("int8's speed-up on the dense ResNet-18 rests on a suspect latency")
+        missing.append(measured("int8's speed-up on the dense ResNet-18 rests on a suspect latency"))
     for c in rivals if base32 and base8 else []:
         g = gain(c)
         known = g[1] is not None and int8_gain[1] is not None
@@ -120,10 +120,12 @@ def int8_first(rows, gates_by_task, ev) -> dict:
         status = _rival_status(cands, c, base32, ev, gates_by_task["CIFAR-10"])
         if more and status == SUPPORTED and not (suspect or c.latency_suspect):
             refuted = True
-            missing.append(f"{c.config} gains {num(g[0], 2)}x size and {num(g[1], 2)}x speed at equal accuracy")
+            missing.append(measured(f"{c.config} gains {num(g[0], 2)}x size and {num(g[1], 2)}x speed at equal "
+                                    "accuracy"))
         elif at_least and status != REFUTED:
-            open_rivals.append(f"{c.config} gains {num(g[0], 2)}x size, {num(g[1], 2)}x speed, and whether it "
-                               f"costs at most {ev['max_cost_points']:g} point(s) is {status}")
+            # whether a rival is open weighs its speed: the phrase follows from times
+            open_rivals.append(measured(f"{c.config} gains {num(g[0], 2)}x size, {num(g[1], 2)}x speed, and "
+                                        f"whether it costs at most {ev['max_cost_points']:g} point(s) is {status}"))
     missing += open_rivals
     supported = bool(test) and test["verdict"] == SUPPORTED and not open_rivals and not suspect \
         and int8_gain[1] is not None
@@ -131,8 +133,9 @@ def int8_first(rows, gates_by_task, ev) -> dict:
     costs = [f"{cfg} {_points(-Comparison(cfg, cands[(cfg, 'int8')].accuracy_by_seed, cands[(cfg, 'float32')].accuracy_by_seed).mean_points)}"
              for cfg in [*configs, *([CNN] if (CNN, "int8") in cands and (CNN, "float32") in cands else [])]]
     return {"numbers": f"accuracy cost of int8 (points, float32 minus int8, mean over seeds): {'; '.join(costs)}. "
-                       f"Dense ResNet-18 in int8: {num(int8_gain[0], 2)}x smaller, {num(int8_gain[1], 2)}x faster"
-                       + "".join(f"; {c.config} in float32: {num(gain(c)[0], 2)}x smaller, {num(gain(c)[1], 2)}x faster"
+                       f"Dense ResNet-18 in int8: {num(int8_gain[0], 2)}x smaller, {measured(num(int8_gain[1], 2))}x faster"
+                       + "".join(f"; {c.config} in float32: {num(gain(c)[0], 2)}x smaller, "
+                                 f"{measured(num(gain(c)[1], 2))}x faster"
                                  for c in rivals if base32),
             "test": f"int8 against float32: the worst model of each seed costs at most {tol:g} point(s), 1 test "
                     f"({len(configs)} models; the CNN has one training and is not tested); a rival counts at equal "
@@ -159,9 +162,9 @@ def sparse_kernels(rows, latency_rows, summary_rows, gates, ev) -> dict:
             band = max(band_min, spread.get((r["model"], p), 0.0), spread.get((base, p), 0.0))
             found.append((r["model"], p, s, band))
             if s > 1 + band:
-                faster.append(f"{r['model']} {p} runs {num(s, 2)}x faster, above 1 + {num(band, 2)}")
+                faster.append(measured(f"{r['model']} {p} runs {num(s, 2)}x faster, above 1 + {num(band, 2)}"))
             elif s < 1 - band:
-                slower.append(f"{r['model']} {p} runs at {num(s, 2)}x, below 1 - {num(band, 2)}")
+                slower.append(measured(f"{r['model']} {p} runs at {num(s, 2)}x, below 1 - {num(band, 2)}"))
             if str(r.get(f"litert_{p}_suspect")) == "True":
                 suspect.append(f"{r['model']} {p}")
     sizes = [s for s in summary_rows if s["method"] == "unstructured"]
@@ -170,7 +173,7 @@ def sparse_kernels(rows, latency_rows, summary_rows, gates, ev) -> dict:
     zero = [float(s["zero_macs_pct"]) for s in sizes if s.get("zero_macs_pct") not in (None, "")]
     missing = ["no unstructured model was timed"] if not found else []
     if suspect:
-        missing.append("suspect latencies: " + ", ".join(suspect))
+        missing.append(measured("suspect latencies: " + ", ".join(suspect)))
     if any(v >= 1 for v in smallest.values()) or not sizes:
         missing.append("no compressed or sparse file smaller than the dense one")
     refuted = bool(faster) and not suspect
@@ -180,7 +183,7 @@ def sparse_kernels(rows, latency_rows, summary_rows, gates, ev) -> dict:
     # sizes come from the trained weights: the paper's models need the paper's data and weights
     verdict, reasons = _verdict(gates, supported, refuted, faster + slower + missing)
     ideal = [100 / (100 - z) for z in zero]
-    return {"numbers": ("speed-ups on the dense runtime: " + "; ".join(f"{m} {p} {num(x, 2)}x (band ± {num(b, 2)})"
+    return {"numbers": ("speed-ups on the dense runtime: " + "; ".join(f"{m} {p} {measured(num(x, 2))}x (band ± {measured(num(b, 2))})"
                                                                      for m, p, x, b in found)
                         + "".join(f"; smallest file (gzip or sparse) at amount {a}: {num(v, 3)} of the dense one"
                                   for a, v in smallest.items())
@@ -284,13 +287,14 @@ def combining(rows, gates_by_task, ev) -> dict:
             suspect = ch.latency_suspect or other.latency_suspect
             smaller = ch.mib < other.mib
             numbers.append(f"{ch.label} vs {other.label}: {_points(diff)} points, {num(other.mib / ch.mib, 2)}x "
-                           "smaller, " + (f"{num(other.latency_ms / ch.latency_ms, 2)}x faster" if faster is not None
+                           "smaller, " + (f"{measured(num(other.latency_ms / ch.latency_ms, 2))}x faster" if faster is not None
                                           else "latency not measured"))
             if not smaller and faster is False and not suspect:
                 refuted = True
-                missing.append(f"{ch.label} is neither smaller nor faster than {other.label}")
-            problems = [w for w, bad in (("not smaller", not smaller), ("not faster", faster is False),
-                                         ("latency not measured", faster is None), ("suspect latency", suspect)) if bad]
+                missing.append(measured(f"{ch.label} is neither smaller nor faster than {other.label}"))
+            problems = [w for w, bad in (("not smaller", not smaller), (measured("not faster"), faster is False),
+                                         ("latency not measured", faster is None),
+                                         (measured("suspect latency"), suspect)) if bad]
             if problems and (smaller or faster is not False or suspect):
                 missing.append(f"{ch.label} vs {other.label}: {', '.join(problems)}")
             all_beat = all_beat and not problems

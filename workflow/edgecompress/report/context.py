@@ -15,7 +15,7 @@ from typing import Any, Mapping
 
 import yaml
 
-from .. import paper
+from .. import compare, paper
 from ..atomic import read_json
 from ..tables import read_csv
 from ..config import sweep_label
@@ -343,6 +343,34 @@ def provenance(metrics_files: Mapping[str, str], config: Mapping, data_summaries
     }
 
 
+def reference_section(folder: str | None, run: str | os.PathLike = ".", shown: int = 5) -> dict | None:
+    """This run's metrics and tables against ``report.reference`` (``make compare``), as the appendix prints it.
+
+    The report's own tables (``results/report/``, written by the notebooks beside this rule) are
+    left out; every other JSON and CSV of either folder is compared.
+    """
+    if not folder:
+        return None
+    files = {f for f in compare.run_files(Path(folder)) | compare.run_files(Path(run))
+             if not f.startswith("results/report/")}
+    result = compare.compare(folder, run, files=files)
+    fixed = result.counts([k.name for k in compare.KINDS if k.name not in compare.MEASURED_KINDS])
+    timed = result.counts(compare.MEASURED_KINDS)
+    bad = [r for r in result.failing if r.kind not in compare.MEASURED_KINDS]
+    return {
+        "path": str(folder), "files": str(len(files)), "fields": str(len(result.rows)),
+        "platform": ("the same CPU: deterministic values must be equal" if result.same_platform else
+                     "another CPU or a GPU: trained values within the stated tolerances"),
+        "equal": str(fixed.get("equal", 0)), "within": str(fixed.get("within tolerance", 0)),
+        "differ": str(len(bad)), "listed": str(fixed.get("listed", 0) + fixed.get("not comparable", 0)),
+        "config": ", ".join(sorted({r.field for r in result.config})),
+        "measured": ", ".join(f"{n} {v}" for v, n in timed.items()) or "none",
+        "worst": [f"{r.file} {r.key} {r.field}: {r.a or '(none)'} -> {r.b or '(none)'} ({r.verdict})".replace("  ", " ")
+                  for r in bad[:shown]],
+        "more": str(max(0, len(bad) - shown)),
+    }
+
+
 def official(config_sources: Mapping[str, Mapping], summary_json: str) -> bool:
     """Whether the data summary's input files carry the publishers' checksums (from the schema's defaults)."""
     got = {Path(v["path"]).name: v["sha256"] for v in read_json(summary_json)["provenance"]["inputs"].values()}
@@ -382,6 +410,7 @@ def build_context(inputs: Mapping[str, Any], config: Mapping, figures: Mapping[s
                                     gate, config["evidence"], config["pruning"]["finetune_epochs"], kd_config)
     prov = provenance(metrics, config, {"Fashion-MNIST": inputs["fashion_summary"],
                                         "CIFAR-10 subset": inputs["cifar_summary"]})
+    prov["reference"] = reference_section((config.get("report") or {}).get("reference"))
     return {
         "title_en": TITLE_EN, "title_uk": TITLE_UK, "citation": CITATION,
         "hardware": f"{prov['cpu']}, {prov['cpu_count']} CPUs; training device(s): {prov['devices']}",

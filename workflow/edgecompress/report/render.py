@@ -8,6 +8,7 @@ semicolon ends the expression so following punctuation stays text.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -46,6 +47,30 @@ def budgets_text(device: Mapping) -> str:
             f"{'/'.join(device['precisions'])}")
 
 
+# A measured value (a time, a ratio of times, a flag or a verdict that follows from times) inside
+# any printed string is wrapped in these two characters (never in real text); the template prints
+# it as ``#measured("...")``, so two runs of the same inputs differ only inside those calls
+# (tests/test_reproducible.py compares everything else, numbers included).
+MEASURED = ("\x1e", "\x1f")
+
+
+def measured(value) -> str:
+    """``value`` marked as measured (also a Jinja filter: ``<< r.latency | measured >>``)."""
+    text = "" if value is None else str(value).replace(MEASURED[0], "").replace(MEASURED[1], "")
+    return text if not text or text == "–" else f"{MEASURED[0]}{text}{MEASURED[1]}"
+
+
+def plain(value):
+    """``value`` (a string, or dicts and lists of them) without the measured marks: what a reader sees."""
+    if isinstance(value, str):
+        return value.replace(MEASURED[0], "").replace(MEASURED[1], "")
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(plain(v) for v in value)
+    return value
+
+
 class Code(str):
     """Typst code the template prints as it is (a string literal in code mode, e.g. an image path)."""
 
@@ -55,16 +80,26 @@ def code_string(text: str) -> Code:
     return Code('"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"')
 
 
+def _string(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+
 def typst_literal(value: Any) -> str:
+    """A printed value as Typst string literals; its measured parts as ``#measured("...")``."""
     if isinstance(value, Code):
         return str(value)
     text = "" if value is None else str(value)
-    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
-    return f'#"{escaped}";'
+    if MEASURED[0] not in text:
+        return f"#{_string(text)};"
+    out = []
+    for i, part in enumerate(re.split(f"[{MEASURED[0]}{MEASURED[1]}]", text)):
+        if part:
+            out.append(f"#measured({_string(part)});" if i % 2 else f"#{_string(part)};")
+    return "".join(out)
 
 
 def environment(template_dir: str | os.PathLike) -> jinja2.Environment:
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(template_dir)),
         variable_start_string="<<", variable_end_string=">>",
         block_start_string="<%", block_end_string="%>",
@@ -72,6 +107,8 @@ def environment(template_dir: str | os.PathLike) -> jinja2.Environment:
         finalize=typst_literal, undefined=jinja2.StrictUndefined,
         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, autoescape=False,
     )
+    env.filters["measured"] = measured
+    return env
 
 
 def render(template: str | os.PathLike, context: Mapping[str, Any], out: str | os.PathLike) -> None:

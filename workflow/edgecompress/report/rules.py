@@ -13,6 +13,7 @@ from typing import Mapping, Sequence
 
 from ..modelkey import CNN, config_of
 from ..stats import mean_std
+from .render import measured, plain
 
 PRECISIONS = ("float32", "int8")
 
@@ -104,8 +105,8 @@ def violations(device: Mapping, c: Candidate) -> list[str]:
         if c.latency_ms is None:
             found.append("latency: not measured")
         elif c.latency_ms > budget:
-            found.append(f"latency: {c.latency_ms:.3f} ms > {budget:g} ms"
-                         + (" (a suspect latency)" if c.latency_suspect else ""))
+            found.append(measured(f"latency: {c.latency_ms:.3f} ms > {budget:g} ms"
+                                  + (" (a suspect latency)" if c.latency_suspect else "")))
     return found
 
 
@@ -148,4 +149,5 @@ def choose(device: Mapping, cands: Sequence[Candidate], lead_holds: bool = True,
             "margin_points": 100 * (chosen.accuracy - runner.accuracy) if chosen and runner else None,
             "binding": binding, "binding_suspect": bool(chosen and best is not None and best is not chosen
                                                         and best.latency_suspect
-                                                        and any(v.startswith("latency") for v in violations(device, best)))}
+                                                        and any(plain(v).startswith("latency")
+                                                                for v in violations(device, best)))}

@@ -19,7 +19,7 @@ from typing import Mapping, Sequence
 
 from .. import paper
 from .evidence import UNDECIDED, SUPPORTED, Comparison, chance_gate, data_gate, failed, judge, weights_gate
-from .render import budgets_text, num, signed
+from .render import budgets_text, measured, num, signed
 from ..modelkey import CNN, family_of, parse
 from .rules import candidates, choose, fits
 
@@ -122,22 +122,23 @@ def choices(deployment_rows, devices, gates_by_task, evidence_cfg, cpu: str) -> 
                 basis = (f"ties with {ch['leader'].label if c is not ch['leader'] else ch['second'].label} "
                          f"(lead {signed(ch['lead_points'], 2)} points: {why}); the faster wins")
                 if any(t.latency_suspect for t in ch["tied"]):
-                    reasons.append("the tie is broken by a suspect latency")
+                    reasons.append(measured("the tie is broken by a suspect latency"))
                 if any(t.latency_ms is None for t in ch["tied"]):
                     reasons.append("the tie is broken without a measured latency")
             else:
                 basis = f"leads {r.label} by {signed(ch['lead_points'], 2)} points: {test['test']}"
             cpu_budget = d["hardware"] == "cpu" and d.get("latency_ms") is not None
             if c is not None and cpu_budget and c.latency_suspect:
-                reasons.append("its latency budget is checked against a suspect latency")
-            binding = ch["binding"] + ("; this rests on a suspect latency" if ch["binding_suspect"] else "")
-            measured = "not measured here" if d["hardware"] != "cpu" else f"extrapolated from {cpu}"
-            latency = "–" if c is None or c.latency_ms is None else num(c.latency_ms, 3) + " ms"
+                reasons.append(measured("its latency budget is checked against a suspect latency"))
+            binding = ch["binding"] + (measured("; this rests on a suspect latency") if ch["binding_suspect"] else "")
+            where = "not measured here" if d["hardware"] != "cpu" else f"extrapolated from {cpu}"
+            latency = "–" if c is None or c.latency_ms is None else measured(num(c.latency_ms, 3)) + " ms"
+            flag = measured(" †") if c and c.latency_suspect and d["hardware"] == "cpu" else ""
             out.append({
                 "task": task, "device": d["name"], "budgets": budgets_text(d),
                 "chosen": c.label if c else "none",
                 "accuracy": num(100 * c.accuracy, 1) if c else "–", "mib": num(c.mib, 2) if c else "–",
-                "latency": f"{latency}, {measured}" if d["hardware"] == "cpu" else measured,
+                "latency": f"{latency}, {where}{flag}" if d["hardware"] == "cpu" else where,
                 "latency_suspect": bool(c and c.latency_suspect and d["hardware"] == "cpu"),
                 "runner_up": r.label if r else "–",
                 "margin": signed(ch["margin_points"], 1) if ch["margin_points"] is not None else "–",

@@ -1,0 +1,410 @@
+"""Did run B reproduce run A? ``make compare A=<run> B=<run>`` (or ``python -m edgecompress.compare``).
+
+A run is the folder a workflow ran in (its ``results/`` and ``resources/data/``). Every metric of
+every JSON and CSV file the workflow writes there is matched by file, row key (the model key and
+the other identifying columns of a table) and field, and judged by the kind of number it is
+(``KINDS``, the one table of tolerances, printed in the README):
+
+- deterministic values (accuracies, losses, sizes, parameter and MAC counts, sparsity, checksums)
+  must be equal when both runs trained on the same CPU (same model and instruction sets); a run on
+  a GPU or on another CPU takes another path through SGD, and its trained values must agree within
+  a stated tolerance, while the structure (counts, sizes, data checksums) must still be equal;
+- measured times only as ratios: B/A differs when it is off by more than the larger of 15 % and
+  the spread the two runs recorded for that row (summed: a ratio of two noisy numbers carries
+  both); times from two different CPUs are not comparable and are listed as such;
+- the environment (commit, packages, platform) and flags that follow from times are listed, and
+  never fail a comparison.
+
+A field on one side only, a missing or unreadable file, is a difference of its own. The config
+diff (every key of the metrics files' recorded configs that differs) comes first. Nothing is
+written into either run folder; the table goes to ``--out`` as CSV and Markdown, and the exit
+status is 1 when any difference exceeds its tolerance.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import math
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable, Mapping
+
+from .atomic import atomic_path
+
+# What a run holds that is compared: metrics, tables and data summaries (small text files).
+PATTERNS = ("results/**/*.json", "results/**/*.csv", "resources/data/*.json")
+MACHINE = "results/deployment/machine.json"
+# Columns that name a row rather than measure it: a table's row key is those of its header (and the
+# row's number where they do not tell rows apart).
+KEY_COLUMNS = ("model", "run", "role", "name", "metric", "method", "family", "runtime", "precision", "batch",
+               "amount", "temperature", "alpha", "seed", "epoch", "epochs", "arch")
+TIME_NOISE = 0.15  # a ratio of times differs when off by more than this, or by the recorded spread
+
+ACCURACY_ATOL = 0.05  # another platform: an accuracy or agreement (a fraction) within 5 points
+POINTS_ATOL = 5.0  # ... a percentage, a gap or a difference in points within 5 points
+OTHER_RTOL = 0.10  # ... any other trained value (loss, std, p-value, gzip size) within 10 %
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str
+    fields: str  # a regex over the field's path (JSON path or CSV column), lower case
+    same_platform: str  # the rule where both runs ran on the same CPU, in words
+    other_platform: str  # ... and where not
+
+
+# The one table of tolerances, first match wins (README: "Comparing two runs").
+KINDS = (
+    Kind("config", r"^provenance\.config(\.|$)|^provenance\.config_sha256$",
+         "listed in the config diff", "listed in the config diff"),
+    Kind("environment", r"^provenance\.(git_commit|packages|python|platform|cpu|cpu_count|device|threads)(\.|$)"
+                        r"|^(cpu_model|isa|packages|logical_cpus|cores_reserved|kernels)(\.|$)",
+         "listed, never fails", "listed, never fails"),
+    Kind("time", r"(^|_|\.)ms($|_)|seconds|latency|throughput|speedup",
+         f"ratio B/A within the larger of {TIME_NOISE:.0%} and the summed recorded spread",
+         "not comparable (times of two CPUs)"),
+    Kind("from times", r"spread|suspect|benchmark_agrees|benchmark_verdict|calls_per_sample|load_average|^note$",
+         "listed, never fails (follows from measured times)", "listed, never fails"),
+    Kind("memory", r"process_rss", f"ratio B/A within {TIME_NOISE:.0%}", f"ratio B/A within {TIME_NOISE:.0%}"),
+    Kind("checksum", r"sha256|md5", "equal", "equal for data; trained files not comparable"),
+    Kind("structure", r"parameters|macs|(?<!gzip_state_dict_)bytes|mib|shape|per_class|images|sparsity|weights"
+                      r"|^seeds?$|epoch|amount|rounds|runs|dtype|removed",
+         "equal", "equal"),
+    Kind("trained", r".",
+         "equal",
+         f"accuracies within {ACCURACY_ATOL:g}, points within {POINTS_ATOL:g}, other values within {OTHER_RTOL:.0%}"),
+)
+# The kinds that are measurements: judged by their own tolerance; a test of determinism leaves them out.
+MEASURED_KINDS = ("time", "from times", "memory")
+SEVERITY = {"missing": 0, "differs": 1, "only in A": 1, "only in B": 1, "not comparable": 2, "listed": 3,
+            "within tolerance": 4, "equal": 5}
+FAILING = ("missing", "differs", "only in A", "only in B")
+COLUMNS = ("file", "key", "field", "a", "b", "change", "kind", "verdict")
+
+
+def kinds_markdown() -> str:
+    """The tolerance table as the README prints it (a test keeps the two the same)."""
+    lines = ["| kind | fields (regex, first match wins) | same CPU | GPU or another CPU |", "|---|---|---|---|"]
+    for k in KINDS:
+        lines.append(f"| {k.name} | `{k.fields.replace('|', chr(92) + '|')}` | {k.same_platform} | {k.other_platform} |")
+    return "\n".join(lines) + "\n"
+
+
+def kind_of(field: str) -> Kind:
+    low = field.lower()
+    return next(k for k in KINDS if re.search(k.fields, low))
+
+
+@dataclass
+class Row:
+    file: str
+    key: str
+    field: str
+    a: str
+    b: str
+    change: str
+    kind: str
+    verdict: str
+
+    @property
+    def failing(self) -> bool:
+        return self.verdict in FAILING
+
+
+class Unreadable(Exception):
+    pass
+
+
+# ---------------------------------------------------------------- reading a run
+def run_files(run: Path) -> set[str]:
+    return {p.relative_to(run).as_posix() for pattern in PATTERNS for p in run.glob(pattern) if p.is_file()}
+
+
+def _flatten(value, path: str = "") -> dict[str, object]:
+    if isinstance(value, dict):
+        out: dict[str, object] = {}
+        for k, v in value.items():
+            out.update(_flatten(v, f"{path}.{k}" if path else str(k)))
+        return out
+    if isinstance(value, list) and value and all(isinstance(v, (dict, list)) for v in value):
+        out = {}
+        for i, v in enumerate(value):
+            out.update(_flatten(v, f"{path}[{i}]"))
+        return out
+    return {path: value}
+
+
+def _table_key(header: list[str]) -> list[str]:
+    return [c for c in header if c in KEY_COLUMNS]
+
+
+def read_fields(path: Path) -> dict[tuple[str, str], tuple[object, object, str]]:
+    """(row key, field) -> (value, the row's recorded spread or None, the name its kind is read from).
+
+    In a long table (a ``metric`` column: one row per metric), a value's kind is its metric's.
+    Raises Unreadable.
+    """
+    try:
+        text = path.read_text(encoding="utf-8")
+        if path.suffix == ".json":
+            return {("", f): (v, None, f) for f, v in _flatten(json.loads(text)).items()}
+        reader = csv.DictReader(io.StringIO(text))
+        header = list(reader.fieldnames or [])
+        rows = list(reader)
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, csv.Error) as exc:
+        raise Unreadable(f"{type(exc).__name__}: {exc}") from exc
+    if not header:
+        raise Unreadable("empty file (no header)")
+    if any(None in r or any(v is None for v in r.values()) for r in rows):
+        raise Unreadable("a row has another number of cells than the header (truncated?)")
+    key_cols = _table_key(header)
+    out: dict[tuple[str, str], tuple[object, object]] = {}
+    for i, r in enumerate(rows):
+        key = ",".join(f"{c}={r[c]}" for c in key_cols) or f"row {i + 1}"
+        if (key, header[0]) in out:
+            key += f" (row {i + 1})"
+        spread = _number(r.get("spread", ""))
+        for c in header:
+            if c not in key_cols:
+                out[(key, c)] = (r[c], spread, f"{r['metric']}_{c}" if "metric" in r else c)
+    return out
+
+
+def platform(run: Path) -> dict:
+    """What decides whether trained values can be equal: devices that trained, CPU and its ISA."""
+    devices, cpus = set(), set()
+    for rel in sorted(run_files(run)):
+        if rel.endswith(".json"):
+            try:
+                prov = json.loads((run / rel).read_text(encoding="utf-8")).get("provenance") or {}
+            except (OSError, ValueError, AttributeError):
+                continue
+            if prov:
+                devices.add(str(prov.get("device") or "cpu"))
+                cpus.add(str(prov.get("cpu")))
+    machine = {}
+    if (run / MACHINE).is_file():
+        try:
+            m = json.loads((run / MACHINE).read_text(encoding="utf-8"))
+            machine = {"cpu_model": m.get("cpu_model"), "isa": m.get("isa")}
+        except ValueError:
+            pass
+    return {"devices": sorted(devices), "cpus": sorted(cpus), **machine}
+
+
+def same_platform(a: Mapping, b: Mapping) -> bool:
+    return a == b and a.get("devices", []) in ([], ["cpu"])
+
+
+# ---------------------------------------------------------------- judging one field
+def _number(text) -> float | None:
+    if isinstance(text, bool) or text is None:
+        return None
+    try:
+        value = float(text)
+    except (TypeError, ValueError):
+        return None
+    return value if math.isfinite(value) else None
+
+
+def _show(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    if isinstance(value, (list, dict)):
+        return json.dumps(value, sort_keys=True)
+    return str(value)
+
+
+def _trained_tolerance(field: str, a: float) -> float:
+    low = field.lower()
+    if re.search(r"_pct|points|^gain_|_difference$", low):
+        return POINTS_ATOL
+    if re.search(r"accuracy|agreement", low):
+        return ACCURACY_ATOL
+    return OTHER_RTOL * abs(a)
+
+
+def judge(field: str, a, b, spread_a, spread_b, same: bool, path_a: str = "") -> tuple[str, str, str]:
+    """(kind, change, verdict) of one field present in both runs."""
+    kind = kind_of(field)
+    na, nb = _number(a), _number(b)
+    change = "" if na is None or nb is None else _show(nb - na)
+    if kind.name == "time" and na and nb is not None:
+        change = f"{nb / na - 1:+.1%}"
+    if _show(a) == _show(b):
+        return kind.name, change, "equal"
+    if kind.name in ("environment", "from times", "config"):
+        return kind.name, change, "listed"
+    if kind.name in ("time", "memory"):
+        if kind.name == "time" and not same:
+            return kind.name, change, "not comparable"
+        if not na or nb is None:
+            return kind.name, change, "differs"
+        allowed = TIME_NOISE if kind.name == "memory" else max(TIME_NOISE, (spread_a or 0) + (spread_b or 0))
+        return kind.name, f"{nb / na - 1:+.1%}", "within tolerance" if abs(nb / na - 1) <= allowed else "differs"
+    if same or kind.name == "structure":
+        return kind.name, change, "differs"
+    if kind.name == "checksum":
+        trained = not path_a.startswith("resources/")
+        return kind.name, change, "not comparable" if trained else "differs"
+    if na is None or nb is None:
+        return kind.name, change, "differs"
+    return kind.name, change, "within tolerance" if abs(nb - na) <= _trained_tolerance(field, na) else "differs"
+
+
+# ---------------------------------------------------------------- two runs
+@dataclass
+class Comparison:
+    rows: list[Row]
+    config: list[Row]
+    same_platform: bool
+    platforms: tuple[dict, dict]
+
+    @property
+    def failing(self) -> list[Row]:
+        return [r for r in self.rows if r.failing]
+
+    def counts(self, kinds: Iterable[str] | None = None) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for r in self.rows:
+            if kinds is None or r.kind in kinds:
+                out[r.verdict] = out.get(r.verdict, 0) + 1
+        return dict(sorted(out.items(), key=lambda kv: SEVERITY[kv[0]]))
+
+
+def _input_path(flat: Mapping, field: str) -> str:
+    """For ``provenance.inputs.<name>.sha256``, the recorded path of that input."""
+    if field.endswith(".sha256"):
+        return str(flat.get(field[: -len("sha256")] + "path", ""))
+    return ""
+
+
+def compare(a: str | Path, b: str | Path, files: Iterable[str] | None = None) -> Comparison:
+    """Compare run folders ``a`` and ``b`` (only ``files``, relative paths, when given)."""
+    a, b = Path(a), Path(b)
+    for run, name in ((a, "A"), (b, "B")):
+        if not run.is_dir():
+            raise FileNotFoundError(f"run {name}: {run} is not a folder")
+    names = sorted(set(files) if files is not None else run_files(a) | run_files(b))
+    pa, pb = platform(a), platform(b)
+    same = same_platform(pa, pb)
+    rows: list[Row] = []
+    for rel in names:
+        sides = []
+        for run, name in ((a, "A"), (b, "B")):
+            path = run / rel
+            if not path.is_file():
+                sides.append(f"missing in {name}")
+                continue
+            try:
+                sides.append(read_fields(path))
+            except Unreadable as exc:
+                sides.append(f"unreadable in {name} ({exc})")
+        problems = [s for s in sides if isinstance(s, str)]
+        if problems:
+            rows.append(Row(rel, "", "(file)", "", "", "", "file", "missing"))
+            rows[-1].change = "; ".join(problems)
+            continue
+        fa, fb = sides
+        flat_a = {f: v for (_, f), (v, _, _) in fa.items()}
+        for key_field in sorted(fa.keys() | fb.keys()):
+            key, field = key_field
+            if key_field not in fb or key_field not in fa:
+                side = "only in A" if key_field in fa else "only in B"
+                value, _, kind_field = fa.get(key_field) or fb[key_field]
+                rows.append(Row(rel, key, field, _show(value) if side == "only in A" else "",
+                                _show(value) if side == "only in B" else "", "", kind_of(kind_field).name, side))
+                continue
+            (va, sa, kind_field), (vb, sb, _) = fa[key_field], fb[key_field]
+            kind, change, verdict = judge(kind_field, va, vb, _number(sa), _number(sb), same,
+                                          _input_path(flat_a, field))
+            rows.append(Row(rel, key, field, _show(va), _show(vb), change, kind, verdict))
+    config = [r for r in rows if r.kind == "config" and r.verdict != "equal" and r.field != "provenance.config_sha256"]
+    rows.sort(key=lambda r: (SEVERITY[r.verdict], r.file, r.key, r.field))
+    return Comparison(rows, _config_diff(config), same, (pa, pb))
+
+
+def _config_diff(rows: list[Row]) -> list[Row]:
+    """Each differing config key once (many metrics files record the same section)."""
+    seen: dict[tuple[str, str, str], Row] = {}
+    for r in rows:
+        key = r.field.removeprefix("provenance.config.")
+        seen.setdefault((key, r.a, r.b), Row(r.file, "", key, r.a, r.b, "", "config", r.verdict))
+    return sorted(seen.values(), key=lambda r: r.field)
+
+
+# ---------------------------------------------------------------- writing it out
+def markdown(result: Comparison, a: str, b: str, limit: int | None = None) -> str:
+    lines = [f"# Comparison: A = `{a}`, B = `{b}`", ""]
+    lines.append("Same platform (trained values must be equal)." if result.same_platform else
+                 "Different platforms (trained values within the stated tolerances, times not comparable).")
+    lines += ["", "## Config diff", ""]
+    if result.config:
+        lines += ["| key | A | B | first recorded in |", "|---|---|---|---|"]
+        lines += [f"| {r.field} | {r.a} | {r.b} | {r.file} |" for r in result.config]
+    else:
+        lines.append("The recorded configs agree.")
+    counts = result.counts()
+    lines += ["", "## Summary", "", ", ".join(f"{n} {v}" for v, n in counts.items()), ""]
+    shown = [r for r in result.rows if r.verdict != "equal"]
+    lines += ["## Every field that is not equal, most severe first", "",
+              "| field | A | B | change | kind | verdict |", "|---|---|---|---|---|---|"]
+    for r in shown[:limit]:
+        name = f"{r.file} {r.key} {r.field}".replace("  ", " ").replace("|", "/")
+        lines.append(f"| {name} | {r.a} | {r.b} | {r.change} | {r.kind} | {r.verdict} |")
+    if limit is not None and len(shown) > limit:
+        lines.append(f"| ... {len(shown) - limit} more in the CSV | | | | | |")
+    return "\n".join(lines) + "\n"
+
+
+def write(result: Comparison, out: Path, a: str, b: str) -> None:
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    for r in result.rows:
+        writer.writerow([getattr(r, c) for c in COLUMNS])
+    with atomic_path(out / "comparison.csv") as tmp:
+        tmp.write_text(buf.getvalue(), encoding="utf-8")
+    with atomic_path(out / "comparison.md") as tmp:
+        tmp.write_text(markdown(result, a, b), encoding="utf-8")
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    return path.resolve().is_relative_to(folder.resolve())
+
+
+def main(argv: list[str] | None = None, echo: Callable[[str], None] = print) -> int:
+    parser = argparse.ArgumentParser(prog="python -m edgecompress.compare", description=__doc__.splitlines()[0])
+    parser.add_argument("a", help="the first run folder (the reference)")
+    parser.add_argument("b", help="the second run folder")
+    parser.add_argument("--out", default="comparison", help="folder for comparison.csv and .md (default: %(default)s)")
+    parser.add_argument("--show", type=int, default=40, help="rows printed (default: %(default)s; all in the CSV)")
+    args = parser.parse_args(argv)
+    a, b, out = Path(args.a), Path(args.b), Path(args.out)
+    for run, name in ((a, "A"), (b, "B")):
+        if not run.is_dir():
+            echo(f"error: run {name}: {run} is not a folder")
+            return 2
+        if not run_files(run):
+            echo(f"error: run {name}: {run} holds no results/ or resources/data/ files: not a finished run")
+            return 2
+        if _inside(out, run):
+            echo(f"error: --out {out} is inside run {name} ({run}); nothing is written into a run folder")
+            return 2
+    result = compare(a, b)
+    write(result, out, str(a), str(b))
+    echo(markdown(result, str(a), str(b), limit=args.show))
+    bad = result.failing
+    echo(f"{len(bad)} difference(s) beyond tolerance; table: {out / 'comparison.csv'}, {out / 'comparison.md'}")
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
