@@ -382,11 +382,18 @@ def _inside(path: Path, folder: Path) -> bool:
 
 def main(argv: list[str] | None = None, echo: Callable[[str], None] = print) -> int:
     parser = argparse.ArgumentParser(prog="python -m edgecompress.compare", description=__doc__.splitlines()[0])
-    parser.add_argument("a", help="the first run folder (the reference)")
-    parser.add_argument("b", help="the second run folder")
+    parser.add_argument("a", nargs="?", help="the first run folder (the reference)")
+    parser.add_argument("b", nargs="?", help="the second run folder")
+    parser.add_argument("--kinds", action="store_true", help="print the table of kinds and tolerances and exit")
     parser.add_argument("--out", default="comparison", help="folder for comparison.csv and .md (default: %(default)s)")
     parser.add_argument("--show", type=int, default=40, help="rows printed (default: %(default)s; all in the CSV)")
     args = parser.parse_args(argv)
+    if args.kinds:
+        echo(kinds_markdown())
+        return 0
+    if not (args.a and args.b):
+        echo("error: two run folders are needed: python -m edgecompress.compare A B [--out DIR]")
+        return 2
     a, b, out = Path(args.a), Path(args.b), Path(args.out)
     for run, name in ((a, "A"), (b, "B")):
         if not run.is_dir():
