@@ -20,7 +20,8 @@ DEVICES = [
      "precisions": ["float32", "int8"]},
     {"name": "gpu", "hardware": "gpu", "flash_mib": 200, "ram_mib": 1024, "latency_ms": None, "precisions": ["float32"]},
 ]
-EVIDENCE = {"min_points_over_chance": 20, "alpha": 0.05, "max_cost_points": 1.0, "tie_points": 0.5}
+EVIDENCE = {"min_points_over_chance": 20, "alpha": 0.05, "max_cost_points": 1.0, "tie_points": 0.5,
+            "speedup_noise": 0.15}
 
 
 MIB = 2**20
@@ -290,3 +291,21 @@ def test_pruning_is_also_judged_against_the_dense_control_in_its_own_family():
     assert against["family"] == "structured pruning vs the dense control" and against["tests"] == "1"
     assert "dense control (fine-tuned as long, unpruned)" in against["claim"]
     assert found["structured/amount0.5"]["tests"] == "1"  # the control's test does not enlarge the family
+
+
+@pytest.mark.parametrize(("latency_b", "chosen", "decided_by"), [
+    (1.10, "student int8", "size"),  # 10 % slower than the student's 1.00 ms: within the timing noise
+    (1.15, "student int8", "size"),  # exactly at the noise: still no difference
+    (0.80, "unstructured/amount0.5 int8", "speed"),  # 20 % faster: beyond the noise, the faster wins
+    (1.30, "student int8", "speed"),  # the student is faster beyond the noise (and smaller)
+])
+def test_a_tie_goes_to_the_faster_model_only_beyond_the_timing_noise(latency_b, chosen, decided_by):
+    mem = {"arena_mib": 0.1, "process_mib": 50.0, "tflm": "runs"}
+    b = recommend.Candidate("unstructured/amount0.5", "int8", "CIFAR-10", {1: 0.4529}, 10.8, latency_b, **mem)
+    c = recommend.Candidate("student", "int8", "CIFAR-10", {1: 0.4529}, 2.7, 1.00, **mem)
+    board = dict(DEVICES[1], latency_ms=2.0)
+    picked = recommend.choose(board, [b, c], lead_holds=True, tie_points=0.5, speed_noise=0.15)
+    assert picked["tie"] and picked["chosen"].label == chosen and picked["decided_by"] == decided_by
+    # the order the candidates come in decides nothing
+    again = recommend.choose(board, [c, b], lead_holds=True, tie_points=0.5, speed_noise=0.15)
+    assert again["chosen"] is picked["chosen"]

@@ -429,6 +429,7 @@ def build_context(inputs: Mapping[str, Any], config: Mapping, figures: Mapping[s
                      "ram": f"{d['ram_mib']:g}", "latency": "–" if d.get("latency_ms") is None else f"{d['latency_ms']:g}",
                      "precisions": "/".join(d["precisions"])} for d in config["devices"]],
         "chance": f"{100 / paper.CLASSES:g}", "tie_points": f"{config['evidence']['tie_points']:g}",
+        "speed_noise": f"{100 * config['evidence']['speedup_noise']:g}",
         "figures": {name: {**f, "image_code": code_string(f["image"])} for name, f in figures.items()},
         "prov": prov,
     }

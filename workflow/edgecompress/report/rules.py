@@ -111,17 +111,34 @@ def violations(device: Mapping, c: Candidate) -> list[str]:
 
 
 def fits(device: Mapping, cands: Sequence[Candidate]) -> list[Candidate]:
-    """The candidates within every budget, most accurate first (then faster, then smaller)."""
-    return sorted((c for c in cands if not violations(device, c)),
-                  key=lambda c: (-c.accuracy, c.latency_ms if c.latency_ms is not None else float("inf"), c.mib))
+    """The candidates within every budget, most accurate first (then smaller; never by a latency, which is noisy)."""
+    return sorted((c for c in cands if not violations(device, c)), key=lambda c: (-c.accuracy, c.mib, c.label))
 
 
-def choose(device: Mapping, cands: Sequence[Candidate], lead_holds: bool = True, tie_points: float = 0.0) -> dict:
+def break_tie(tied: Sequence[Candidate], speed_noise: float) -> tuple[Candidate, str]:
+    """The faster of tied models when it is faster beyond ``speed_noise`` (a fraction); else the smaller.
+
+    Returns the choice and what decided it ("speed" or "size"): two latencies within the noise of
+    the timing job are not a difference, and a choice between them would flip from run to run.
+    """
+    timed = [c for c in tied if c.latency_ms is not None]
+    if timed:
+        fastest = min(timed, key=lambda c: c.latency_ms)
+        close = [c for c in timed if c.latency_ms <= fastest.latency_ms * (1 + speed_noise)]
+        if len(close) == 1:
+            return fastest, "speed"
+        tied = close
+    return min(tied, key=lambda c: (c.mib, c.label)), "size"
+
+
+def choose(device: Mapping, cands: Sequence[Candidate], lead_holds: bool = True, tie_points: float = 0.0,
+           speed_noise: float = 0.15) -> dict:
     """The most accurate candidate within the budgets, and why.
 
     The lead of the most accurate fitting model over the next one counts only when ``lead_holds``
     (the seed test supports it) and it is at least ``tie_points``; otherwise the two tie, and so does
-    every model at least as accurate as the second, and the tie goes to the faster, then the smaller.
+    every model at least as accurate as the second, and the tie goes to the faster when its lead is
+    beyond ``speed_noise``, else to the smaller (``break_tie``).
     """
     ok = fits(device, cands)
     best = max(cands, key=lambda c: c.accuracy) if cands else None
@@ -130,10 +147,10 @@ def choose(device: Mapping, cands: Sequence[Candidate], lead_holds: bool = True,
     lead = 100 * (leader.accuracy - second.accuracy) if second else None
     tie = second is not None and (not lead_holds or lead < tie_points)
     tied: list[Candidate] = []
-    chosen = leader
+    chosen, decided_by = leader, "accuracy"
     if tie:
         tied = [c for c in ok if 100 * (leader.accuracy - c.accuracy) <= lead + 1e-9]
-        chosen = min(tied, key=lambda c: (c.latency_ms if c.latency_ms is not None else float("inf"), c.mib))
+        chosen, decided_by = break_tie(tied, speed_noise)
     runner = (leader if chosen is not leader else second) if second else None
     if chosen is None:
         binding = "nothing fits: " + "; ".join(violations(device, min(cands, key=lambda c: c.mib))) if cands else \
@@ -141,11 +158,12 @@ def choose(device: Mapping, cands: Sequence[Candidate], lead_holds: bool = True,
     elif best is chosen or best.accuracy <= chosen.accuracy:
         binding = "none: the most accurate model fits"
     elif best is leader:
-        binding = f"none: the most accurate model ({best.label}) fits and ties with the chosen, faster one"
+        binding = (f"none: the most accurate model ({best.label}) fits and ties with the chosen, "
+                   f"{'faster' if decided_by == 'speed' else 'smaller'} one")
     else:
         binding = f"{best.label} is more accurate but breaks " + "; ".join(violations(device, best))
     return {"device": device, "chosen": chosen, "runner_up": runner, "leader": leader, "second": second,
-            "lead_points": lead, "tie": tie, "tied": tied,
+            "lead_points": lead, "tie": tie, "tied": tied, "decided_by": decided_by,
             "margin_points": 100 * (chosen.accuracy - runner.accuracy) if chosen and runner else None,
             "binding": binding, "binding_suspect": bool(chosen and best is not None and best is not chosen
                                                         and best.latency_suspect

@@ -105,7 +105,7 @@ def choices(deployment_rows, devices, gates_by_task, evidence_cfg, cpu: str) -> 
         for d in devices:
             test = tests.get(d["name"])
             holds = bool(test and test["significant"] and leads[d["name"]].direction > 0)
-            ch = choose(d, pool, holds, tie_points)
+            ch = choose(d, pool, holds, tie_points, evidence_cfg["speedup_noise"])
             c, r = ch["chosen"], ch["runner_up"]
             reasons = list(gate_reasons)
             if c is None:
@@ -120,7 +120,10 @@ def choices(deployment_rows, devices, gates_by_task, evidence_cfg, cpu: str) -> 
                     reasons.append(f"{ch['leader'].label} leads by {signed(ch['lead_points'], 2)} points and this "
                                    "run cannot tell whether that is real, so the choice between them is open")
                 basis = (f"ties with {ch['leader'].label if c is not ch['leader'] else ch['second'].label} "
-                         f"(lead {signed(ch['lead_points'], 2)} points: {why}); the faster wins")
+                         f"(lead {signed(ch['lead_points'], 2)} points: {why}); "
+                         + ("the faster wins, by more than the timing noise" if ch["decided_by"] == "speed" else
+                            f"their latencies are within {evidence_cfg['speedup_noise']:.0%} of each other (the timing "
+                            "noise), so the smaller wins"))
                 if any(t.latency_suspect for t in ch["tied"]):
                     reasons.append(measured("the tie is broken by a suspect latency"))
                 if any(t.latency_ms is None for t in ch["tied"]):
