@@ -78,6 +78,7 @@ READERS = {
     **{f"evidence.{k}": set() for k in ("min_points_over_chance", "alpha", "max_cost_points", "tie_points",
                                         "int8_max_cost_points", "speedup_noise")},
     "report.kernel": {"notebook_quantization", "notebook_pruning", "notebook_distillation", "notebook_deployment"},
+    "report.reference": set(),  # compared in the provenance appendix: the report only
 }
 # a new seed adds that seed's jobs, which a rule-level closure over-states (the teacher of a distillation
 # seed is a pruning baseline, but a new pruning seed trains no student): these are stated whole
@@ -127,6 +128,7 @@ def changed(key: str, value, node: dict, workdir):
     special = {
         "data.mirror": lambda: str(workdir / "other-mirror"),
         "report.kernel": lambda: "python3",
+        "report.reference": lambda: str(REPO / "docs" / "reference" / "demo"),
         "quantization.variants": lambda: [*value, "float16"],
         "pruning.unstructured.layers": lambda: value[:-1],
         "pruning.structured.ignored_layers": lambda: [*value, "conv1"],
