@@ -27,7 +27,8 @@ def squash(text: str) -> str:
     return re.sub(r"\s+", "", text)
 
 
-LITERAL = re.compile(r'#"((?:[^"\\]|\\.)*)";')
+# a printed value: #"...";, or #measured("..."); for a measured one (render.measured)
+LITERAL = re.compile(r'#(?:measured\()?"((?:[^"\\]|\\.)*)"\)?;')
 
 
 def _cell_text(cell: str) -> str:
