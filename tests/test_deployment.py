@@ -101,8 +101,9 @@ def test_calibration_sample_is_seeded():
 
 def test_rounds_interleave_every_entry_and_rotate_the_start():
     order = []
-    entries = [timing.Entry(name, "litert", "float32", 1, lambda n=name: order.append(n)) for name in "abc"]
-    timing.time_rounds(entries, 3, 2, 0)
+    names = {"a": "baseline/seed1", "b": "structured/amount0.5/seed1", "c": "student/seed1"}
+    entries = [timing.Entry(names[name], "litert", "float32", 1, lambda n=name: order.append(n)) for name in "abc"]
+    assert timing.time_rounds(entries, 3, 2, 0) == 3  # no interval bound given: exactly the rounds asked
     firsts = []
     for e in entries:
         assert len(e.round_medians) == 3 and all(len(s) == 2 for s in e.samples)
@@ -166,18 +167,32 @@ def test_speed_ups_are_ratios_of_the_timing_file_and_suspects_are_flagged():
     # by hand: 10 / 2 = 5, 80 / 40 = 2, 40 / 8 = 5 ms per image, 2 / 1 = 2
     assert s["macs_reduction"] == 4 and s["speedup_litert_float32"] == 5 and s["speedup_pytorch_batchN"] == 2
     assert s["pytorch_batchN_ms_per_image"] == 5 and s["int8_speedup"] == 2
-    assert "speedup_litert_float32 5.00x: above 1.2 x the MACs reduction" in s["suspect"]
+    # the structured model's float32 latency was measured faster than its roofline bound: a measurement error
+    too_fast = {("structured/amount0.5/seed1", "litert", "float32", 1)}
+    table.flag_suspects(list(rows.values()), too_fast, uncertain={("baseline/seed1", "int8_speedup")})
+    assert "speedup_litert_float32 5.00x: a latency measured faster than its roofline bound" in s["suspect"]
+    assert "int8_speedup 2.00x: a latency measured faster than its roofline bound" in s["suspect"]
+    assert "speedup_litert_int8" not in s["suspect"]  # its int8 latencies are sound
     u = rows["unstructured/amount0.5/seed1"]
     assert "speedup_pytorch_batch1 0.67x: an unstructured model outside 0.8-1.25x" in u["suspect"]
-    assert "speedup_litert_int8 5.00x: above 1.2 x the MACs reduction" in s["suspect"]  # 5 / 1 > 4.8
-    # the flagged LiteRT ratios divide the baseline's latencies by the structured ones: all four are suspect, and
-    # so is every other ratio that uses one (each one's int8-vs-float32 speed-up, the unstructured model's LiteRT)
+    # the too-fast latency is the error itself: the baseline's latencies stay sound. The unstructured ratio
+    # outside its band does not say which latency is off: both PyTorch batch-1 latencies become suspect, and
+    # every other ratio that divides by one of them (the structured model's PyTorch batch-1 speed-up)
     base = rows["baseline/seed1"]
-    assert base["speedup_litert_float32"] is None and base["litert_float32_suspect"] and base["litert_int8_suspect"]
-    assert base["suspect_columns"] == "int8_speedup:operand"
-    assert s["litert_float32_suspect"] and "int8_speedup:operand" in s["suspect_columns"]
-    assert "speedup_litert_float32:operand" in u["suspect_columns"] and "speedup_litert_int8:operand" in u["suspect_columns"]
-    assert not u["litert_float32_suspect"] and "int8_speedup" not in u["suspect_columns"]  # its own are in no flagged ratio
+    assert base["speedup_litert_float32"] is None and not base["litert_float32_suspect"]
+    assert base["suspect_columns"] == "int8_speedup:uncertain"  # an uncertain ratio is flagged alone
+    assert s["litert_float32_suspect"] and not s["litert_int8_suspect"]
+    assert "speedup_pytorch_batch1:operand" in s["suspect_columns"]
+    assert u["suspect_columns"] == "speedup_pytorch_batch1:unstructured" and not u["litert_float32_suspect"]
+
+
+def test_nothing_is_suspect_when_every_latency_is_within_its_bound_and_every_ratio_certain():
+    times = {(m, "litert", p, 1): v for m, f32, i8 in (("baseline/seed1", 10.0, 5.0), ("structured/amount0.5/seed1", 2.5, 1.5))
+             for p, v in (("float32", f32), ("int8", i8))}
+    rows = table.cifar_rows({"baseline/seed1": deployed("baseline", 100),
+                             "structured/amount0.5/seed1": deployed("structured", 25)}, table.latency_index(latency_rows(times)), 8)
+    table.flag_suspects(rows)
+    assert all(r["suspect"] == "" and not r["litert_float32_suspect"] for r in rows)
 
 
 def test_frontier_keeps_only_the_models_nothing_beats():

@@ -25,7 +25,7 @@ REPORT = {"render_report"}
 TRAIN = {"finetune_baseline", "prune", "finetune_control", "train_student", "distill_student"}
 # key (dotted; "*" is any data source) -> the rules whose params or inputs read it
 READERS = {
-    "seed": {"train_base_cnn", "convert_tflite", "evaluate_tflite", "deploy_model"},
+    "seed": {"train_base_cnn", "convert_tflite", "evaluate_tflite", "deploy_model", "roof_models"},
     "threads": set(),
     "data.description": set(),
     "data.mirror": set(), "data.retries": set(), "data.backoff_seconds": set(), "data.timeout_seconds": set(),
@@ -69,7 +69,7 @@ READERS = {
     "distillation.table_temperature": {"distillation_tables", "notebook_distillation"},
     "distillation.table_alpha": {"distillation_tables", "notebook_distillation"},
     "deployment.calibration_samples": {"deploy_model"},
-    **{f"deployment.{k}": {"time_models"} for k in ("threads", "kernels", "rounds", "runs", "warmup",
+    **{f"deployment.{k}": {"time_models"} for k in ("threads", "kernels", "rounds", "max_rounds", "ratio_ci", "runs", "warmup",
                                                     "benchmark_runs")},
     "deployment.throughput_batch": {"time_models", "deployment_table"},
     "deployment.max_arena_mib": {"measure_memory"},

@@ -41,7 +41,7 @@ PATTERNS = ("results/**/*.json", "results/**/*.csv", "resources/data/*.json")
 MACHINE = "results/deployment/machine.json"
 # Columns that name a row rather than measure it: a table's row key is those of its header (and the
 # row's number where they do not tell rows apart).
-KEY_COLUMNS = ("model", "run", "role", "name", "metric", "method", "family", "runtime", "precision", "batch",
+KEY_COLUMNS = ("model", "column", "run", "role", "name", "metric", "method", "family", "runtime", "precision", "batch",
                "amount", "temperature", "alpha", "seed", "epoch", "epochs", "arch")
 TIME_NOISE = 0.15  # a ratio of times differs when off by more than this, or by the recorded spread
 
@@ -65,15 +65,16 @@ KINDS = (
     Kind("environment", r"^provenance\.(git_commit|packages|python|platform|cpu|cpu_count|device|threads)(\.|$)"
                         r"|^(cpu_model|isa|packages|logical_cpus|cores_reserved|kernels)(\.|$)",
          "listed, never fails", "listed, never fails"),
-    Kind("time", r"(^|_|\.)ms($|_)|seconds|latency|throughput|speedup",
+    Kind("time", r"(^|_|\.)ms($|_)|seconds|latency|throughput|speedup|_per_s($|\.)",
          f"ratio B/A within the larger of {TIME_NOISE:.0%} and the summed recorded spread",
          "not comparable (times of two CPUs)"),
-    Kind("from times", r"spread|suspect|benchmark_agrees|benchmark_verdict|calls_per_sample|load_average|^note$",
+    Kind("from times", r"spread|suspect|benchmark_agrees|benchmark_verdict|calls_per_sample|load_average|^note$"
+                       r"|roof|rounds",
          "listed, never fails (follows from measured times)", "listed, never fails"),
     Kind("memory", r"process_rss", f"ratio B/A within {TIME_NOISE:.0%}", f"ratio B/A within {TIME_NOISE:.0%}"),
     Kind("checksum", r"sha256|md5", "equal", "equal for data; trained files not comparable"),
     Kind("structure", r"parameters|macs|(?<!gzip_state_dict_)bytes|mib|shape|per_class|images|sparsity|weights"
-                      r"|^seeds?$|epoch|amount|rounds|runs|dtype|removed",
+                      r"|^seeds?$|epoch|amount|runs|dtype|removed",
          "equal", "equal"),
     Kind("trained", r".",
          "equal",

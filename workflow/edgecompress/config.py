@@ -157,6 +157,10 @@ def cross_checks(config: dict, workdir: str | os.PathLike = ".") -> list[str]:
         clash = sorted({label for label in labels if labels.count(label) > 1})
         if clash:
             found.append(f"{key}: values {values} share the path labels {clash}; list each value once")
+    dep = config["deployment"]
+    if dep["max_rounds"] < dep["rounds"]:
+        found.append(f"deployment.max_rounds: {dep['max_rounds']} is below deployment.rounds {dep['rounds']} "
+                     "(the timing job runs at least `rounds` rounds)")
     device_names = [dev["name"] for dev in config["devices"]]
     for name in sorted({n for n in device_names if device_names.count(n) > 1}):
         found.append(f"devices: the name {name!r} is given to {device_names.count(name)} device classes; "

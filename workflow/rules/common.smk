@@ -152,6 +152,7 @@ def report_figures():
         "kd_grid": (rules.notebook_distillation.output.grid[0], rules.notebook_distillation.input.notebook),
         "pareto": (rules.notebook_deployment.output.figure[0], rules.notebook_deployment.input.notebook),
         "memory": (rules.notebook_deployment.output.memory[0], rules.notebook_deployment.input.notebook),
+        "roofline": (rules.notebook_deployment.output.roofline[0], rules.notebook_deployment.input.notebook),
     }
     return {
         name: {
@@ -202,7 +203,8 @@ def largest_mcu_flash():
     return max(flash) if flash else None
 
 
-TIMING_KEYS = ("threads", "kernels", "rounds", "runs", "warmup", "throughput_batch", "benchmark_runs")
+TIMING_KEYS = ("threads", "kernels", "rounds", "max_rounds", "ratio_ci", "runs", "warmup", "throughput_batch",
+               "benchmark_runs")
 
 
 def timing_settings():

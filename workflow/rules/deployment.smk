@@ -30,14 +30,38 @@ rule deploy_model:
         "../scripts/deploy_model.py"
 
 
+rule roof_models:
+    output:
+        float32_dense="results/deployment/roofs/float32_dense.tflite",
+        int8_dense="results/deployment/roofs/int8_dense.tflite",
+        float32_depthwise="results/deployment/roofs/float32_depthwise.tflite",
+        int8_depthwise="results/deployment/roofs/int8_depthwise.tflite",
+    log:
+        "logs/deployment/roof_models.log",
+    params:
+        seed=lookup(dpath="seed", within=config),
+    threads: 1
+    # sized from the demo run: two small conversions, about 5 s and 1 GB
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    conda:
+        "../../envs/deploy.yaml"
+    script:
+        "../scripts/roof_models.py"
+
+
 rule time_models:
     input:
+        roofs=multiext("results/deployment/roofs/", *(f"{p}_{k}.tflite" for p in ("float32", "int8")
+                                                      for k in ("dense", "depthwise"))),
         float32=deployed_files("float32"),
         int8=deployed_files("int8"),
         pytorch=[trained_model(m) for m in deployed_models()],
         cnn=expand(rules.convert_tflite.output.tflite, variant=config["quantization"]["variants"]),
     output:
         latency="results/deployment/latency.csv",
+        ratios="results/deployment/ratios.csv",
         machine="results/deployment/machine.json",
     log:
         "logs/deployment/time_models.log",
@@ -100,9 +124,17 @@ rule deployment_table:
         pruning=[modelkey.parse(m).path("metrics.json") for m in unstructured_keys()],
         variants=quantization_metrics(),
         latency=rules.time_models.output.latency,
+        ratios=rules.time_models.output.ratios,
+        machine=rules.time_models.output.machine,
         memory=rules.measure_memory.output.memory,
+        # the graphs of the timed files: MACs and bytes for the roofline
+        float32=deployed_files("float32"),
+        int8=deployed_files("int8"),
+        cnn=expand(rules.convert_tflite.output.tflite, variant=config["quantization"]["variants"]),
     output:
         table="results/deployment/table.csv",
+        roofline="results/deployment/roofline.csv",
+        speedups="results/deployment/speedups.csv",
     log:
         "logs/deployment/table.log",
     params:

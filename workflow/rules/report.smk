@@ -147,6 +147,8 @@ rule notebook_deployment:
     input:
         notebook=repo_path("notebooks/deployment.ipynb"),
         table=rules.deployment_table.output.table,
+        roofline=rules.deployment_table.output.roofline,
+        machine=rules.time_models.output.machine,
     output:
         figure=report(
             multiext("results/report/deployment/pareto", ".png", ".svg"),
@@ -160,6 +162,12 @@ rule notebook_deployment:
             category="Deployment",
             labels={"figure": "accuracy vs process memory"},
         ),
+        roofline=report(
+            multiext("results/report/deployment/roofline", ".png", ".svg"),
+            caption="../../report/captions/deployment_roofline.rst",
+            category="Deployment",
+            labels={"figure": "roofline of the timing job's CPU"},
+        ),
         notebook="results/report/deployment/deployment.ipynb",
         html="results/report/deployment/deployment.html",
     log:
@@ -168,6 +176,8 @@ rule notebook_deployment:
         kernel=lookup(dpath="report/kernel", within=config),
         parameters=lambda wildcards, input, output: notebook_parameters(
             table_csv=input.table,
+            roofline_csv=input.roofline,
+            machine_json=input.machine,
             out_dir="results/report/deployment",
         ),
     threads: 1
@@ -198,6 +208,8 @@ rule render_report:
         deployment_machine=rules.time_models.output.machine,
         deployment_latency=rules.time_models.output.latency,
         deployment_memory=rules.measure_memory.output.memory,
+        deployment_roofline=rules.deployment_table.output.roofline,
+        deployment_speedups=rules.deployment_table.output.speedups,
         fashion_summary=rules.prepare_fashion_mnist.output.summary,
         cifar_summary=rules.prepare_cifar10.output.summary,
         cifar_archive=download_path("cifar10.archive"),
@@ -246,6 +258,7 @@ rule compile_report:
             rules.notebook_distillation.output.grid,
             rules.notebook_deployment.output.figure,
             rules.notebook_deployment.output.memory,
+            rules.notebook_deployment.output.roofline,
         ],
     output:
         pdf=report(

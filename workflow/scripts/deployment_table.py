@@ -17,7 +17,9 @@ write_table_file(
     variants=snakemake.params.variants,
     variant_metrics=snakemake.input.variants,
     latency_csv=snakemake.input.latency,
+    ratios_csv=snakemake.input.ratios,
+    machine_json=snakemake.input.machine,
     memory_csv=snakemake.input.memory,
     batch=snakemake.params.batch,
-    out=snakemake.output.table,
+    out=dict(snakemake.output.items()),
 )

@@ -28,6 +28,7 @@ from typing import Callable, Mapping, Sequence
 import numpy as np
 
 from ..measure import MIB
+from .graph import read_graph
 
 log = logging.getLogger(__name__)
 
@@ -39,10 +40,6 @@ TOTAL = re.compile(r"Arena allocation total (\d+) bytes")
 
 
 # ---------------------------------------------------------------- peak live tensors (graph only)
-def tensor_bytes(shape: Sequence[int], itemsize: int) -> int:
-    return int(np.prod([max(int(d), 1) for d in shape])) * itemsize if len(shape) else itemsize
-
-
 def peak_live(n_tensors: int, sizes: Mapping[int, int], constant: set, inputs: Sequence[int], outputs: Sequence[int],
               ops: Sequence[tuple[Sequence[int], Sequence[int]]]) -> int:
     """Largest sum of non-constant tensor bytes alive at once when ``ops`` (inputs, outputs) run in order.
@@ -68,27 +65,10 @@ def peak_live(n_tensors: int, sizes: Mapping[int, int], constant: set, inputs: S
 
 
 def graph_peak_live(path: str | os.PathLike) -> int:
-    """:func:`peak_live` of the first subgraph of a ``.tflite`` file (its flatbuffer, read with LiteRT's schema)."""
-    from ai_edge_litert import schema_py_generated as schema
-
-    with open(path, "rb") as fh:
-        model = schema.ModelT.InitFromPackedBuf(bytearray(fh.read()), 0)
-    graph = model.subgraphs[0]
-    itemsize = {v: np.dtype(name).itemsize for name, v in
-                (("float32", schema.TensorType.FLOAT32), ("int8", schema.TensorType.INT8),
-                 ("uint8", schema.TensorType.UINT8), ("int32", schema.TensorType.INT32),
-                 ("int64", schema.TensorType.INT64), ("int16", schema.TensorType.INT16),
-                 ("float16", schema.TensorType.FLOAT16), ("bool", schema.TensorType.BOOL))}
-    sizes, constant = {}, set()
-    for i, t in enumerate(graph.tensors):
-        shape = list(t.shape) if t.shape is not None else []
-        sizes[i] = tensor_bytes(shape, itemsize.get(t.type, 4))
-        buffer = model.buffers[t.buffer] if t.buffer < len(model.buffers) else None
-        if buffer is not None and ((buffer.data is not None and len(buffer.data)) or buffer.size):
-            constant.add(i)
-    ops = [([int(x) for x in (op.inputs if op.inputs is not None else [])],
-            [int(x) for x in (op.outputs if op.outputs is not None else [])]) for op in graph.operators]
-    return peak_live(len(graph.tensors), sizes, constant, list(graph.inputs), list(graph.outputs), ops)
+    """:func:`peak_live` of the first subgraph of a ``.tflite`` file."""
+    g = read_graph(path)
+    return peak_live(len(g.sizes), g.sizes, set(g.constant), list(g.inputs), list(g.outputs),
+                     [(ins, outs) for _, ins, outs in g.ops])
 
 
 # ---------------------------------------------------------------- TFLM

@@ -3,12 +3,17 @@
 Sizes, parameters, MACs and accuracies come from the deploy_model metrics (and Experiment 1's
 variant metrics); every latency and every speed-up comes from ``latency.csv``, the one timing
 job, so a speed-up is always a ratio of two numbers measured in the same process, interleaved.
-A speed-up is flagged as suspect when it exceeds 1.2 x the MACs reduction (compute cannot
-explain it), and an unstructured model's ratio to its dense baseline when it leaves 0.8-1.25x
-(its masked weights are stored and computed densely, so it should run like the baseline). Both
-latencies of a flagged ratio are then suspect, and so is every other ratio that divides by one of
-them (the int8-vs-float32 speed-up of a model whose float32 latency is suspect, say): the columns
-``litert_<precision>_suspect`` carry this to the recommendations.
+A latency measured faster than its roofline bound (``roofline``: the CPU's measured roofs, the
+model's MACs and bytes) is a measurement error, and an unstructured model's ratio to its dense
+baseline outside 0.8-1.25x is suspect too (its masked weights are stored and computed densely, so
+it should run like the baseline): the latencies of such a ratio are then suspect, and so is every
+other ratio that divides by one of them (the int8-vs-float32 speed-up of a model whose float32
+latency is suspect, say); the columns ``litert_<precision>_suspect`` carry this to the
+recommendations. A speed-up whose 95 % interval over the timing rounds is wider than
+``deployment.ratio_ci`` is flagged as uncertain (that ratio only: its latencies are sound).
+
+Beside the table: ``roofline.csv`` (every timed latency on the roofline) and ``speedups.csv``
+(every speed-up, its interval over rounds, the roofline's prediction and why).
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from typing import Iterable, Mapping
 
 from .. import modelkey
 from ..tables import read_csv, write_csv
+from .roofline import NOT_MEASURED
 
 COLUMNS = ("model", "family", "seed", "parameters", "macs", "macs_reduction", "bytes_float32", "mib_float32",
            "bytes_int8", "mib_int8", "accuracy_torch", "accuracy_float32", "accuracy_int8",
@@ -28,8 +34,12 @@ COLUMNS = ("model", "family", "seed", "parameters", "macs", "macs_reduction", "b
 MEMORY = {"arena_bytes": "arena_bytes", "peak_live_bytes": "peak_live_bytes", "process_rss_bytes": "process_rss_bytes"}
 SPEEDUPS = {"speedup_litert_float32": ("litert", "float32", 1), "speedup_litert_int8": ("litert", "int8", 1),
             "speedup_pytorch_batch1": ("pytorch", "float32", 1), "speedup_pytorch_batchN": ("pytorch", "float32", "N")}
-SUSPECT_OVER_MACS = 1.2
 UNSTRUCTURED_RANGE = (0.8, 1.25)
+ROOFLINE_COLUMNS = ("model", "runtime", "precision", "batch", "macs", "weight_bytes", "activation_bytes",
+                    "intensity_macs_per_byte", "roof_level", "roof_compute_ms", "roof_memory_ms", "roof_attainable_ms",
+                    "roof_bound", "measured_ms", "roof_fraction", "roof_faster_than_bound", "roof_status")
+SPEEDUP_COLUMNS = ("model", "column", "speedup", "speedup_ci_low", "speedup_ci_high", "speedup_ci_halfwidth",
+                   "speedup_certain", "speedup_predicted", "speedup_measured_over_predicted", "speedup_explained")
 DENSE_NOTE = ("masks stored as dense zeros: LiteRT and PyTorch run dense kernels, so size and speed are the "
               "dense model's; gzip {gzip:.1f} MiB, sparse {sparse:.1f} MiB")
 
@@ -44,39 +54,53 @@ def latency_index(rows: Iterable[Mapping]) -> dict:
 
 
 # why a ratio is suspect, by kind (the report groups flagged ratios by model family, column and kind)
-KINDS = {"macs": f"above {SUSPECT_OVER_MACS} x the MACs reduction",
+KINDS = {"roofline": "a latency measured faster than its roofline bound (a measurement error)",
          "unstructured": f"an unstructured model outside {UNSTRUCTURED_RANGE[0]}-{UNSTRUCTURED_RANGE[1]}x of its dense model",
-         "operand": "divides by a latency that a flagged ratio also uses"}
+         "operand": "divides by a latency that a flagged ratio also uses",
+         "uncertain": "its 95 % interval over the timing rounds is wider than deployment.ratio_ci"}
 
 
-def suspect_kinds(row: Mapping) -> list[tuple[str, str]]:
-    """(column, kind) of each speed-up of ``row`` that compute cannot explain."""
+def suspect_kinds(row: Mapping, too_fast: set = frozenset(), uncertain: set = frozenset()) -> list[tuple[str, str]]:
+    """(column, kind) of each speed-up of ``row`` that the measurements cannot support.
+
+    ``too_fast``: latencies (model, runtime, precision, batch) measured faster than their roofline
+    bound; ``uncertain``: (model, column) of ratios whose interval over rounds is too wide.
+    """
     found = []
-    reduction = row["macs_reduction"]
-    for col in SPEEDUPS:
+    for col, ops in operands(row).items():
         s = row.get(col)
-        if s is None or reduction is None:
+        if s is None:
             continue
-        if s > SUSPECT_OVER_MACS * reduction:
-            found.append((col, "macs"))
-        if row["family"] == "unstructured" and not UNSTRUCTURED_RANGE[0] <= s <= UNSTRUCTURED_RANGE[1]:
+        if any(op in too_fast for op in ops):
+            found.append((col, "roofline"))
+        if col in SPEEDUPS and row["family"] == "unstructured" and not UNSTRUCTURED_RANGE[0] <= s <= UNSTRUCTURED_RANGE[1]:
             found.append((col, "unstructured"))
+        if (row["model"], col) in uncertain:
+            found.append((col, "uncertain"))
     return found
 
 
 def operands(row: Mapping) -> dict[str, list[tuple]]:
     """The two latencies (model, runtime, precision, batch) each ratio column of ``row`` divides."""
-    base_key = modelkey.parse(row["model"]).baseline
     out = {"int8_speedup": [(row["model"], "litert", "float32", 1), (row["model"], "litert", "int8", 1)]}
+    if row["model"] == modelkey.CNN:
+        return out
+    base_key = modelkey.parse(row["model"]).baseline
     for col, spec in SPEEDUPS.items():
         out[col] = [(base_key, *spec), (row["model"], *spec)]
     return out
 
 
-def flag_suspects(rows: list[dict]) -> None:
-    """Flag every ratio compute cannot explain, then every ratio that shares a latency with one (in place)."""
-    first = {id(r): suspect_kinds(r) for r in rows}
-    suspect_latencies = {lat for r in rows for col, _ in first[id(r)] for lat in operands(r)[col]}
+def flag_suspects(rows: list[dict], too_fast: set = frozenset(), uncertain: set = frozenset()) -> None:
+    """Flag every ratio the measurements cannot support, then every ratio that shares a latency with one (in place).
+
+    An uncertain ratio is flagged alone: its latencies are sound, only their ratio is not settled.
+    """
+    first = {id(r): suspect_kinds(r, too_fast, uncertain) for r in rows}
+    # a latency faster than its bound is itself the error; a ratio outside the unstructured band does not
+    # say which of its two latencies is off, so both are suspect
+    suspect_latencies = set(too_fast) | {lat for r in rows for col, kind in first[id(r)] if kind == "unstructured"
+                                         for lat in operands(r)[col]}
     for r in rows:
         kinds = list(first[id(r)])
         flagged = {col for col, _ in kinds}
@@ -117,15 +141,13 @@ def cifar_rows(deployed: Mapping[str, Mapping], latency: Mapping, batch: int,
             r["note"] = DENSE_NOTE.format(gzip=sizes["gzip_state_dict_bytes"] / 2**20,
                                           sparse=sizes["sparse_state_dict_bytes"] / 2**20)
         rows.append(r)
-    flag_suspects(rows)
     return rows
 
 
 def cnn_row(variants: Mapping[str, Mapping], latency: Mapping) -> dict:
     """Experiment 1's CNN: its float32 and int8 .tflite (from the Keras converter) as one row."""
     f32, i8 = variants.get("float32"), variants.get("int8")
-    r = {"model": "cnn", "family": "cnn", "seed": None, "note": "Experiment 1 (Fashion-MNIST, Keras -> TFLite)",
-         "suspect": "", "suspect_columns": "", "litert_float32_suspect": False, "litert_int8_suspect": False}
+    r = {"model": "cnn", "family": "cnn", "seed": None, "note": "Experiment 1 (Fashion-MNIST, Keras -> TFLite)"}
     if f32:
         r.update(bytes_float32=f32["size"]["bytes"], mib_float32=f32["size"]["mib"], accuracy_float32=f32["accuracy"],
                  litert_float32_ms=latency.get(("cnn", "litert", "float32", 1)))
@@ -152,14 +174,90 @@ def _ratio(a, b):
     return a / b if a is not None and b else None
 
 
-def write_table_file(deployed_keys, deployed_metrics, pruning_keys, pruning_metrics, variants, variant_metrics,
-                     latency_csv: str, memory_csv: str, batch: int, out: str) -> None:
-    """Rule deployment_table: the table above, from the metrics files and ``latency.csv``."""
-    from ..atomic import read_jsons
+def roofline_rows(latency_rows: Iterable[Mapping], roofs: Mapping) -> list[dict]:
+    """Every timed latency on the roofline: LiteRT rows from their own graph, PyTorch rows from the
+    model's float32 graph (the same weights) at their batch; "not measured" columns when the roofs are not."""
+    from .graph import read_graph
+    from .roofline import attainable, faster_than_bound
 
-    latency = latency_index(read_csv(latency_csv))
+    rows = list(latency_rows)
+    graphs = {}
+    for r in rows:
+        if r["runtime"] == "litert":
+            graphs[(r["model"], r["precision"])] = read_graph(r["file"])
+    out = []
+    for r in rows:
+        g = graphs.get((r["model"], r["precision"] if r["runtime"] == "litert" else "float32"))
+        if g is None:
+            continue
+        batch, measured = int(r["batch"]), float(r["median_ms"])
+        row = {"model": r["model"], "runtime": r["runtime"], "precision": r["precision"], "batch": batch,
+               "macs": g.macs, "weight_bytes": g.weight_bytes, "activation_bytes": g.activation_bytes,
+               "intensity_macs_per_byte": batch * g.macs / (g.weight_bytes + batch * g.activation_bytes),
+               "measured_ms": measured, "roof_status": roofs.get("status", NOT_MEASURED)}
+        if roofs.get("status") == "measured":
+            bound = attainable(g.macs_by_kind, g.weight_bytes, g.activation_bytes, r["precision"], roofs, batch)
+            row.update(roof_level=bound["level"], roof_compute_ms=bound["compute_ms"], roof_memory_ms=bound["memory_ms"],
+                       roof_attainable_ms=bound["attainable_ms"], roof_bound=bound["bound"],
+                       roof_fraction=bound["attainable_ms"] / measured,
+                       roof_faster_than_bound=faster_than_bound(measured, bound["attainable_ms"]))
+        else:
+            row["roof_status"] = f"{NOT_MEASURED}: {roofs.get('reason') or 'no roofs recorded'}"
+        out.append(row)
+    return out
+
+
+def speedup_rows(table: Iterable[Mapping], ratios: Iterable[Mapping], roofline: Iterable[Mapping]) -> list[dict]:
+    """Every speed-up of the table with its interval over rounds, the roofline's prediction and its reason."""
+    from .roofline import explain
+
+    bounds = {(r["model"], r["runtime"], r["precision"], 1 if int(r["batch"]) == 1 else "N"): r for r in roofline}
+    ci = {(r["model"], r["column"]): r for r in ratios}
+    out = []
+    for row in table:
+        for col, (ref, mine) in operands(row).items():
+            if row.get(col) is None:
+                continue
+            c = ci.get((row["model"], col), {})
+            r = {"model": row["model"], "column": col, "speedup": row[col],
+                 **{k: _number(c.get(k)) for k in ("speedup_ci_low", "speedup_ci_high", "speedup_ci_halfwidth")},
+                 "speedup_certain": c.get("speedup_certain", "") == "True" if c else None}
+            a, b = bounds.get(ref, {}), bounds.get(mine, {})
+            if a.get("roof_attainable_ms") not in (None, "") and b.get("roof_attainable_ms") not in (None, ""):
+                r["speedup_predicted"] = float(a["roof_attainable_ms"]) / float(b["roof_attainable_ms"])
+                r["speedup_measured_over_predicted"] = row[col] / r["speedup_predicted"]
+                r["speedup_explained"] = explain(
+                    {"bound": b["roof_bound"], "level": b["roof_level"], "fraction": b["roof_fraction"]},
+                    {"bound": a["roof_bound"], "level": a["roof_level"], "fraction": a["roof_fraction"]})
+            else:
+                r["speedup_explained"] = (b or a).get("roof_status") or NOT_MEASURED
+            out.append(r)
+    return out
+
+
+def _number(value):
+    return None if value in (None, "") else float(value)
+
+
+def write_table_file(deployed_keys, deployed_metrics, pruning_keys, pruning_metrics, variants, variant_metrics,
+                     latency_csv: str, ratios_csv: str, machine_json: str, memory_csv: str, batch: int,
+                     out: Mapping[str, str]) -> None:
+    """Rule deployment_table: the table above, the roofline of every latency and every speed-up explained."""
+    from ..atomic import read_json, read_jsons
+
+    latency_rows = read_csv(latency_csv)
+    latency = latency_index(latency_rows)
     rows = cifar_rows(dict(zip(deployed_keys, read_jsons(deployed_metrics))), latency, batch,
                       dict(zip(pruning_keys, read_jsons(pruning_metrics))))
     rows.append(cnn_row(dict(zip(variants, read_jsons(variant_metrics))), latency))
+    roofs = read_json(machine_json).get("roofline") or {"status": NOT_MEASURED, "reason": "no roofs recorded"}
+    roofline = roofline_rows(latency_rows, roofs)
+    ratios = read_csv(ratios_csv)
+    too_fast = {(r["model"], r["runtime"], r["precision"], 1 if r["batch"] == 1 else "N") for r in roofline
+                if r.get("roof_faster_than_bound")}
+    uncertain = {(r["model"], r["column"]) for r in ratios if r["speedup_certain"] != "True"}
+    flag_suspects(rows, too_fast, uncertain)
     add_memory(rows, read_csv(memory_csv))
-    write_csv(out, rows, COLUMNS)
+    write_csv(out["table"], rows, COLUMNS)
+    write_csv(out["roofline"], roofline, ROOFLINE_COLUMNS)
+    write_csv(out["speedups"], speedup_rows(rows, ratios, roofline), SPEEDUP_COLUMNS)

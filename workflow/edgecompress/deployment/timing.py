@@ -97,23 +97,81 @@ def repeated(run: Callable[[], object], reps: int) -> Callable[[], None]:
     return calls
 
 
-def time_rounds(entries: list[Entry], rounds: int, runs: int, warmup: int) -> None:
-    """``rounds`` rounds over all entries, each round starting one entry further along.
+# 97.5 % quantiles of Student's t by degrees of freedom (a 95 % two-sided interval); 1.96 beyond 30
+T975 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365, 8: 2.306, 9: 2.262, 10: 2.228,
+        11: 2.201, 12: 2.179, 13: 2.160, 14: 2.145, 15: 2.131, 16: 2.120, 17: 2.110, 18: 2.101, 19: 2.093,
+        20: 2.086, 21: 2.080, 22: 2.074, 23: 2.069, 24: 2.064, 25: 2.060, 26: 2.056, 27: 2.052, 28: 2.048,
+        29: 2.045, 30: 2.042}
+# the speed-ups of the deployment table: column -> (runtime, precision, batch) of both sides, against the
+# model's dense baseline; int8_speedup is the same model's float32 over its int8 on LiteRT
+BASELINE_RATIOS = {"speedup_litert_float32": ("litert", "float32", 1), "speedup_litert_int8": ("litert", "int8", 1),
+                   "speedup_pytorch_batch1": ("pytorch", "float32", 1), "speedup_pytorch_batchN": ("pytorch", "float32", "N")}
+RATIO_COLUMNS = ("model", "column", "speedup", "speedup_round_mean", "speedup_ci_low", "speedup_ci_high",
+                 "speedup_ci_halfwidth", "speedup_certain", "rounds")
 
+
+def speedup_pairs(entries: list[Entry]) -> list[tuple[str, str, Entry, Entry]]:
+    """(model, column, reference entry, entry) of every speed-up the deployment table prints."""
+    from .. import modelkey
+
+    index = {(e.model, e.runtime, e.precision, 1 if e.batch == 1 else "N"): e for e in entries}
+    pairs = []
+    for (model, runtime, precision, batch), e in index.items():
+        if runtime == "litert" and precision == "int8" and (model, "litert", "float32", 1) in index:
+            pairs.append((model, "int8_speedup", index[(model, "litert", "float32", 1)], e))
+        if model == modelkey.CNN:
+            continue
+        base = modelkey.parse(model).baseline
+        for column, where in BASELINE_RATIOS.items():
+            if where == (runtime, precision, batch) and base != model and (base, *where) in index:
+                pairs.append((model, column, index[(base, *where)], e))
+    return pairs
+
+
+def ratio_interval(reference: Entry, entry: Entry) -> dict:
+    """The speed-up (reference over entry) per round: its mean and 95 % t-interval over rounds."""
+    ratios = np.asarray(reference.round_medians) / np.asarray(entry.round_medians)
+    n, mean = len(ratios), float(np.mean(ratios))
+    half = T975.get(n - 1, 1.96) * float(np.std(ratios, ddof=1)) / np.sqrt(n) if n > 1 else float("inf")
+    return {"speedup_round_mean": mean, "speedup_ci_low": mean - half, "speedup_ci_high": mean + half,
+            "speedup_ci_halfwidth": half / mean if mean else float("inf"), "rounds": n}
+
+
+def widest(pairs: list[tuple[str, str, Entry, Entry]]) -> float:
+    """The largest relative half-width of a speed-up's interval (0 with nothing to compare)."""
+    return max((ratio_interval(ref, e)["speedup_ci_halfwidth"] for _, _, ref, e in pairs), default=0.0)
+
+
+def time_round(entries: list[Entry], r: int, runs: int, warmup: int) -> None:
+    """Round ``r``: every entry in turn, starting ``r`` entries along."""
+    n = len(entries)
+    for entry in entries[r % n:] + entries[: r % n]:
+        k = runs if entry.batch == 1 else max(1, runs // 5)
+        reps = entry.calls_per_sample
+        samples = samples_ms(repeated(entry.run, reps), warmup, k) / reps
+        entry.samples.append(samples)
+        entry.round_medians.append(float(np.median(samples)))
+
+
+def time_rounds(entries: list[Entry], rounds: int, runs: int, warmup: int, max_rounds: int | None = None,
+                ci_width: float | None = None) -> int:
+    """At least ``rounds`` rounds over all entries, each round starting one entry further along; returns how many.
+
+    Then, as pyperf and Google Benchmark do, more rounds (up to ``max_rounds``) while any speed-up
+    of the table has a 95 % interval over rounds wider than ``ci_width`` (relative half-width).
     A model that runs in microseconds is called several times per timed sample (``repeats``) and
     the sample divided by the count, so that timer and scheduler noise do not dominate it.
     """
-    n = len(entries)
     for e in entries:
         e.calls_per_sample = repeats(e.run)
-    for r in range(rounds):
-        for entry in entries[r % n:] + entries[: r % n]:
-            k = runs if entry.batch == 1 else max(1, runs // 5)
-            reps = entry.calls_per_sample
-            samples = samples_ms(repeated(entry.run, reps), warmup, k) / reps
-            entry.samples.append(samples)
-            entry.round_medians.append(float(np.median(samples)))
-        log.info("round %d/%d done", r + 1, rounds)
+    pairs = speedup_pairs(entries)
+    r = 0
+    while r < rounds or (r < (max_rounds or rounds) and ci_width is not None and widest(pairs) > ci_width):
+        time_round(entries, r, runs, warmup)
+        r += 1
+        log.info("round %d done (at least %d, at most %d); widest speed-up interval +-%.1f %%", r, rounds,
+                 max_rounds or rounds, 100 * widest(pairs) if r > 1 else float("inf"))
+    return r
 
 
 def benchmark_tool(path: str, threads: int, runs: int) -> float:
@@ -160,15 +218,28 @@ def row(entry: Entry) -> dict:
             "benchmark_verdict": "", "file": entry.file}
 
 
-def time_models(litert: Mapping[str, Mapping[str, str]], pytorch: Mapping[str, str], out_csv: str, out_machine: str,
-                dcfg: Mapping, resolution: int, cores: int) -> None:
-    """Rule time_models: ``litert`` maps model -> precision -> .tflite, ``pytorch`` model -> model.pt."""
+def ratio_rows(entries: list[Entry], ci_width: float) -> list[dict]:
+    """Every speed-up of the table with its interval over rounds, and whether that is within ``ci_width``."""
+    rows = []
+    for model, column, ref, e in speedup_pairs(entries):
+        ci = ratio_interval(ref, e)
+        overall = float(np.median(np.concatenate(ref.samples))) / float(np.median(np.concatenate(e.samples)))
+        rows.append({"model": model, "column": column, "speedup": overall, **ci,
+                     "speedup_certain": ci["speedup_ci_halfwidth"] <= ci_width})
+    return rows
+
+
+def time_models(litert: Mapping[str, Mapping[str, str]], pytorch: Mapping[str, str], roofs: Mapping[str, str],
+                out_csv: str, out_ratios: str, out_machine: str, dcfg: Mapping, resolution: int, cores: int) -> None:
+    """Rule time_models: ``litert`` maps model -> precision -> .tflite, ``pytorch`` model -> model.pt,
+    ``roofs`` precision -> the roof model (``roofline.roof_models``)."""
     import torch
 
     from ..atomic import write_json
     from ..provenance import package_versions
     from ..tables import write_csv
     from .machine import describe, load_average
+    from .roofline import measure_roofs
 
     threads = dcfg["threads"]
     torch.set_num_threads(threads)
@@ -176,8 +247,10 @@ def time_models(litert: Mapping[str, Mapping[str, str]], pytorch: Mapping[str, s
     entries = [litert_entry(m, p, path, threads, dcfg["kernels"]) for m, files in litert.items()
                for p, path in files.items()]
     entries += [e for m, path in pytorch.items() for e in torch_entries(m, path, resolution, dcfg["throughput_batch"])]
-    log.info("%d entries, %d rounds of %d runs each, %d thread(s)", len(entries), dcfg["rounds"], dcfg["runs"], threads)
-    time_rounds(entries, dcfg["rounds"], dcfg["runs"], dcfg["warmup"])
+    log.info("%d entries, %d-%d rounds of %d runs each, %d thread(s)", len(entries), dcfg["rounds"],
+             dcfg["max_rounds"], dcfg["runs"], threads)
+    rounds = time_rounds(entries, dcfg["rounds"], dcfg["runs"], dcfg["warmup"], dcfg["max_rounds"], dcfg["ratio_ci"])
+    roofline = measure_roofs(roofs, threads, dcfg["kernels"])
     load_after = load_average()
     rows = [row(e) for e in entries]
     comparable = dcfg["benchmark_runs"] and dcfg["kernels"] in TOOL_KERNELS
@@ -191,9 +264,12 @@ def time_models(litert: Mapping[str, Mapping[str, str]], pytorch: Mapping[str, s
         log.info("%-40s %-7s %-7s b%-3d median %.4f ms, spread %.2f, tool %s", r["model"], r["runtime"],
                  r["precision"], r["batch"], r["median_ms"], r["spread"], r["benchmark_tool_ms"])
     write_csv(out_csv, rows, COLUMNS)
+    write_csv(out_ratios, ratio_rows(entries, dcfg["ratio_ci"]), RATIO_COLUMNS)
     write_json(out_machine, {**describe(), "load_average_before": load_before, "load_average_after": load_after,
                              "threads": threads, "kernels": dcfg["kernels"], "cores_reserved": cores,
-                             "rounds": dcfg["rounds"], "runs": dcfg["runs"], "warmup": dcfg["warmup"],
+                             "rounds": dcfg["rounds"], "max_rounds": dcfg["max_rounds"], "rounds_run": rounds,
+                             "ratio_ci": dcfg["ratio_ci"], "roofline": roofline, "runs": dcfg["runs"],
+                             "warmup": dcfg["warmup"],
                              "benchmark_runs": dcfg["benchmark_runs"], "benchmark_agreement": AGREEMENT,
                              "benchmark_resolvable_ms": RESOLVABLE_MS, "benchmark_kernels": list(TOOL_KERNELS),
                              "packages": package_versions(("numpy", "torch", "ai-edge-litert", "litert-torch"))})

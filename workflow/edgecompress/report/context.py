@@ -22,7 +22,7 @@ from ..config import sweep_label
 from ..stats import mean_std
 from . import conclusions, verdicts
 from .rules import RAM_MEASURE
-from .render import code_string, count, num, signed, spread
+from .render import code_string, count, measured, num, signed, spread
 
 TITLE_EN = ("Analysis of convolutional neural network compression methods for effective deployment "
             "in Edge AI environments")
@@ -196,8 +196,52 @@ def sweep_section(sweep_csv) -> dict:
     return {"rows": out, "raw": rows, "control": control}
 
 
-def deployment_section(table_csv, machine_json, latency_csv, memory_csv=None) -> dict:
-    """The deployment table (every model on LiteRT and in PyTorch) and what the timing ran on."""
+def roofline_section(machine: Mapping, roofline_csv=None, speedups_csv=None) -> dict:
+    """The measured roofs, every model of the first seed on them (LiteRT, batch 1), every speed-up of
+    that seed beside the roofline's prediction; every measured value marked (``measured``)."""
+    from ..modelkey import CNN, parse
+
+    roofs = machine.get("roofline") or {"status": "not measured", "reason": "no roofs recorded"}
+    rows = read_csv(roofline_csv) if roofline_csv else []
+    speedups = read_csv(speedups_csv) if speedups_csv else []
+    seeds = sorted({parse(r["model"]).seed for r in rows if r["model"] != CNN})
+    first = [r for r in rows if r["runtime"] == "litert" and int(r["batch"]) == 1
+             and (r["model"] == CNN or parse(r["model"]).seed == seeds[0])]
+    out = {"measured": roofs.get("status") == "measured", "reason": roofs.get("reason", ""),
+           "seed": str(seeds[0]) if seeds else "–", "files": str(len(rows))}
+    if out["measured"]:
+        out.update(
+            peaks=", ".join(f"{p} {measured(num(v / 1e9, 1))} GMAC/s" for p, v in sorted(roofs["peak_macs_per_s"].items())),
+            bandwidth=", ".join(f"{k} {measured(num(v / 1e9, 1))} GB/s"
+                                for k, v in sorted(roofs["bandwidth_bytes_per_s"].items(), key=lambda kv: -kv[1])),
+            caches=", ".join(f"{k} {v / 2**20:g} MiB" for k, v in sorted(roofs["cache_bytes"].items())),
+            seconds=num(roofs["seconds"], 1),
+            faster=str(sum(r["roof_faster_than_bound"] == "True" for r in rows)))
+    out["rows"] = [{"model": r["model"], "precision": r["precision"], "mmacs": num(float(r["macs"]) / 1e6, 1),
+                    "weights_mib": num(float(r["weight_bytes"]) / 2**20, 2),
+                    "act_kib": num(float(r["activation_bytes"]) / 2**10, 0),
+                    "level": measured(r.get("roof_level") or "–"), "bound": measured(r.get("roof_bound") or "–"),
+                    "attainable": measured(num(r.get("roof_attainable_ms"), 3)),
+                    "measured_ms": measured(num(r["measured_ms"], 3)),
+                    "fraction": measured(num(r.get("roof_fraction"), 2)
+                                         + (" ‡" if r.get("roof_faster_than_bound") == "True" else ""))}
+                   for r in first]
+    keep = {r["model"] for r in first}
+    out["speedups"] = [{"model": r["model"], "column": r["column"],
+                        "measured": measured(num(r["speedup"], 2) + (
+                            f" [{num(r['speedup_ci_low'], 2)}, {num(r['speedup_ci_high'], 2)}]"
+                            if r["speedup_ci_low"] not in ("", None) else "")
+                            + ("" if r["speedup_certain"] != "False" else " (uncertain)")),
+                        "predicted": measured(num(r.get("speedup_predicted"), 2)),
+                        "ratio": measured(num(r.get("speedup_measured_over_predicted"), 2)),
+                        "why": measured(r.get("speedup_explained") or "–")}
+                       for r in speedups if r["model"] in keep]
+    return out
+
+
+def deployment_section(table_csv, machine_json, latency_csv, memory_csv=None, roofline_csv=None,
+                       speedups_csv=None) -> dict:
+    """The deployment table (every model on LiteRT and in PyTorch), what the timing ran on, its roofline."""
     from ..deployment.machine import isa_text
 
     table, machine, latency = read_csv(table_csv), read_json(machine_json), read_csv(latency_csv)
@@ -226,7 +270,9 @@ def deployment_section(table_csv, machine_json, latency_csv, memory_csv=None) ->
     tool_run = machine.get("benchmark_runs", 1) > 0 and any(r["benchmark_tool_ms"] not in ("", None) for r in litert)
     return {
         "table": rows, "raw": table, "latency": latency, "memory": memory, "on_tflm": on_tflm,
-        "suspects": suspect_lines(table),
+        "suspects": suspect_lines(table), "roofline": roofline_section(machine, roofline_csv, speedups_csv),
+        "rounds_run": str(machine.get("rounds_run", machine["rounds"])), "max_rounds": str(machine.get("max_rounds", "–")),
+        "ratio_ci": f"{100 * machine['ratio_ci']:g}" if "ratio_ci" in machine else "–",
         "cpu": machine["cpu_model"], "isa": isa_text(machine["isa"]), "threads": str(machine["threads"]),
         "kernels": machine["kernels"], "rounds": str(machine["rounds"]), "runs": str(machine["runs"]),
         "load_before": ", ".join(f"{v:.2f}" for v in machine["load_average_before"]) or "–",
@@ -264,11 +310,8 @@ def suspect_lines(table: list[dict]) -> list[dict]:
         seeds = len({r["seed"] for r in rows})
         total = len({r["seed"] for r in table if config_of(r["model"])[0] == config})
         span = f"{values[0]:.2f}x" if values[0] == values[-1] else f"{values[0]:.2f}–{values[-1]:.2f}x"
-        cut = sorted(float(r["macs_reduction"]) for r in rows if r["macs_reduction"])
-        cut_text = (f" (MACs cut {cut[0]:.2f}x)" if cut and cut[0] == cut[-1] else
-                    f" (MACs cut {cut[0]:.2f}–{cut[-1]:.2f}x)" if cut else "")
         lines.append({"model": config, "column": column, "range": span, "seeds": f"{seeds} of {total}",
-                      "reason": KINDS[kind] + (cut_text if kind == "macs" else "")})
+                      "reason": KINDS[kind]})
     return lines
 
 
@@ -386,7 +429,8 @@ def _md5_matches(path: str | os.PathLike, md5: str) -> bool:
 def build_context(inputs: Mapping[str, Any], config: Mapping, figures: Mapping[str, Mapping],
                   official_checksums: Mapping[str, Mapping[str, str]], official_md5: Mapping[str, str]) -> dict:
     dep = deployment_section(inputs["deployment_table"], inputs["deployment_machine"], inputs["deployment_latency"],
-                             inputs["deployment_memory"])
+                             inputs["deployment_memory"], inputs.get("deployment_roofline"),
+                             inputs.get("deployment_speedups"))
     cnn = next((r for r in dep["raw"] if r["model"] == "cnn"), {})
     cnn_latency = next((r for r in dep["latency"] if r["model"] == "cnn" and r["precision"] == "int8"), {})
     q = quantization_section(inputs["quant_table"], inputs["quant_keras"], inputs["quant_int8"], cnn, cnn_latency)

@@ -210,6 +210,48 @@ def pareto(rows: Sequence[Mapping], stem, x: str = "litert_{precision}_ms", scal
     return save(fig, stem)
 
 
+def roofline(rows: Sequence[Mapping], roofs: Mapping, stem) -> list[str]:
+    """Achieved MAC rate against arithmetic intensity (log-log), the measured roofs drawn, one point per
+    LiteRT model and precision at batch 1 (``rows``: ``results/deployment/roofline.csv``; ``roofs``: the
+    ``roofline`` entry of ``machine.json``). Without measured roofs the points are drawn alone, and the
+    title says why."""
+    fig, ax = plt.subplots(figsize=(7.5, 4.2))
+    points = [r for r in rows if r["runtime"] == "litert" and int(r["batch"]) == 1]
+    families = sorted({r["model"].split("/")[0] for r in points})
+    xs = []
+    for r in points:
+        x = float(r["intensity_macs_per_byte"])
+        y = float(r["macs"]) / (float(r["measured_ms"]) / 1e3) / 1e9
+        xs.append(x)
+        colour = COLORS[families.index(r["model"].split("/")[0]) % len(COLORS)]
+        ax.scatter(x, y, marker="o" if r["precision"] == "float32" else "s", color=colour, alpha=0.75,
+                   edgecolor="k", linewidth=0.4, s=28)
+    if roofs.get("status") == "measured" and xs:
+        grid = np.logspace(np.log10(min(xs) / 3), np.log10(max(xs) * 30), 200)
+        styles = {"dense": "-", "depthwise": ":"}
+        for name, peak in sorted(roofs["peak_macs_per_s"].items()):
+            precision, kind = name.split("_", 1)
+            for i, (level, bw) in enumerate(sorted(roofs["bandwidth_bytes_per_s"].items(), key=lambda kv: kv[1])):
+                ax.plot(grid, np.minimum(peak, bw * grid) / 1e9, styles.get(kind, "--"),
+                        color="0.3" if precision == "int8" else "0.6", lw=0.6 + 0.3 * i, alpha=0.8)
+            ax.annotate(f"{precision} {kind} peak {peak / 1e9:.0f} GMAC/s", (grid[-1], peak / 1e9), fontsize=6,
+                        ha="right", va="bottom")
+        for level, bw in sorted(roofs["bandwidth_bytes_per_s"].items()):
+            ax.annotate(f"{level} {bw / 1e9:.0f} GB/s", (grid[0], bw * grid[0] / 1e9), fontsize=7, va="bottom")
+        title = "Roofline of the timing job's CPU (one core), LiteRT batch 1"
+    else:
+        title = f"Roofs not measured: {roofs.get('reason') or 'no roofs recorded'}"
+    ax.set(xscale="log", yscale="log", xlabel="arithmetic intensity (MACs per byte moved, log)",
+           ylabel="achieved GMAC/s (log)", title=title)
+    ax.title.set_fontsize(9)
+    handles = [plt.Line2D([], [], ls="", marker="o", color=COLORS[i % len(COLORS)], label=f)
+               for i, f in enumerate(families)]
+    handles += [plt.Line2D([], [], ls="", marker=m, color="gray", label=p) for p, m in (("float32", "o"), ("int8", "s"))]
+    fig.legend(handles=handles, loc="lower center", ncol=len(handles), fontsize=7, frameon=False)
+    fig.tight_layout(rect=(0, 0.07, 1, 1))
+    return save(fig, stem)
+
+
 def sweep_rows(summary: Sequence[Mapping]) -> list[dict]:
     """Rows of the sweep figure: accuracy against the share of parameters removed, per method and amount.
 
