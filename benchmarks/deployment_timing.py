@@ -11,7 +11,12 @@ target / met):
 - structured: PyTorch speed-up at batch N >= 0.6 x its MACs reduction;
 - ResNet-18 int8 vs float32 in LiteRT, with the CPU's ISA flags (stated, no target);
 - the deployment stage's wall time (conversions + timing, from the rules' benchmark: files):
-  at most 5 minutes.
+  at most 5 minutes;
+- the roofline: every measured roof (peak MAC rate per precision and kernel kind, bandwidth per
+  cache level and DRAM) within 10 % between the two jobs; the roofs' own time under 20 s; no
+  latency faster than (1 - 0.15) x its bound; the speed-ups of the structured, chain and student
+  models over their baseline in LiteRT float32 and int8 within a factor of 1.5 of the ratio of
+  their bounds (both jobs).
 """
 
 from __future__ import annotations
@@ -29,10 +34,14 @@ from edgecompress.config import load_config  # noqa: E402
 from edgecompress.deployment.machine import describe, isa_text  # noqa: E402
 from edgecompress.deployment.timing import time_models  # noqa: E402
 from edgecompress.tables import read_csv, write_csv  # noqa: E402
-from edgecompress.deployment.tables import SPEEDUPS, latency_index  # noqa: E402
+from edgecompress.deployment.tables import SPEEDUPS, latency_index, roofline_rows  # noqa: E402
+from edgecompress.atomic import read_json  # noqa: E402
 
 STABLE = 0.15
 STAGE_SECONDS = 300
+ROOF_STABLE = 0.10
+ROOF_SECONDS = 20
+PREDICTION_FACTOR = 1.5
 
 
 def ratios(latency: dict) -> dict:
@@ -60,6 +69,43 @@ def stage_seconds(root: Path, models) -> float:
     return total
 
 
+def roofline_checks(roofs: list[dict], bounds: list[list[dict]], indexes: list[dict]) -> list[dict]:
+    """The roofline's numbers to reach over the two timing jobs (``roofs``, their ``roofline_rows``, latencies)."""
+    rows = []
+    if any(r["status"] != "measured" for r in roofs):
+        return [{"metric": "roofline", "value": "; ".join(r.get("reason", "") for r in roofs), "target": "measured",
+                 "met": False}]
+    for group in ("peak_macs_per_s", "bandwidth_bytes_per_s"):
+        for name in roofs[0][group]:
+            x, y = roofs[0][group][name], roofs[1][group][name]
+            rows.append({"metric": f"roof {group} {name}: job 1 {x:.4g}, job 2 {y:.4g}, relative difference",
+                         "value": abs(y / x - 1), "target": f"<= {ROOF_STABLE}", "met": abs(y / x - 1) <= ROOF_STABLE})
+    slowest = max(r["seconds"] for r in roofs)
+    rows.append({"metric": "roof measurements' time in the timing job (s, the slower job)", "value": slowest,
+                 "target": f"< {ROOF_SECONDS}", "met": slowest < ROOF_SECONDS})
+    faster = sum(bool(r.get("roof_faster_than_bound")) for job in bounds for r in job)
+    rows.append({"metric": f"latencies faster than their roofline bound (of {sum(len(j) for j in bounds)}, both jobs)",
+                 "value": faster, "target": "0", "met": faster == 0})
+    for job, (latency, rows_of_job) in enumerate(zip(indexes, bounds), start=1):
+        bound = {(r["model"], r["precision"]): r["roof_attainable_ms"] for r in rows_of_job
+                 if r["runtime"] == "litert"}
+        for model in sorted({m for m, _ in bound}):
+            if modelkey.family_of(model) not in ("structured", "chain", "student", "kd"):
+                continue
+            base = modelkey.parse(model).baseline
+            for precision in ("float32", "int8"):
+                spec = ("litert", precision, 1)
+                if (base, *spec) not in latency or (model, *spec) not in latency:
+                    continue
+                measured = latency[(base, *spec)] / latency[(model, *spec)]
+                predicted = bound[(base, precision)] / bound[(model, precision)]
+                factor = max(measured / predicted, predicted / measured)
+                rows.append({"metric": f"job {job} {model} {precision}: measured speed-up {measured:.2f}, roofline "
+                                       f"{predicted:.2f}, factor", "value": factor,
+                             "target": f"<= {PREDICTION_FACTOR}", "met": factor <= PREDICTION_FACTOR})
+    return rows
+
+
 def main(argv=None) -> list[dict]:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--config", nargs="*", type=Path, default=[Path("config/config.yaml")])
@@ -76,15 +122,19 @@ def main(argv=None) -> list[dict]:
             litert.setdefault(r["model"], {})[r["precision"]] = str(args.root / r["file"])
         else:
             pytorch[r["model"]] = str(args.root / r["file"])
-    indexes = []
+    indexes, roofs, bounds = [], [], []
+    roof_files = {f"{p}_{k}": str(args.root / f"results/deployment/roofs/{p}_{k}.tflite")
+                  for p in ("float32", "int8") for k in ("dense", "depthwise")}
     with tempfile.TemporaryDirectory() as tmp:
         for i in range(2):
             out = Path(tmp) / f"latency{i}.csv"
-            time_models(litert, pytorch, str(out), str(Path(tmp) / f"machine{i}.json"), cfg["deployment"],
-                        cfg["torch"]["resolution"], 0)
+            time_models(litert, pytorch, roof_files, str(out), str(Path(tmp) / f"ratios{i}.csv"),
+                        str(Path(tmp) / f"machine{i}.json"), cfg["deployment"], cfg["torch"]["resolution"], 0)
             indexes.append(latency_index(read_csv(out)))
+            roofs.append(read_json(Path(tmp) / f"machine{i}.json")["roofline"])
+            bounds.append(roofline_rows(read_csv(out), roofs[-1]))
     a, b = (ratios(x) for x in indexes)
-    rows = []
+    rows = roofline_checks(roofs, bounds, indexes)
     worst_key = max(a, key=lambda k: abs(a[k] / b[k] - 1)) if a else None
     worst = abs(a[worst_key] / b[worst_key] - 1) if a else None
     rows.append({"metric": f"largest relative difference of a speed-up between two timing runs ({worst_key})",

@@ -3,9 +3,9 @@
 A model's time per inference is bounded below by ``max(MACs / peak MAC rate, bytes / bandwidth)``.
 Both roofs are measured in the timing job, on its core and thread count:
 
-- the peak multiply-accumulate rate per precision and kind of kernel: compute-bound models run
-  through LiteRT with the kernels the timing uses, their MACs (``graph.Graph.macs_by_kind``) over
-  their best round's median: ``dense`` (``roof_module``: 1x1 convolutions, a 1,024 x 512 x 512
+- the peak multiply-accumulate rate per precision and kind of kernel: compute-bound models
+  (rule roof_models, :mod:`.roofs`) run through LiteRT with the kernels the timing uses, their MACs (``graph.Graph.macs_by_kind``) over
+  their best round's median: ``dense`` (1x1 convolutions, a 1,024 x 512 x 512
   matrix product each) and ``depthwise`` (3x3 depthwise convolutions over 256 channels of a 16 x 16
   map, in cache), whose kernels reach a fraction of the dense ones' rate;
 - the bandwidth one core sees when streaming a read (numpy's vectorised ``max`` over float32) of a
@@ -36,9 +36,6 @@ CACHE_ROOT = "/sys/devices/system/cpu/cpu0/cache"
 DRAM_MIN_BYTES = 256 * 2**20
 PASSES = 5  # streaming passes per buffer; the best one is the bandwidth
 BOUND_MARGIN = 0.15  # a latency this far below its bound is a measurement error (the roofs' own noise)
-ROOF_CHANNELS, ROOF_LAYERS, ROOF_SIZE = 512, 2, 32  # dense: 2 x (1,024 x 512 x 512) MACs per call
-DW_CHANNELS, DW_LAYERS, DW_SIZE = 256, 8, 16  # depthwise: 8 x (256 x 256 x 9) MACs per call
-ROOF_KINDS = ("dense", "depthwise")
 NOT_MEASURED = "not measured"
 
 
@@ -79,37 +76,6 @@ def stream_bandwidth(nbytes: int, passes: int = PASSES, clock: Callable[[], floa
             buffer.max()
         best = min(best, (clock() - start) / reps)
     return buffer.nbytes / best
-
-
-def roof_module(kind: str = "dense"):
-    """A compute-bound model: 1x1 convolutions (``dense``) or 3x3 depthwise ones (``depthwise``), in cache."""
-    from torch import nn
-
-    if kind == "dense":
-        layers = [nn.Conv2d(3, ROOF_CHANNELS, 1)]
-        for _ in range(ROOF_LAYERS):
-            layers += [nn.Conv2d(ROOF_CHANNELS, ROOF_CHANNELS, 1), nn.ReLU()]
-    else:
-        layers = [nn.Conv2d(3, DW_CHANNELS, 1)]
-        for _ in range(DW_LAYERS):
-            layers += [nn.Conv2d(DW_CHANNELS, DW_CHANNELS, 3, padding=1, groups=DW_CHANNELS), nn.ReLU()]
-    return nn.Sequential(*layers).eval()
-
-
-def roof_models(out: Mapping[str, str], seed: int) -> None:
-    """Rule roof_models: ``roof_module`` of each kind as float32 and int8 ``.tflite`` (``out``: "<precision>_<kind>")."""
-    import torch
-
-    from ..seeding import seed_everything
-    from .convert import PRECISIONS, export, to_litert
-
-    seed_everything(seed, 1, frameworks=("torch",))
-    for kind, size in (("dense", ROOF_SIZE), ("depthwise", DW_SIZE)):
-        model = roof_module(kind)
-        calibration = torch.randn(8, size, size, 3)
-        for precision in PRECISIONS:
-            export(to_litert(model, size, precision, calibration), out[f"{precision}_{kind}"])
-            log.info("roof model %s %s written to %s", precision, kind, out[f"{precision}_{kind}"])
 
 
 def peak_mac_rate(path: str, threads: int, kernels: str, kind: str, rounds: int = 5, runs: int = 5) -> float:

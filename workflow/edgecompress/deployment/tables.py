@@ -22,6 +22,7 @@ from typing import Iterable, Mapping
 
 from .. import modelkey
 from ..tables import read_csv, write_csv
+from .flags import KINDS, UNSTRUCTURED_RANGE
 from .roofline import NOT_MEASURED
 
 COLUMNS = ("model", "family", "seed", "parameters", "macs", "macs_reduction", "bytes_float32", "mib_float32",
@@ -34,7 +35,6 @@ COLUMNS = ("model", "family", "seed", "parameters", "macs", "macs_reduction", "b
 MEMORY = {"arena_bytes": "arena_bytes", "peak_live_bytes": "peak_live_bytes", "process_rss_bytes": "process_rss_bytes"}
 SPEEDUPS = {"speedup_litert_float32": ("litert", "float32", 1), "speedup_litert_int8": ("litert", "int8", 1),
             "speedup_pytorch_batch1": ("pytorch", "float32", 1), "speedup_pytorch_batchN": ("pytorch", "float32", "N")}
-UNSTRUCTURED_RANGE = (0.8, 1.25)
 ROOFLINE_COLUMNS = ("model", "runtime", "precision", "batch", "macs", "weight_bytes", "activation_bytes",
                     "intensity_macs_per_byte", "roof_level", "roof_compute_ms", "roof_memory_ms", "roof_attainable_ms",
                     "roof_bound", "measured_ms", "roof_fraction", "roof_faster_than_bound", "roof_status")
@@ -51,13 +51,6 @@ def latency_index(rows: Iterable[Mapping]) -> dict:
         batch = 1 if int(r["batch"]) == 1 else "N"
         index[(r["model"], r["runtime"], r["precision"], batch)] = float(r["median_ms"])
     return index
-
-
-# why a ratio is suspect, by kind (the report groups flagged ratios by model family, column and kind)
-KINDS = {"roofline": "a latency measured faster than its roofline bound (a measurement error)",
-         "unstructured": f"an unstructured model outside {UNSTRUCTURED_RANGE[0]}-{UNSTRUCTURED_RANGE[1]}x of its dense model",
-         "operand": "divides by a latency that a flagged ratio also uses",
-         "uncertain": "its 95 % interval over the timing rounds is wider than deployment.ratio_ci"}
 
 
 def suspect_kinds(row: Mapping, too_fast: set = frozenset(), uncertain: set = frozenset()) -> list[tuple[str, str]]:

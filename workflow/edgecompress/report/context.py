@@ -214,7 +214,8 @@ def roofline_section(machine: Mapping, roofline_csv=None, speedups_csv=None) -> 
             peaks=", ".join(f"{p} {measured(num(v / 1e9, 1))} GMAC/s" for p, v in sorted(roofs["peak_macs_per_s"].items())),
             bandwidth=", ".join(f"{k} {measured(num(v / 1e9, 1))} GB/s"
                                 for k, v in sorted(roofs["bandwidth_bytes_per_s"].items(), key=lambda kv: -kv[1])),
-            caches=", ".join(f"{k} {v / 2**20:g} MiB" for k, v in sorted(roofs["cache_bytes"].items())),
+            caches=", ".join(f"{k} {v / 2**20:g} MiB" if v >= 2**20 else f"{k} {v / 2**10:g} KiB"
+                             for k, v in sorted(roofs["cache_bytes"].items())),
             seconds=num(roofs["seconds"], 1),
             faster=str(sum(r["roof_faster_than_bound"] == "True" for r in rows)))
     out["rows"] = [{"model": r["model"], "precision": r["precision"], "mmacs": num(float(r["macs"]) / 1e6, 1),
@@ -296,7 +297,7 @@ def _flag(row: Mapping, column: str) -> str:
 
 def suspect_lines(table: list[dict]) -> list[dict]:
     """The flagged speed-ups, one line per model family and method, column and reason, with the range over seeds."""
-    from ..deployment.tables import KINDS
+    from ..deployment.flags import KINDS
     from ..modelkey import config_of
 
     groups: dict[tuple, list] = {}
