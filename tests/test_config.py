@@ -76,6 +76,9 @@ BAD = [
     ("ignored layer ResNet-18 lacks", "pruning.structured.ignored_layers", ["classifier"],
      "pruning.structured.ignored_layers: ResNet-18 has no conv or linear layer 'classifier'"),
     ("layer listed twice", "pruning.unstructured.layers", ["fc", "fc"], "'fc' listed more than once"),
+    ("fewer rounds at most than at least", "deployment.max_rounds", 5,
+     "deployment.max_rounds: 5 is below deployment.rounds 20"),
+    ("an interval width of zero", "deployment.ratio_ci", 0, "deployment.ratio_ci: 0 is less than or equal to the minimum"),
 ]
 
 

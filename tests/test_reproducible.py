@@ -33,6 +33,8 @@ TIMING_FILES = {
     "results/report/deployment/pareto.svg": "plots LiteRT latency",
     "results/report/deployment/memory.png": "plots the measured process memory",
     "results/report/deployment/memory.svg": "plots the measured process memory",
+    "results/report/deployment/roofline.png": "plots measured MAC rates and roofs",
+    "results/report/deployment/roofline.svg": "plots measured MAC rates and roofs",
 }
 NUMBER = re.compile(r"[-+]?\d[\d,]*\.?\d*(e[-+]?\d+)?x?")
 PUNCTUATION = "()[]{},;:.%'\"<>="
