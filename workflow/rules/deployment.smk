@@ -76,7 +76,8 @@ rule time_models:
     # every core: nothing else runs beside the timing job (the SLURM profiles ask for an exclusive node)
     threads: workflow.cores
     # sized from docs/sizing/paper-scale-6-seeds-cpu: 209 s and 3.2 GB max RSS for 30 PyTorch models
-    # and 64 .tflite files, 20 rounds (memory grows with the number of models: all are loaded at once)
+    # and 64 .tflite files, 20 rounds (memory grows with the number of models: all are loaded at once);
+    # the adaptive rounds may double that (max_rounds 40), the roofs add about 2 s and a 256 MiB buffer
     resources:
         mem_mb=8000,
         runtime=60,
