@@ -32,6 +32,16 @@ def save(fig, stem: str | os.PathLike) -> list[str]:
     return paths
 
 
+def save_with_legend(fig, stem, families: Sequence[str], bottom: float) -> list[str]:
+    """One legend below the axes (colour: the model family, marker: the precision), then :func:`save`."""
+    handles = [plt.Line2D([], [], ls="", marker="o", color=COLORS[i % len(COLORS)], label=f)
+               for i, f in enumerate(families)]
+    handles += [plt.Line2D([], [], ls="", marker=m, color="gray", label=p) for p, m in (("float32", "o"), ("int8", "s"))]
+    fig.legend(handles=handles, loc="lower center", ncol=len(handles), fontsize=7, frameon=False)
+    fig.tight_layout(rect=(0, bottom, 1, 1))
+    return save(fig, stem)
+
+
 def curve(rows: Sequence[Mapping], label: str) -> dict:
     """One run for :func:`training_curves` from its rows of an epochs CSV (strings, empty = no paper value)."""
     values = lambda key: [None if r[key] in ("", None) else float(r[key]) for r in rows]  # noqa: E731
@@ -202,12 +212,7 @@ def pareto(rows: Sequence[Mapping], stem, x: str = "litert_{precision}_ms", scal
         ax.set(xscale="log", xlabel=xlabel, ylabel="test accuracy (%)", title=title)
         ax.xaxis.set_minor_formatter(NullFormatter())  # minor log labels of a narrow range overlap
         ax.title.set_fontsize(9)
-    handles = [plt.Line2D([], [], ls="", marker="o", color=COLORS[i % len(COLORS)], label=f)
-               for i, f in enumerate(families)]
-    handles += [plt.Line2D([], [], ls="", marker=m, color="gray", label=p) for p, m in (("float32", "o"), ("int8", "s"))]
-    fig.legend(handles=handles, loc="lower center", ncol=len(handles), fontsize=7, frameon=False)
-    fig.tight_layout(rect=(0, 0.08, 1, 1))
-    return save(fig, stem)
+    return save_with_legend(fig, stem, families, bottom=0.08)
 
 
 def roofline(rows: Sequence[Mapping], roofs: Mapping, stem) -> list[str]:
@@ -244,12 +249,7 @@ def roofline(rows: Sequence[Mapping], roofs: Mapping, stem) -> list[str]:
     ax.set(xscale="log", yscale="log", xlabel="arithmetic intensity (MACs per byte moved, log)",
            ylabel="achieved GMAC/s (log)", title=title)
     ax.title.set_fontsize(9)
-    handles = [plt.Line2D([], [], ls="", marker="o", color=COLORS[i % len(COLORS)], label=f)
-               for i, f in enumerate(families)]
-    handles += [plt.Line2D([], [], ls="", marker=m, color="gray", label=p) for p, m in (("float32", "o"), ("int8", "s"))]
-    fig.legend(handles=handles, loc="lower center", ncol=len(handles), fontsize=7, frameon=False)
-    fig.tight_layout(rect=(0, 0.07, 1, 1))
-    return save(fig, stem)
+    return save_with_legend(fig, stem, families, bottom=0.07)
 
 
 def sweep_rows(summary: Sequence[Mapping]) -> list[dict]:
