@@ -8,8 +8,8 @@ which `compare` judges by their own tolerance and this test leaves out. Models (
 of the report is compared line by line with only the values it prints through `measured` blanked
 (a deployment-table row keeps its sizes and accuracies; the list of suspect speed-ups, which
 follows from times as a whole, is one measured block); the PDF is compiled once more from each
-source with every measured value replaced by one placeholder (and the same figures of times), and
-the two texts must then be equal word for word, numbers included. Notebooks and HTML pages are compared without their numbers and
+source with every measured value printed empty (and the same figures of times), and the two texts
+must then be equal word for word, numbers included. Notebooks and HTML pages are compared without their numbers and
 images; the figures that plot times (TIMING_FILES) are left out.
 """
 
@@ -44,8 +44,11 @@ MEASURED_CALL = re.compile(r'#measured\("(?:[^"\\]|\\.)*"\);')
 MEASURED_BLOCK = re.compile(r"#measured\[ // a measured block\n.*?\n\] // end of the measured block", re.S)
 
 
-def without_measured(typ: str, placeholder: str = "") -> str:
-    return MEASURED_BLOCK.sub(f"#measured[{placeholder}]", MEASURED_CALL.sub(f'#measured("{placeholder}");', typ))
+def without_measured(typ: str, placeholder: str | None = None) -> str:
+    """Every measured value removed (a reason that follows from times may be absent in one run), or,
+    for compiling, each replaced by ``placeholder``."""
+    call = "" if placeholder is None else f'#measured("{placeholder}");'
+    return MEASURED_BLOCK.sub(f"#measured[{placeholder or ''}]", MEASURED_CALL.sub(call, typ))
 
 
 @pytest.fixture(scope="module")
@@ -104,7 +107,7 @@ def pdf_text_without_measured(run: Path, figures_from: Path, work: Path) -> list
     for rel in TIMING_FILES:
         shutil.copyfile(figures_from / rel, report / Path(rel).relative_to("results/report"))
     source = report / "paper.typ"
-    source.write_text(without_measured(source.read_text(encoding="utf-8"), "MEASURED"), encoding="utf-8")
+    source.write_text(without_measured(source.read_text(encoding="utf-8"), ""), encoding="utf-8")
     typst.compile(str(source), output=str(work / "paper.pdf"), root=str(report), ignore_system_fonts=True)
     return " ".join(p.extract_text() for p in PdfReader(work / "paper.pdf").pages).split()
 

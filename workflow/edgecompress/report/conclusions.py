@@ -17,7 +17,7 @@ from .. import paper
 from ..modelkey import CNN, config_of, family_of, parse
 from ..stats import mean_std
 from .evidence import REFUTED, SUPPORTED, UNDECIDED, Comparison, judge
-from .render import measured, num, signed
+from .render import join_reasons, measured, num, signed
 from .rules import candidates
 
 
@@ -314,7 +314,7 @@ def conclusions(rows, latency_rows, summary_rows, sweep_rows, gates_by_task, ev,
     decided = [int8_first(rows, gates_by_task, ev), sparse_kernels(rows, latency_rows, summary_rows, gates_by_task["CIFAR-10"], ev),
                longer_finetuning(sweep_rows, gates_by_task, ev, deployed), kd_small(rows, gates_by_task, ev, kd_config),
                combining(rows, gates_by_task, ev)]
-    out = [{"n": str(i + 1), "paper": words, **d, "reasons": "; ".join(d["reasons"]) or "–"}
+    out = [{"n": str(i + 1), "paper": words, **d, "reasons": join_reasons(d["reasons"]) or "–"}
            for i, (words, d) in enumerate(zip(paper.CONCLUSIONS, decided, strict=True))]
     return {"rows": out, "n": str(len(out)), "supported": str(sum(r["verdict"] == SUPPORTED for r in out)),
             "refuted": str(sum(r["verdict"] == REFUTED for r in out)),

@@ -71,6 +71,18 @@ def plain(value):
     return value
 
 
+def join_reasons(reasons, sep: str = "; ") -> str:
+    """``sep``.join(reasons), with the separator before a measured reason inside its mark: a reason
+    that follows from times may be there in one run and not in the next, and nothing else differs."""
+    out = ""
+    for i, r in enumerate(reasons):
+        if i and r.startswith(MEASURED[0]):
+            out += measured(sep + plain(r))
+        else:
+            out += (sep if i else "") + r
+    return out
+
+
 class Code(str):
     """Typst code the template prints as it is (a string literal in code mode, e.g. an image path)."""
 

@@ -19,7 +19,7 @@ from typing import Mapping, Sequence
 
 from .. import paper
 from .evidence import UNDECIDED, SUPPORTED, Comparison, chance_gate, data_gate, failed, judge, weights_gate
-from .render import budgets_text, measured, num, signed
+from .render import budgets_text, join_reasons, measured, num, signed
 from ..modelkey import CNN, family_of, parse
 from .rules import candidates, choose, fits
 
@@ -148,6 +148,6 @@ def choices(deployment_rows, devices, gates_by_task, evidence_cfg, cpu: str) -> 
                 "binding": binding, "basis": basis,
                 "family": family, "tests": str(len(leads)),
                 "verdict": SUPPORTED if c and not reasons else UNDECIDED,
-                "reasons": "; ".join(reasons) if c else "no model meets the budgets",
+                "reasons": join_reasons(reasons) if c else "no model meets the budgets",
             })
     return out
