@@ -102,10 +102,6 @@ T975 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365, 8
         11: 2.201, 12: 2.179, 13: 2.160, 14: 2.145, 15: 2.131, 16: 2.120, 17: 2.110, 18: 2.101, 19: 2.093,
         20: 2.086, 21: 2.080, 22: 2.074, 23: 2.069, 24: 2.064, 25: 2.060, 26: 2.056, 27: 2.052, 28: 2.048,
         29: 2.045, 30: 2.042}
-# the speed-ups of the deployment table: column -> (runtime, precision, batch) of both sides, against the
-# model's dense baseline; int8_speedup is the same model's float32 over its int8 on LiteRT
-BASELINE_RATIOS = {"speedup_litert_float32": ("litert", "float32", 1), "speedup_litert_int8": ("litert", "int8", 1),
-                   "speedup_pytorch_batch1": ("pytorch", "float32", 1), "speedup_pytorch_batchN": ("pytorch", "float32", "N")}
 RATIO_COLUMNS = ("model", "column", "speedup", "speedup_round_mean", "speedup_ci_low", "speedup_ci_high",
                  "speedup_ci_halfwidth", "speedup_certain", "rounds")
 
@@ -113,6 +109,7 @@ RATIO_COLUMNS = ("model", "column", "speedup", "speedup_round_mean", "speedup_ci
 def speedup_pairs(entries: list[Entry]) -> list[tuple[str, str, Entry, Entry]]:
     """(model, column, reference entry, entry) of every speed-up the deployment table prints."""
     from .. import modelkey
+    from .tables import SPEEDUPS  # the table's speed-ups against the dense baseline, one definition
 
     index = {(e.model, e.runtime, e.precision, 1 if e.batch == 1 else "N"): e for e in entries}
     pairs = []
@@ -122,7 +119,7 @@ def speedup_pairs(entries: list[Entry]) -> list[tuple[str, str, Entry, Entry]]:
         if model == modelkey.CNN:
             continue
         base = modelkey.parse(model).baseline
-        for column, where in BASELINE_RATIOS.items():
+        for column, where in SPEEDUPS.items():
             if where == (runtime, precision, batch) and base != model and (base, *where) in index:
                 pairs.append((model, column, index[(base, *where)], e))
     return pairs
@@ -165,12 +162,13 @@ def time_rounds(entries: list[Entry], rounds: int, runs: int, warmup: int, max_r
     for e in entries:
         e.calls_per_sample = repeats(e.run)
     pairs = speedup_pairs(entries)
-    r = 0
-    while r < rounds or (r < (max_rounds or rounds) and ci_width is not None and widest(pairs) > ci_width):
+    r, width = 0, float("inf")
+    while r < rounds or (r < (max_rounds or rounds) and ci_width is not None and width > ci_width):
         time_round(entries, r, runs, warmup)
         r += 1
+        width = widest(pairs) if r > 1 else float("inf")
         log.info("round %d done (at least %d, at most %d); widest speed-up interval +-%.1f %%", r, rounds,
-                 max_rounds or rounds, 100 * widest(pairs) if r > 1 else float("inf"))
+                 max_rounds or rounds, 100 * width)
     return r
 
 
