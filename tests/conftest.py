@@ -46,17 +46,42 @@ def server():
     srv.close()
 
 
-def _tracked_changes() -> str | None:
-    """``git status`` of the checkout's tracked files, or None outside a git checkout."""
-    result = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=REPO,
-                            capture_output=True, text=True)
-    return result.stdout if result.returncode == 0 else None
+# Written by the interpreter and by pytest itself, never by a test: left out of the guard.
+CACHES = ("__pycache__", ".pytest_cache")
+
+
+def _checkout_state() -> tuple[list[str], dict[str, tuple[int, int]]] | None:
+    """The checkout as the guard sees it: ``git status --porcelain --ignored`` (tracked, untracked and
+    ignored paths) and every file outside .git and .venv with its size and modification time (a file
+    written inside an ignored folder that already existed changes no status line). None outside git."""
+    result = subprocess.run(["git", "status", "--porcelain", "--ignored"], cwd=REPO, capture_output=True, text=True)
+    if result.returncode != 0:
+        return None
+    status = [line for line in result.stdout.splitlines() if not any(c in line for c in CACHES)]
+    files = {}
+    for root, dirs, names in os.walk(REPO):
+        dirs[:] = [d for d in dirs if d not in (".git", ".venv", *CACHES)]
+        for name in names:
+            path = Path(root) / name
+            st = path.lstat()
+            files[str(path.relative_to(REPO))] = (st.st_size, st.st_mtime_ns)
+    return status, files
+
+
+def _changes(before, after) -> str:
+    (status_a, files_a), (status_b, files_b) = before, after
+    lines = [f"status: {line}" for line in sorted(set(status_a) ^ set(status_b))]
+    lines += [f"{'added' if p not in files_a else 'removed' if p not in files_b else 'changed'}: {p}"
+              for p in sorted(set(files_a) | set(files_b)) if files_a.get(p) != files_b.get(p)]
+    return "\n".join(lines[:40])
 
 
 @pytest.fixture(scope="session", autouse=True)
 def checkout_stays_untouched():
-    """No test writes into the checkout's tracked files (a test that must edit one works on a copy)."""
-    before = _tracked_changes()
+    """No test writes into the checkout, tracked, untracked or ignored (a test that must edit a file
+    works on a copy; runs happen in temporary folders)."""
+    before = _checkout_state()
     yield
-    after = _tracked_changes()
-    assert before == after, f"the test session changed tracked files of the checkout:\n{after}"
+    after = _checkout_state()
+    if before is not None and after is not None:
+        assert before == after, f"the test session wrote into the checkout:\n{_changes(before, after)}"

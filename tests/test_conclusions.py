@@ -208,3 +208,29 @@ def test_the_cost_benchmark_reads_the_committed_sizing_runs(tmp_path):
         (tmp_path / "bad").mkdir()
         (tmp_path / "bad" / "x.tsv").write_text("seconds\n1\n")
         bench.seconds(tmp_path / "bad")
+
+
+@pytest.mark.parametrize("official", [True, False])
+def test_only_measured_text_changes_when_every_latency_changes(official):
+    """What the report prints of the conclusions outside `measured` marks must not follow from times:
+    the determinism test compares two runs' reports with those marks removed. With gates that fail
+    (one seed, or the demo's data), every latency doubled or halved changes nothing else."""
+    import random
+    import re
+
+    from edgecompress.report.render import MEASURED
+
+    marked = re.compile(f"{MEASURED[0]}[^{MEASURED[1]}]*{MEASURED[1]}")
+    rows = table(seeds=[42], structured_cost=0.0, kd_gain=0.07)
+
+    def printed(rows):
+        found = conclusions(rows, latency(rows), SUMMARY, sweep(seeds=[42]), gate(rows, official), EV, 3,
+                            "kd/T4_alpha0.9")
+        return [{k: marked.sub("", v) for k, v in r.items()} for r in found["rows"]]
+
+    first = printed(rows)
+    rng = random.Random(0)
+    for _ in range(20):
+        timed = [dict(r, **{k: float(v) * rng.choice((0.25, 0.5, 2.0, 4.0)) for k, v in r.items()
+                            if k.endswith("_ms")}) for r in rows]
+        assert printed(timed) == first

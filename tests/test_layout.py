@@ -17,14 +17,14 @@ STAGES = {p.name for p in PKG.iterdir() if p.is_dir() and (p / "__init__.py").ex
 SHARED_STAGE = "training"  # the PyTorch side that pruning, distillation and deployment share
 
 
-def module_of(path: Path) -> list[str]:
-    parts = list(path.relative_to(PKG).with_suffix("").parts)
+def module_of(path: Path, pkg: Path = PKG) -> list[str]:
+    parts = list(path.relative_to(pkg).with_suffix("").parts)
     return parts[:-1] if parts[-1] == "__init__" else parts
 
 
-def imports(path: Path) -> list[tuple[int, list[str]]]:
-    """Every edgecompress module ``path`` imports, as parts below the package (line number first)."""
-    mod = module_of(path)
+def imports(path: Path, pkg: Path = PKG) -> list[tuple[int, list[str]]]:
+    """Every edgecompress module ``path`` imports, as parts below the package ``pkg`` (line number first)."""
+    mod = module_of(path, pkg)
     package = mod if path.name == "__init__.py" else mod[:-1]
     found = []
     for node in ast.walk(ast.parse(path.read_text())):
@@ -38,7 +38,7 @@ def imports(path: Path) -> list[tuple[int, list[str]]]:
                 continue
             for alias in node.names:  # "from . import paper" imports a module
                 sub = target + [alias.name]
-                is_module = (PKG.joinpath(*sub).with_suffix(".py").exists() or (PKG.joinpath(*sub) / "__init__.py").exists())
+                is_module = (pkg.joinpath(*sub).with_suffix(".py").exists() or (pkg.joinpath(*sub) / "__init__.py").exists())
                 found.append((node.lineno, sub if is_module else target))
         elif isinstance(node, ast.Import):
             for alias in node.names:
@@ -61,13 +61,14 @@ def allowed(source: str | None, target: str | None) -> bool:
     return target == SHARED_STAGE and source != SHARED_STAGE
 
 
-def violations() -> list[str]:
+def violations(pkg: Path = PKG) -> list[str]:
+    """Every import across stages in the package ``pkg`` (a folder named like workflow/edgecompress)."""
     found = []
-    for path in sorted(PKG.rglob("*.py")):
-        source = stage_of(module_of(path))
-        for line, target in imports(path):
+    for path in sorted(pkg.rglob("*.py")):
+        source = stage_of(module_of(path, pkg))
+        for line, target in imports(path, pkg):
             if not allowed(source, stage_of(target)):
-                found.append(f"{path.relative_to(REPO)}:{line} ({source or 'root'}) imports "
+                found.append(f"{path.relative_to(pkg.parent.parent)}:{line} ({source or 'root'}) imports "
                              f"edgecompress.{'.'.join(target)} ({stage_of(target) or 'root'})")
     return found
 
@@ -76,13 +77,15 @@ def test_imports_point_only_downward():
     assert not violations(), "\n".join(violations())
 
 
-def test_the_rule_catches_an_import_across_stages():
-    probe = PKG / "pruning" / "_layout_probe.py"
+def test_the_rule_catches_an_import_across_stages(tmp_path):
+    """On a copy of the package (no test writes into the checkout) with one module added."""
+    import shutil
+
+    pkg = tmp_path / "workflow" / "edgecompress"
+    shutil.copytree(PKG, pkg, ignore=shutil.ignore_patterns("__pycache__"))
+    probe = pkg / "pruning" / "_layout_probe.py"
     probe.write_text("from ..distillation.loss import kd_loss\nfrom ..training.models import build\nfrom .. import paper\n")
-    try:
-        found = [v for v in violations() if "_layout_probe" in v]
-    finally:
-        probe.unlink()
+    found = [v for v in violations(pkg) if "_layout_probe" in v]
     assert found == ["workflow/edgecompress/pruning/_layout_probe.py:1 (pruning) imports "
                      "edgecompress.distillation.loss (distillation)"]
     assert not allowed(None, "pruning") and allowed("report", "pruning") and allowed("deployment", "training")

@@ -17,7 +17,7 @@ from .. import paper
 from ..modelkey import CNN, config_of, family_of, parse
 from ..stats import mean_std
 from .evidence import REFUTED, SUPPORTED, UNDECIDED, Comparison, judge
-from .render import join_reasons, measured, num, signed
+from .render import join_reasons, measured, num, plain, signed
 from .rules import candidates
 
 
@@ -296,7 +296,9 @@ def combining(rows, gates_by_task, ev) -> dict:
                                          ("latency not measured", faster is None),
                                          (measured("suspect latency"), suspect)) if bad]
             if problems and (smaller or faster is not False or suspect):
-                missing.append(f"{ch.label} vs {other.label}: {', '.join(problems)}")
+                reason = f"{ch.label} vs {other.label}: {', '.join(plain(p) for p in problems)}"
+                # once a latency is measured, whether this reason is there at all follows from times
+                missing.append(measured(reason) if faster is not None or suspect else reason)
             all_beat = all_beat and not problems
     if not chains:
         missing.append("no model of the full chain in this run (pruning.chain)")
