@@ -28,6 +28,23 @@ def test_parameter_counts():
     assert models.count_parameters(models.build("mobilenet_v2", num_classes=1000)) == 3_504_872
 
 
+def test_resnet18_macs_at_32_px_match_a_hand_count():
+    """Multiply-accumulates summed by hand over ResNet-18's layers for one 32 px image: the 7x7/2 stem
+    gives 16 x 16 (the max-pool 8 x 8); each stage has four 3x3 convolutions, the first of stages 2-4
+    with stride 2 and a 1x1/2 downsample beside it; then the 512 x 10 head."""
+    conv = lambda hw, c_in, c_out, k: hw * hw * c_out * c_in * k * k  # noqa: E731
+    stem = conv(16, 3, 64, 7)
+    stage1 = 4 * conv(8, 64, 64, 3)
+    later = sum(conv(hw, c // 2, c, 3) + 3 * conv(hw, c, c, 3) + conv(hw, c // 2, c, 1)
+                for hw, c in ((4, 128), (2, 256), (1, 512)))
+    by_hand = stem + stage1 + later + 512 * 10
+    assert by_hand == 37_016_576
+    macs, params = models.macs_and_params(models.build("resnet18"), 32)
+    assert (macs, params) == (by_hand, 11_181_642)
+    # at 64 px every feature map has 4x the pixels (the head stays 512 x 10)
+    assert models.macs_and_params(models.build("resnet18"), 64)[0] == 4 * (by_hand - 5120) + 5120
+
+
 def test_default_layers_give_the_papers_sparsity():
     model = models.build("resnet18")
     targets = pruning.unstructured(model, 0.5, "layers", PAPER_LAYERS)

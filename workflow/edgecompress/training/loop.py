@@ -155,7 +155,7 @@ def optimizer_for(model: nn.Module, cfg: Mapping):
 
 
 def model_report(model: nn.Module, cfg: Mapping) -> dict:
-    """Parameters and MACs (Torch-Pruning's counter) of a model, as every metrics file has them.
+    """Parameters and MACs (convolutions and linear layers: models.macs_and_params) of a model, as every metrics file has them.
 
     Speed is not measured here: a time taken inside a training job depends on whatever else the
     machine runs then; every model is timed in the deployment stage's one interleaved job.

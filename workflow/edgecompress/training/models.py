@@ -117,14 +117,37 @@ def example_input(model: nn.Module, resolution: int) -> torch.Tensor:
 
 
 def macs_and_params(model: nn.Module, resolution: int) -> tuple[int, int]:
-    """Torch-Pruning's counter at one image of ``resolution`` px (on the model's device: it moves no inputs)."""
-    import torch_pruning as tp
+    """Multiply-accumulates of one image of ``resolution`` px, and the parameter count.
 
+    The MACs of the convolutions and linear layers, each output element costing its kernel's
+    inputs (``in_channels / groups`` x kernel area): what the deployed graph computes, where batch
+    norm is folded into the convolutions. Batch norm, activations, additions and pooling are not
+    multiply-accumulates and are not counted (Torch-Pruning's counter adds them: 0.4 % more on
+    ResNet-18, 6.7 % on MobileNetV2). Counted from the output shapes of one forward pass on the
+    model's device (``meta`` too: it moves no inputs).
+    """
+    total = 0
+
+    def count(module: nn.Module, _inputs, output: torch.Tensor) -> None:
+        nonlocal total
+        per_image = output.numel() // output.shape[0]
+        if isinstance(module, nn.Conv2d):
+            kh, kw = module.kernel_size
+            total += per_image * (module.in_channels // module.groups) * kh * kw
+        else:
+            total += per_image * module.in_features
+
+    hooks = [m.register_forward_hook(count) for m in model.modules() if isinstance(m, (nn.Conv2d, nn.Linear))]
     was_training = model.training
     model.eval()
-    macs, params = tp.utils.count_ops_and_params(model, example_input(model, resolution))
-    model.train(was_training)
-    return int(macs), int(params)
+    try:
+        with torch.no_grad():
+            model(example_input(model, resolution))
+    finally:
+        for hook in hooks:
+            hook.remove()
+        model.train(was_training)
+    return int(total), count_parameters(model)
 
 
 def load_structured(fresh: nn.Module, path) -> nn.Module:
