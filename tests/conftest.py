@@ -29,10 +29,12 @@ def fixture_dir(tmp_path_factory) -> Path:
 def run(tmp_path_factory, fixture_dir):
     """The whole demo DAG on the fixtures, ending in the PDF, from a copy of the workflow (one test edits it).
 
-    Shared by the report tests and the rerun test (each leaves it finished and up to date).
+    Shared by the report tests and the rerun test (each leaves it finished and up to date). The
+    copy and the run folder have a space, a quote and non-ASCII letters in their names: a user's
+    checkout may, and every path the rules hand to a shell must survive it.
     """
-    repo = copy_workflow(tmp_path_factory.mktemp("workflow"))
-    workdir = tmp_path_factory.mktemp("report")
+    repo = copy_workflow(tmp_path_factory.mktemp("work flow 'Ärger'"))
+    workdir = tmp_path_factory.mktemp("run dir 'ü'")
     mirror = mirror_config(workdir, fixture_dir)
     result = snakemake(workdir, configs=(mirror,), repo=repo)
     assert result.returncode == 0, result.stderr[-4000:]
@@ -60,7 +62,7 @@ def _checkout_state() -> tuple[list[str], dict[str, tuple[int, int]]] | None:
     status = [line for line in result.stdout.splitlines() if not any(c in line for c in CACHES)]
     files = {}
     for root, dirs, names in os.walk(REPO):
-        dirs[:] = [d for d in dirs if d not in (".git", ".venv", *CACHES)]
+        dirs[:] = [d for d in dirs if d not in (".git", ".venv", ".reference-run", *CACHES)]  # make reference's scratch run
         for name in names:
             path = Path(root) / name
             st = path.lstat()

@@ -62,7 +62,8 @@ def snakemake(workdir: Path, *args: str, configs: tuple[Path, ...] = (), timeout
     if files:  # last: --configfile takes every following argument
         cmd += ["--configfile", *map(str, files)]
     env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
+    # run from the run folder: Snakemake writes some state (.snakemake/iocache) into the current one
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env, cwd=workdir)
 
 
 def mirror_config(tmp_path: Path, mirror: str | Path, **data) -> Path:

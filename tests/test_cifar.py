@@ -142,3 +142,44 @@ def test_a_bad_batches_meta_names_the_member(tmp_path):
     fixtures.write_tar_gz(path, members)
     with pytest.raises(UnsafeArchiveError, match=r"c.tar.gz:batches.meta: not CIFAR-10's batches.meta"):
         load_cifar10(path)
+
+
+def _bad_archive(tmp_path, kind):
+    """The fixture archive with one defect; returns its path."""
+    members = fixtures.cifar_members(10, 10, seed=0)
+    name = f"{FOLDER}/data_batch_2"
+    x, y = fixtures.cifar_arrays("train", 10, 0)
+    if kind == "shape":
+        members[name] = fixtures.cifar_batch_bytes(x[:, :3000], y, "bad")
+    elif kind == "dtype":
+        members[name] = fixtures.cifar_batch_bytes(x.astype(np.float32), y, "bad")
+    elif kind == "labels":
+        members[name] = fixtures.cifar_batch_bytes(x, np.where(np.arange(len(y)) == 3, 10, y), "bad")
+    path = tmp_path / "cifar-10-python.tar.gz"
+    fixtures.write_tar_gz(path, members)
+    if kind == "duplicate":  # the same member twice: which one a reader takes would be unknown
+        with tarfile.open(path, "r:gz") as tar:
+            entries = [(m, tar.extractfile(m).read()) for m in tar.getmembers()]
+        with tarfile.open(path, "w:gz") as tar:
+            for m, raw in entries + [e for e in entries if e[0].name == name]:
+                tar.addfile(m, io.BytesIO(raw))
+    elif kind == "truncated":
+        path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    return path
+
+
+@pytest.mark.parametrize("kind, message", [
+    ("shape", r"data_batch_2: data must be uint8 of shape \(N, 3072\), got uint8 \(10, 3000\)"),
+    ("dtype", r"data_batch_2: data must be uint8 of shape \(N, 3072\), got float32"),
+    ("labels", r"data_batch_2: labels must be 10 values in 0\.\.9"),
+    ("duplicate", r"member 'data_batch_2' appears twice"),
+    ("truncated", r"not a readable tar\.gz archive"),
+])
+def test_a_bad_cifar_archive_is_one_clear_error_and_writes_nothing(tmp_path, kind, message):
+    archive = _bad_archive(tmp_path, kind)
+    out = tmp_path / "prepared" / "cifar10_subset.npz"
+    out.parent.mkdir()
+    with pytest.raises(UnsafeArchiveError, match=message) as err:
+        prepare_cifar10_subset(archive, out, 20, 10, seed=0)
+    assert str(archive) in str(err.value) and "\n" not in str(err.value)
+    assert list(out.parent.iterdir()) == []  # no subset, no partial file

@@ -233,3 +233,28 @@ def test_tools_read_a_config_exactly_as_the_workflow_does(tmp_path):
     bad = write_yaml(tmp_path / "b.yaml", {"deployment": {"rounds": 1}})
     with pytest.raises(ConfigError, match="deployment.rounds: 1 is less than the minimum of 3"):
         load_config([REPO / "config" / "config.yaml", bad], SCHEMA)
+
+
+PRESETS = sorted(p.name for p in (REPO / "config").glob("*.yaml") if p.name != "config.yaml")
+
+
+def test_every_preset_is_listed():
+    """A new preset is picked up by the test below by itself; this only keeps the list from being empty."""
+    assert {"test.yaml", "gpu.yaml", "paper-single-seed.yaml"} <= set(PRESETS)
+
+
+@pytest.mark.workflow
+@pytest.mark.parametrize("preset", PRESETS)
+def test_every_preset_validates_and_plans(tmp_path, preset):
+    """Each preset of config/, merged over config.yaml as its header says, passes the schema and
+    Snakemake plans the whole DAG with it (a dry run: nothing is downloaded or trained)."""
+    from edgecompress.config import load_config
+
+    files = [REPO / "config" / "config.yaml", REPO / "config" / preset]
+    if preset == "test.yaml":  # its mirror folder, which `make fixtures` creates
+        (tmp_path / "resources" / "fixtures").mkdir(parents=True)
+    config = load_config(files, SCHEMA, workdir=tmp_path)  # a preset's relative paths are the run folder's
+    assert config["evidence"]["alpha"] > 0  # defaults filled
+    result = snakemake(tmp_path, "-n", configs=tuple(files), base=False)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "render_report" in result.stdout and "time_models" in result.stdout

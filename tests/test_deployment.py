@@ -67,6 +67,35 @@ def test_int8_model_has_int8_input_and_output_and_keeps_the_accuracy(trained):
     assert metrics["int8"]["size"]["bytes"] < metrics["float32"]["size"]["bytes"] / 2.5
 
 
+def test_recorded_accuracies_match_a_plain_litert_loop(trained):
+    """The deployment metrics' accuracies against a loop written here, sharing no code with the job:
+    the images normalised by hand (ImageNet mean and std), each quantized with the file's own input
+    scale and zero point (rounding half away from zero, as TFLite does), one invoke per image."""
+    import json
+
+    from ai_edge_litert.interpreter import Interpreter
+
+    mean, std = np.array([0.485, 0.456, 0.406]), np.array([0.229, 0.224, 0.225])
+    x = ((trained["x"] / 255.0 - mean) / std).astype(np.float32)  # NHWC, 32 px: the models' input
+    metrics = json.loads(open(trained["out"]["metrics"]).read())
+    for precision in ("float32", "int8"):
+        interp = Interpreter(model_path=trained["out"][precision])
+        interp.allocate_tensors()
+        inp, out = interp.get_input_details()[0], interp.get_output_details()[0]
+        hits = 0
+        for image, label in zip(x, trained["y"]):
+            value = image[None]
+            if inp["dtype"] == np.int8:
+                scale, zero = inp["quantization"]
+                scaled = value / scale
+                value = np.clip(np.sign(scaled) * np.floor(np.abs(scaled) + 0.5) + zero, -128, 127).astype(np.int8)
+            interp.set_tensor(inp["index"], value)
+            interp.invoke()
+            hits += int(np.argmax(interp.get_tensor(out["index"])[0]) == label)
+        assert metrics[precision]["accuracy"] == hits / len(x), precision
+    assert metrics["test_images"] == len(x) == 200
+
+
 def test_a_float_model_passed_off_as_int8_is_refused(trained):
     interp = litert.interpreter(trained["out"]["float32"], 1)
     with pytest.raises(ValueError, match="int8 model has input/output types"):
@@ -113,9 +142,39 @@ def test_rounds_interleave_every_entry_and_rotate_the_start():
     assert firsts == ["a", "b", "c"]
 
 
-def test_a_fast_call_is_repeated_within_one_sample():
-    assert timing.repeats(lambda: None) > 10
-    assert timing.repeats(lambda: sum(range(200_000))) == 1
+def test_a_fast_call_is_repeated_within_one_sample(monkeypatch):
+    """The arithmetic on given call times (no test may depend on how fast this machine is), then one
+    real call that cannot be shorter than the sample (a sleep lasts at least what it asks)."""
+    import time
+
+    assert timing.repeats(lambda: time.sleep(0.002), least_ms=2.0) == 1
+    monkeypatch.setattr(timing, "samples_ms", lambda run, warmup, runs: np.array([0.02, 0.03, 0.025, 0.5, 0.02]))
+    assert timing.repeats(lambda: None, least_ms=1.0) == 40  # 1 ms over the median call of 0.025 ms
+    monkeypatch.setattr(timing, "samples_ms", lambda run, warmup, runs: np.full(runs, 0.3))
+    assert timing.repeats(lambda: None, least_ms=1.0) == 4  # ceil(1 / 0.3)
+    monkeypatch.setattr(timing, "samples_ms", lambda run, warmup, runs: np.zeros(runs))
+    assert timing.repeats(lambda: None, least_ms=1.0) == 10**6  # a call below the clock's resolution: floored at 1 ns
+
+
+def test_a_timing_row_reports_median_p90_mean_and_spread_of_hand_computed_samples():
+    e = timing.Entry("baseline/seed1", "litert", "float32", 4, lambda: None)
+    e.samples = [np.array([1.0, 2.0, 3.0, 4.0, 10.0]), np.array([2.0, 2.0, 2.0, 6.0, 8.0])]
+    e.round_medians = [3.0, 2.0]
+    r = timing.row(e)
+    # the ten samples sorted: 1 2 2 2 2 3 4 6 8 10
+    assert r["median_ms"] == 2.5  # (2 + 3) / 2
+    assert r["p90_sample_ms"] == pytest.approx(8.2)  # linear between the 9th and 10th: 8 + 0.1 x (10 - 8)
+    assert r["mean_ms"] == 4.0  # 40 / 10
+    assert r["spread"] == pytest.approx(0.4)  # (3 - 2) / median(3, 2) = 1 / 2.5
+    assert r["per_image_ms"] == 2.5 / 4 and (r["rounds"], r["runs_per_round"]) == (2, 5)
+    # the speed-up's interval over rounds: ratios 2, 2, 3; mean 7/3, sd sqrt(1/3), t(2) = 4.303
+    ref = timing.Entry("baseline/seed1", "litert", "float32", 1, lambda: None)
+    new = timing.Entry("structured/amount0.5/seed1", "litert", "float32", 1, lambda: None)
+    ref.round_medians, new.round_medians = [2.0, 4.0, 3.0], [1.0, 2.0, 1.0]
+    ci = timing.ratio_interval(ref, new)
+    half = 4.303 * (1 / 3) ** 0.5 / 3 ** 0.5
+    assert ci["speedup_round_mean"] == pytest.approx(7 / 3)
+    assert (ci["speedup_ci_low"], ci["speedup_ci_high"]) == pytest.approx((7 / 3 - half, 7 / 3 + half))
 
 
 def test_benchmark_tool_agreement():

@@ -148,3 +148,98 @@ def test_official_urls_are_the_schema_defaults():
     urls = official_urls(REPO / "workflow/schemas/config.schema.yaml")
     paper = yaml.safe_load((REPO / "config/config.yaml").read_text())["data"]
     assert urls == {k: s["url"] for k, s in sources(paper).items()}
+
+
+class RawServer:
+    """A socket on 127.0.0.1 that answers one way, whatever is asked: ``endless`` sends bytes until the
+    client hangs up (no length); ``stall`` announces 100 bytes, sends 10 and then nothing for 5 s."""
+
+    def __init__(self, mode):
+        import threading
+
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}/f.gz"
+        self.mode, self.sent = mode, 0
+        threading.Thread(target=self.serve, daemon=True).start()
+
+    def serve(self):
+        import time
+
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            with conn:
+                conn.recv(65536)
+                try:
+                    if self.mode == "endless":
+                        conn.sendall(b"HTTP/1.0 200 OK\r\n\r\n")
+                        while True:
+                            conn.sendall(b"x" * 65536)
+                            self.sent += 65536
+                    conn.sendall(b"HTTP/1.0 200 OK\r\nContent-Length: 100\r\n\r\n" + b"y" * 10)
+                    time.sleep(5)
+                except OSError:
+                    pass
+
+    def close(self):
+        self.sock.close()
+
+
+def test_a_download_that_never_ends_is_cut_at_the_cap(tmp_path):
+    from edgecompress.data.download import Cap
+
+    raw = RawServer("endless")
+    try:
+        with pytest.raises(DownloadError, match=r"sent at least [\d,]+ bytes, more than the 1,048,576 allowed "
+                                                r"\(data\.max_download_mib\): refused, nothing kept"):
+            fetch(raw.url, tmp_path / "f.gz", SUMS, retries=3, backoff=0, timeout=5,
+                  cap=Cap(2**20, "data.max_download_mib"))
+    finally:
+        raw.close()
+    assert leftovers(tmp_path) == []
+    assert raw.sent < 4 * 2**20  # stopped at the cap, once: a refused size is not retried
+
+
+def test_an_announced_size_over_the_cap_is_refused_before_reading(server, tmp_path):
+    from edgecompress.data.download import Cap
+
+    route = server.serve("/f.gz", (200, BODY, None))
+    with pytest.raises(DownloadError, match=rf"announces {len(BODY):,} bytes, more than the 100 allowed \(its size"):
+        fetch(f"{server.url}/f.gz", tmp_path / "f.gz", SUMS, retries=3, backoff=0, cap=Cap(100, "its size"))
+    assert route.hits == 1 and leftovers(tmp_path) == []
+    local = tmp_path / "src" / "f.gz"
+    local.parent.mkdir()
+    local.write_bytes(BODY)
+    with pytest.raises(DownloadError, match=rf"holds {len(BODY):,} bytes, more than the 100 allowed"):
+        fetch(str(local), tmp_path / "out" / "f.gz", SUMS, cap=Cap(100, "its size"))
+    assert not (tmp_path / "out").exists() or leftovers(tmp_path / "out") == []
+
+
+def test_a_stalled_server_hits_the_read_timeout(tmp_path):
+    import time
+
+    raw = RawServer("stall")
+    start = time.monotonic()
+    try:
+        with pytest.raises(DownloadError, match=r"giving up after 2 attempts: .*timed out"):
+            fetch(raw.url, tmp_path / "f.gz", SUMS, retries=1, backoff=0, timeout=0.5)
+    finally:
+        raw.close()
+    assert time.monotonic() - start < 4.5  # two attempts of 0.5 s, not the server's 5 s stall
+    assert leftovers(tmp_path) == []
+
+
+def test_the_cap_is_the_files_size_only_for_the_file_it_belongs_to():
+    from edgecompress.data.download import cap_of
+
+    official = {"url": "https://x/c.tar.gz", "md5": "a" * 32, "bytes": 1000}
+    data = {"max_download_mib": 3}
+    assert cap_of("cifar10.archive", dict(official), data, official).limit == 1000
+    other = dict(official, md5="b" * 32)  # another archive under the official name (a fixture, a subset)
+    assert cap_of("cifar10.archive", other, data, official).limit == 3 * 2**20
+    assert cap_of("cifar10.archive", dict(other, bytes=5), data, official).limit == 5  # its own size
+    assert cap_of("weights.resnet18", {"url": "u", "sha256_prefix": "f37072fd"}, data, None).limit == 3 * 2**20

@@ -155,9 +155,14 @@ def test_batches_are_seeded_and_resize():
         assert model(x[:2]).shape == (2, 10)
 
 
-def test_cuda_without_a_gpu_is_a_clear_error():
-    if torch.cuda.is_available():
-        pytest.skip("this machine has CUDA")
+def test_cuda_without_a_gpu_is_a_clear_error(monkeypatch):
+    """Both paths on every machine: the one this machine takes, and the other one, simulated."""
+    has_cuda = torch.cuda.is_available()
+    assert resolve_device("auto").type == ("cuda" if has_cuda else "cpu")
+    assert resolve_device("cpu").type == "cpu"
+    if has_cuda:  # a GPU host: "cuda" resolves, and a tensor lands there
+        assert torch.zeros(1, device=resolve_device("cuda")).device.type == "cuda"
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     with pytest.raises(RuntimeError, match="no CUDA device"):
         resolve_device("cuda")
     assert resolve_device("auto").type == "cpu"

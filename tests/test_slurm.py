@@ -51,7 +51,7 @@ def slurm_run(cluster, workdir, *configs, timeout=1200):
            "--seconds-between-status-checks", "2", "--retries", "0", "--jobs", "4",
            "--configfile", *map(str, files)]
     env = dict(cluster.env, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
-    return subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=timeout + 60)
+    return subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=timeout + 60, cwd=workdir)
 
 
 def accuracies(workdir):

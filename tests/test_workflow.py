@@ -37,12 +37,14 @@ def test_lint_is_clean(tmp_path, test_config):
     assert "Congratulations, your workflow is in a good condition!" in result.stdout + result.stderr
 
 
-def test_plain_snakemake_uses_the_default_profile():
+def test_plain_snakemake_uses_the_default_profile(tmp_path):
+    """Plain ``snakemake -n`` in a checkout (a copy: no test writes into this one)."""
     import subprocess
 
-    from helpers import SNAKEMAKE
+    from helpers import SNAKEMAKE, copy_workflow
 
-    result = subprocess.run([SNAKEMAKE, "-n"], cwd=REPO, capture_output=True, text=True, timeout=300)
+    repo = copy_workflow(tmp_path / "checkout")
+    result = subprocess.run([SNAKEMAKE, "-n"], cwd=repo, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     assert "Using workflow specific profile profiles/default" in result.stdout + result.stderr
 
@@ -233,7 +235,7 @@ def test_gpu_preset_plans_on_both_cluster_profiles(tmp_path, profile):
 
     cmd = [SNAKEMAKE, "-n", "--profile", str(REPO / "profiles" / profile), "--snakefile", str(REPO / "Snakefile"),
            "--directory", str(tmp_path), "--configfile", str(REPO / "config/config.yaml"), str(REPO / "config/gpu.yaml")]
-    result = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    result = subprocess.run(cmd, capture_output=True, text=True, timeout=300, cwd=tmp_path)
     assert result.returncode == 0, result.stderr[-3000:]
     jobs = result.stdout.split("\nrule ")
     baseline = next(j for j in jobs if j.startswith("finetune_baseline:"))

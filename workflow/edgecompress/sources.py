@@ -62,7 +62,7 @@ def locate(key: str, url: str, mirror: str, official_url: str) -> Location:
     return Location(url, None, "official URL")
 
 
-LOCATION_KEYS = ("mirror", "retries", "backoff_seconds", "timeout_seconds")
+LOCATION_KEYS = ("mirror", "retries", "backoff_seconds", "timeout_seconds", "max_download_mib")
 
 
 def without_locations(config: Mapping) -> dict:
@@ -79,6 +79,7 @@ def without_locations(config: Mapping) -> dict:
         data.pop(key, None)
     for source in sources(data).values():
         source.pop("url", None)
+        source.pop("bytes", None)  # a cut-off for the download: the checksums define the file
     return out
 
 

@@ -1,11 +1,13 @@
 # The report: papermill notebooks (figures, tables), then Jinja2 -> Typst -> PDF.
+import shlex
 
 # papermill runs the notebook; nbclean strips its clock times (same inputs, same bytes); nbconvert exports it
-PAPERMILL = (
-    "papermill {input.notebook} {output.notebook} --kernel {params.kernel} --cwd . "
-    "--parameters_yaml '{params.parameters}' --log-output > {log} 2>&1 && "
-    f"PYTHONPATH={repo_path('workflow')} python -m edgecompress.report.nbclean {{output.notebook}} >> {{log}} 2>&1 && "
-    "jupyter nbconvert --to html --output-dir $(dirname {output.html}) {output.notebook} >> {log} 2>&1"
+PAPERMILL = (  # every path quoted (:q): a checkout or run folder may hold spaces, quotes, any letters
+    "papermill {input.notebook:q} {output.notebook:q} --kernel {params.kernel:q} --cwd . "
+    "--parameters_yaml {params.parameters:q} --log-output > {log:q} 2>&1 && "
+    f"PYTHONPATH={shlex.quote(repo_path('workflow'))} python -m edgecompress.report.nbclean {{output.notebook:q}} "
+    ">> {log:q} 2>&1 && "
+    'jupyter nbconvert --to html --output-dir "$(dirname {output.html:q})" {output.notebook:q} >> {log:q} 2>&1'
 )
 
 

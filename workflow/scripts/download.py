@@ -8,6 +8,7 @@ sys.path.insert(0, snakemake.scriptdir + "/..")
 from edgecompress.checksums import ChecksumError
 from edgecompress.data.download import DownloadError, fetch_source
 from edgecompress.logs import one_line_errors, setup_logging
+from edgecompress.sources import file_name, official_sources
 
 setup_logging()
 with one_line_errors(DownloadError, ChecksumError):
@@ -17,4 +18,6 @@ with one_line_errors(DownloadError, ChecksumError):
         checksums=dict(snakemake.params.checksums),
         official_url=snakemake.params.official_url,
         data=snakemake.config["data"],  # the location, deliberately not a param: see rules/data.smk
+        official=next(s for s in official_sources(snakemake.scriptdir + "/../schemas/config.schema.yaml").values()
+                      if file_name(s["url"]) == snakemake.wildcards.filename),
     )

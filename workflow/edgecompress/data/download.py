@@ -60,33 +60,49 @@ def _local_path(source: str) -> Path | None:
     return Path(source)
 
 
-def _copy_stream(read: Callable[[int], bytes], out, total: int | None, desc: str) -> int:
+class Cap:
+    """The most bytes a download may have, and where that limit comes from (for the message)."""
+
+    def __init__(self, limit: int | None, why: str = "") -> None:
+        self.limit, self.why = limit, why
+
+    def refuse(self, source: str, size: int, what: str) -> None:
+        if self.limit is not None and size > self.limit:
+            raise DownloadError(f"{source} {what} {size:,} bytes, more than the {self.limit:,} allowed ({self.why}): "
+                                "refused, nothing kept")
+
+
+def _copy_stream(read: Callable[[int], bytes], out, total: int | None, desc: str, cap: Cap, source: str) -> int:
     written = 0
     with Progress(total, desc, unit="B", every=25.0, interval=30.0) as bar:
         while True:
             chunk = read(CHUNK)
             if not chunk:
                 break
-            out.write(chunk)
             written += len(chunk)
+            cap.refuse(source, written, "sent at least")  # a server that never ends is cut off here
+            out.write(chunk)
             bar.update(len(chunk))
     return written
 
 
-def _fetch_once(source: str, tmp: Path, timeout: float) -> None:
+def _fetch_once(source: str, tmp: Path, timeout: float, cap: Cap) -> None:
     local = _local_path(source)
     if local is not None:
         if not local.is_file():
             raise DownloadError(f"source file not found: {local} (from {source!r})")
+        cap.refuse(source, local.stat().st_size, "holds")
         with open(local, "rb") as src, open(tmp, "wb") as out:
-            _copy_stream(src.read, out, local.stat().st_size, f"copy {local.name}")
+            _copy_stream(src.read, out, local.stat().st_size, f"copy {local.name}", cap, source)
         return
     request = urllib.request.Request(source, headers={"User-Agent": "edgecompress-workflow"})
     try:
         with urllib.request.urlopen(request, timeout=timeout) as resp, open(tmp, "wb") as out:
             length = resp.headers.get("Content-Length")
             total = int(length) if length and length.isdigit() else None
-            written = _copy_stream(resp.read, out, total, f"download {Path(source).name}")
+            if total is not None:
+                cap.refuse(source, total, "announces")
+            written = _copy_stream(resp.read, out, total, f"download {Path(source).name}", cap, source)
             if total is not None and written != total:
                 raise _Retryable(f"truncated body: got {written} of {total} bytes from {source}")
     except urllib.error.HTTPError as err:
@@ -111,10 +127,12 @@ def fetch(
     retries: int = 4,
     backoff: float = 1.0,
     timeout: float = 60.0,
+    cap: Cap | None = None,
 ) -> dict[str, str]:
     """Fetch ``url`` (or its copy under ``mirror``) to ``dest`` and verify it.
 
-    Returns the file's digests. A ``dest`` that already exists and verifies is
+    ``timeout`` bounds each wait for the server (a stalled transfer is retried, then given up);
+    ``cap`` the bytes accepted (more is refused at once, not retried). Returns the file's digests. A ``dest`` that already exists and verifies is
     kept as it is. Raises :class:`DownloadError` or :class:`ChecksumError`,
     leaving nothing at ``dest``.
     """
@@ -136,7 +154,7 @@ def fetch(
         try:
             with atomic_path(dest) as tmp:
                 log.info("fetching %s (attempt %d of %d)", source, attempt, attempts)
-                _fetch_once(source, tmp, timeout)
+                _fetch_once(source, tmp, timeout, cap or Cap(None))
                 digests = file_digests(tmp)
                 problems = mismatches(digests, checksums)
                 if problems:
@@ -164,11 +182,14 @@ def fetch(
 
 
 def fetch_source(filename: str, dest: str | os.PathLike, checksums: Mapping[str, str], official_url: str,
-                 data: Mapping) -> dict[str, str]:
+                 data: Mapping, official: Mapping | None = None) -> dict[str, str]:
     """Rule download: the source of ``data`` (the config's data section) whose file is ``filename``.
 
     Its location (the URL set explicitly, or the mirror) is read from ``data`` here, so that only
-    the checksums are parameters of the rule: see :mod:`edgecompress.sources`.
+    the checksums are parameters of the rule: see :mod:`edgecompress.sources`. The bytes accepted:
+    the source's pinned ``bytes``, except the official file's size beside other checksums (``official``:
+    the publisher's source as the schema pins it), which describes another file; else
+    ``data.max_download_mib``.
     """
     from ..sources import file_name, locate, sources
 
@@ -176,4 +197,14 @@ def fetch_source(filename: str, dest: str | os.PathLike, checksums: Mapping[str,
     where = locate(key, source["url"], data["mirror"], official_url)
     log.info("%s: fetching from %s (%s)", key, where.source, where.why)
     return fetch(source["url"], dest, checksums, mirror=where.mirror, retries=data["retries"],
-                 backoff=data["backoff_seconds"], timeout=data["timeout_seconds"])
+                 backoff=data["backoff_seconds"], timeout=data["timeout_seconds"], cap=cap_of(key, source, data, official))
+
+
+def cap_of(key: str, source: Mapping, data: Mapping, official: Mapping | None) -> Cap:
+    """The most bytes the download of ``source`` (config key ``key``) may have; see :func:`fetch_source`."""
+    pinned = source.get("bytes")
+    sums = lambda s: {k: v for k, v in s.items() if k not in ("url", "bytes")}  # noqa: E731
+    other_file = official is not None and pinned == official.get("bytes") and sums(source) != sums(official)
+    if pinned and not other_file:
+        return Cap(int(pinned), f"its size, data.{key}.bytes")
+    return Cap(int(data["max_download_mib"]) * 2**20, "data.max_download_mib")
