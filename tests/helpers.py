@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import http.server
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -145,3 +146,57 @@ def assert_learned(accuracy: float, what: str) -> None:
     """A trained model learned: its test accuracy is at least LEARNED (chance is CHANCE)."""
     assert accuracy >= LEARNED, (f"{what}: test accuracy {accuracy:.3f} is not well above chance ({CHANCE}): "
                                  f"needs >= {LEARNED}")
+
+
+# "Well above chance" for every model of a whole-DAG run: 3x chance. On the fixtures' 200 or 300 test
+# images chance accuracy has a standard deviation of at most sqrt(0.1 x 0.9 / 200) = 0.021, so 0.3 is
+# more than 9 standard deviations above it. (The branch tests ask LEARNED of the models they train.)
+ABOVE_CHANCE = 0.3
+# The deployed .tflite files against PyTorch on the whole test split: argmax agreement at least
+AGREEMENT = {"float32": 0.99, "int8": 0.95}
+TOOL_VERDICTS = re.compile(r"^(agrees|disagrees|not run|unresolved \(under [\d.]+ ms\)|not comparable \(.+\))$")
+
+
+def assert_every_model_learned(workdir: Path) -> int:
+    """Every trained model of a finished run is well above chance, every deployed file agrees with its
+    PyTorch model, and LiteRT's benchmark tool judged every ``.tflite`` (agreeing or not: a verdict on
+    speed, which no test asserts). Returns the number of models checked."""
+    import csv
+    import json
+
+    results = workdir / "results"
+    trained = sorted(results.glob("pruning/**/metrics.json")) + sorted(results.glob("distillation/**/metrics.json"))
+    trained += sorted((results / "quantization" / "metrics").glob("*.json"))
+    assert len(trained) >= 10, [str(p) for p in trained]
+    for path in trained:
+        accuracy = json.loads(path.read_text())["accuracy"]
+        assert accuracy >= ABOVE_CHANCE, f"{path.relative_to(workdir)}: accuracy {accuracy:.3f} < {ABOVE_CHANCE}"
+    deployed = sorted(results.glob("deployment/models/**/metrics.json"))
+    assert deployed
+    for path in deployed:
+        m = json.loads(path.read_text())
+        for precision, least in AGREEMENT.items():
+            agreement = m[precision]["argmax_agreement_with_torch"]
+            assert agreement >= least, f"{path.relative_to(workdir)} {precision}: agreement {agreement} < {least}"
+            assert m[precision]["accuracy"] >= ABOVE_CHANCE, (path, precision)
+    with open(results / "deployment" / "latency.csv", newline="") as fh:
+        litert = {r["file"]: r["benchmark_verdict"] for r in csv.DictReader(fh) if r["runtime"] == "litert"}
+    files = {str(p.relative_to(workdir)) for p in results.glob("deployment/models/**/*.tflite")}
+    files |= {str(p.relative_to(workdir)) for p in (results / "quantization" / "models").glob("base_cnn_*.tflite")
+              if p.stem.rsplit("_", 1)[1] in AGREEMENT}  # the CNN's float32 and int8 are timed
+    assert files and files <= set(litert), sorted(files - set(litert))
+    bad = {f: v for f, v in litert.items() if not TOOL_VERDICTS.match(v)}
+    assert not bad, f"a .tflite without a verdict of LiteRT's benchmark tool: {bad}"
+    return len(trained) + len(deployed)
+
+
+# The kinds of `edgecompress.compare` that are measurements: judged by their own tolerance, not as equal.
+MEASURED = ("time", "from times", "memory")
+
+
+def deterministic_differences(result) -> list[str]:
+    """The fields of an `edgecompress.compare` result that differ and are not measurements (nor listed
+    environment records): two runs of the same inputs on one machine must have none."""
+    return [f"{r.file} {r.key} {r.field}: {r.a!r} -> {r.b!r} ({r.kind}, {r.verdict})"
+            for r in result.rows if r.kind not in MEASURED and r.verdict not in ("equal",)
+            and not (r.kind == "environment" and r.verdict == "listed")]

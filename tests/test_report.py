@@ -6,9 +6,8 @@ import time
 
 import pytest
 
-from helpers import REPO, mirror_config, snakemake
+from helpers import REPO, assert_every_model_learned, mirror_config, snakemake
 from edgecompress.report.context import TITLE_UK, num, read_csv
-from edgecompress.report.render import compile_pdf, render, typst_literal
 
 pytestmark = pytest.mark.workflow
 
@@ -168,6 +167,10 @@ def test_fixture_weights_are_not_recorded_as_pretrained(run):
         assert data["provenance"]["config"]["torch"]["pretrained"] is True, path  # the config asks for them
         # ... but the fixture files are not torchvision's: the checksum says no, in the metrics and provenance
         assert data["pretrained"] is False and data["provenance"]["pretrained"] is False, path
+
+
+def test_every_model_of_the_demo_learned_and_every_deployed_file_agrees(run):
+    assert assert_every_model_learned(run["dir"]) >= 16
 
 
 def test_the_fixture_demo_supports_no_claim_and_says_why(run):
@@ -367,15 +370,6 @@ def test_every_printed_speed_up_is_a_ratio_from_the_timing_file(run):
     assert found, "no speed-up printed"
     assert not [x for x in found if x not in allowed]
     assert "0.8–1.25x" in typ or "0.8-1.25x" in typ  # the suspect rule is stated
-
-
-def test_values_are_escaped_for_typst(tmp_path):
-    assert typst_literal('a "quoted" #b $c$ \\ [d]') == '#"a \\"quoted\\" #b $c$ \\\\ [d]";'
-    # through the project's own Jinja2 environment and Typst: markup in a value stays text in the PDF
-    (tmp_path / "t.typ.j2").write_text("Value: << value >>\n", encoding="utf-8")
-    render(tmp_path / "t.typ.j2", {"value": '*bold* #text(red)[x] $y$ "q"'}, tmp_path / "t.typ")
-    compile_pdf(tmp_path / "t.typ", tmp_path / "t.pdf")
-    assert squash('*bold* #text(red)[x] $y$ "q"') in squash(pdf_text(tmp_path / "t.pdf"))
 
 
 def test_memory_of_every_demo_model_is_measured_and_printed(run):

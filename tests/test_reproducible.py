@@ -1,7 +1,7 @@
 """Two clean demos give the same outputs, and the same numbers as the committed reference.
 
 Metrics and tables (JSON, CSV) are compared with `edgecompress.compare` (what `make compare`
-runs): every field must be equal except those whose kind is a measurement (`MEASURED`: times and
+runs): every field must be equal except those whose kind is a measurement (`helpers.MEASURED`: times and
 ratios of times, flags that follow from times, the process memory of a fresh LiteRT process),
 which `compare` judges by their own tolerance and this test leaves out. Models (.pt, .keras,
 .tflite), data arrays and every figure that plots no time are compared as bytes. The Typst source
@@ -20,12 +20,10 @@ from pathlib import Path
 import pytest
 
 from edgecompress import compare
-from helpers import REPO, mirror_config, snakemake, write_yaml
+from helpers import REPO, assert_every_model_learned, deterministic_differences, mirror_config, snakemake, write_yaml
 
 pytestmark = pytest.mark.workflow
 
-# The kinds of `edgecompress.compare` that are measurements: compared by their own tolerance, not here.
-MEASURED = ("time", "from times", "memory")
 REFERENCE = REPO / "docs" / "reference" / "demo"
 # Outputs that show measured times, with the reason; compared without their numbers and images.
 TIMING_FILES = {
@@ -112,14 +110,10 @@ def pdf_text_without_measured(run: Path, figures_from: Path, work: Path) -> list
     return " ".join(p.extract_text() for p in PdfReader(work / "paper.pdf").pages).split()
 
 
-def deterministic_differences(result: compare.Comparison) -> list[str]:
-    return [f"{r.file} {r.key} {r.field}: {r.a!r} -> {r.b!r} ({r.kind}, {r.verdict})"
-            for r in result.rows if r.kind not in MEASURED and r.verdict not in ("equal",)
-            and not (r.kind == "environment" and r.verdict == "listed")]
-
-
 def test_two_clean_demos_differ_only_in_measured_values(demos, tmp_path):
     a, b = demos
+    for run in demos:  # equal and learned: two runs of untrained models would be equal too
+        assert assert_every_model_learned(run) >= 16
     files = outputs(a)
     assert files == outputs(b)
     assert any(f.endswith(".pt") for f in files) and any(f.endswith(".keras") for f in files)

@@ -7,6 +7,7 @@ into place with :func:`os.replace` (atomic on POSIX) only once complete.
 from __future__ import annotations
 
 import contextlib
+import glob
 import json
 import os
 import tempfile
@@ -20,10 +21,14 @@ import numpy as np
 def atomic_path(target: str | os.PathLike, suffix: str = "") -> Iterator[Path]:
     """Yield a temporary path beside ``target``; move it there on success.
 
-    On any exception the temporary file is removed and ``target`` is untouched.
+    On any exception the temporary file is removed and ``target`` is untouched. A temporary file of
+    ``target`` left by a writer that was killed (SIGKILL runs no cleanup) is removed first: a job is
+    the only writer of its outputs, so it can only be a leftover.
     """
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
+    for stale in target.parent.glob(f".{glob.escape(target.name)}.{'?' * 8}.part{glob.escape(suffix)}"):
+        stale.unlink(missing_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part" + suffix, dir=target.parent)
     os.close(fd)
     tmp_path = Path(tmp)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .inputs import InputError
 from .quantmath import dequantize, round_half_away
 
 KERNELS = {"xnnpack": "AUTO", "builtin": "BUILTIN_WITHOUT_DEFAULT_DELEGATES"}
@@ -19,9 +20,12 @@ def interpreter(model_path: str, threads: int, kernels: str = "xnnpack"):
 
     if kernels not in KERNELS:
         raise ValueError(f"kernels must be one of {sorted(KERNELS)}, got {kernels!r}")
-    interp = Interpreter(model_path=str(model_path), num_threads=threads,
-                         experimental_op_resolver_type=getattr(OpResolverType, KERNELS[kernels]))
-    interp.allocate_tensors()
+    try:
+        interp = Interpreter(model_path=str(model_path), num_threads=threads,
+                             experimental_op_resolver_type=getattr(OpResolverType, KERNELS[kernels]))
+        interp.allocate_tensors()
+    except (ValueError, RuntimeError) as err:  # "not a valid Flatbuffer buffer", a model LiteRT cannot prepare
+        raise InputError(f"{model_path}: not a loadable .tflite file ({err})") from err
     return interp
 
 

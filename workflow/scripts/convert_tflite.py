@@ -5,16 +5,18 @@ import sys
 sys.stderr = open(snakemake.log[0], "w", buffering=1)
 sys.path.insert(0, snakemake.scriptdir + "/..")
 
-from edgecompress.logs import setup_logging
+from edgecompress.inputs import InputError
+from edgecompress.logs import one_line_errors, setup_logging
 from edgecompress.quantization.tflite import convert_file
 
 setup_logging()
-convert_file(
-    model_path=snakemake.input.model,
-    arrays=snakemake.input.arrays,
-    out=snakemake.output.tflite,
-    variant=snakemake.wildcards.variant,
-    samples=snakemake.params.samples,
-    seed=snakemake.params.seed,
-    threads=snakemake.threads,
-)
+with one_line_errors(InputError):  # a truncated or malformed input file: one line naming it
+    convert_file(
+        model_path=snakemake.input.model,
+        arrays=snakemake.input.arrays,
+        out=snakemake.output.tflite,
+        variant=snakemake.wildcards.variant,
+        samples=snakemake.params.samples,
+        seed=snakemake.params.seed,
+        threads=snakemake.threads,
+    )

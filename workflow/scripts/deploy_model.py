@@ -6,16 +6,18 @@ sys.stderr = open(snakemake.log[0], "w", buffering=1)
 sys.path.insert(0, snakemake.scriptdir + "/..")
 
 from edgecompress.deployment.convert import deploy_model
-from edgecompress.logs import setup_logging
+from edgecompress.inputs import InputError
+from edgecompress.logs import one_line_errors, setup_logging
 
 setup_logging()
-deploy_model(
-    key=snakemake.wildcards.model,
-    model_path=snakemake.input.model,
-    arrays=snakemake.input.arrays,
-    out=dict(snakemake.output.items()),
-    resolution=snakemake.params.resolution,
-    calibration_samples=snakemake.params.calibration_samples,
-    seed=snakemake.params.seed,
-    threads=snakemake.threads,
-)
+with one_line_errors(InputError):  # a truncated or malformed input file: one line naming it
+    deploy_model(
+        key=snakemake.wildcards.model,
+        model_path=snakemake.input.model,
+        arrays=snakemake.input.arrays,
+        out=dict(snakemake.output.items()),
+        resolution=snakemake.params.resolution,
+        calibration_samples=snakemake.params.calibration_samples,
+        seed=snakemake.params.seed,
+        threads=snakemake.threads,
+    )

@@ -5,16 +5,18 @@ import sys
 sys.stderr = open(snakemake.log[0], "w", buffering=1)
 sys.path.insert(0, snakemake.scriptdir + "/..")
 
-from edgecompress.logs import setup_logging
+from edgecompress.inputs import InputError
+from edgecompress.logs import one_line_errors, setup_logging
 from edgecompress.quantization.tflite import evaluate_file
 
 setup_logging()
-evaluate_file(
-    tflite_path=snakemake.input.tflite,
-    keras_path=snakemake.input.model,
-    arrays=snakemake.input.arrays,
-    out=snakemake.output.metrics,
-    variant=snakemake.wildcards.variant,
-    threads=snakemake.threads,
-    seed=snakemake.params.seed,
-)
+with one_line_errors(InputError):  # a truncated or malformed input file: one line naming it
+    evaluate_file(
+        tflite_path=snakemake.input.tflite,
+        keras_path=snakemake.input.model,
+        arrays=snakemake.input.arrays,
+        out=snakemake.output.metrics,
+        variant=snakemake.wildcards.variant,
+        threads=snakemake.threads,
+        seed=snakemake.params.seed,
+    )

@@ -5,17 +5,19 @@ import sys
 sys.stderr = open(snakemake.log[0], "w", buffering=1)
 sys.path.insert(0, snakemake.scriptdir + "/..")
 
-from edgecompress.logs import setup_logging
+from edgecompress.inputs import InputError
+from edgecompress.logs import one_line_errors, setup_logging
 from edgecompress.training.loop import finetune_baseline
 
 setup_logging()
-finetune_baseline(
-    arrays=snakemake.input.arrays,
-    weights=snakemake.input.get("weights"),
-    paths=dict(snakemake.output.items()),
-    cfg=dict(snakemake.params.torch),
-    epochs=snakemake.params.epochs,
-    seed=int(snakemake.wildcards.seed),
-    threads=snakemake.threads,
-    weights_prefix=snakemake.params.weights_prefix,
-)
+with one_line_errors(InputError):  # a truncated or malformed input file: one line naming it
+    finetune_baseline(
+        arrays=snakemake.input.arrays,
+        weights=snakemake.input.get("weights"),
+        paths=dict(snakemake.output.items()),
+        cfg=dict(snakemake.params.torch),
+        epochs=snakemake.params.epochs,
+        seed=int(snakemake.wildcards.seed),
+        threads=snakemake.threads,
+        weights_prefix=snakemake.params.weights_prefix,
+    )

@@ -6,13 +6,15 @@ sys.stderr = open(snakemake.log[0], "w", buffering=1)
 sys.path.insert(0, snakemake.scriptdir + "/..")
 
 from edgecompress.quantization.cnn import train_and_save
-from edgecompress.logs import setup_logging
+from edgecompress.inputs import InputError
+from edgecompress.logs import one_line_errors, setup_logging
 
 setup_logging()
-train_and_save(
-    arrays=snakemake.input.arrays,
-    paths=dict(snakemake.output.items()),
-    params=dict(snakemake.params.model),
-    seed=snakemake.params.seed,
-    threads=snakemake.threads,
-)
+with one_line_errors(InputError):  # a truncated or malformed input file: one line naming it
+    train_and_save(
+        arrays=snakemake.input.arrays,
+        paths=dict(snakemake.output.items()),
+        params=dict(snakemake.params.model),
+        seed=snakemake.params.seed,
+        threads=snakemake.threads,
+    )

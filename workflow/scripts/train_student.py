@@ -6,18 +6,20 @@ sys.stderr = open(snakemake.log[0], "w", buffering=1)
 sys.path.insert(0, snakemake.scriptdir + "/..")
 
 from edgecompress.distillation.loss import train_student
-from edgecompress.logs import setup_logging
+from edgecompress.inputs import InputError
+from edgecompress.logs import one_line_errors, setup_logging
 
 setup_logging()
-train_student(
-    arrays=snakemake.input.arrays,
-    weights=snakemake.input.get("weights"),
-    teacher_path=snakemake.input.get("teacher"),
-    paths=dict(snakemake.output.items()),
-    cfg=dict(snakemake.params.torch),
-    epochs=snakemake.params.epochs,
-    seed=int(snakemake.wildcards.seed),
-    kd=dict(snakemake.params.kd) if snakemake.params.kd else None,
-    threads=snakemake.threads,
-    weights_prefix=snakemake.params.weights_prefix,
-)
+with one_line_errors(InputError):  # a truncated or malformed input file: one line naming it
+    train_student(
+        arrays=snakemake.input.arrays,
+        weights=snakemake.input.get("weights"),
+        teacher_path=snakemake.input.get("teacher"),
+        paths=dict(snakemake.output.items()),
+        cfg=dict(snakemake.params.torch),
+        epochs=snakemake.params.epochs,
+        seed=int(snakemake.wildcards.seed),
+        kd=dict(snakemake.params.kd) if snakemake.params.kd else None,
+        threads=snakemake.threads,
+        weights_prefix=snakemake.params.weights_prefix,
+    )

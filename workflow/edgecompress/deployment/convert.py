@@ -18,6 +18,7 @@ import torch
 from torch import nn
 
 from .. import modelkey
+from ..inputs import load_prepared
 
 log = logging.getLogger(__name__)
 
@@ -119,7 +120,7 @@ def deploy_model(key: str, model_path: str, arrays: str, out: Mapping[str, str],
 
     seed_everything(seed, threads, frameworks=("torch",))
     model = load_trained(key, model_path)
-    data = np.load(arrays)
+    data = load_prepared(arrays, "cifar10")
     calibration = nhwc_images(calibration_sample(data["x_train"], calibration_samples, seed), resolution)
     interps = {}
     for precision in PRECISIONS:

@@ -27,6 +27,7 @@ from typing import Callable, Mapping, Sequence
 
 import numpy as np
 
+from ..inputs import load_prepared
 from ..measure import MIB
 from .graph import read_graph
 
@@ -257,7 +258,8 @@ def measure_memory(files: Mapping[str, Mapping[str, str]], cifar_arrays: str, fa
     def split(model: str):  # prepared once per dataset, only when a model is evaluated on it
         name = "fashion" if model == CNN else "cifar"
         if name not in test:
-            data = np.load(fashion_arrays if name == "fashion" else cifar_arrays)
+            data = load_prepared(fashion_arrays, "fashion_mnist") if name == "fashion" else \
+                load_prepared(cifar_arrays, "cifar10")
             if name == "fashion":
                 test[name] = (fashion_input(data["x_test"]), data["y_test"])
             else:

@@ -15,6 +15,7 @@ from typing import Sequence
 import numpy as np
 
 from ..atomic import atomic_path
+from ..inputs import load_prepared
 
 log = logging.getLogger(__name__)
 
@@ -138,7 +139,7 @@ def train_and_save(arrays: str, paths, params, seed: int, threads: int) -> None:
     from ..seeding import seed_everything
 
     seed_everything(seed, threads, frameworks=("tensorflow",))
-    data = np.load(arrays)
+    data = load_prepared(arrays, "fashion_mnist")
     x_train, x_test = to_input(data["x_train"]), to_input(data["x_test"])
     model = build_base_cnn(params["conv_filters"], params["kernel_size"], params["dense_units"])
     log.info("base CNN: %d parameters", model.count_params())

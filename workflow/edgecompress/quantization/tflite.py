@@ -7,6 +7,7 @@ from typing import Iterable
 
 import numpy as np
 
+from ..inputs import load_prepared
 from ..litert import evaluate, interpreter
 from ..quantmath import dequantize
 
@@ -146,7 +147,7 @@ def convert_file(model_path: str, arrays: str, out: str, variant: str, samples: 
 
     seed_everything(seed, threads, frameworks=("tensorflow",))
     model = keras.models.load_model(model_path)
-    x_train = np.load(arrays)["x_train"]
+    x_train = load_prepared(arrays, "fashion_mnist")["x_train"]
     pick = np.sort(np.random.default_rng(seed).choice(len(x_train), size=min(samples, len(x_train)), replace=False))
     flat = convert(model, variant, to_input(x_train[pick]))
     with atomic_path(out, suffix=".tflite") as tmp:
@@ -164,7 +165,7 @@ def evaluate_file(tflite_path: str, keras_path: str, arrays: str, out: str, vari
     from ..measure import file_size
     from ..provenance import collect
 
-    data = np.load(arrays)
+    data = load_prepared(arrays, "fashion_mnist")
     interp = interpreter(tflite_path, threads)
     result = evaluate(interp, to_input(data["x_test"]), data["y_test"])
     log.info("%s: accuracy %.4f", variant, result["accuracy"])

@@ -14,12 +14,12 @@ import logging
 import time
 from typing import Any, Callable, Mapping
 
-import numpy as np
 import torch
 from torch import nn
 
 from ..atomic import write_json
 from ..history import write_history
+from ..inputs import load_prepared
 from ..logs import Progress
 from .models import count_parameters, save_state_dict
 from ..provenance import collect
@@ -141,7 +141,7 @@ def setup(cfg: Mapping, seed: int, threads: int) -> torch.device:
 
 def splits(arrays: str, cfg: Mapping, seed: int) -> tuple[Batches, Batches]:
     """Training batches (shuffled, augmented, seeded) and test batches of the prepared CIFAR-10 subset."""
-    data = np.load(arrays)
+    data = load_prepared(arrays, "cifar10")
     train = Batches(data["x_train"], data["y_train"], cfg["batch_size"], cfg["resolution"], shuffle=True,
                     augment=cfg["augment"], seed=seed)
     test = Batches(data["x_test"], data["y_test"], cfg["eval_batch_size"], cfg["resolution"])

@@ -24,12 +24,14 @@ def load_state_dict(path: str | os.PathLike) -> dict:
     """
     import torch
 
+    from ..inputs import InputError
+
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as err:  # torch raises UnpicklingError, RuntimeError, ...
-        raise ValueError(f"{path}: not a loadable weights file ({err})") from err
+        raise InputError(f"{path}: not a loadable weights file ({err})") from err
     if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
-        raise ValueError(f"{path}: expected a state_dict (a mapping of names to tensors)")
+        raise InputError(f"{path}: expected a state_dict (a mapping of names to tensors)")
     return state
 
 
