@@ -5,9 +5,14 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
+
+# Hypothesis keeps its example database and constants under .hypothesis/ in the current folder: a test
+# session writes nothing into the checkout, so they go to a temporary folder.
+os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", tempfile.mkdtemp(prefix="hypothesis-"))
 
 # Importing torchvision after TensorFlow segfaults (triton, pulled in by torch._dynamo); the other
 # order works. Tests use both in one process, so load torchvision first. Rules never mix them.

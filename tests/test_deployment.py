@@ -42,6 +42,8 @@ def trained(tmp_path_factory):
     return {"dir": d, "out": out, "x": xt, "y": yt, "torch_accuracy": accuracy(model, test, torch.device("cpu"))}
 
 
+# (workflow: trains a MobileNetV2 and converts it with litert-torch, minutes)
+@pytest.mark.workflow
 def test_float32_litert_logits_match_pytorch(trained):
     model = convert.load_trained("student/seed0", str(trained["dir"] / "model.pt"))
     images = convert.nhwc_images(trained["x"], 32)
@@ -51,6 +53,8 @@ def test_float32_litert_logits_match_pytorch(trained):
     assert np.mean(logits.argmax(1) == reference.argmax(1)) >= 0.99
 
 
+# (workflow: trains a MobileNetV2 and converts it with litert-torch, minutes)
+@pytest.mark.workflow
 def test_int8_model_has_int8_input_and_output_and_keeps_the_accuracy(trained):
     interp = litert.interpreter(trained["out"]["int8"], 1)
     details = interp.get_input_details() + interp.get_output_details()
@@ -67,6 +71,8 @@ def test_int8_model_has_int8_input_and_output_and_keeps_the_accuracy(trained):
     assert metrics["int8"]["size"]["bytes"] < metrics["float32"]["size"]["bytes"] / 2.5
 
 
+# (workflow: trains a MobileNetV2 and converts it with litert-torch, minutes)
+@pytest.mark.workflow
 def test_recorded_accuracies_match_a_plain_litert_loop(trained):
     """The deployment metrics' accuracies against a loop written here, sharing no code with the job:
     the images normalised by hand (ImageNet mean and std), each quantized with the file's own input
@@ -96,6 +102,8 @@ def test_recorded_accuracies_match_a_plain_litert_loop(trained):
     assert metrics["test_images"] == len(x) == 200
 
 
+# (workflow: trains a MobileNetV2 and converts it with litert-torch, minutes)
+@pytest.mark.workflow
 def test_a_float_model_passed_off_as_int8_is_refused(trained):
     interp = litert.interpreter(trained["out"]["float32"], 1)
     with pytest.raises(ValueError, match="int8 model has input/output types"):
@@ -297,6 +305,8 @@ def test_peak_live_tensors_of_a_three_op_graph_by_hand():
     assert peak_live(5, sizes, {1}, [0], [4], [([0, 1], [2]), ([2], [3]), ([3], [4])]) == 140
 
 
+# (workflow: trains a MobileNetV2 and converts it with litert-torch, minutes)
+@pytest.mark.workflow
 def test_the_arena_is_found_by_search_and_never_below_the_peak_live_tensors(trained):
     from edgecompress.deployment import memory
 
@@ -311,6 +321,8 @@ def test_the_arena_is_found_by_search_and_never_below_the_peak_live_tensors(trai
     assert row["process_rss_bytes"] > 0
 
 
+# (workflow: trains a MobileNetV2 and converts it with litert-torch, minutes)
+@pytest.mark.workflow
 def test_a_file_tflm_cannot_run_or_read_is_a_row_that_says_so(trained, tmp_path):
     from edgecompress.deployment import memory
 

@@ -2,12 +2,14 @@
 written: after ``snakemake --unlock`` the same command finishes, no ``.part`` file remains, and every
 deterministic metric equals the uninterrupted demo's (the session's ``run``).
 
-One run is killed twice: in the middle of training the ResNet-18 baseline, then in the middle of the
-timing job (every model already deployed); the third start finishes it.
+A copy of the finished demo, less the student's training: the run to the timing table retrains it and
+is killed in the middle of that training, then again in the middle of the timing job; the third
+start finishes it.
 """
 
 import os
 import re
+import shutil
 import signal
 import subprocess
 import time
@@ -15,20 +17,22 @@ import time
 import pytest
 
 from edgecompress import compare
-from helpers import BIN, REPO, deterministic_differences, mirror_config, snakemake
+from helpers import BIN, REPO, deterministic_differences, snakemake
 
 pytestmark = pytest.mark.workflow
 TARGET = "results/deployment/latency.csv"
+TRAINING_LOG = "logs/distillation/student/seed42.log"
+TIMING_LOG = "logs/deployment/time_models.log"
 
 
-def start(workdir, mirror):
+def start(run, workdir, mirror):
     files = [REPO / "config" / "config.yaml", REPO / "config" / "test.yaml", mirror]
-    cmd = [str(BIN / "snakemake"), TARGET, "--snakefile", str(REPO / "Snakefile"), "--directory", str(workdir),
-           "--cores", "2", "--configfile", *map(str, files)]
+    cmd = [str(BIN / "snakemake"), TARGET, "--snakefile", str(run["repo"] / "Snakefile"), "--directory",
+           str(workdir), "--cores", "2", "--configfile", *map(str, files)]
     env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
     # its own process group: the kill reaches Snakemake and every job it started, as a lost node would
     return subprocess.Popen(cmd, cwd=workdir, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            start_new_session=True)
+                            text=True, start_new_session=True)
 
 
 def kill_when(proc, log, pattern, timeout=900):
@@ -40,29 +44,39 @@ def kill_when(proc, log, pattern, timeout=900):
             proc.wait(timeout=60)
             return
         assert proc.poll() is None, f"the run ended before {log.name} showed {pattern!r}:\n{proc.stderr.read()[-3000:]}"
-        time.sleep(0.2)
+        time.sleep(0.1)
     os.killpg(proc.pid, signal.SIGKILL)
     pytest.fail(f"{log} never showed {pattern!r}")
 
 
-def test_a_run_killed_mid_training_and_mid_timing_finishes_equal_after_unlock(run, tmp_path, fixture_dir):
+def test_a_run_killed_mid_training_and_mid_timing_finishes_equal_after_unlock(run, tmp_path):
     workdir = tmp_path / "killed"
-    workdir.mkdir()
-    mirror = mirror_config(workdir, fixture_dir)
-    (workdir / "resources" / "fixtures").mkdir(parents=True)
-    kill_when(start(workdir, mirror), workdir / "logs/pruning/baseline/seed42.log", r"baseline epoch 1: 8/\d+ batches")
-    assert not (workdir / "results/pruning/baseline/seed42/model.pt").exists()
-    again = snakemake(workdir, TARGET, configs=(mirror,))
-    assert again.returncode != 0 and "Directory cannot be locked" in again.stdout + again.stderr  # the kill left its lock
-    assert snakemake(workdir, "--unlock", configs=(mirror,)).returncode == 0
-    kill_when(start(workdir, mirror), workdir / "logs/deployment/time_models.log", r"round 1 done")
-    assert not (workdir / TARGET).exists()
-    assert snakemake(workdir, "--unlock", configs=(mirror,)).returncode == 0
-    done = snakemake(workdir, TARGET, configs=(mirror,))
+    shutil.copytree(run["dir"], workdir, symlinks=True)  # times kept: everything else stays up to date
+    shutil.rmtree(workdir / "results/distillation/student/seed42")
+    mirror = workdir / "mirror.yaml"
+    again = lambda *args: snakemake(workdir, *args, configs=(mirror,), repo=run["repo"])  # noqa: E731
+    planned = again(TARGET, "-n").stdout
+    assert "train_student" in planned and "time_models" in planned and "finetune_baseline" not in planned
+
+    (workdir / TRAINING_LOG).unlink()
+    kill_when(start(run, workdir, mirror), workdir / TRAINING_LOG, r"student epoch 1: \d+/\d+ batches")
+    assert not (workdir / "results/distillation/student/seed42/model.pt").exists()
+    locked = again(TARGET)
+    assert locked.returncode != 0 and "Directory cannot be locked" in locked.stdout + locked.stderr
+    assert again("--unlock").returncode == 0
+
+    (workdir / TIMING_LOG).unlink()
+    kill_when(start(run, workdir, mirror), workdir / TIMING_LOG, r"round 1 done")
+    assert (workdir / "results/distillation/student/seed42/model.pt").exists()  # trained in the second start
+    assert again("--unlock").returncode == 0
+
+    done = again(TARGET)
     assert done.returncode == 0, done.stderr[-4000:]
     assert not [str(p) for p in workdir.rglob("*.part*")]
     ours = compare.run_files(workdir)
-    assert "results/pruning/baseline/seed42/metrics.json" in ours and TARGET in ours
+    assert {"results/distillation/student/seed42/metrics.json", TARGET} <= ours
     found = compare.compare(run["dir"], workdir, files=ours)
     assert found.same_platform
     assert not deterministic_differences(found), "\n".join(deterministic_differences(found)[:40])
+    student = [r for r in found.rows if r.file == "results/distillation/student/seed42/metrics.json"]
+    assert any(r.field == "accuracy" and r.verdict == "equal" for r in student)  # retrained, and equal

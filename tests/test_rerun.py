@@ -30,6 +30,8 @@ READERS = {
     "data.description": set(),
     "data.mirror": set(), "data.retries": set(), "data.backoff_seconds": set(), "data.timeout_seconds": set(),
     "data.*.url": set(),
+    # a download's cut-off: where and how a file is fetched, not what it is (its checksums are)
+    "data.max_download_mib": set(), "data.*.bytes": set(),
     # a checksum reruns the download of its own file and what reads that file
     **{f"data.fashion_mnist.*.{k}": {"download", "prepare_fashion_mnist"} for k in ("md5", "sha256", "sha256_prefix")},
     **{f"data.cifar10.*.{k}": {"download", "prepare_cifar10"} for k in ("md5", "sha256", "sha256_prefix")},
@@ -155,6 +157,8 @@ def changed(key: str, value, node: dict, workdir):
         return "https://example.org/elsewhere/" + value.rsplit("/", 1)[-1]
     if key.endswith((".md5", ".sha256", ".sha256_prefix")):  # also an optional one the config leaves out
         return "0" * (len(value) if value else 8)
+    if key.endswith(".bytes"):  # also where the config pins no size
+        return (value or 1000) + 1
     if "enum" in node:
         return next(v for v in node["enum"] if v != value)
     if isinstance(value, bool):

@@ -6,8 +6,7 @@ import subprocess
 import pytest
 
 from edgecompress import compare
-from helpers import (BIN, REPO, SNAKEMAKE, assert_every_model_learned, deterministic_differences, mirror_config,
-                     snakemake, write_yaml)
+from helpers import BIN, REPO, SNAKEMAKE, assert_every_model_learned, deterministic_differences, mirror_config, write_yaml
 from slurm_cluster import Cluster, ensure_installed
 
 pytestmark = [pytest.mark.workflow, pytest.mark.slurm]
@@ -48,11 +47,10 @@ def slurm_run(cluster, workdir, *configs, timeout=1200):
 
 
 
-def test_whole_workflow_on_slurm_matches_the_local_run(cluster, tmp_path, fixture_dir):
-    local, remote = tmp_path / "local", tmp_path / "slurm"
-    local.mkdir(), remote.mkdir()
-    result = snakemake(local, configs=(mirror_config(local, fixture_dir),))
-    assert result.returncode == 0, result.stderr[-3000:]
+def test_whole_workflow_on_slurm_matches_the_local_run(cluster, run, tmp_path, fixture_dir):
+    """The demo through sbatch against the same demo run locally (the session's ``run``)."""
+    local, remote = run["dir"], tmp_path / "slurm"
+    remote.mkdir()
     result = slurm_run(cluster, remote, mirror_config(remote, fixture_dir))
     assert result.returncode == 0, (result.stdout + result.stderr)[-5000:]
     # every deterministic metric of every model and table (make compare's verdicts), not a sample of them
