@@ -5,7 +5,6 @@ benchmarks/conclusions_cost.py reads committed sizing runs: tests/test_conclusio
 
 import csv
 import subprocess
-import sys
 
 import pytest
 

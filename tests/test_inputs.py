@@ -11,7 +11,6 @@ import sys
 
 import numpy as np
 import pytest
-import torch
 
 from edgecompress import litert
 from edgecompress.data.fixtures import cifar_arrays

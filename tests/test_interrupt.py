@@ -2,9 +2,9 @@
 written: after ``snakemake --unlock`` the same command finishes, no ``.part`` file remains, and every
 deterministic metric equals the uninterrupted demo's (the session's ``run``).
 
-A copy of the finished demo, less the student's training: the run to the timing table retrains it and
-is killed in the middle of that training, then again in the middle of the timing job; the third
-start finishes it.
+A copy of the finished demo, less the student's training, its deployment and the timing job's outputs:
+the run to the timing table retrains it and is killed in the middle of that training, then again in
+the middle of the timing job; the third start finishes it.
 """
 
 import os
@@ -52,7 +52,11 @@ def kill_when(proc, log, pattern, timeout=900):
 def test_a_run_killed_mid_training_and_mid_timing_finishes_equal_after_unlock(run, tmp_path):
     workdir = tmp_path / "killed"
     shutil.copytree(run["dir"], workdir, symlinks=True)  # times kept: everything else stays up to date
+    # as if that run had been stopped before the student was trained: it and what follows are missing
     shutil.rmtree(workdir / "results/distillation/student/seed42")
+    shutil.rmtree(workdir / "results/deployment/models/student/seed42")
+    for name in ("latency.csv", "ratios.csv", "machine.json"):
+        (workdir / "results/deployment" / name).unlink()
     mirror = workdir / "mirror.yaml"
     again = lambda *args: snakemake(workdir, *args, configs=(mirror,), repo=run["repo"])  # noqa: E731
     planned = again(TARGET, "-n").stdout
