@@ -167,3 +167,15 @@ def test_rounds_are_added_while_a_speed_up_interval_is_too_wide(monkeypatch, noi
     monkeypatch.setattr(timing, "repeats", lambda run: 1)
     assert timing.time_rounds(entries, 3, 1, 0, max_rounds=8, ci_width=0.05) == expected_rounds
     assert [c for _, c, _, _ in timing.speedup_pairs(entries)] == ["speedup_litert_float32"]
+
+
+def test_the_report_lists_memory_levels_in_a_fixed_order_whatever_their_measured_bandwidth():
+    """Two runs differ only in measured values: levels are listed from the core outward, never sorted by
+    a bandwidth (two close levels, L3 and DRAM, swapped places between two clean demos)."""
+    from edgecompress.report.context import roofline_section
+    from edgecompress.report.render import plain
+
+    for dram, l3 in ((10.2e9, 10.8e9), (10.8e9, 10.2e9)):
+        roofs = dict(ROOFS, seconds=1.0, bandwidth_bytes_per_s={"DRAM": dram, "L3": l3, "L2": 30e9})
+        text = plain(roofline_section({"roofline": roofs})["bandwidth"])
+        assert [part.split()[0] for part in text.split(", ")] == ["L2", "L3", "DRAM"], text

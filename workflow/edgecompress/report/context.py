@@ -196,6 +196,11 @@ def sweep_section(sweep_csv) -> dict:
     return {"rows": out, "raw": rows, "control": control}
 
 
+def _level(name: str) -> tuple[int, str]:
+    """A memory level's place from the core outward: caches L1, L2, ... then DRAM."""
+    return (1, name) if name == "DRAM" else (0, name)
+
+
 def roofline_section(machine: Mapping, roofline_csv=None, speedups_csv=None) -> dict:
     """The measured roofs, every model of the first seed on them (LiteRT, batch 1), every speed-up of
     that seed beside the roofline's prediction; every measured value marked (``measured``)."""
@@ -212,8 +217,9 @@ def roofline_section(machine: Mapping, roofline_csv=None, speedups_csv=None) -> 
     if out["measured"]:
         out.update(
             peaks=", ".join(f"{p} {measured(num(v / 1e9, 1))} GMAC/s" for p, v in sorted(roofs["peak_macs_per_s"].items())),
+            # nearest level first, a fixed order: sorted by value, two close levels swap from run to run
             bandwidth=", ".join(f"{k} {measured(num(v / 1e9, 1))} GB/s"
-                                for k, v in sorted(roofs["bandwidth_bytes_per_s"].items(), key=lambda kv: -kv[1])),
+                                for k, v in sorted(roofs["bandwidth_bytes_per_s"].items(), key=lambda kv: _level(kv[0]))),
             caches=", ".join(f"{k} {v / 2**20:g} MiB" if v >= 2**20 else f"{k} {v / 2**10:g} KiB"
                              for k, v in sorted(roofs["cache_bytes"].items())),
             seconds=num(roofs["seconds"], 1),
