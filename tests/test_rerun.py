@@ -93,7 +93,8 @@ EXACT = {
                            "notebook_distillation"} | AFTER_DEPLOY,
 }
 # keys that say where or how files are fetched: the config the report prints leaves them out
-LOCATIONS = {"data.mirror", "data.retries", "data.backoff_seconds", "data.timeout_seconds", "data.*.url"}
+LOCATIONS = {"data.mirror", "data.retries", "data.backoff_seconds", "data.timeout_seconds", "data.*.url",
+             "data.max_download_mib", "data.*.bytes"}
 
 
 def _resolve(node, schema):
