@@ -7,7 +7,7 @@ the cluster links /etc/slurm/slurm.conf for its lifetime (removed again by ``sto
 Debian's packages start no daemons (there is no systemd here), so: munged as the munge user,
 then slurmctld, then slurmd -N localhost, each in the foreground as a child of the test, and
 wait for the node to be idle. No slurmdbd: the executor uses squeue for job status, which
-needs MinJobAge >= 600 so finished jobs stay visible.
+needs MinJobAge (here an hour, longer than a run) so finished jobs stay visible.
 """
 
 from __future__ import annotations
@@ -70,7 +70,7 @@ SlurmdLogFile={self.root}/log/slurmd.log
 SlurmctldPort=16817
 SlurmdPort=16818
 ReturnToService=2
-MinJobAge=600
+MinJobAge=3600
 JobAcctGatherType=jobacct_gather/none
 AccountingStorageType=accounting_storage/none
 MpiDefault=none
