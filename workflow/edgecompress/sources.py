@@ -65,6 +65,11 @@ def locate(key: str, url: str, mirror: str, official_url: str) -> Location:
 LOCATION_KEYS = ("mirror", "retries", "backoff_seconds", "timeout_seconds", "max_download_mib")
 
 
+def checksums(source: Mapping) -> dict:
+    """What defines a source's file: its checksums (not its URL, nor ``bytes``, a download's cut-off)."""
+    return {k: v for k, v in source.items() if k not in ("url", "bytes")}
+
+
 def without_locations(config: Mapping) -> dict:
     """``config`` less where and how files are fetched (mirror, URLs, retries, timeouts).
 

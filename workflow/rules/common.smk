@@ -8,7 +8,7 @@ sys.path.insert(0, str(Path(workflow.current_basedir).parent))
 _USES_CONDA = "conda" in str(getattr(workflow.deployment_settings, "deployment_method", "")).lower()
 from edgecompress import modelkey
 from edgecompress.config import ConfigError, check_config_files, check_kernel, sweep_label, validate_config
-from edgecompress.sources import file_name, official_checksums, official_urls, sources, without_locations
+from edgecompress.sources import checksums, file_name, official_checksums, official_urls, sources, without_locations
 
 SCHEMA = Path(workflow.current_basedir).parent / "schemas" / "config.schema.yaml"
 
@@ -49,7 +49,7 @@ def stable(value):
 
 def checksums_of(wildcards):
     source = SOURCE_BY_FILE[wildcards.filename]
-    return stable({k: v for k, v in source.items() if k not in ("url", "bytes")})  # bytes: a cut-off, read by the script
+    return stable(checksums(source))
 
 
 def pruning_keys():

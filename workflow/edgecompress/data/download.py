@@ -202,9 +202,10 @@ def fetch_source(filename: str, dest: str | os.PathLike, checksums: Mapping[str,
 
 def cap_of(key: str, source: Mapping, data: Mapping, official: Mapping | None) -> Cap:
     """The most bytes the download of ``source`` (config key ``key``) may have; see :func:`fetch_source`."""
+    from ..sources import checksums
+
     pinned = source.get("bytes")
-    sums = lambda s: {k: v for k, v in s.items() if k not in ("url", "bytes")}  # noqa: E731
-    other_file = official is not None and pinned == official.get("bytes") and sums(source) != sums(official)
+    other_file = official is not None and pinned == official.get("bytes") and checksums(source) != checksums(official)
     if pinned and not other_file:
         return Cap(int(pinned), f"its size, data.{key}.bytes")
     return Cap(int(data["max_download_mib"]) * 2**20, "data.max_download_mib")
