@@ -18,7 +18,8 @@ os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", tempfile.mkdtemp(prefix="h
 # order works. Tests use both in one process, so load torchvision first. Rules never mix them.
 import torchvision  # noqa: F401,E402  isort: skip
 
-from helpers import REPO, LoopbackServer, copy_workflow, mirror_config, snakemake  # noqa: E402
+from helpers import REPO, LoopbackServer, copy_workflow, demo_config, slurm_run, snakemake  # noqa: E402
+from slurm_cluster import Cluster, ensure_installed  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -34,16 +35,68 @@ def fixture_dir(tmp_path_factory) -> Path:
 def run(tmp_path_factory, fixture_dir):
     """The whole demo DAG on the fixtures, ending in the PDF, from a copy of the workflow (one test edits it).
 
-    Shared by the report tests and the rerun test (each leaves it finished and up to date). The
-    copy and the run folder have a space, a quote and non-ASCII letters in their names: a user's
-    checkout may, and every path the rules hand to a shell must survive it.
+    Shared by the report, reproducibility, SLURM and rerun tests: each leaves it finished, up to date and
+    equal to a clean run in every deterministic value. The copy and the run folder have a space, a
+    quote and non-ASCII letters in their names: a user's checkout may, and every path the rules hand
+    to a shell must survive it. Its config (``demo_config``) names the committed reference, so the
+    report's provenance appendix compares the demo with it.
     """
     repo = copy_workflow(tmp_path_factory.mktemp("work flow 'Ärger'"))
     workdir = tmp_path_factory.mktemp("run dir 'ü'")
-    mirror = mirror_config(workdir, fixture_dir)
-    result = snakemake(workdir, configs=(mirror,), repo=repo)
+    config = demo_config(workdir, fixture_dir)
+    result = snakemake(workdir, configs=(config,), repo=repo)
     assert result.returncode == 0, result.stderr[-4000:]
-    return {"dir": workdir, "mirror": mirror, "repo": repo}
+    return {"dir": workdir, "mirror": config, "repo": repo}
+
+
+ROOT_ONLY = ("the SLURM test installs Debian packages (apt-get), starts daemons and links /etc/slurm/slurm.conf "
+             "for its lifetime: it runs as root only (CI runs as root and fails rather than skip it)")
+
+
+def slurm_possible() -> bool:
+    """Whether this session can start the test cluster: as root. Under CI=true it must (a failure, not a skip)."""
+    if os.geteuid() == 0:
+        return True
+    if os.environ.get("CI") == "true":
+        pytest.fail(ROOT_ONLY)
+    return False
+
+
+@pytest.fixture(scope="session")
+def cluster(tmp_path_factory):
+    """A single-node SLURM on this machine (root only), stopped by PID at the end of the session."""
+    if not slurm_possible():
+        pytest.skip(ROOT_ONLY)
+    conf = Cluster.SYSTEM_CONF
+    before = (conf.exists() or conf.is_symlink(), conf.parent.exists())
+    ensure_installed()
+    c = Cluster(tmp_path_factory.mktemp("slurm"))
+    c.start()
+    yield c
+    c.stop()
+    assert all(p.returncode is not None for p in c.procs)
+    after = (conf.exists() or conf.is_symlink(), conf.parent.exists())
+    # what the package install created under /etc stays; what the test itself linked is gone
+    assert after[0] == before[0], f"{conf} left behind by the test"
+
+
+@pytest.fixture(scope="session")
+def second_demo(request, tmp_path_factory, run, fixture_dir):
+    """The same demo once more from clean, for the reproducibility test (two clean runs differ only in
+    measured values) and the SLURM test (the DAG through sbatch equals the local run).
+
+    It runs through ``profiles/slurm`` on the test cluster wherever one can be started (as root, and
+    always under CI), else locally like ``run``: one whole demo serves both tests. Same workflow copy and
+    config as ``run``, another run folder.
+    """
+    workdir = tmp_path_factory.mktemp("second")
+    config = demo_config(workdir, fixture_dir)
+    if slurm_possible():
+        result = slurm_run(request.getfixturevalue("cluster"), workdir, config, repo=run["repo"])
+    else:
+        result = snakemake(workdir, configs=(config,), repo=run["repo"])
+    assert result.returncode == 0, (result.stdout + result.stderr)[-5000:]
+    return {"dir": workdir, "slurm": slurm_possible()}
 
 
 @pytest.fixture

@@ -71,6 +71,16 @@ def mirror_config(tmp_path: Path, mirror: str | Path, **data) -> Path:
     return write_yaml(tmp_path / "mirror.yaml", {"data": {"mirror": str(mirror), **data}})
 
 
+# The committed reference of the demo (make reference); the session's demos compare themselves with it.
+REFERENCE = REPO / "docs" / "reference" / "demo"
+
+
+def demo_config(tmp_path: Path, mirror: str | Path) -> Path:
+    """The demo's own settings over config.yaml + test.yaml: the fixtures' mirror and the committed reference
+    (whose comparison the report prints in its provenance appendix)."""
+    return write_yaml(tmp_path / "demo.yaml", {"data": {"mirror": str(mirror)}, "report": {"reference": str(REFERENCE)}})
+
+
 class Route:
     """What the loopback server answers for one path: a queue of (status, body, claimed length)."""
 
@@ -200,3 +210,17 @@ def deterministic_differences(result) -> list[str]:
     return [f"{r.file} {r.key} {r.field}: {r.a!r} -> {r.b!r} ({r.kind}, {r.verdict})"
             for r in result.rows if r.kind not in MEASURED and r.verdict not in ("equal",)
             and not (r.kind == "environment" and r.verdict == "listed")]
+
+
+def slurm_run(cluster, workdir: Path, *configs: Path, timeout: int = 1200, repo: Path = REPO,
+              targets: tuple[str, ...] = ()) -> subprocess.CompletedProcess:
+    """The workflow of ``repo`` in ``workdir`` through ``profiles/slurm`` on the test ``cluster``
+    (configs: config.yaml + test.yaml + ``configs``), under ``timeout -s INT`` so that a hang fails."""
+    files = [repo / "config" / "config.yaml", repo / "config" / "test.yaml", *configs]
+    cmd = ["timeout", "-s", "INT", str(timeout), SNAKEMAKE, *targets, "--profile", str(repo / "profiles" / "slurm"),
+           "--snakefile", str(repo / "Snakefile"), "--directory", str(workdir),
+           "--slurm-status-command", "squeue", "--slurm-init-seconds-before-status-checks", "1",
+           "--seconds-between-status-checks", "2", "--retries", "0", "--jobs", "4",
+           "--configfile", *map(str, files)]
+    env = dict(cluster.env, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
+    return subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=timeout + 60, cwd=workdir)

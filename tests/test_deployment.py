@@ -2,7 +2,6 @@
 
 import numpy as np
 import pytest
-import torch
 
 from edgecompress import litert
 from edgecompress.training import models
@@ -13,39 +12,23 @@ from edgecompress.deployment import tables as table
 from helpers import REPO, assert_learned
 
 
-def learnable(split, n):
-    """The workflow's learnable CIFAR-format fixture images (a digit in its class's colour and place), NHWC."""
-    from edgecompress.data.fixtures import cifar_arrays
-
-    rows, y = cifar_arrays(split, n, 0)
-    return rows.reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1).copy(), np.asarray(y)
-
-
 @pytest.fixture(scope="module")
-def trained(tmp_path_factory):
-    """A MobileNetV2 trained briefly on learnable images, saved as the workflow saves it, and deployed."""
-    from edgecompress.training.data import Batches
-    from edgecompress.training.loop import accuracy, cross_entropy, fit, make_optimizer
-
-    torch.manual_seed(0)
-    x, y = learnable("train", 1000)
-    xt, yt = learnable("test", 200)
-    model = models.build("mobilenet_v2")
-    train, test = Batches(x, y, 32, 32, shuffle=True, seed=0), Batches(xt, yt, 100, 32)
-    fit(model, train, test, 3, make_optimizer(model.parameters(), "sgd", 0.01, 0.9, 5e-4), cross_entropy, torch.device("cpu"))
-    d = tmp_path_factory.mktemp("deployed")
-    models.save_state_dict(model, d / "model.pt")
-    np.savez(d / "arrays.npz", x_train=x, y_train=y, x_test=xt, y_test=yt)
-    out = {"float32": str(d / "float32.tflite"), "int8": str(d / "int8.tflite"), "metrics": str(d / "metrics.json")}
-    convert.deploy_model("student/seed0", str(d / "model.pt"), str(d / "arrays.npz"), out, resolution=32,
-                         calibration_samples=100, seed=0, threads=1)
-    return {"dir": d, "out": out, "x": xt, "y": yt, "torch_accuracy": accuracy(model, test, torch.device("cpu"))}
+def trained(run):
+    """The demo's MobileNetV2 trained alone (the session's ``run``), as the workflow saved and deployed it,
+    with the prepared CIFAR-format test images (NHWC uint8) it was evaluated on."""
+    d = run["dir"]
+    deployed = d / "results/deployment/models/student/seed42"
+    arrays = np.load(d / "resources/data/cifar10_subset.npz")
+    return {"model": d / "results/distillation/student/seed42/model.pt",
+            "out": {name: str(deployed / f"{name}.{ext}") for name, ext in
+                    (("float32", "tflite"), ("int8", "tflite"), ("metrics", "json"))},
+            "x": arrays["x_test"], "y": arrays["y_test"].astype(int)}
 
 
-# (workflow: trains a MobileNetV2 and converts it with litert-torch, minutes)
+# (workflow: reads the demo's deployed MobileNetV2)
 @pytest.mark.workflow
 def test_float32_litert_logits_match_pytorch(trained):
-    model = convert.load_trained("student/seed0", str(trained["dir"] / "model.pt"))
+    model = convert.load_trained("student/seed42", str(trained["model"]))
     images = convert.nhwc_images(trained["x"], 32)
     reference = convert.torch_logits(model, images)
     logits = litert.classify(litert.interpreter(trained["out"]["float32"], 1), images.numpy())
@@ -53,7 +36,7 @@ def test_float32_litert_logits_match_pytorch(trained):
     assert np.mean(logits.argmax(1) == reference.argmax(1)) >= 0.99
 
 
-# (workflow: trains a MobileNetV2 and converts it with litert-torch, minutes)
+# (workflow: reads the demo's deployed MobileNetV2)
 @pytest.mark.workflow
 def test_int8_model_has_int8_input_and_output_and_keeps_the_accuracy(trained):
     interp = litert.interpreter(trained["out"]["int8"], 1)
@@ -71,7 +54,7 @@ def test_int8_model_has_int8_input_and_output_and_keeps_the_accuracy(trained):
     assert metrics["int8"]["size"]["bytes"] < metrics["float32"]["size"]["bytes"] / 2.5
 
 
-# (workflow: trains a MobileNetV2 and converts it with litert-torch, minutes)
+# (workflow: reads the demo's deployed MobileNetV2)
 @pytest.mark.workflow
 def test_recorded_accuracies_match_a_plain_litert_loop(trained):
     """The deployment metrics' accuracies against a loop written here, sharing no code with the job:
@@ -102,7 +85,7 @@ def test_recorded_accuracies_match_a_plain_litert_loop(trained):
     assert metrics["test_images"] == len(x) == 200
 
 
-# (workflow: trains a MobileNetV2 and converts it with litert-torch, minutes)
+# (workflow: reads the demo's deployed MobileNetV2)
 @pytest.mark.workflow
 def test_a_float_model_passed_off_as_int8_is_refused(trained):
     interp = litert.interpreter(trained["out"]["float32"], 1)
@@ -305,13 +288,13 @@ def test_peak_live_tensors_of_a_three_op_graph_by_hand():
     assert peak_live(5, sizes, {1}, [0], [4], [([0, 1], [2]), ([2], [3]), ([3], [4])]) == 140
 
 
-# (workflow: trains a MobileNetV2 and converts it with litert-torch, minutes)
+# (workflow: reads the demo's deployed MobileNetV2)
 @pytest.mark.workflow
 def test_the_arena_is_found_by_search_and_never_below_the_peak_live_tensors(trained):
     from edgecompress.deployment import memory
 
     path = trained["out"]["int8"]
-    row = memory.measure_file("student/seed0", "int8", path, None, None, 1, 64 * 2**20, False)
+    row = memory.measure_file("student/seed42", "int8", path, None, None, 1, 64 * 2**20, False)
     assert row["tflm_runnable"] is True and row["tflm_reason"] == ""
     assert row["arena_bytes"] >= row["peak_live_bytes"] > 0
     data = open(path, "rb").read()
@@ -321,7 +304,7 @@ def test_the_arena_is_found_by_search_and_never_below_the_peak_live_tensors(trai
     assert row["process_rss_bytes"] > 0
 
 
-# (workflow: trains a MobileNetV2 and converts it with litert-torch, minutes)
+# (workflow: reads the demo's deployed MobileNetV2)
 @pytest.mark.workflow
 def test_a_file_tflm_cannot_run_or_read_is_a_row_that_says_so(trained, tmp_path):
     from edgecompress.deployment import memory
@@ -331,10 +314,10 @@ def test_a_file_tflm_cannot_run_or_read_is_a_row_that_says_so(trained, tmp_path)
     assert memory.unsupported_op(said) == "CONV_2D fails to prepare (its TFLM kernel does not take these tensor types)"
     assert memory.unsupported_op("Failed to resize buffer. Requested: 6768, available 1984, missing: 4784") is None
 
-    tiny = memory.measure_file("student/seed0", "int8", trained["out"]["int8"], None, None, 1, 4096, False)
+    tiny = memory.measure_file("student/seed42", "int8", trained["out"]["int8"], None, None, 1, 4096, False)
     assert tiny["tflm_runnable"] is False and tiny["tflm_reason"].startswith("not runnable on TFLM within 0.00390625 MiB")
     bad = tmp_path / "broken.tflite"
     bad.write_bytes(b"\x00" * 64)
-    row = memory.measure_file("student/seed0", "int8", str(bad), None, None, 1, 2**20, False)
+    row = memory.measure_file("student/seed42", "int8", str(bad), None, None, 1, 2**20, False)
     assert row["tflm_runnable"] is False and row["tflm_reason"].startswith("not a readable .tflite")
     assert row["arena_bytes"] is None and row["file_bytes"] == 64

@@ -2,9 +2,10 @@
 written: after ``snakemake --unlock`` the same command finishes, no ``.part`` file remains, and every
 deterministic metric equals the uninterrupted demo's (the session's ``run``).
 
-A copy of the finished demo, less the student's training, its deployment and the timing job's outputs:
-the run to the timing table retrains it and is killed in the middle of that training, then again in
-the middle of the timing job; the third start finishes it.
+On a copy of the finished demo: less the timing job's outputs, a run to the timing table is killed in
+the middle of the timing job; then, less the student's training, a run to that model is killed in the
+middle of its training. Each time the lock is left behind, `--unlock` clears it and the next start
+finishes. (Two runs with one target each: a retrained student would otherwise be converted again.)
 """
 
 import os
@@ -21,13 +22,14 @@ from helpers import BIN, REPO, deterministic_differences, snakemake
 
 pytestmark = pytest.mark.workflow
 TARGET = "results/deployment/latency.csv"
+STUDENT = "results/distillation/student/seed42/metrics.json"
 TRAINING_LOG = "logs/distillation/student/seed42.log"
 TIMING_LOG = "logs/deployment/time_models.log"
 
 
-def start(run, workdir, mirror):
+def start(run, workdir, mirror, target):
     files = [REPO / "config" / "config.yaml", REPO / "config" / "test.yaml", mirror]
-    cmd = [str(BIN / "snakemake"), TARGET, "--snakefile", str(run["repo"] / "Snakefile"), "--directory",
+    cmd = [str(BIN / "snakemake"), target, "--snakefile", str(run["repo"] / "Snakefile"), "--directory",
            str(workdir), "--cores", "2", "--configfile", *map(str, files)]
     env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
     # its own process group: the kill reaches Snakemake and every job it started, as a lost node would
@@ -52,35 +54,41 @@ def kill_when(proc, log, pattern, timeout=900):
 def test_a_run_killed_mid_training_and_mid_timing_finishes_equal_after_unlock(run, tmp_path):
     workdir = tmp_path / "killed"
     shutil.copytree(run["dir"], workdir, symlinks=True)  # times kept: everything else stays up to date
-    # as if that run had been stopped before the student was trained: it and what follows are missing
-    shutil.rmtree(workdir / "results/distillation/student/seed42")
-    shutil.rmtree(workdir / "results/deployment/models/student/seed42")
+    mirror = workdir / run["mirror"].name
+    again = lambda *args: snakemake(workdir, *args, configs=(mirror,), repo=run["repo"])  # noqa: E731
+
+    # as if the run had been stopped before the timing job: only it is to do
     for name in ("latency.csv", "ratios.csv", "machine.json"):
         (workdir / "results/deployment" / name).unlink()
-    mirror = workdir / "mirror.yaml"
-    again = lambda *args: snakemake(workdir, *args, configs=(mirror,), repo=run["repo"])  # noqa: E731
     planned = again(TARGET, "-n").stdout
-    assert "train_student" in planned and "time_models" in planned and "finetune_baseline" not in planned
-
-    (workdir / TRAINING_LOG).unlink()
-    kill_when(start(run, workdir, mirror), workdir / TRAINING_LOG, r"student epoch 1: \d+/\d+ batches")
-    assert not (workdir / "results/distillation/student/seed42/model.pt").exists()
+    assert "time_models" in planned and "deploy_model" not in planned
+    (workdir / TIMING_LOG).unlink()
+    kill_when(start(run, workdir, mirror, TARGET), workdir / TIMING_LOG, r"round 1 done")
+    assert not (workdir / TARGET).exists()
     locked = again(TARGET)
     assert locked.returncode != 0 and "Directory cannot be locked" in locked.stdout + locked.stderr
     assert again("--unlock").returncode == 0
-
-    (workdir / TIMING_LOG).unlink()
-    kill_when(start(run, workdir, mirror), workdir / TIMING_LOG, r"round 1 done")
-    assert (workdir / "results/distillation/student/seed42/model.pt").exists()  # trained in the second start
-    assert again("--unlock").returncode == 0
-
     done = again(TARGET)
     assert done.returncode == 0, done.stderr[-4000:]
+
+    # as if it had been stopped before the student was trained
+    shutil.rmtree(workdir / "results/distillation/student/seed42")
+    planned = again(STUDENT, "-n").stdout
+    assert "train_student" in planned and "finetune_baseline" not in planned
+    (workdir / TRAINING_LOG).unlink()
+    kill_when(start(run, workdir, mirror, STUDENT), workdir / TRAINING_LOG, r"student epoch 1: \d+/\d+ batches")
+    assert not (workdir / "results/distillation/student/seed42/model.pt").exists()
+    assert again("--unlock").returncode == 0
+    done = again(STUDENT)
+    assert done.returncode == 0, done.stderr[-4000:]
+
     assert not [str(p) for p in workdir.rglob("*.part*")]
     ours = compare.run_files(workdir)
-    assert {"results/distillation/student/seed42/metrics.json", TARGET} <= ours
+    assert {STUDENT, TARGET} <= ours
     found = compare.compare(run["dir"], workdir, files=ours)
     assert found.same_platform
     assert not deterministic_differences(found), "\n".join(deterministic_differences(found)[:40])
-    student = [r for r in found.rows if r.file == "results/distillation/student/seed42/metrics.json"]
+    student = [r for r in found.rows if r.file == STUDENT]
     assert any(r.field == "accuracy" and r.verdict == "equal" for r in student)  # retrained, and equal
+    latency = [r for r in found.rows if r.file == TARGET]
+    assert latency and all(r.verdict != "missing" for r in latency)  # every row of the timing table is there

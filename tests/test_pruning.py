@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from helpers import assert_learned, mirror_config, snakemake, write_yaml
+from helpers import assert_learned, snakemake, write_yaml
 from edgecompress.training import models
 from edgecompress.pruning import methods as pruning
 from edgecompress.training.data import Batches
@@ -169,18 +169,18 @@ def test_cuda_without_a_gpu_is_a_clear_error(monkeypatch):
 
 
 @pytest.mark.workflow
-def test_branch_end_to_end_on_fixtures(tmp_path, fixture_dir):
-    result = snakemake(tmp_path, "results/pruning/summary.csv", configs=(mirror_config(tmp_path, fixture_dir),))
-    assert result.returncode == 0, result.stderr[-3000:]
+def test_branch_end_to_end_on_fixtures(run):
+    """The pruning branch of the session's demo (test.yaml on the fixtures)."""
+    d = run["dir"]
     import csv
 
-    with open(tmp_path / "results/pruning/summary.csv") as fh:
+    with open(d / "results/pruning/summary.csv") as fh:
         summary = {r["method"]: r for r in csv.DictReader(fh)}
     assert set(summary) == {"baseline", "unstructured", "structured"}
     assert float(summary["unstructured"]["model_sparsity_pct"]) == pytest.approx(2.043, abs=0.001)
     assert float(summary["structured"]["macs_reduction"]) > 3
     assert summary["unstructured"]["paper_accuracy_pct"] == "73.8"
-    m = json.loads((tmp_path / "results/pruning/structured/amount0.5/seed42/metrics.json").read_text())
+    m = json.loads((d / "results/pruning/structured/amount0.5/seed42/metrics.json").read_text())
     # the config asks for pretrained weights, but the fixture files are not torchvision's: the checksum says no
     assert m["pretrained"] is False and m["provenance"]["pretrained"] is False
     assert m["report"]["parameters"] < 3_000_000
@@ -188,31 +188,31 @@ def test_branch_end_to_end_on_fixtures(tmp_path, fixture_dir):
     assert [r["epoch"] for r in m["history"]] == [1, 2] and (m["trained_epochs"], m["finetune_epochs"]) == (2, 1)
     assert m["accuracy"] == pytest.approx(m["history"][0]["test_accuracy"])
     loaded = models.load_structured(models.build("resnet18"),
-                                     tmp_path / "results/pruning/structured/amount0.5/seed42/model.pt")
+                                     d / "results/pruning/structured/amount0.5/seed42/model.pt")
     assert models.count_parameters(loaded) == m["report"]["parameters"]
-    u = json.loads((tmp_path / "results/pruning/unstructured/amount0.5/seed42/metrics.json").read_text())
+    u = json.loads((d / "results/pruning/unstructured/amount0.5/seed42/metrics.json").read_text())
     assert u["saved_mask_check"]["zero_in_saved_file"] == u["sparsity"]["removed_weights"] > 0
     assert m["saved_mask_check"] is None  # structured pruning removes filters, it masks nothing
     # every model learned, and what must hold between them holds
-    base = json.loads((tmp_path / "results/pruning/baseline/seed42/metrics.json").read_text())
+    base = json.loads((d / "results/pruning/baseline/seed42/metrics.json").read_text())
     assert_learned(base["accuracy"], "ResNet-18 baseline")
     assert_learned(u["accuracy"], "unstructured 50 % after fine-tuning")
     assert_learned(m["accuracy"], "structured 50 % after fine-tuning")
     assert m["accuracy_before_finetune"] < base["accuracy"]  # half the filters gone: it must lose accuracy
     assert m["accuracy"] > m["accuracy_before_finetune"]  # and fine-tuning wins some back
-    assert "weights" in json.loads((tmp_path / "results/pruning/baseline/seed42/metrics.json").read_text())[
+    assert "weights" in json.loads((d / "results/pruning/baseline/seed42/metrics.json").read_text())[
         "provenance"]["inputs"]
     # the dense control: fine-tuned as long as the longest sweep, unpruned, the model of epoch 1 kept
-    control = json.loads((tmp_path / "results/pruning/control/seed42/metrics.json").read_text())
+    control = json.loads((d / "results/pruning/control/seed42/metrics.json").read_text())
     assert (control["trained_epochs"], control["finetune_epochs"], control["amount"]) == (2, 1, 0.0)
     assert control["report"]["parameters"] == base["report"]["parameters"]
     assert_learned(control["accuracy"], "dense control")
     # the full chain: structured pruning fine-tuned with the baseline's soft targets, filters really removed
-    chain = json.loads((tmp_path / "results/pruning/chain/amount0.5/seed42/metrics.json").read_text())
+    chain = json.loads((d / "results/pruning/chain/amount0.5/seed42/metrics.json").read_text())
     assert chain["report"]["parameters"] == m["report"]["parameters"]
     assert chain["provenance"]["config"]["chain"]["temperature"] == 4.0
     assert chain["accuracy"] > max(chain["accuracy_before_finetune"], 2 * 0.1)  # it learns from the teacher
-    with open(tmp_path / "results/pruning/finetune_sweep.csv") as fh:
+    with open(d / "results/pruning/finetune_sweep.csv") as fh:
         sweep = list(csv.DictReader(fh))
     got = {(r["method"], r["epochs"]) for r in sweep}
     assert got == {("control", "1"), ("control", "2"), ("structured", "1"), ("structured", "2"),

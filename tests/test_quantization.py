@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import yaml
 
-from helpers import REPO, assert_learned, mirror_config, require_shared_data, snakemake, write_yaml
+from helpers import REPO, assert_learned, require_shared_data, snakemake, write_yaml
 from edgecompress.quantization.tables import table_rows
 
 
@@ -145,35 +145,24 @@ def read_table(path):
 
 
 @pytest.mark.workflow
-def test_branch_end_to_end_on_fixtures_is_deterministic(tmp_path, fixture_dir):
-    runs = []
-    for name in ("a", "b"):
-        workdir = tmp_path / name
-        workdir.mkdir()
-        result = snakemake(workdir, "results/quantization/table.csv", configs=(mirror_config(workdir, fixture_dir),))
-        assert result.returncode == 0, result.stderr[-3000:]
-        runs.append(workdir)
-    same = ["models/base_cnn_int8.tflite", "models/base_cnn_float32.tflite"]
-    for rel in same:
-        assert (runs[0] / "results/quantization" / rel).read_bytes() == (runs[1] / "results/quantization" / rel).read_bytes()
-    for variant in ("keras", "int8"):
-        a, b = (json.loads((w / f"results/quantization/metrics/{variant}.json").read_text()) for w in runs)
-        assert a["accuracy"] == b["accuracy"] and a["provenance"] == b["provenance"]
-    tmp_path = runs[0]
-    table = read_table(tmp_path / "results/quantization/table.csv")
+def test_branch_end_to_end_on_fixtures(run):
+    """The quantization branch of the session's demo (test.yaml on the fixtures). That a second clean run
+    gives the same bytes (models, metrics, table) is tests/test_reproducible.py's to check, on every output."""
+    d = run["dir"]
+    table = read_table(d / "results/quantization/table.csv")
     assert float(table[("accuracy", "float32 (Keras)")]["paper"]) == 0.828
     assert_learned(float(table[("accuracy", "float32 (Keras)")]["ours"]), "base CNN, float32 (Keras)")
     assert_learned(float(table[("accuracy", "float32 (.tflite)")]["ours"]), "base CNN, float32 .tflite")
     assert_learned(float(table[("accuracy", "int8 (.tflite)")]["ours"]), "base CNN, int8 .tflite")
-    metrics = json.loads((tmp_path / "results/quantization/metrics/int8.json").read_text())
+    metrics = json.loads((d / "results/quantization/metrics/int8.json").read_text())
     assert metrics["input_dtype"] == "int8" and metrics["test_images"] == 300
     assert all(c["within_one_step"] for c in metrics["weight_check"])
     assert metrics["provenance"]["packages"]["ai-edge-litert"] != "not installed"
-    history = (tmp_path / "results/quantization/history.csv").read_text().splitlines()
+    history = (d / "results/quantization/history.csv").read_text().splitlines()
     epochs = yaml.safe_load((REPO / "config" / "test.yaml").read_text())["quantization"]["epochs"]
     assert history[0] == "epoch,loss,test_accuracy,seconds" and len(history) == 1 + epochs
     for rule in ("train_base_cnn.tsv", "convert_tflite/int8.tsv", "evaluate_tflite/int8.tsv"):
-        assert (tmp_path / "benchmarks/rules" / rule).is_file()
+        assert (d / "benchmarks/rules" / rule).is_file()
 
 
 @pytest.mark.workflow

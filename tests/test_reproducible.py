@@ -1,5 +1,8 @@
 """Two clean demos give the same outputs, and the same numbers as the committed reference.
 
+The two demos are the session's ``run`` (local) and ``second_demo`` (through sbatch on the test SLURM
+where the session can start one, as in CI; else local): both from nothing, the same workflow and config.
+
 Metrics and tables (JSON, CSV) are compared with `edgecompress.compare` (what `make compare`
 runs): every field must be equal except those whose kind is a measurement (`helpers.MEASURED`: times and
 ratios of times, flags that follow from times, the process memory of a fresh LiteRT process),
@@ -20,11 +23,10 @@ from pathlib import Path
 import pytest
 
 from edgecompress import compare
-from helpers import REPO, assert_every_model_learned, deterministic_differences, mirror_config, snakemake, write_yaml
+from helpers import REFERENCE, assert_every_model_learned, deterministic_differences
 
 pytestmark = pytest.mark.workflow
 
-REFERENCE = REPO / "docs" / "reference" / "demo"
 # Outputs that show measured times, with the reason; compared without their numbers and images.
 TIMING_FILES = {
     "results/report/deployment/pareto.png": "plots LiteRT latency",
@@ -50,15 +52,8 @@ def without_measured(typ: str, placeholder: str | None = None) -> str:
 
 
 @pytest.fixture(scope="module")
-def demos(tmp_path_factory, fixture_dir):
-    runs = []
-    for name in ("first", "second"):
-        workdir = tmp_path_factory.mktemp(name)
-        reference = write_yaml(workdir / "reference.yaml", {"report": {"reference": str(REFERENCE)}})
-        result = snakemake(workdir, configs=(mirror_config(workdir, fixture_dir), reference))
-        assert result.returncode == 0, result.stderr[-4000:]
-        runs.append(workdir)
-    return runs
+def demos(run, second_demo):
+    return [run["dir"], second_demo["dir"]]
 
 
 def outputs(root: Path) -> list[str]:

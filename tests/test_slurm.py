@@ -1,58 +1,23 @@
-"""The same DAG on a real single-node SLURM through profiles/slurm (jobs really go through sbatch)."""
+"""The same DAG on a real single-node SLURM through profiles/slurm (jobs really go through sbatch).
 
-import os
+The cluster (``cluster``) and the demo run through it (``second_demo``) are session fixtures in
+conftest.py: that run is also the second clean demo of the reproducibility test.
+"""
+
 import subprocess
 
 import pytest
 
 from edgecompress import compare
-from helpers import BIN, REPO, SNAKEMAKE, assert_every_model_learned, deterministic_differences, mirror_config, write_yaml
-from slurm_cluster import Cluster, ensure_installed
+from helpers import assert_every_model_learned, deterministic_differences, mirror_config, slurm_run, write_yaml
 
 pytestmark = [pytest.mark.workflow, pytest.mark.slurm]
 
 
-ROOT_ONLY = ("the SLURM test installs Debian packages (apt-get), starts daemons and links /etc/slurm/slurm.conf "
-             "for its lifetime: it runs as root only (CI runs as root and fails rather than skip it)")
-
-
-@pytest.fixture(scope="module")
-def cluster(tmp_path_factory):
-    if os.geteuid() != 0:
-        if os.environ.get("CI") == "true":
-            pytest.fail(ROOT_ONLY)
-        pytest.skip(ROOT_ONLY)
-    conf = Cluster.SYSTEM_CONF
-    before = (conf.exists() or conf.is_symlink(), conf.parent.exists())
-    ensure_installed()
-    c = Cluster(tmp_path_factory.mktemp("slurm"))
-    c.start()
-    yield c
-    c.stop()
-    assert all(p.returncode is not None for p in c.procs)
-    after = (conf.exists() or conf.is_symlink(), conf.parent.exists())
-    # what the package install created under /etc stays; what the test itself linked is gone
-    assert after[0] == before[0], f"{conf} left behind by the test"
-
-
-def slurm_run(cluster, workdir, *configs, timeout=1200):
-    files = [REPO / "config" / "config.yaml", REPO / "config" / "test.yaml", *configs]
-    cmd = ["timeout", "-s", "INT", str(timeout), SNAKEMAKE, "--profile", str(REPO / "profiles" / "slurm"),
-           "--snakefile", str(REPO / "Snakefile"), "--directory", str(workdir),
-           "--slurm-status-command", "squeue", "--slurm-init-seconds-before-status-checks", "1",
-           "--seconds-between-status-checks", "2", "--retries", "0", "--jobs", "4",
-           "--configfile", *map(str, files)]
-    env = dict(cluster.env, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
-    return subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=timeout + 60, cwd=workdir)
-
-
-
-def test_whole_workflow_on_slurm_matches_the_local_run(cluster, run, tmp_path, fixture_dir):
+def test_whole_workflow_on_slurm_matches_the_local_run(cluster, run, second_demo):
     """The demo through sbatch against the same demo run locally (the session's ``run``)."""
-    local, remote = run["dir"], tmp_path / "slurm"
-    remote.mkdir()
-    result = slurm_run(cluster, remote, mirror_config(remote, fixture_dir))
-    assert result.returncode == 0, (result.stdout + result.stderr)[-5000:]
+    assert second_demo["slurm"]
+    local, remote = run["dir"], second_demo["dir"]
     # every deterministic metric of every model and table (make compare's verdicts), not a sample of them
     found = compare.compare(local, remote)
     assert found.same_platform
@@ -74,9 +39,12 @@ def test_whole_workflow_on_slurm_matches_the_local_run(cluster, run, tmp_path, f
 
 
 def test_a_failing_job_fails_the_run(cluster, tmp_path, fixture_dir):
-    """A job that exits non-zero on a node fails the run: named by its rule, its SLURM state and exit code."""
+    """A job that exits non-zero on a node fails the run: named by its rule, its SLURM state and exit code.
+
+    The run asks for the CIFAR-10 archive only (one job), whose pinned checksum is wrong."""
     broken = write_yaml(tmp_path / "broken.yaml", {"data": {"cifar10": {"archive": {"sha256": "0" * 64}}}})
-    result = slurm_run(cluster, tmp_path, mirror_config(tmp_path, fixture_dir), broken, timeout=600)
+    result = slurm_run(cluster, tmp_path, mirror_config(tmp_path, fixture_dir), broken, timeout=600,
+                       targets=("resources/downloads/cifar-10-python.tar.gz",))
     assert result.returncode != 0
     text = result.stdout + result.stderr
     assert "Error in rule download:" in text and "cifar-10-python.tar.gz" in text
@@ -86,9 +54,9 @@ def test_a_failing_job_fails_the_run(cluster, tmp_path, fixture_dir):
         show = subprocess.run(["scontrol", "show", "job", path.stem], capture_output=True, text=True, env=cluster.env)
         fields = dict(f.split("=", 1) for f in show.stdout.split() if "=" in f)
         failed[path.parent.name] = (fields.get("JobState"), fields.get("ExitCode"))
-    # the CIFAR-10 download's job: FAILED with the script's exit status 1 (the other downloads completed)
-    cifar = next(v for k, v in failed.items() if "cifar-10" in k)
-    assert cifar == ("FAILED", "1:0"), failed
+    # the CIFAR-10 download's job, the run's only one: FAILED with the script's exit status 1
+    (folder, state), = failed.items()
+    assert "cifar-10" in folder and state == ("FAILED", "1:0"), failed
     log = (tmp_path / "logs/download/cifar-10-python.tar.gz.log").read_text()
     assert "checksum mismatch" in log
     assert not (tmp_path / "resources/downloads/cifar-10-python.tar.gz").exists()
