@@ -18,7 +18,7 @@ os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", tempfile.mkdtemp(prefix="h
 # order works. Tests use both in one process, so load torchvision first. Rules never mix them.
 import torchvision  # noqa: F401,E402  isort: skip
 
-from helpers import REPO, LoopbackServer, copy_workflow, demo_config, slurm_run, snakemake  # noqa: E402
+from helpers import CORES, REPO, LoopbackServer, copy_workflow, demo_config, slurm_run, snakemake  # noqa: E402
 from slurm_cluster import Cluster, ensure_installed  # noqa: E402
 
 
@@ -92,7 +92,11 @@ def second_demo(request, tmp_path_factory, run, fixture_dir):
     workdir = tmp_path_factory.mktemp("second")
     config = demo_config(workdir, fixture_dir)
     if slurm_possible():
-        result = slurm_run(request.getfixturevalue("cluster"), workdir, config, repo=run["repo"])
+        # The profile gives the timing job one core (its node is exclusive); the local run gives it all of
+        # --cores, and machine.json records what it reserved. The same count here, so that the two demos
+        # differ only in their executor, not in an environment value the report prints.
+        result = slurm_run(request.getfixturevalue("cluster"), workdir, config, repo=run["repo"],
+                           args=("--set-threads", f"time_models={CORES}"))
     else:
         result = snakemake(workdir, configs=(config,), repo=run["repo"])
     assert result.returncode == 0, (result.stdout + result.stderr)[-5000:]

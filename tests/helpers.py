@@ -20,6 +20,7 @@ import yaml
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 SNAKEMAKE = str(BIN / "snakemake")
+CORES = 2  # a local test run's --cores (the timing job takes them all)
 
 
 def shared_dir() -> Path | None:
@@ -59,7 +60,7 @@ def snakemake(workdir: Path, *args: str, configs: tuple[Path, ...] = (), timeout
     files += list(configs)
     if any(Path(f).name == "test.yaml" for f in files):  # its mirror, which `make fixtures` creates;
         (workdir / "resources" / "fixtures").mkdir(parents=True, exist_ok=True)  # tests that download name theirs
-    cmd = [SNAKEMAKE, *args, "--snakefile", str(repo / "Snakefile"), "--directory", str(workdir), "--cores", "2"]
+    cmd = [SNAKEMAKE, *args, "--snakefile", str(repo / "Snakefile"), "--directory", str(workdir), "--cores", str(CORES)]
     if files:  # last: --configfile takes every following argument
         cmd += ["--configfile", *map(str, files)]
     env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
@@ -213,11 +214,12 @@ def deterministic_differences(result) -> list[str]:
 
 
 def slurm_run(cluster, workdir: Path, *configs: Path, timeout: int = 1200, repo: Path = REPO,
-              targets: tuple[str, ...] = ()) -> subprocess.CompletedProcess:
+              targets: tuple[str, ...] = (), args: tuple[str, ...] = ()) -> subprocess.CompletedProcess:
     """The workflow of ``repo`` in ``workdir`` through ``profiles/slurm`` on the test ``cluster``
-    (configs: config.yaml + test.yaml + ``configs``), under ``timeout -s INT`` so that a hang fails."""
+    (configs: config.yaml + test.yaml + ``configs``; ``args`` on top of the profile's), under
+    ``timeout -s INT`` so that a hang fails."""
     files = [repo / "config" / "config.yaml", repo / "config" / "test.yaml", *configs]
-    cmd = ["timeout", "-s", "INT", str(timeout), SNAKEMAKE, *targets, "--profile", str(repo / "profiles" / "slurm"),
+    cmd = ["timeout", "-s", "INT", str(timeout), SNAKEMAKE, *targets, *args, "--profile", str(repo / "profiles" / "slurm"),
            "--snakefile", str(repo / "Snakefile"), "--directory", str(workdir),
            "--slurm-status-command", "squeue", "--slurm-init-seconds-before-status-checks", "1",
            "--seconds-between-status-checks", "2", "--retries", "0", "--jobs", "4",
