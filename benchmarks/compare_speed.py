@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "workflow"))
 
 from edgecompress import compare  # noqa: E402
 from edgecompress.provenance import cpu_model  # noqa: E402
-from edgecompress.tables import write_csv  # noqa: E402
+from edgecompress.results import write_csv  # noqa: E402
 
 TARGET_S = 10.0
 

@@ -24,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "workflow"))
 
-from edgecompress.tables import write_csv  # noqa: E402
+from edgecompress.results import write_csv  # noqa: E402
 
 NEW = ("finetune_control/", "prune/chain/", "deploy_model/chain/")
 PER_MODEL = ("time_models", "measure_memory")  # one job over every deployed model

@@ -33,9 +33,9 @@ from edgecompress import modelkey  # noqa: E402
 from edgecompress.config import load_config  # noqa: E402
 from edgecompress.deployment.machine import describe, isa_text  # noqa: E402
 from edgecompress.deployment.timing import time_models  # noqa: E402
-from edgecompress.tables import read_csv, write_csv  # noqa: E402
+from edgecompress.results import read_csv, write_csv  # noqa: E402
 from edgecompress.deployment.tables import SPEEDUPS, latency_index, roofline_rows  # noqa: E402
-from edgecompress.atomic import read_json  # noqa: E402
+from edgecompress.results import read_json  # noqa: E402
 
 STABLE = 0.15
 STAGE_SECONDS = 300

@@ -26,7 +26,7 @@ import torch  # noqa: E402
 
 from edgecompress.training import models  # noqa: E402
 from edgecompress.seeding import seed_everything  # noqa: E402
-from edgecompress.tables import write_csv  # noqa: E402
+from edgecompress.results import write_csv  # noqa: E402
 from edgecompress.training.data import Batches  # noqa: E402
 from edgecompress.training.loop import cross_entropy, make_optimizer, train_epoch  # noqa: E402
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from edgecompress.atomic import atomic_path, write_json
+from edgecompress.results import atomic_path, write_json
 
 
 def test_a_failed_write_leaves_the_target_untouched_and_no_temporary_file(tmp_path):

@@ -9,7 +9,7 @@ import pytest
 from edgecompress.report.conclusions import (combining, conclusions, int8_first, kd_small, longer_finetuning,
                                              sparse_kernels)
 from edgecompress.report.context import conditions
-from edgecompress.report.render import plain
+from edgecompress.report.format import plain
 from edgecompress.report.verdicts import gates
 
 EIGHT = list(range(42, 50))
@@ -218,7 +218,7 @@ def test_only_measured_text_changes_when_every_latency_changes(official):
     import random
     import re
 
-    from edgecompress.report.render import MEASURED
+    from edgecompress.report.format import MEASURED
 
     marked = re.compile(f"{MEASURED[0]}[^{MEASURED[1]}]*{MEASURED[1]}")
     rows = table(seeds=[42], structured_cost=0.0, kd_gain=0.07)

@@ -255,7 +255,7 @@ def test_a_run_without_the_benchmark_tool_says_so(tmp_path):
     import json
 
     from edgecompress.report.context import deployment_section
-    from edgecompress.tables import write_csv
+    from edgecompress.results import write_csv
 
     rows = [{**{c: "" for c in timing.COLUMNS}, "model": "cnn", "runtime": "litert", "precision": p, "batch": 1,
              "median_ms": 0.5, "spread": 0.1, "benchmark_verdict": "not run"} for p in ("float32", "int8")]

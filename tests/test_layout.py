@@ -84,10 +84,10 @@ def test_the_rule_catches_an_import_across_stages(tmp_path):
     pkg = tmp_path / "workflow" / "edgecompress"
     shutil.copytree(PKG, pkg, ignore=shutil.ignore_patterns("__pycache__"))
     probe = pkg / "pruning" / "_layout_probe.py"
-    probe.write_text("from ..distillation.loss import kd_loss\nfrom ..training.models import build\nfrom .. import paper\n")
+    probe.write_text("from ..distillation.methods import train_student\nfrom ..training.models import build\nfrom .. import paper\n")
     found = [v for v in violations(pkg) if "_layout_probe" in v]
     assert found == ["workflow/edgecompress/pruning/_layout_probe.py:1 (pruning) imports "
-                     "edgecompress.distillation.loss (distillation)"]
+                     "edgecompress.distillation.methods (distillation)"]
     assert not allowed(None, "pruning") and allowed("report", "pruning") and allowed("deployment", "training")
 
 

@@ -6,9 +6,9 @@ constant difference, p = 2 / 2^n: 0.03125 for 6 seeds, 0.0078125 for 8).
 
 import pytest
 
-from edgecompress.report import evidence, rules as recommend
+from edgecompress.report import evidence, recommend
 from edgecompress.report.context import conditions
-from edgecompress.report.render import plain
+from edgecompress.report.format import plain
 from edgecompress.report.verdicts import choices, claims, gates
 
 SEEDS = [42, 43, 44, 45, 46, 47]

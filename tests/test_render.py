@@ -2,7 +2,7 @@
 
 import re
 
-from edgecompress.report.render import compile_pdf, render, typst_literal
+from edgecompress.report.render import compile_report, render, typst_literal
 
 
 def pdf_text(path) -> str:
@@ -20,5 +20,5 @@ def test_values_are_escaped_for_typst(tmp_path):
     # through the project's own Jinja2 environment and Typst: markup in a value stays text in the PDF
     (tmp_path / "t.typ.j2").write_text("Value: << value >>\n", encoding="utf-8")
     render(tmp_path / "t.typ.j2", {"value": '*bold* #text(red)[x] $y$ "q"'}, tmp_path / "t.typ")
-    compile_pdf(tmp_path / "t.typ", tmp_path / "t.pdf")
+    compile_report(tmp_path / "t.typ", tmp_path / "t.pdf")
     assert squash('*bold* #text(red)[x] $y$ "q"') in squash(pdf_text(tmp_path / "t.pdf"))

@@ -173,7 +173,7 @@ def test_the_report_lists_memory_levels_in_a_fixed_order_whatever_their_measured
     """Two runs differ only in measured values: levels are listed from the core outward, never sorted by
     a bandwidth (two close levels, L3 and DRAM, swapped places between two clean demos)."""
     from edgecompress.report.context import roofline_section
-    from edgecompress.report.render import plain
+    from edgecompress.report.format import plain
 
     for dram, l3 in ((10.2e9, 10.8e9), (10.8e9, 10.2e9)):
         roofs = dict(ROOFS, seconds=1.0, bandwidth_bytes_per_s={"DRAM": dram, "L3": l3, "L2": 30e9})

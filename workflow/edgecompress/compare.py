@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Mapping
 
-from .atomic import atomic_path
+from .results import atomic_path
 
 # What a run holds that is compared: metrics, tables and data summaries (small text files).
 PATTERNS = ("results/**/*.json", "results/**/*.csv", "resources/data/*.json")

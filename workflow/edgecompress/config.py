@@ -17,6 +17,7 @@ from pathlib import Path
 
 import jsonschema
 import yaml
+from .sources import file_name, sources
 
 
 class ConfigError(ValueError):
@@ -143,8 +144,6 @@ def sweep_label(value: float) -> str:
 
 def cross_checks(config: dict, workdir: str | os.PathLike = ".") -> list[str]:
     """What JSON Schema cannot say, one line per problem naming the key (after schema validation)."""
-    from .sources import file_name, sources
-
     found = []
     d = config["distillation"]
     for key, grid in (("table_temperature", "temperatures"), ("table_alpha", "alphas")):

@@ -1,5 +1,10 @@
 """Every number the paper reports (../shared/paper/FACTS.md), to put beside ours."""
 
+from __future__ import annotations
+
+from typing import Iterable, Mapping
+
+
 QUANTIZATION = {
     "size_mb": {"float32": 0.43, "int8": 0.04},
     "compression_ratio": {"float32": 1.0, "int8": 11.06},
@@ -41,3 +46,14 @@ CONCLUSIONS = (
     "KD maximises accuracy of a small architecture",
     "Train a full-size model, apply one or more compression techniques, fine-tune, deploy (Fig. 5)",
 )
+
+
+def beside_paper(history: Iterable[Mapping], reference, **labels) -> list[dict]:
+    """Per-epoch rows of one run with the paper's (loss, accuracy %) of the same epoch, where it has one."""
+    rows = []
+    for row in history:
+        e = row["epoch"]
+        ref = reference[e - 1] if reference and e <= len(reference) else (None, None)
+        rows.append({**labels, "epoch": e, "loss": row["loss"], "paper_loss": ref[0],
+                     "test_accuracy_pct": 100 * row["test_accuracy"], "paper_test_accuracy_pct": ref[1]})
+    return rows

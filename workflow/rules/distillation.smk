@@ -18,7 +18,6 @@ rule train_student:
         torch=lambda wildcards: stable(config["torch"]),
         epochs=lookup(dpath="distillation/epochs", within=config),
         weights_prefix=OFFICIAL_WEIGHT_PREFIX["mobilenet_v2"],
-        kd=None,
     threads: config["threads"]
     # sized from docs/sizing/paper-scale-cpu: 20 s, 1.2 GB max RSS; gpu-preset-h200 (224 px): 23 s, 1.5 GB
     resources:
@@ -47,10 +46,6 @@ rule distill_student:
         torch=lambda wildcards: stable(config["torch"]),
         epochs=lookup(dpath="distillation/epochs", within=config),
         weights_prefix=OFFICIAL_WEIGHT_PREFIX["mobilenet_v2"],
-        kd=lambda wildcards: {
-            "temperature": float(wildcards.temperature),
-            "alpha": float(wildcards.alpha),
-        },
     threads: config["threads"]
     # sized from docs/sizing/paper-scale-cpu: 25 s, 1.24 GB max RSS; gpu-preset-h200 (224 px): 23 s, 1.6 GB
     resources:
@@ -59,7 +54,7 @@ rule distill_student:
     conda:
         "../../envs/torch.yaml"
     script:
-        "../scripts/train_student.py"
+        "../scripts/distill_student.py"
 
 
 rule distillation_tables:

@@ -6,7 +6,7 @@ sys.stderr = open(snakemake.log[0], "w", buffering=1)
 sys.path.insert(0, snakemake.scriptdir + "/..")
 
 from edgecompress.logs import setup_logging
-from edgecompress.report.render import compile_pdf
+from edgecompress.report.render import compile_report
 
 setup_logging().info("compiling %s", snakemake.input.typst)
-compile_pdf(snakemake.input.typst, snakemake.output.pdf)
+compile_report(source=snakemake.input.typst, out=snakemake.output.pdf)

@@ -6,10 +6,10 @@ sys.stderr = open(snakemake.log[0], "w", buffering=1)
 sys.path.insert(0, snakemake.scriptdir + "/..")
 
 from edgecompress.logs import setup_logging
-from edgecompress.deployment.tables import write_table_file
+from edgecompress.deployment.tables import deployment_table
 
 setup_logging()
-write_table_file(
+deployment_table(
     deployed_keys=snakemake.params.models,
     deployed_metrics=snakemake.input.deployed,
     pruning_keys=snakemake.params.unstructured,

@@ -5,11 +5,11 @@ import sys
 sys.stderr = open(snakemake.log[0], "w", buffering=1)
 sys.path.insert(0, snakemake.scriptdir + "/..")
 
-from edgecompress.distillation.tables import write_tables
+from edgecompress.distillation.tables import distillation_tables
 from edgecompress.logs import setup_logging
 
 setup_logging()
-write_tables(
+distillation_tables(
     teacher_paths=list(snakemake.input.teacher),
     student_paths=list(snakemake.input.student),
     kd_paths=list(snakemake.input.kd),

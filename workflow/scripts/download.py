@@ -6,13 +6,13 @@ sys.stderr = open(snakemake.log[0], "w", buffering=1)
 sys.path.insert(0, snakemake.scriptdir + "/..")
 
 from edgecompress.checksums import ChecksumError
-from edgecompress.data.download import DownloadError, fetch_source
+from edgecompress.data.download import DownloadError, download
 from edgecompress.logs import one_line_errors, setup_logging
 from edgecompress.sources import file_name, official_sources
 
 setup_logging()
 with one_line_errors(DownloadError, ChecksumError):
-    fetch_source(
+    download(
         filename=snakemake.wildcards.filename,
         dest=snakemake.output[0],
         checksums=dict(snakemake.params.checksums),

@@ -7,11 +7,11 @@ sys.path.insert(0, snakemake.scriptdir + "/..")
 
 from edgecompress.inputs import InputError
 from edgecompress.logs import one_line_errors, setup_logging
-from edgecompress.quantization.tflite import evaluate_file
+from edgecompress.quantization.tflite import evaluate_tflite
 
 setup_logging()
 with one_line_errors(InputError):  # a truncated or malformed input file: one line naming it
-    evaluate_file(
+    evaluate_tflite(
         tflite_path=snakemake.input.tflite,
         keras_path=snakemake.input.model,
         arrays=snakemake.input.arrays,

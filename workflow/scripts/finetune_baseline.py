@@ -7,7 +7,7 @@ sys.path.insert(0, snakemake.scriptdir + "/..")
 
 from edgecompress.inputs import InputError
 from edgecompress.logs import one_line_errors, setup_logging
-from edgecompress.training.loop import finetune_baseline
+from edgecompress.pruning.methods import finetune_baseline
 
 setup_logging()
 with one_line_errors(InputError):  # a truncated or malformed input file: one line naming it

@@ -7,11 +7,11 @@ sys.path.insert(0, snakemake.scriptdir + "/..")
 
 from edgecompress.data.cifar import UnsafeArchiveError
 from edgecompress.logs import PINNED_FILE_HINT, one_line_errors, setup_logging
-from edgecompress.data.prepare import DataError, prepare_cifar10_files
+from edgecompress.data.prepare import DataError, prepare_cifar10
 
 setup_logging()
 with one_line_errors(DataError), one_line_errors(UnsafeArchiveError, hint=PINNED_FILE_HINT):
-    prepare_cifar10_files(
+    prepare_cifar10(
         archive=snakemake.input.archive,
         arrays=snakemake.output.arrays,
         summary=snakemake.output.summary,

@@ -7,8 +7,12 @@ sys.path.insert(0, snakemake.scriptdir + "/..")
 
 from edgecompress.data.idx import IdxError
 from edgecompress.logs import PINNED_FILE_HINT, one_line_errors, setup_logging
-from edgecompress.data.prepare import prepare_fashion_mnist_files
+from edgecompress.data.prepare import prepare_fashion_mnist
 
 setup_logging()
 with one_line_errors(IdxError, hint=PINNED_FILE_HINT):
-    prepare_fashion_mnist_files(dict(snakemake.input.items()), snakemake.output.arrays, snakemake.output.summary)
+    prepare_fashion_mnist(
+        inputs=dict(snakemake.input.items()),
+        arrays=snakemake.output.arrays,
+        summary=snakemake.output.summary,
+    )

@@ -7,11 +7,11 @@ sys.path.insert(0, snakemake.scriptdir + "/..")
 
 from edgecompress.inputs import InputError
 from edgecompress.logs import one_line_errors, setup_logging
-from edgecompress.pruning.methods import prune_and_finetune
+from edgecompress.pruning.methods import prune
 
 setup_logging()
 with one_line_errors(InputError):  # a truncated or malformed input file: one line naming it
-    prune_and_finetune(
+    prune(
         baseline=snakemake.input.baseline,
         baseline_metrics=snakemake.input.baseline_metrics,
         arrays=snakemake.input.arrays,

@@ -7,10 +7,10 @@ sys.stderr = open(snakemake.log[0], "w", buffering=1)
 sys.path.insert(0, snakemake.scriptdir + "/..")
 
 from edgecompress.logs import setup_logging
-from edgecompress.pruning.tables import write_tables
+from edgecompress.pruning.tables import pruning_tables
 
 setup_logging()
-write_tables(
+pruning_tables(
     baseline_paths=list(snakemake.input.baseline),
     run_paths=list(snakemake.input.runs),
     epochs_csv=snakemake.output.epochs,

@@ -6,8 +6,12 @@ sys.stderr = open(snakemake.log[0], "w", buffering=1)
 sys.path.insert(0, snakemake.scriptdir + "/..")
 
 from edgecompress.logs import setup_logging
-from edgecompress.quantization.tables import write_table_file
+from edgecompress.quantization.tables import quantization_table
 
 setup_logging()
-write_table_file(snakemake.input.keras, list(snakemake.input.variants), list(snakemake.params.variants),
-                 snakemake.output.table)
+quantization_table(
+    keras_metrics=snakemake.input.keras,
+    variant_metrics=list(snakemake.input.variants),
+    variants=list(snakemake.params.variants),
+    out=snakemake.output.table,
+)

@@ -5,13 +5,13 @@ import sys
 sys.stderr = open(snakemake.log[0], "w", buffering=1)
 sys.path.insert(0, snakemake.scriptdir + "/..")
 
-from edgecompress.quantization.cnn import train_and_save
+from edgecompress.quantization.cnn import train_base_cnn
 from edgecompress.inputs import InputError
 from edgecompress.logs import one_line_errors, setup_logging
 
 setup_logging()
 with one_line_errors(InputError):  # a truncated or malformed input file: one line naming it
-    train_and_save(
+    train_base_cnn(
         arrays=snakemake.input.arrays,
         paths=dict(snakemake.output.items()),
         params=dict(snakemake.params.model),

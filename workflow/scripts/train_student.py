@@ -1,11 +1,11 @@
-"""Rules train_student / distill_student: MobileNetV2 (10-class head), alone or taught by ResNet-18."""
+"""Rule train_student: MobileNetV2 (10-class head) trained alone, the control of distillation."""
 
 import sys
 
 sys.stderr = open(snakemake.log[0], "w", buffering=1)
 sys.path.insert(0, snakemake.scriptdir + "/..")
 
-from edgecompress.distillation.loss import train_student
+from edgecompress.distillation.methods import train_student
 from edgecompress.inputs import InputError
 from edgecompress.logs import one_line_errors, setup_logging
 
@@ -14,12 +14,10 @@ with one_line_errors(InputError):  # a truncated or malformed input file: one li
     train_student(
         arrays=snakemake.input.arrays,
         weights=snakemake.input.get("weights"),
-        teacher_path=snakemake.input.get("teacher"),
         paths=dict(snakemake.output.items()),
         cfg=dict(snakemake.params.torch),
         epochs=snakemake.params.epochs,
         seed=int(snakemake.wildcards.seed),
-        kd=dict(snakemake.params.kd) if snakemake.params.kd else None,
         threads=snakemake.threads,
         weights_prefix=snakemake.params.weights_prefix,
     )

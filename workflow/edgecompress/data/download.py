@@ -17,9 +17,10 @@ import urllib.request
 from pathlib import Path
 from typing import Callable, Mapping
 
-from ..atomic import atomic_path
+from ..results import atomic_path
 from ..checksums import ChecksumError, file_digests, mismatches, verify
 from ..logs import Progress
+from ..sources import file_name, locate, sources, checksums
 
 log = logging.getLogger(__name__)
 
@@ -181,7 +182,7 @@ def fetch(
     raise AssertionError("unreachable")
 
 
-def fetch_source(filename: str, dest: str | os.PathLike, checksums: Mapping[str, str], official_url: str,
+def download(filename: str, dest: str | os.PathLike, checksums: Mapping[str, str], official_url: str,
                  data: Mapping, official: Mapping | None = None) -> dict[str, str]:
     """Rule download: the source of ``data`` (the config's data section) whose file is ``filename``.
 
@@ -191,7 +192,6 @@ def fetch_source(filename: str, dest: str | os.PathLike, checksums: Mapping[str,
     the publisher's source as the schema pins it), which describes another file; else
     ``data.max_download_mib``.
     """
-    from ..sources import file_name, locate, sources
 
     key, source = next((k, s) for k, s in sources(data).items() if file_name(s["url"]) == filename)
     where = locate(key, source["url"], data["mirror"], official_url)
@@ -201,9 +201,7 @@ def fetch_source(filename: str, dest: str | os.PathLike, checksums: Mapping[str,
 
 
 def cap_of(key: str, source: Mapping, data: Mapping, official: Mapping | None) -> Cap:
-    """The most bytes the download of ``source`` (config key ``key``) may have; see :func:`fetch_source`."""
-    from ..sources import checksums
-
+    """The most bytes the download of ``source`` (config key ``key``) may have; see :func:`download`."""
     pinned = source.get("bytes")
     other_file = official is not None and pinned == official.get("bytes") and checksums(source) != checksums(official)
     if pinned and not other_file:

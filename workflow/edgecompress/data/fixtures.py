@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..atomic import atomic_path
+from ..results import atomic_path
 from ..checksums import sha256
 from .cifar import FOLDER, META, TEST_BATCH, TRAIN_BATCHES
 from .idx import idx_bytes

@@ -8,7 +8,8 @@ from typing import Mapping
 
 import numpy as np
 
-from ..atomic import save_npz
+from ..provenance import collect
+from ..results import save_npz, write_json
 from .cifar import load_cifar10
 from .idx import IdxError, read_idx
 
@@ -41,7 +42,8 @@ def load_fashion_mnist(train_images, train_labels, test_images, test_labels) -> 
     return out
 
 
-def prepare_fashion_mnist(train_images, train_labels, test_images, test_labels, out: str | os.PathLike) -> dict:
+def fashion_mnist_arrays(train_images, train_labels, test_images, test_labels, out: str | os.PathLike) -> dict:
+    """The four IDX archives as one .npz at ``out``; returns its summary."""
     arrays = load_fashion_mnist(train_images, train_labels, test_images, test_labels)
     save_npz(out, class_names=np.array(FASHION_CLASSES), **arrays)
     return summary(arrays)
@@ -98,23 +100,16 @@ def summary(arrays: dict[str, np.ndarray]) -> dict:
     return info
 
 
-def prepare_fashion_mnist_files(inputs: Mapping[str, str], arrays: str, summary: str) -> None:
+def prepare_fashion_mnist(inputs: Mapping[str, str], arrays: str, summary: str) -> None:
     """Rule prepare_fashion_mnist: the four IDX archives to one .npz, and its JSON summary."""
-    from ..atomic import write_json
-    from ..provenance import collect
-
-    info = prepare_fashion_mnist(inputs["train_images"], inputs["train_labels"], inputs["test_images"],
-                                 inputs["test_labels"], arrays)
+    info = fashion_mnist_arrays(inputs["train_images"], inputs["train_labels"], inputs["test_images"],
+                                inputs["test_labels"], arrays)
     log.info("wrote %s: %s", arrays, info)
     write_json(summary, {"dataset": "fashion_mnist", **info, "provenance": collect({}, inputs, packages=("numpy",))})
 
 
-def prepare_cifar10_files(archive: str, arrays: str, summary: str, train_size: int, test_size: int,
-                          seed: int) -> None:
+def prepare_cifar10(archive: str, arrays: str, summary: str, train_size: int, test_size: int, seed: int) -> None:
     """Rule prepare_cifar10: the stratified subset as a .npz (with the indices drawn), and its summary."""
-    from ..atomic import write_json
-    from ..provenance import collect
-
     info = prepare_cifar10_subset(archive, arrays, train_size, test_size, seed)
     log.info("wrote %s: %s", arrays, info)
     used = {"train_size": train_size, "test_size": test_size, "subset_seed": seed}

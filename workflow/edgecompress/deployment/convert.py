@@ -19,6 +19,13 @@ from torch import nn
 
 from .. import modelkey
 from ..inputs import load_prepared
+from ..training.models import build, load_state_dict, load_structured, count_parameters, macs_and_params
+from ..training.data import resize, to_tensor
+from ..results import atomic_path, write_json
+from ..measure import file_size
+from ..litert import classify, interpreter
+from ..provenance import collect
+from ..seeding import seed_everything
 
 log = logging.getLogger(__name__)
 
@@ -27,9 +34,6 @@ PRECISIONS = ("float32", "int8")
 
 def load_trained(key: str, path: str) -> nn.Module:
     """The trained model of ``key`` from its saved state_dict, on the CPU, in eval mode."""
-    from ..training.models import build, load_state_dict
-    from ..training.models import load_structured
-
     parsed = modelkey.parse(key)
     model = build(parsed.arch)
     if parsed.family in modelkey.STRUCTURED:
@@ -40,8 +44,6 @@ def load_trained(key: str, path: str) -> nn.Module:
 
 def nhwc_images(x: np.ndarray, resolution: int) -> torch.Tensor:
     """uint8 NHWC images as the models' normalised float input, resized, in NHWC order."""
-    from ..training.data import resize, to_tensor
-
     return resize(to_tensor(x), resolution).permute(0, 2, 3, 1).contiguous()
 
 
@@ -82,8 +84,6 @@ def to_litert(model: nn.Module, resolution: int, precision: str, calibration: to
 
 def export(edge_model, path: str) -> None:
     """Write an edge model's flatbuffer atomically (litert-torch writes to a path)."""
-    from ..atomic import atomic_path
-
     with atomic_path(path, ".tflite") as tmp:
         edge_model.export(str(tmp))
 
@@ -111,13 +111,6 @@ def check_io(interp, precision: str, path: str) -> None:
 def deploy_model(key: str, model_path: str, arrays: str, out: Mapping[str, str], resolution: int,
                  calibration_samples: int, seed: int, threads: int) -> None:
     """Rule deploy_model: float32 and int8 ``.tflite`` of one model, their accuracy and agreement with PyTorch."""
-    from ..atomic import write_json
-    from ..measure import file_size
-    from ..litert import classify, interpreter
-    from ..provenance import collect
-    from ..seeding import seed_everything
-    from ..training.models import count_parameters, macs_and_params
-
     seed_everything(seed, threads, frameworks=("torch",))
     model = load_trained(key, model_path)
     data = load_prepared(arrays, "cifar10")

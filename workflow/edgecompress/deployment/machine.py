@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from ..provenance import cpu_model
 
 # the extensions that decide whether int8 kernels beat float32 ones on x86 (VNNI: int8 dot products)
 ISA_FLAGS = ("avx2", "fma", "avx512f", "avx512_vnni", "avx_vnni", "avx512_bf16", "amx_int8", "asimddp", "i8mm")
@@ -36,7 +37,6 @@ def load_average() -> list[float]:
 
 
 def describe() -> dict:
-    from ..provenance import cpu_model
 
     return {"cpu_model": cpu_model(), "logical_cpus": os.cpu_count(), "isa": isa(cpu_flags())}
 

@@ -28,7 +28,10 @@ from typing import Callable, Mapping, Sequence
 import numpy as np
 
 from ..inputs import load_prepared
+from ..litert import classify, interpreter
 from ..measure import MIB
+from ..modelkey import CNN
+from ..results import write_csv
 from .graph import read_graph
 
 log = logging.getLogger(__name__)
@@ -210,8 +213,6 @@ class TflmAsLiteRT:
 def measure_file(model: str, precision: str, path: str, images: np.ndarray | None, labels: np.ndarray | None,
                  threads: int, max_arena_bytes: int, evaluate: bool) -> dict:
     """One row of ``memory.csv``: the file's size, TFLM arena, peak live tensors, process memory, TFLM accuracy."""
-    from ..litert import classify, interpreter
-
     row = {c: None for c in COLUMNS}
     row.update(model=model, precision=precision, file=path, file_bytes=os.path.getsize(path))
     with open(path, "rb") as fh:
@@ -250,9 +251,6 @@ def fashion_input(images: np.ndarray) -> np.ndarray:
 def measure_memory(files: Mapping[str, Mapping[str, str]], cifar_arrays: str, fashion_arrays: str, resolution: int,
                    out_csv: str, threads: int, max_arena_mib: float, mcu_flash_mib: float | None) -> None:
     """Rule measure_memory: one row per (model, precision) ``.tflite``; see the module docstring."""
-    from ..modelkey import CNN
-    from ..tables import write_csv
-
     test: dict[str, tuple] = {}
 
     def split(model: str):  # prepared once per dataset, only when a model is evaluated on it
@@ -263,7 +261,7 @@ def measure_memory(files: Mapping[str, Mapping[str, str]], cifar_arrays: str, fa
             if name == "fashion":
                 test[name] = (fashion_input(data["x_test"]), data["y_test"])
             else:
-                from .convert import nhwc_images
+                from .convert import nhwc_images  # torch, only when a CIFAR-10 model is evaluated
 
                 test[name] = (nhwc_images(data["x_test"], resolution).numpy(), data["y_test"])
         return test[name]

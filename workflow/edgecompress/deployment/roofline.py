@@ -29,6 +29,9 @@ from pathlib import Path
 from typing import Callable, Mapping
 
 import numpy as np
+from ..litert import interpreter
+from ..measure import samples_ms
+from .graph import read_graph
 
 log = logging.getLogger(__name__)
 
@@ -80,10 +83,6 @@ def stream_bandwidth(nbytes: int, passes: int = PASSES, clock: Callable[[], floa
 
 def peak_mac_rate(path: str, threads: int, kernels: str, kind: str, rounds: int = 5, runs: int = 5) -> float:
     """MACs (of ``kind``) per second of the roof model at ``path``: its graph's MACs over the best round's median."""
-    from ..litert import interpreter
-    from ..measure import samples_ms
-    from .graph import read_graph
-
     macs = read_graph(path).macs_by_kind[kind]
     interp = interpreter(path, threads, kernels)
     detail = interp.get_input_details()[0]

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import logging
 from typing import Mapping
+from ..seeding import seed_everything
+from .convert import PRECISIONS, export, to_litert
 
 log = logging.getLogger(__name__)
 
@@ -36,8 +38,6 @@ def roof_models(out: Mapping[str, str], seed: int) -> None:
     """Rule roof_models: ``roof_module`` of each kind as float32 and int8 ``.tflite`` (``out``: "<precision>_<kind>")."""
     import torch
 
-    from ..seeding import seed_everything
-    from .convert import PRECISIONS, export, to_litert
 
     seed_everything(seed, 1, frameworks=("torch",))
     for kind, size in (("dense", ROOF_SIZE), ("depthwise", DW_SIZE)):

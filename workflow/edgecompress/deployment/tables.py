@@ -21,9 +21,10 @@ from __future__ import annotations
 from typing import Iterable, Mapping
 
 from .. import modelkey
-from ..tables import read_csv, write_csv
+from ..results import read_csv, write_csv, read_json, read_jsons
 from .flags import KINDS, UNSTRUCTURED_RANGE
-from .roofline import NOT_MEASURED
+from .roofline import NOT_MEASURED, attainable, faster_than_bound, explain
+from .graph import read_graph
 
 COLUMNS = ("model", "family", "seed", "parameters", "macs", "macs_reduction", "bytes_float32", "mib_float32",
            "bytes_int8", "mib_int8", "accuracy_torch", "accuracy_float32", "accuracy_int8",
@@ -170,9 +171,6 @@ def _ratio(a, b):
 def roofline_rows(latency_rows: Iterable[Mapping], roofs: Mapping) -> list[dict]:
     """Every timed latency on the roofline: LiteRT rows from their own graph, PyTorch rows from the
     model's float32 graph (the same weights) at their batch; "not measured" columns when the roofs are not."""
-    from .graph import read_graph
-    from .roofline import attainable, faster_than_bound
-
     rows = list(latency_rows)
     graphs = {}
     for r in rows:
@@ -202,8 +200,6 @@ def roofline_rows(latency_rows: Iterable[Mapping], roofs: Mapping) -> list[dict]
 
 def speedup_rows(table: Iterable[Mapping], ratios: Iterable[Mapping], roofline: Iterable[Mapping]) -> list[dict]:
     """Every speed-up of the table with its interval over rounds, the roofline's prediction and its reason."""
-    from .roofline import explain
-
     bounds = {(r["model"], r["runtime"], r["precision"], 1 if int(r["batch"]) == 1 else "N"): r for r in roofline}
     ci = {(r["model"], r["column"]): r for r in ratios}
     out = []
@@ -232,12 +228,10 @@ def _number(value):
     return None if value in (None, "") else float(value)
 
 
-def write_table_file(deployed_keys, deployed_metrics, pruning_keys, pruning_metrics, variants, variant_metrics,
+def deployment_table(deployed_keys, deployed_metrics, pruning_keys, pruning_metrics, variants, variant_metrics,
                      latency_csv: str, ratios_csv: str, machine_json: str, memory_csv: str, batch: int,
                      out: Mapping[str, str]) -> None:
     """Rule deployment_table: the table above, the roofline of every latency and every speed-up explained."""
-    from ..atomic import read_json, read_jsons
-
     latency_rows = read_csv(latency_csv)
     latency = latency_index(latency_rows)
     rows = cifar_rows(dict(zip(deployed_keys, read_jsons(deployed_metrics))), latency, batch,

@@ -28,6 +28,14 @@ from typing import Callable, Mapping
 import numpy as np
 
 from ..measure import samples_ms, summary_ms
+from ..litert import interpreter
+from .convert import load_trained
+from .. import modelkey
+from .tables import SPEEDUPS
+from ..results import write_json, write_csv
+from ..provenance import package_versions
+from .machine import describe, load_average
+from .roofline import measure_roofs
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +62,6 @@ class Entry:
 
 
 def litert_entry(model: str, precision: str, path: str, threads: int, kernels: str) -> Entry:
-    from ..litert import interpreter
 
     interp = interpreter(path, threads, kernels)
     detail = interp.get_input_details()[0]
@@ -67,7 +74,6 @@ def torch_entries(model: str, path: str, resolution: int, batch: int) -> list[En
     """Eager PyTorch in channels-last layout (oneDNN's preferred CPU layout) at batch 1 and ``batch``."""
     import torch
 
-    from .convert import load_trained
 
     net = load_trained(model, path).to(memory_format=torch.channels_last)
     entries = []
@@ -108,9 +114,6 @@ RATIO_COLUMNS = ("model", "column", "speedup", "speedup_round_mean", "speedup_ci
 
 def speedup_pairs(entries: list[Entry]) -> list[tuple[str, str, Entry, Entry]]:
     """(model, column, reference entry, entry) of every speed-up the deployment table prints."""
-    from .. import modelkey
-    from .tables import SPEEDUPS  # the table's speed-ups against the dense baseline, one definition
-
     index = {(e.model, e.runtime, e.precision, 1 if e.batch == 1 else "N"): e for e in entries}
     pairs = []
     for (model, runtime, precision, batch), e in index.items():
@@ -233,11 +236,6 @@ def time_models(litert: Mapping[str, Mapping[str, str]], pytorch: Mapping[str, s
     ``roofs`` precision -> the roof model (``roofline.roof_models``)."""
     import torch
 
-    from ..atomic import write_json
-    from ..provenance import package_versions
-    from ..tables import write_csv
-    from .machine import describe, load_average
-    from .roofline import measure_roofs
 
     threads = dcfg["threads"]
     torch.set_num_threads(threads)

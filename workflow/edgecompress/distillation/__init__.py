@@ -1,1 +1,1 @@
-"""Experiment 3 (workflow/rules/distillation.smk): the distillation loss, the student runs, and their tables."""
+"""Experiment 3 (workflow/rules/distillation.smk): the student runs (alone and distilled) and their tables."""

@@ -6,9 +6,10 @@ from collections import defaultdict
 from typing import Mapping, Sequence
 
 from .. import paper
-from ..history import beside_paper
+from ..paper import beside_paper
 from ..training.models import IMAGENET_PARAMETERS
 from ..stats import mean_std, paired_sign_flip_p
+from ..results import read_jsons, write_csv
 
 
 def table2_rows(teacher: Sequence[Mapping], student: Sequence[Mapping], kd: Sequence[Mapping],
@@ -65,12 +66,9 @@ def epoch_rows(teacher: Sequence[Mapping], student: Sequence[Mapping], kd: Seque
     return rows
 
 
-def write_tables(teacher_paths, student_paths, kd_paths, table2: str, grid: str, epochs: str,
+def distillation_tables(teacher_paths, student_paths, kd_paths, table2: str, grid: str, epochs: str,
                  temperature: float, alpha: float) -> None:
     """Rule distillation_tables: Table 2, the T x alpha grid with paired statistics, and the per-epoch rows."""
-    from ..atomic import read_jsons
-    from ..tables import write_csv
-
     teacher, student, kd = read_jsons(teacher_paths), read_jsons(student_paths), read_jsons(kd_paths)
     write_csv(table2, table2_rows(teacher, student, kd, temperature, alpha))
     write_csv(grid, grid_rows(student, kd))

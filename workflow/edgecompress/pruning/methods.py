@@ -17,15 +17,22 @@ layers rebuilt on load) is made on the model's own device, so the same code serv
 
 from __future__ import annotations
 
+import copy
 import gzip
 import io
+import logging
 from typing import Iterable, Mapping, Sequence
 
 import torch
 from torch import nn
-from torch.nn.utils import prune
+from torch.nn.utils import prune as torch_prune
 
-from ..training.models import example_input
+from ..results import read_json
+from ..training.kd import distillation_loss
+from ..training.loop import accuracy, cross_entropy, fit_and_keep, optimizer_for, save_run, setup, splits, train_new
+from ..training.models import build, example_input, load_state_dict
+
+log = logging.getLogger(__name__)
 
 PRUNABLE = (nn.Conv2d, nn.Linear)
 MODES = ("layers", "global")
@@ -54,10 +61,10 @@ def unstructured(model: nn.Module, amount: float, mode: str, layers: Sequence[st
     if mode == "layers":
         targets = named_layers(model, layers)
         for _, module in targets:
-            prune.l1_unstructured(module, "weight", amount=amount)
+            torch_prune.l1_unstructured(module, "weight", amount=amount)
     elif mode == "global":
         targets = prunable_layers(model)
-        prune.global_unstructured([(m, "weight") for _, m in targets], prune.L1Unstructured, amount=amount)
+        torch_prune.global_unstructured([(m, "weight") for _, m in targets], torch_prune.L1Unstructured, amount=amount)
     else:
         raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
     return targets
@@ -106,8 +113,6 @@ def check_saved_masks(path, masks: dict[str, torch.Tensor]) -> dict:
 
     Raises AssertionError when one is not: the file would not be the pruned model the metrics describe.
     """
-    from ..training.models import load_state_dict
-
     state = load_state_dict(path)
     removed = zero = 0
     for name, mask in masks.items():
@@ -121,8 +126,8 @@ def check_saved_masks(path, masks: dict[str, torch.Tensor]) -> dict:
 
 def make_permanent(targets: Sequence[tuple[str, nn.Module]]) -> None:
     for _, module in targets:
-        if prune.is_pruned(module):
-            prune.remove(module, "weight")
+        if torch_prune.is_pruned(module):
+            torch_prune.remove(module, "weight")
 
 
 def serialised_sizes(model: nn.Module) -> dict:
@@ -190,12 +195,21 @@ def run_length(finetune_epochs: int, sweep: Sequence[int] = ()) -> int:
     return max([int(finetune_epochs), *(int(e) for e in sweep)])
 
 
+def finetune_baseline(arrays: str, weights: str | None, paths: Mapping[str, str], cfg: Mapping, epochs: int,
+                      seed: int, threads: int, weights_prefix: str) -> None:
+    """Rule finetune_baseline: ResNet-18 (ImageNet weights or random init), new head, trained on the subset.
+
+    The dense model every pruning method starts from, and the teacher of the distillation stage."""
+    trained = train_new("resnet18", arrays, weights, weights_prefix, cfg, epochs, seed, threads, "baseline")
+    metrics = {"method": "baseline", "amount": 0.0, "seed": seed, "arch": "resnet18", "accuracy": trained.accuracy,
+               "test_images": trained.test_images}
+    inputs = {"arrays": arrays, **({"weights": trained.weights} if cfg["pretrained"] else {})}
+    save_run(trained.model, paths, trained.rows, metrics, cfg, {"epochs": epochs, "seed": seed}, inputs, threads,
+             trained.device, trained.pretrained)
+
+
 def _from_baseline(baseline: str, baseline_metrics: str, cfg, seed: int, threads: int):
     """Seed, device, the trained dense baseline and whether its weights were ImageNet's (its checksum verdict)."""
-    from ..atomic import read_json
-    from ..training.loop import setup
-    from ..training.models import build, load_state_dict
-
     imagenet = read_json(baseline_metrics)["pretrained"]  # the baseline's checksum verdict carries over
     device = setup(cfg, seed, threads)
     model = build("resnet18")
@@ -203,7 +217,7 @@ def _from_baseline(baseline: str, baseline_metrics: str, cfg, seed: int, threads
     return model, imagenet, device
 
 
-def prune_and_finetune(baseline: str, baseline_metrics: str, arrays: str, paths, method: str, amount: float, seed: int,
+def prune(baseline: str, baseline_metrics: str, arrays: str, paths, method: str, amount: float, seed: int,
                        cfg, spec: Mapping, finetune_epochs: int, threads: int) -> None:
     """Rule prune: prune the trained baseline (masks or filters), fine-tune it, save and measure it.
 
@@ -213,13 +227,6 @@ def prune_and_finetune(baseline: str, baseline_metrics: str, arrays: str, paths,
     (the baseline is its own teacher). A sweep trains to its longest length, records the test
     accuracy after every epoch and keeps (and saves) the model of ``finetune_epochs``.
     """
-    import copy
-    import logging
-
-    from ..training.kd import distillation_loss
-    from ..training.loop import accuracy, cross_entropy, fit_and_keep, optimizer_for, save_run, splits
-
-    log = logging.getLogger(__name__)
     model, imagenet, device = _from_baseline(baseline, baseline_metrics, cfg, seed, threads)
     train, test = splits(arrays, cfg, seed)
     loss_fn, targets = cross_entropy, []
@@ -261,8 +268,6 @@ def finetune_control(baseline: str, baseline_metrics: str, arrays: str, paths, s
     fine-tuning of any method), keeping the model of ``finetune_epochs``: a pruned model's gain or
     loss against it is pruning's, not the extra epochs'.
     """
-    from ..training.loop import accuracy, cross_entropy, fit_and_keep, optimizer_for, save_run, splits
-
     model, imagenet, device = _from_baseline(baseline, baseline_metrics, cfg, seed, threads)
     train, test = splits(arrays, cfg, seed)
     model.to(device)

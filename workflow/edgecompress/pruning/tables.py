@@ -8,8 +8,11 @@ from typing import Mapping, Sequence
 import numpy as np
 
 from .. import paper
-from ..history import beside_paper
+from ..paper import beside_paper
 from ..stats import mean_std
+from ..training.models import build, count_parameters
+from .methods import named_layers, prunable_layers
+from ..results import read_jsons, write_json, write_csv
 
 
 def epoch_rows(baseline: Sequence[Mapping], runs: Sequence[Mapping]) -> list[dict]:
@@ -111,9 +114,6 @@ def layer_lists(weights: Sequence[int], total: int, amount: float, target_pct: f
 def layer_list_summary(layers: Sequence[str], amount: float) -> dict:
     """The configured layer list against every list of ResNet-18's conv and linear layers that gives the
     paper's sparsity: it is one of K (K computed here)."""
-    from ..training.models import build, count_parameters
-    from .methods import named_layers, prunable_layers
-
     model = build("resnet18")
     everything = prunable_layers(model)
     ours = sum(int(round(amount * m.weight.numel())) for _, m in named_layers(model, layers))
@@ -124,15 +124,12 @@ def layer_list_summary(layers: Sequence[str], amount: float) -> dict:
             "lists_giving_paper_pct": layer_lists([m.weight.numel() for _, m in everything], total, amount, target)}
 
 
-def write_tables(baseline_paths, run_paths, epochs_csv: str, summary_csv: str, layers_json: str | None = None,
+def pruning_tables(baseline_paths, run_paths, epochs_csv: str, summary_csv: str, layers_json: str | None = None,
                  layers: Sequence[str] = (), amount: float = 0.5, control_paths=(), chain_paths=(),
                  sweep_csv: str | None = None, sweeps: Mapping[str, Sequence[int]] | None = None,
                  deployed: int = 3) -> None:
     """Rule pruning_tables: the per-epoch tables beside the paper's, the summary over seeds, the layer lists
     and the fine-tuning sweep against the dense control."""
-    from ..atomic import read_jsons, write_json
-    from ..tables import write_csv
-
     baseline, runs = read_jsons(baseline_paths), read_jsons(run_paths)
     write_csv(epochs_csv, epoch_rows(baseline, runs))
     write_csv(summary_csv, summary_rows(baseline, runs))

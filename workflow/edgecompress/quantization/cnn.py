@@ -14,8 +14,11 @@ from typing import Sequence
 
 import numpy as np
 
-from ..atomic import atomic_path
+from ..results import atomic_path, write_json, write_history
 from ..inputs import load_prepared
+from ..measure import file_size
+from ..provenance import collect
+from ..seeding import seed_everything
 
 log = logging.getLogger(__name__)
 
@@ -130,14 +133,8 @@ def stable_keras_bytes(archive: bytes) -> bytes:
             entry.compress_type, entry.external_attr = info.compress_type, 0o644 << 16
             dst.writestr(entry, data)
     return out.getvalue()
-def train_and_save(arrays: str, paths, params, seed: int, threads: int) -> None:
+def train_base_cnn(arrays: str, paths, params, seed: int, threads: int) -> None:
     """Rule train_base_cnn: build, train and save the base CNN (with and without optimizer state)."""
-    from ..atomic import write_json
-    from ..history import write_history
-    from ..measure import file_size
-    from ..provenance import collect
-    from ..seeding import seed_everything
-
     seed_everything(seed, threads, frameworks=("tensorflow",))
     data = load_prepared(arrays, "fashion_mnist")
     x_train, x_test = to_input(data["x_train"]), to_input(data["x_test"])

@@ -13,7 +13,7 @@ import os
 from typing import Mapping
 
 from .. import paper
-from ..tables import write_csv
+from ..results import write_csv, read_json, read_jsons
 
 COLUMNS = ("metric", "model", "paper", "ours", "difference", "unit", "note")
 
@@ -67,8 +67,6 @@ def write_table(path: str | os.PathLike, rows: list[dict]) -> None:
     write_csv(path, rows, COLUMNS)
 
 
-def write_table_file(keras_metrics: str, variant_metrics, variants, out: str) -> None:
+def quantization_table(keras_metrics: str, variant_metrics, variants, out: str) -> None:
     """Rule quantization_table: the paper's table of experiment 1 beside ours, from the metrics files."""
-    from ..atomic import read_json, read_jsons
-
     write_table(out, table_rows(read_json(keras_metrics), dict(zip(variants, read_jsons(variant_metrics)))))

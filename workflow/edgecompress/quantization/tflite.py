@@ -10,6 +10,11 @@ import numpy as np
 from ..inputs import load_prepared
 from ..litert import evaluate, interpreter
 from ..quantmath import dequantize
+from ..results import atomic_path, write_json
+from .cnn import to_input
+from ..seeding import seed_everything
+from ..measure import file_size
+from ..provenance import collect
 
 log = logging.getLogger(__name__)
 
@@ -137,13 +142,10 @@ def _compare(interp, detail: dict, target: np.ndarray, layer: str, label: str) -
     }
 
 
-def convert_file(model_path: str, arrays: str, out: str, variant: str, samples: int, seed: int, threads: int) -> None:
+def convert_tflite(model_path: str, arrays: str, out: str, variant: str, samples: int, seed: int, threads: int) -> None:
     """Rule convert_tflite: one TFLite variant of the saved Keras model (int8 calibrated on a seeded sample)."""
     import keras
 
-    from ..atomic import atomic_path
-    from .cnn import to_input
-    from ..seeding import seed_everything
 
     seed_everything(seed, threads, frameworks=("tensorflow",))
     model = keras.models.load_model(model_path)
@@ -155,15 +157,11 @@ def convert_file(model_path: str, arrays: str, out: str, variant: str, samples: 
     log.info("%s: %d bytes (representative images: %d)", out, len(flat), len(pick) if variant == "int8" else 0)
 
 
-def evaluate_file(tflite_path: str, keras_path: str, arrays: str, out: str, variant: str, threads: int, seed: int) -> None:
+def evaluate_tflite(tflite_path: str, keras_path: str, arrays: str, out: str, variant: str, threads: int, seed: int) -> None:
     """Rule evaluate_tflite: accuracy, size and dtypes of one variant (and, for int8, the formula check).
 
     Its speed is measured with every other model's in the deployment stage's one timing job.
     """
-    from ..atomic import write_json
-    from .cnn import to_input
-    from ..measure import file_size
-    from ..provenance import collect
 
     data = load_prepared(arrays, "fashion_mnist")
     interp = interpreter(tflite_path, threads)

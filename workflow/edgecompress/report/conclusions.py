@@ -17,8 +17,8 @@ from .. import paper
 from ..modelkey import CNN, config_of, family_of, parse
 from ..stats import mean_std
 from .evidence import REFUTED, SUPPORTED, UNDECIDED, Comparison, judge
-from .render import join_reasons, measured, num, plain, signed
-from .rules import candidates
+from .format import join_reasons, measured, num, plain, signed
+from .recommend import candidates
 
 
 def _verdict(gates: Sequence, supported: bool, refuted: bool, missing: Sequence[str]) -> tuple[str, list[str]]:

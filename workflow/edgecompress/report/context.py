@@ -2,7 +2,7 @@
 
 ``build_context`` reads the tables and metrics files and returns plain values for the Jinja2
 template (``report/paper.typ.j2``), which holds the prose. Formatting lives in
-:mod:`edgecompress.report.render`, the choice per device class in :mod:`edgecompress.report.rules`, the
+:mod:`edgecompress.report.format`, the choice per device class in :mod:`edgecompress.report.recommend`, the
 tests and gates in :mod:`edgecompress.report.evidence`, and every verdict (claims, choices, gates) in
 :mod:`edgecompress.report.verdicts`; this module only reads and assembles.
 """
@@ -16,13 +16,18 @@ from typing import Any, Mapping
 import yaml
 
 from .. import compare, paper
-from ..atomic import read_json
-from ..tables import read_csv
+from ..results import read_json
+from ..results import read_csv
 from ..config import sweep_label
 from ..stats import mean_std
 from . import conclusions, verdicts
-from .rules import RAM_MEASURE
-from .render import code_string, count, measured, num, signed, spread
+from .recommend import RAM_MEASURE
+from .format import code_string, count, measured, num, signed, spread
+from ..modelkey import CNN, parse, config_of
+from ..deployment.machine import isa_text
+from ..deployment.flags import KINDS
+from .evidence import failed, min_seeds
+from ..checksums import file_digests
 
 TITLE_EN = ("Analysis of convolutional neural network compression methods for effective deployment "
             "in Edge AI environments")
@@ -204,8 +209,6 @@ def _level(name: str) -> tuple[int, str]:
 def roofline_section(machine: Mapping, roofline_csv=None, speedups_csv=None) -> dict:
     """The measured roofs, every model of the first seed on them (LiteRT, batch 1), every speed-up of
     that seed beside the roofline's prediction; every measured value marked (``measured``)."""
-    from ..modelkey import CNN, parse
-
     roofs = machine.get("roofline") or {"status": "not measured", "reason": "no roofs recorded"}
     rows = read_csv(roofline_csv) if roofline_csv else []
     speedups = read_csv(speedups_csv) if speedups_csv else []
@@ -249,8 +252,6 @@ def roofline_section(machine: Mapping, roofline_csv=None, speedups_csv=None) -> 
 def deployment_section(table_csv, machine_json, latency_csv, memory_csv=None, roofline_csv=None,
                        speedups_csv=None) -> dict:
     """The deployment table (every model on LiteRT and in PyTorch), what the timing ran on, its roofline."""
-    from ..deployment.machine import isa_text
-
     table, machine, latency = read_csv(table_csv), read_json(machine_json), read_csv(latency_csv)
     on_tflm = [{"model": r["model"], "precision": r["precision"], "images": r["tflm_images"],
                 "tflm": num(_pct(r["tflm_accuracy"]), 2), "litert": num(_pct(r["litert_accuracy"]), 2),
@@ -303,9 +304,6 @@ def _flag(row: Mapping, column: str) -> str:
 
 def suspect_lines(table: list[dict]) -> list[dict]:
     """The flagged speed-ups, one line per model family and method, column and reason, with the range over seeds."""
-    from ..deployment.flags import KINDS
-    from ..modelkey import config_of
-
     groups: dict[tuple, list] = {}
     for r in table:
         for item in filter(None, r.get("suspect_columns", "").split(";")):
@@ -352,8 +350,6 @@ def conditions(fashion_official: bool, cifar_official: bool, weights_official: b
 
 def limits(gates_by_task: Mapping, config: Mapping, cpu: str) -> list[str]:
     """What limits this run, for the report's opening: every failed gate, too few seeds, the one CPU timed."""
-    from .evidence import failed, min_seeds
-
     out = [f"{task}: {reason}" for task, gs in gates_by_task.items() for reason in failed(gs)]
     need = min_seeds(config["evidence"]["alpha"])
     for branch in ("pruning", "distillation"):
@@ -428,7 +424,6 @@ def official(config_sources: Mapping[str, Mapping], summary_json: str) -> bool:
 
 
 def _md5_matches(path: str | os.PathLike, md5: str) -> bool:
-    from ..checksums import file_digests
 
     return file_digests(path, ("md5",))["md5"] == md5
 
@@ -484,16 +479,3 @@ def build_context(inputs: Mapping[str, Any], config: Mapping, figures: Mapping[s
         "figures": {name: {**f, "image_code": code_string(f["image"])} for name, f in figures.items()},
         "prov": prov,
     }
-
-
-def render_report(inputs: Mapping[str, Any], template: str, schema: str, config: Mapping, figures: Mapping,
-                  out: str) -> None:
-    """Rule render_report: the Typst source of the report, from the workflow's tables and metrics."""
-    import logging
-
-    from .render import render
-    from ..sources import official_checksums
-
-    sha, md5 = official_checksums(schema)
-    render(template, build_context(inputs, config, figures, sha, md5), out)
-    logging.getLogger(__name__).info("rendered %s", out)

@@ -13,7 +13,7 @@ import json
 import sys
 from pathlib import Path
 
-from ..atomic import atomic_path
+from ..results import atomic_path
 
 CLOCK_KEYS = ("start_time", "end_time", "duration")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..atomic import read_json
+from ..results import read_json
 
 
 def setup(out_dir: str) -> Path:

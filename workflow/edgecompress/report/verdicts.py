@@ -19,9 +19,9 @@ from typing import Mapping, Sequence
 
 from .. import paper
 from .evidence import UNDECIDED, SUPPORTED, Comparison, chance_gate, data_gate, failed, judge, weights_gate
-from .render import budgets_text, join_reasons, measured, num, signed
+from .format import budgets_text, join_reasons, measured, num, signed
 from ..modelkey import CNN, family_of, parse
-from .rules import candidates, choose, fits
+from .recommend import candidates, choose, fits
 
 TASKS = ("CIFAR-10", "Fashion-MNIST")
 

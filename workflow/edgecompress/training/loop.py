@@ -1,5 +1,6 @@
 """The PyTorch side shared by the pruning and distillation branches: set-up, the one training loop,
-and the one way a run is saved.
+the one skeleton of a model trained from its initial weights (:func:`train_new`), and the one way a
+run is saved.
 
 ``fit`` trains for some epochs and evaluates on the test split after each, returning the rows of
 the per-epoch CSV. The loss is passed in (cross-entropy, or the distillation loss), so nothing
@@ -12,19 +13,20 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
 import torch
 from torch import nn
 
-from ..atomic import write_json
-from ..history import write_history
+from ..results import write_json
+from ..results import write_history
 from ..inputs import load_prepared
 from ..logs import Progress
-from .models import count_parameters, save_state_dict
 from ..provenance import collect
 from ..seeding import seed_everything
 from .data import Batches
+from .models import build, count_parameters, head_init, is_imagenet, macs_and_params, save_state_dict
 
 log = logging.getLogger(__name__)
 
@@ -160,8 +162,6 @@ def model_report(model: nn.Module, cfg: Mapping) -> dict:
     Speed is not measured here: a time taken inside a training job depends on whatever else the
     machine runs then; every model is timed in the deployment stage's one interleaved job.
     """
-    from .models import macs_and_params
-
     macs, _ = macs_and_params(model, cfg["resolution"])
     return {"parameters": count_parameters(model), "macs": macs}
 
@@ -197,8 +197,6 @@ def save_run(model: nn.Module, paths: Mapping[str, str], rows: list[dict], metri
 
 def initial_weights(cfg: Mapping, weights: str | None, weights_prefix: str) -> tuple[str | None, bool]:
     """The weights file a run starts from (none unless ``torch.pretrained``) and whether it is torchvision's."""
-    from .models import is_imagenet
-
     weights = weights if cfg["pretrained"] else None
     return weights, is_imagenet(weights, weights_prefix)
 
@@ -211,21 +209,35 @@ def describe_init(weights: str | None, imagenet: bool) -> str:
     return "random initialisation (no pretrained weights): trained from scratch"
 
 
-def finetune_baseline(arrays: str, weights: str | None, paths: Mapping[str, str], cfg: Mapping, epochs: int,
-                      seed: int, threads: int, weights_prefix: str) -> None:
-    """Rule finetune_baseline: ResNet-18 (ImageNet weights or random init), new head, trained on the subset."""
-    from .models import build, head_init
+@dataclass
+class Trained:
+    """A model trained by :func:`train_new`, with what its metrics and provenance need."""
 
+    model: nn.Module
+    rows: list[dict]
+    accuracy: float
+    test_images: int
+    device: torch.device
+    weights: str | None  # the file it started from (None: random initialisation)
+    pretrained: bool  # the checksum's verdict on that file, not the config's wish
+
+
+def train_new(arch: str, arrays: str, weights: str | None, weights_prefix: str, cfg: Mapping, epochs: int, seed: int,
+              threads: int, desc: str, loss: Callable[[torch.device], LossFn] = lambda device: cross_entropy) -> Trained:
+    """The one skeleton of a model trained from its initial weights (the pruning baseline, the students):
+    set-up, initial weights (ImageNet's file or none), build with a seeded new head, splits, loss, fit, accuracy.
+
+    ``loss`` builds the loss on the device (a teacher loaded there for distillation) after the splits, so
+    every run draws the same initial weights and data order with and without it.
+    """
     device = setup(cfg, seed, threads)
     weights, imagenet = initial_weights(cfg, weights, weights_prefix)
-    model = build("resnet18", weights=weights)
-    head_init(model, seed)
-    log.info("ResNet-18, %s, %d parameters, device %s", describe_init(weights, imagenet), count_parameters(model),
-             device)
+    model = build(arch, weights=weights)
+    head_init(model, seed)  # the same initial weights whatever the loss
     model.to(device)
-    train, test = splits(arrays, cfg, seed)
-    rows = fit(model, train, test, epochs, optimizer_for(model, cfg), cross_entropy, device, "baseline")
-    metrics = {"method": "baseline", "amount": 0.0, "seed": seed, "arch": "resnet18",
-               "accuracy": accuracy(model, test, device), "test_images": len(test.y)}
-    inputs = {"arrays": arrays, **({"weights": weights} if cfg["pretrained"] else {})}
-    save_run(model, paths, rows, metrics, cfg, {"epochs": epochs, "seed": seed}, inputs, threads, device, imagenet)
+    train, test = splits(arrays, cfg, seed)  # the same data order too
+    loss_fn = loss(device)
+    log.info("%s: %s, %d parameters, %s, device %s", desc, arch, count_parameters(model),
+             describe_init(weights, imagenet), device)
+    rows = fit(model, train, test, epochs, optimizer_for(model, cfg), loss_fn, device, desc)
+    return Trained(model, rows, accuracy(model, test, device), len(test.y), device, weights, imagenet)

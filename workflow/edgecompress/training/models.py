@@ -8,6 +8,9 @@ import os
 
 import torch
 from torch import nn
+from ..inputs import InputError
+from ..results import atomic_path
+from ..checksums import file_digests
 
 
 # Parameter counts with a 10-class head (the paper's ResNet-18 figure; MobileNetV2 is
@@ -24,7 +27,6 @@ def load_state_dict(path: str | os.PathLike) -> dict:
     """
     import torch
 
-    from ..inputs import InputError
 
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
@@ -74,7 +76,6 @@ def save_state_dict(model: nn.Module, path, check=None) -> int:
     then written atomically; ``check(tmp_path)``, if given, reads the written file back before it
     is moved into place. Returns the file's size in bytes.
     """
-    from ..atomic import atomic_path
 
     state = model.state_dict()
     if any(t.device.type != "cpu" for t in state.values()):
@@ -108,7 +109,6 @@ def is_imagenet(weights: str | None, sha256_prefix: str) -> bool:
     This, not the config's ``torch.pretrained``, is what a metrics file records as ``pretrained``:
     a run on other files in torchvision's format (the fixtures) is not an ImageNet fine-tuning.
     """
-    from ..checksums import file_digests
 
     return weights is not None and file_digests(weights, ("sha256",))["sha256"].startswith(sha256_prefix)
 

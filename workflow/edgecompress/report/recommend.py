@@ -1,4 +1,4 @@
-"""The rules behind the recommendations: per device class, the most accurate deployed model that
+"""Rule-based recommendations: per device class, the most accurate deployed model that
 meets the class's budgets (from the config), its runner-up, the margin and the binding constraint.
 
 Inputs are rows of the deployment table (one per trained model and seed; float32 and int8 each
@@ -13,7 +13,7 @@ from typing import Mapping, Sequence
 
 from ..modelkey import CNN, config_of
 from ..stats import mean_std
-from .render import measured, plain
+from .format import measured, plain
 
 PRECISIONS = ("float32", "int8")
 
