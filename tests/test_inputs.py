@@ -6,6 +6,7 @@ Snakemake hands a script) on broken inputs, as the next rule of the DAG would ge
 """
 
 import json
+import os
 import subprocess
 import sys
 
@@ -63,7 +64,8 @@ def test_truncated_files_are_named(tmp_path):
 
 
 def run_script(script, tmp_path, **spec):
-    """Run workflow/scripts/<script>.py as Snakemake would (its ``snakemake`` object rebuilt from ``spec``)."""
+    """Run workflow/scripts/<script>.py as Snakemake would (its ``snakemake`` object rebuilt from ``spec``, and
+    the package on PYTHONPATH as common.smk puts it for every job)."""
     harness = f"""
 import json, runpy, sys
 class Named(dict):
@@ -81,7 +83,7 @@ sm.threads, sm.scriptdir = 1, {str(REPO / "workflow" / "scripts")!r}
 runpy.run_path({str(REPO / "workflow" / "scripts" / f"{script}.py")!r}, init_globals={{"snakemake": sm}})
 """
     return subprocess.run([sys.executable, "-c", harness, json.dumps(spec)], capture_output=True, text=True,
-                          cwd=tmp_path, timeout=600)
+                          cwd=tmp_path, timeout=600, env=dict(os.environ, PYTHONPATH=str(REPO / "workflow")))
 
 
 @pytest.mark.parametrize("broken", ["model", "arrays"])

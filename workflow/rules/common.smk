@@ -1,9 +1,17 @@
 # Config validation, helpers that turn config into targets, and wildcard constraints.
+import os
 import re
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(workflow.current_basedir).parent))
+# The one way the package reaches the Python path: from this folder, for this process (which plans the
+# DAG with it) and, through PYTHONPATH, for every job it starts (rule scripts, the notebooks' kernels,
+# shell commands; a cluster job runs this file again). Scripts and notebooks set no path of their own.
+PACKAGE_DIR = str(Path(workflow.current_basedir).parent)
+sys.path.insert(0, PACKAGE_DIR)
+os.environ["PYTHONPATH"] = os.pathsep.join(
+    dict.fromkeys([PACKAGE_DIR, *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))])
+)
 # under --sdm conda the notebooks run in the report env's kernel, which this process cannot see
 _USES_CONDA = "conda" in str(getattr(workflow.deployment_settings, "deployment_method", "")).lower()
 from edgecompress import modelkey
@@ -186,10 +194,10 @@ def quantization_metrics():
 
 
 def notebook_parameters(**parameters):
-    """Papermill parameters as one JSON (YAML) string; the notebooks import the package from here."""
+    """Papermill parameters as one JSON (YAML) string (the kernel finds the package through PYTHONPATH)."""
     import json
 
-    return json.dumps({"package_dir": str(Path(workflow.basedir) / "workflow"), **parameters})
+    return json.dumps(parameters)
 
 
 def method_settings(method):
@@ -212,11 +220,17 @@ def timing_settings():
     return {k: config["deployment"][k] for k in TIMING_KEYS}
 
 
+def pretrained():
+    """torch.pretrained, decided here once, when the DAG is planned: a training rule gets the weights
+    file as an input or none, and its code starts from what it is given (no rule reads the key)."""
+    return bool(config["torch"]["pretrained"])
+
+
 def pretrained_weights(arch):
     """Input function: the verified ImageNet weights of ``arch`` when torch.pretrained is true."""
 
     def inputs(wildcards):
-        if config["torch"]["pretrained"]:
+        if pretrained():
             return {"weights": download_path(f"weights.{arch}")}
         return {}
 
@@ -229,7 +243,7 @@ def all_targets():
     return [
         rules.prepare_fashion_mnist.output.arrays,
         rules.prepare_cifar10.output.arrays,
-        *(weights if config["torch"]["pretrained"] else []),
+        *(weights if pretrained() else []),
         rules.quantization_table.output.table,
         rules.pruning_tables.output.summary,
         rules.distillation_tables.output.table2,

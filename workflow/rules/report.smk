@@ -5,7 +5,7 @@ import shlex
 PAPERMILL = (  # every path quoted (:q): a checkout or run folder may hold spaces, quotes, any letters
     "papermill {input.notebook:q} {output.notebook:q} --kernel {params.kernel:q} --cwd . "
     "--parameters_yaml {params.parameters:q} --log-output > {log:q} 2>&1 && "
-    f"PYTHONPATH={shlex.quote(repo_path('workflow'))} python -m edgecompress.report.nbclean {{output.notebook:q}} "
+    "python -m edgecompress.report.nbclean {output.notebook:q} "
     ">> {log:q} 2>&1 && "
     'jupyter nbconvert --to html --output-dir "$(dirname {output.html:q})" {output.notebook:q} >> {log:q} 2>&1'
 )

@@ -3,7 +3,6 @@
 import sys
 
 sys.stderr = open(snakemake.log[0], "w", buffering=1)
-sys.path.insert(0, snakemake.scriptdir + "/..")
 
 from edgecompress.logs import setup_logging
 from edgecompress.deployment.tables import deployment_table

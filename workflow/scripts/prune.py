@@ -3,7 +3,6 @@
 import sys
 
 sys.stderr = open(snakemake.log[0], "w", buffering=1)
-sys.path.insert(0, snakemake.scriptdir + "/..")
 
 from edgecompress.inputs import InputError
 from edgecompress.logs import one_line_errors, setup_logging

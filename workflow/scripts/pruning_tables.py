@@ -4,7 +4,6 @@ the fine-tuning sweep against the dense control."""
 import sys
 
 sys.stderr = open(snakemake.log[0], "w", buffering=1)
-sys.path.insert(0, snakemake.scriptdir + "/..")
 
 from edgecompress.logs import setup_logging
 from edgecompress.pruning.tables import pruning_tables

@@ -203,7 +203,7 @@ def finetune_baseline(arrays: str, weights: str | None, paths: Mapping[str, str]
     trained = train_new("resnet18", arrays, weights, weights_prefix, cfg, epochs, seed, threads, "baseline")
     metrics = {"method": "baseline", "amount": 0.0, "seed": seed, "arch": "resnet18", "accuracy": trained.accuracy,
                "test_images": trained.test_images}
-    inputs = {"arrays": arrays, **({"weights": trained.weights} if cfg["pretrained"] else {})}
+    inputs = {"arrays": arrays, **({"weights": trained.weights} if trained.weights else {})}
     save_run(trained.model, paths, trained.rows, metrics, cfg, {"epochs": epochs, "seed": seed}, inputs, threads,
              trained.device, trained.pretrained)
 

@@ -195,12 +195,6 @@ def save_run(model: nn.Module, paths: Mapping[str, str], rows: list[dict], metri
     })
 
 
-def initial_weights(cfg: Mapping, weights: str | None, weights_prefix: str) -> tuple[str | None, bool]:
-    """The weights file a run starts from (none unless ``torch.pretrained``) and whether it is torchvision's."""
-    weights = weights if cfg["pretrained"] else None
-    return weights, is_imagenet(weights, weights_prefix)
-
-
 def describe_init(weights: str | None, imagenet: bool) -> str:
     if imagenet:
         return "ImageNet weights (checksum of torchvision's file)"
@@ -225,13 +219,16 @@ class Trained:
 def train_new(arch: str, arrays: str, weights: str | None, weights_prefix: str, cfg: Mapping, epochs: int, seed: int,
               threads: int, desc: str, loss: Callable[[torch.device], LossFn] = lambda device: cross_entropy) -> Trained:
     """The one skeleton of a model trained from its initial weights (the pruning baseline, the students):
-    set-up, initial weights (ImageNet's file or none), build with a seeded new head, splits, loss, fit, accuracy.
+    set-up, initial weights, build with a seeded new head, splits, loss, fit, accuracy.
 
+    ``weights`` is the file the rule was given: ``torch.pretrained`` is decided once, when the DAG is
+    planned (common.smk's ``pretrained_weights`` adds the input only then), so None means random
+    initialisation; whether the file is torchvision's ImageNet file is its checksum's verdict.
     ``loss`` builds the loss on the device (a teacher loaded there for distillation) after the splits, so
     every run draws the same initial weights and data order with and without it.
     """
     device = setup(cfg, seed, threads)
-    weights, imagenet = initial_weights(cfg, weights, weights_prefix)
+    imagenet = is_imagenet(weights, weights_prefix)
     model = build(arch, weights=weights)
     head_init(model, seed)  # the same initial weights whatever the loss
     model.to(device)
