@@ -9,6 +9,8 @@ SNAKEMAKE   := $(BIN)/snakemake
 FIXTURES    := resources/fixtures
 # Rules that run shell commands (papermill, jupyter) find them in the venv.
 export PATH := $(abspath $(BIN)):$(PATH)
+# The package for the make targets that run its modules (the workflow puts it on the path itself: common.smk).
+export PYTHONPATH := $(abspath workflow)
 
 .PHONY: venv run test test-fast demo fixtures dag lock lint config-docs compare reference clean
 
@@ -34,7 +36,7 @@ test-fast: venv
 
 # The whole DAG offline on fixture data generated in the official formats.
 fixtures: venv
-	PYTHONPATH=workflow $(BIN)/python -m edgecompress.data.fixtures $(FIXTURES)
+	$(BIN)/python -m edgecompress.data.fixtures $(FIXTURES)
 
 demo: fixtures
 	$(SNAKEMAKE) --cores $(CORES) --configfile config/test.yaml
@@ -52,7 +54,7 @@ dag: fixtures
 OUT ?= comparison
 compare: venv
 	@test -n "$(A)" -a -n "$(B)" || { echo "usage: make compare A=<run folder> B=<run folder> [OUT=comparison]"; exit 2; }
-	PYTHONPATH=workflow $(BIN)/python -m edgecompress.compare "$(A)" "$(B)" --out "$(OUT)"
+	$(BIN)/python -m edgecompress.compare "$(A)" "$(B)" --out "$(OUT)"
 
 # The demo's metrics and tables, from a clean run in a scratch folder, into docs/reference/demo
 # (docs/reference/demo/README.md says when to).
@@ -61,12 +63,12 @@ reference: fixtures
 	rm -rf $(REFERENCE_RUN) && mkdir -p $(REFERENCE_RUN)
 	printf 'data:\n  mirror: "%s"\n' "$(abspath $(FIXTURES))" > $(REFERENCE_RUN)/mirror.yaml
 	$(SNAKEMAKE) --cores 2 --directory $(REFERENCE_RUN) --configfile config/config.yaml config/test.yaml $(REFERENCE_RUN)/mirror.yaml
-	PYTHONPATH=workflow $(BIN)/python -m edgecompress.reference $(REFERENCE_RUN) docs/reference/demo
+	$(BIN)/python -m edgecompress.reference $(REFERENCE_RUN) docs/reference/demo
 	rm -rf $(REFERENCE_RUN)
 
 # Regenerate the key table of config/README.md from the schema (a test checks it is current).
 config-docs: venv
-	PYTHONPATH=workflow $(BIN)/python -m edgecompress.configdocs workflow/schemas/config.schema.yaml config/README.md
+	$(BIN)/python -m edgecompress.configdocs workflow/schemas/config.schema.yaml config/README.md
 
 # Re-resolve the lock from requirements.in in a scratch venv.
 lock:

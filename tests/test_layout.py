@@ -1,13 +1,14 @@
 """The package reads like the DAG: one sub-package per stage, imports pointing only downward.
 
 - The root modules (config, seeding, provenance, logs, measurement, statistics, the paper's numbers,
-  atomic writes, CSV tables, ...) import only each other.
+  the result files, ...) import only each other.
 - A stage imports the root and its own modules; where it must, the shared PyTorch side
   (``training``). It never imports another stage, except ``report``, which reads every stage.
 - Each stage's folder carries the name of its rule file (workflow/rules/<stage>.smk).
 """
 
 import ast
+import re
 from pathlib import Path
 
 from helpers import REPO
@@ -105,3 +106,44 @@ def test_every_notebook_cell_has_a_fixed_id():
         cells = json.loads(path.read_text())["cells"]
         ids = [c.get("id") for c in cells]
         assert all(ids) and len(set(ids)) == len(ids), f"{path.name}: cell ids {ids}"
+
+
+def rule_scripts() -> dict[str, tuple[str, Path]]:
+    """Rule name -> (its rule file's stage, its script), for every rule that runs a script."""
+    found = {}
+    for smk in (REPO / "workflow" / "rules").glob("*.smk"):
+        for name, body in re.findall(r"^rule (\w+):\n(.*?)(?=^rule |\Z)", smk.read_text(), re.M | re.S):
+            script = re.search(r'script:\s*\n\s*"\.\./scripts/(\w+\.py)"', body)
+            if script:
+                found[name] = (smk.stem, REPO / "workflow" / "scripts" / script.group(1))
+    return found
+
+
+def test_every_rule_calls_the_function_named_after_it_in_its_stage():
+    """From a rule to its logic in one hop: its script calls ``edgecompress.<stage>.<module>.<rule>``,
+    whose docstring starts with ``Rule <rule>:``."""
+    scripts = rule_scripts()
+    assert len(scripts) >= 20 and {"download", "prune", "render_report", "time_models"} <= set(scripts)
+    wrong = []
+    for rule, (stage, script) in sorted(scripts.items()):
+        origin = {alias.name: node.module for node in ast.walk(ast.parse(script.read_text()))
+                  if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("edgecompress.")
+                  for alias in node.names}
+        module = origin.get(rule)
+        if module is None or module.split(".")[1] != stage:
+            wrong.append(f"rule {rule} ({stage}.smk): {script.name} imports {rule!r} from {module}")
+            continue
+        tree = ast.parse((PKG.parent / Path(*module.split("."))).with_suffix(".py").read_text())
+        doc = next((ast.get_docstring(f) for f in tree.body if isinstance(f, ast.FunctionDef) and f.name == rule), None)
+        if not (doc or "").startswith(f"Rule {rule}:"):
+            wrong.append(f"rule {rule}: {module}.{rule}'s docstring does not start with 'Rule {rule}:'")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_the_package_reaches_the_python_path_one_way():
+    """common.smk puts it there for the planner and every job; scripts and notebooks set no path."""
+    setters = [p.relative_to(REPO).as_posix() for p in [*(REPO / "workflow" / "scripts").glob("*.py"),
+                                                        *(REPO / "notebooks").glob("*.ipynb"),
+                                                        *(REPO / "workflow" / "rules").glob("*.smk")]
+               if re.search(r"sys\.path|PYTHONPATH|package_dir", p.read_text())]
+    assert setters == ["workflow/rules/common.smk"], setters

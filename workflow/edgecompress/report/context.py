@@ -22,7 +22,7 @@ from ..config import sweep_label
 from ..stats import mean_std
 from . import conclusions, verdicts
 from .recommend import RAM_MEASURE
-from .format import code_string, count, measured, num, signed, spread
+from .format import budget_fields, code_string, count, measured, num, signed, spread
 from ..modelkey import CNN, parse, config_of
 from ..deployment.machine import isa_text
 from ..deployment.flags import KINDS
@@ -470,10 +470,8 @@ def build_context(inputs: Mapping[str, Any], config: Mapping, figures: Mapping[s
         "conclusions": found, "sweep": {"rows": sweep["rows"], "deployed": str(config["pruning"]["finetune_epochs"])},
         "limits": limits(gate, config, dep["cpu"]),
         "choices": verdicts.choices(dep["raw"], config["devices"], gate, config["evidence"], dep["cpu"]),
-        "devices": [{"name": d["name"], "hardware": d["hardware"], "flash": f"{d['flash_mib']:g}",
-                     "ram_against": RAM_MEASURE[d["hardware"]],
-                     "ram": f"{d['ram_mib']:g}", "latency": "–" if d.get("latency_ms") is None else f"{d['latency_ms']:g}",
-                     "precisions": "/".join(d["precisions"])} for d in config["devices"]],
+        "devices": [{"name": d["name"], "hardware": d["hardware"], "ram_against": RAM_MEASURE[d["hardware"]],
+                     **budget_fields(d)} for d in config["devices"]],
         "chance": f"{100 / paper.CLASSES:g}", "tie_points": f"{config['evidence']['tie_points']:g}",
         "speed_noise": f"{100 * config['evidence']['speedup_noise']:g}",
         "figures": {name: {**f, "image_code": code_string(f["image"])} for name, f in figures.items()},

@@ -31,12 +31,18 @@ def spread(std, seeds, digits: int = 2) -> str:
     return "–" if int(seeds) < 2 else num(std, digits)
 
 
+def budget_fields(device: Mapping) -> dict[str, str]:
+    """A device class's budgets as printed, field by field (the budget table of the report)."""
+    return {"flash": f"{device['flash_mib']:g}", "ram": f"{device['ram_mib']:g}",
+            "latency": "–" if device.get("latency_ms") is None else f"{device['latency_ms']:g}",
+            "precisions": "/".join(device["precisions"])}
+
+
 def budgets_text(device: Mapping) -> str:
     """A device class's budgets in one line (the rule table and the budget table say the same)."""
-    latency = (f"latency {device['latency_ms']:g} ms" if device.get("latency_ms") is not None
-               and device["hardware"] == "cpu" else "latency –")
-    return (f"flash {device['flash_mib']:g} MiB, RAM {device['ram_mib']:g} MiB, {latency}, "
-            f"{'/'.join(device['precisions'])}")
+    f = budget_fields(device)
+    latency = f"latency {f['latency']} ms" if f["latency"] != "–" and device["hardware"] == "cpu" else "latency –"
+    return f"flash {f['flash']} MiB, RAM {f['ram']} MiB, {latency}, {f['precisions']}"
 
 
 # A measured value (a time, a ratio of times, a flag or a verdict that follows from times) inside
