@@ -46,7 +46,7 @@ def run(tmp_path_factory, fixture_dir):
     config = demo_config(workdir, fixture_dir)
     result = snakemake(workdir, configs=(config,), repo=repo)
     assert result.returncode == 0, result.stderr[-4000:]
-    return {"dir": workdir, "mirror": config, "repo": repo}
+    return {"dir": workdir, "config": config, "repo": repo}
 
 
 ROOT_ONLY = ("the SLURM test installs Debian packages (apt-get), starts daemons and links /etc/slurm/slurm.conf "
@@ -91,7 +91,8 @@ def second_demo(request, tmp_path_factory, run, fixture_dir):
     """
     workdir = tmp_path_factory.mktemp("second")
     config = demo_config(workdir, fixture_dir)
-    if slurm_possible():
+    through_slurm = slurm_possible()
+    if through_slurm:
         # The profile gives the timing job one core (its node is exclusive); the local run gives it all of
         # --cores, and machine.json records what it reserved. The same count here, so that the two demos
         # differ only in their executor, not in an environment value the report prints.
@@ -100,7 +101,7 @@ def second_demo(request, tmp_path_factory, run, fixture_dir):
     else:
         result = snakemake(workdir, configs=(config,), repo=run["repo"])
     assert result.returncode == 0, (result.stdout + result.stderr)[-5000:]
-    return {"dir": workdir, "slurm": slurm_possible()}
+    return {"dir": workdir, "slurm": through_slurm}
 
 
 @pytest.fixture

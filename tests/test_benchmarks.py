@@ -36,7 +36,7 @@ def test_compare_speed_on_the_demo(run, tmp_path):
 
 
 def test_deployment_timing_on_the_demo(run, tmp_path):
-    configs = [str(REPO / "config" / "config.yaml"), str(REPO / "config" / "test.yaml"), str(run["mirror"])]
+    configs = [str(REPO / "config" / "config.yaml"), str(REPO / "config" / "test.yaml"), str(run["config"])]
     rows = bench("deployment_timing", "--root", str(run["dir"]), "--config", *configs, cwd=tmp_path)
     metrics = [r["metric"] for r in rows]
     assert any(m.startswith("largest relative difference of a speed-up") for m in metrics), metrics

@@ -18,7 +18,7 @@ import time
 import pytest
 
 from edgecompress import compare
-from helpers import BIN, REPO, deterministic_differences, snakemake
+from helpers import BIN, CORES, REPO, deterministic_differences, snakemake
 
 pytestmark = pytest.mark.workflow
 TARGET = "results/deployment/latency.csv"
@@ -30,7 +30,7 @@ TIMING_LOG = "logs/deployment/time_models.log"
 def start(run, workdir, mirror, target):
     files = [REPO / "config" / "config.yaml", REPO / "config" / "test.yaml", mirror]
     cmd = [str(BIN / "snakemake"), target, "--snakefile", str(run["repo"] / "Snakefile"), "--directory",
-           str(workdir), "--cores", "2", "--configfile", *map(str, files)]
+           str(workdir), "--cores", str(CORES), "--configfile", *map(str, files)]
     env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
     # its own process group: the kill reaches Snakemake and every job it started, as a lost node would
     return subprocess.Popen(cmd, cwd=workdir, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
@@ -54,7 +54,7 @@ def kill_when(proc, log, pattern, timeout=900):
 def test_a_run_killed_mid_training_and_mid_timing_finishes_equal_after_unlock(run, tmp_path):
     workdir = tmp_path / "killed"
     shutil.copytree(run["dir"], workdir, symlinks=True)  # times kept: everything else stays up to date
-    mirror = workdir / run["mirror"].name
+    mirror = workdir / run["config"].name
     again = lambda *args: snakemake(workdir, *args, configs=(mirror,), repo=run["repo"])  # noqa: E731
 
     # as if the run had been stopped before the timing job: only it is to do

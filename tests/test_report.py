@@ -13,7 +13,7 @@ pytestmark = pytest.mark.workflow
 
 
 def again(run, *args, configs=None):
-    return snakemake(run["dir"], *args, configs=configs or (run["mirror"],), repo=run["repo"])
+    return snakemake(run["dir"], *args, configs=configs or (run["config"],), repo=run["repo"])
 
 
 def pdf_text(path) -> str:

@@ -184,7 +184,7 @@ def nested(key: str, value) -> dict:
 
 
 def rule_graph(run) -> dict[str, set]:
-    dot = snakemake(run["dir"], "--rulegraph", configs=(run["mirror"],), repo=run["repo"]).stdout
+    dot = snakemake(run["dir"], "--rulegraph", configs=(run["config"],), repo=run["repo"]).stdout
     names = dict(re.findall(r'^\s*(\d+)\[label = "(\w+)"', dot, re.M))
     down: dict[str, set] = {name: set() for name in names.values()}
     for a, b in re.findall(r"^\s*(\d+) -> (\d+)", dot, re.M):
@@ -217,7 +217,7 @@ def scheduled(output: str) -> dict[str, int]:
 
 def merged_config(run) -> dict:
     config = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
-    for extra in (REPO / "config" / "test.yaml", run["mirror"]):
+    for extra in (REPO / "config" / "test.yaml", run["config"]):
         merge(config, yaml.safe_load(extra.read_text()))
     return config
 
@@ -238,7 +238,7 @@ def test_every_key_reruns_exactly_its_readers_and_their_downstream(run, tmp_path
     fill_defaults(config, schema)
     down = rule_graph(run)
     assert "deploy_model" in down and "time_models" in down["deploy_model"]
-    assert scheduled(snakemake(run["dir"], "-n", configs=(run["mirror"],), repo=run["repo"]).stdout) == {}
+    assert scheduled(snakemake(run["dir"], "-n", configs=(run["config"],), repo=run["repo"]).stdout) == {}
     keys = [(k, node) for k, node in leaves(schema, schema)]
     assert len(keys) > 60 and all(pattern_of(k) for k, _ in keys)  # every leaf is in the table
 
@@ -250,7 +250,7 @@ def test_every_key_reruns_exactly_its_readers_and_their_downstream(run, tmp_path
             grid = "temperatures" if key.endswith("temperature") else "alphas"
             override["distillation"][grid] = [*config["distillation"][grid], value]
         path = write_yaml(tmp_path / (key.replace(".", "_").replace("*", "x") + ".yaml"), override)
-        result = snakemake(run["dir"], "-n", configs=(run["mirror"], path), repo=run["repo"])
+        result = snakemake(run["dir"], "-n", configs=(run["config"], path), repo=run["repo"])
         assert result.returncode == 0, (key, result.stderr[-2000:])
         got = set(scheduled(result.stdout)) - {"all"}
         readers = READERS[pattern_of(key)]

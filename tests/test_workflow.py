@@ -70,7 +70,7 @@ def test_data_stage_of_the_demo(run, fixture_dir):
     assert arrays["x_train"].shape == (1200, 28, 28) and arrays["x_train"].dtype == np.uint8
     assert (d / "resources/downloads/resnet18-f37072fd.pth").is_file()
     assert "copy train-images-idx3-ubyte.gz" in (d / "logs/download/train-images-idx3-ubyte.gz.log").read_text()
-    again = snakemake(d, *DATA_TARGETS, "-n", configs=(run["mirror"],), repo=run["repo"])
+    again = snakemake(d, *DATA_TARGETS, "-n", configs=(run["config"],), repo=run["repo"])
     assert "Nothing to be done" in again.stdout + again.stderr
 
 
