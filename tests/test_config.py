@@ -255,6 +255,84 @@ def test_every_preset_validates_and_plans(tmp_path, preset):
         (tmp_path / "resources" / "fixtures").mkdir(parents=True)
     config = load_config(files, SCHEMA, workdir=tmp_path)  # a preset's relative paths are the run folder's
     assert config["evidence"]["alpha"] > 0  # defaults filled
-    result = snakemake(tmp_path, "-n", configs=tuple(files), base=False)
+    rules = planned_rules(tmp_path, files)
+    assert {"render_report", "time_models"} <= rules
+    # no rule only a preset reaches: the demo (test.yaml) plans every rule a preset plans
+    demo = tmp_path / "demo"
+    (demo / "resources" / "fixtures").mkdir(parents=True)
+    only_here = rules - planned_rules(demo, [REPO / "config" / "config.yaml", REPO / "config" / "test.yaml"])
+    assert not only_here, f"{preset} plans rules the demo never runs: {sorted(only_here)}"
+
+
+def planned_rules(workdir, files) -> set[str]:
+    """The rules of every job a dry run from clean plans with ``files``."""
+    import re
+
+    result = snakemake(workdir, "-n", configs=tuple(files), base=False)
     assert result.returncode == 0, result.stderr[-3000:]
-    assert "render_report" in result.stdout and "time_models" in result.stdout
+    return set(re.findall(r"^(?:local)?rule (\w+):", result.stdout, flags=re.M))
+
+
+# The demo (config/test.yaml over config.yaml) may differ from the paper's config only in sizes: these keys
+# (dotted paths, fnmatch patterns). Everything else (variants, methods, amounts, device classes, precisions,
+# optional stages, statistics) must be the paper's, so the demo takes every path the paper's run takes.
+SIZE_KEYS = {
+    "threads": "cores per job (a test machine has two)",
+    "data.mirror": "where the files come from: the generated fixtures",
+    "data.description": "says that the data are fixtures",
+    "data.retries": "download retries against a local mirror",
+    "data.backoff_seconds": "download back-off against a local mirror",
+    "data.fashion_mnist.*": "the fixtures' own files and checksums",
+    "data.cifar10.archive.*": "the fixtures' own archive and checksums",
+    "data.weights.*": "the fixtures' own weights and checksums",
+    "data.cifar10.train_size": "images",
+    "data.cifar10.test_size": "images",
+    "quantization.conv_filters": "the CNN's width (same number of layers)",
+    "quantization.epochs": "epochs",
+    "quantization.representative_samples": "images",
+    "torch.batch_size": "images per step (fewer images, fewer steps)",
+    "pruning.seeds": "seeds",
+    "pruning.epochs": "epochs",
+    "pruning.finetune_epochs": "epochs",
+    "pruning.*.finetune_sweep": "fine-tuning lengths in epochs (a sweep of several lengths in both)",
+    "distillation.seeds": "seeds",
+    "distillation.epochs": "epochs",
+    "deployment.calibration_samples": "images",
+    "deployment.rounds": "timing rounds",
+    "deployment.max_rounds": "timing rounds",
+    "deployment.runs": "timed calls per round",
+    "deployment.warmup": "untimed calls",
+    "deployment.throughput_batch": "images per batch",
+    "deployment.benchmark_runs": "calls of LiteRT's benchmark tool",
+}
+SAME_LENGTH = ("quantization.conv_filters",)  # a size list whose length is a path (the CNN's layers)
+
+
+def flatten(node, path=""):
+    """Dotted path -> value; lists of mappings (the device classes) by index, lists of values whole."""
+    if isinstance(node, dict):
+        return {k: v for key, value in node.items() for k, v in flatten(value, f"{path}.{key}" if path else key).items()}
+    if isinstance(node, list) and node and all(isinstance(v, dict) for v in node):
+        return {k: v for i, value in enumerate(node) for k, v in flatten(value, f"{path}[{i}]").items()}
+    return {path: node}
+
+
+def test_the_demo_differs_from_the_papers_config_only_in_sizes(tmp_path):
+    import fnmatch
+
+    from edgecompress.config import load_config
+
+    (tmp_path / "resources" / "fixtures").mkdir(parents=True)
+    paper = flatten(load_config([REPO / "config" / "config.yaml"], SCHEMA, workdir=tmp_path))
+    demo = flatten(load_config([REPO / "config" / "config.yaml", REPO / "config" / "test.yaml"], SCHEMA,
+                               workdir=tmp_path))
+    sized = lambda key: any(fnmatch.fnmatchcase(key, p) for p in SIZE_KEYS)  # noqa: E731
+    assert not [k for k in paper.keys() ^ demo.keys() if not sized(k)], sorted(paper.keys() ^ demo.keys())
+    differ = sorted(k for k in paper.keys() & demo.keys() if paper[k] != demo[k] and not sized(k))
+    assert not differ, "the demo takes another path than the paper's config: " + ", ".join(
+        f"{k}: {paper[k]!r} vs {demo[k]!r}" for k in differ)
+    for key in SAME_LENGTH:
+        assert len(paper[key]) == len(demo[key]), key
+    assert demo["quantization.variants"] == ["float32", "int8", "dynamic_range", "float16"]
+    # every size key exists (a renamed key would leave its pattern matching nothing)
+    assert all(any(fnmatch.fnmatchcase(k, p) for k in paper) for p in SIZE_KEYS)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from edgecompress.deployment import roofline, tables, timing
+from edgecompress.deployment import levels, roofline, tables, timing
 from edgecompress.deployment.graph import read_graph
 
 ROOFS = {"status": "measured", "cache_bytes": {"L1": 32 * 2**10, "L2": 2**20, "L3": 32 * 2**20},
@@ -32,16 +32,79 @@ def test_cache_sizes_are_read_from_the_os_tree(tmp_path):
 
 
 def test_a_roof_that_cannot_be_measured_says_why_and_raises_nothing(tmp_path):
-    def no_caches():
-        raise roofline.RoofError("the OS reports no cache sizes (/sys/... is missing or empty)")
-
-    roofs = roofline.measure_roofs({"float32_dense": "x.tflite"}, 1, "xnnpack", caches=no_caches)
-    assert roofs["status"] == "not measured" and "no cache sizes" in roofs["reason"]
     broken = tmp_path / "broken.tflite"
     broken.write_bytes(b"not a flatbuffer")
     roofs = roofline.measure_roofs({"float32_dense": str(broken)}, 1, "xnnpack",
                                    caches=lambda: {"L2": 2**20, "L3": 2**21})
     assert roofs["status"] == "not measured" and "broken.tflite" in roofs["reason"]
+
+
+def test_without_cache_sizes_from_the_os_the_levels_still_come_from_the_sweep():
+    """The OS's sizes are a hint: a machine that reports none is swept to 256 MiB and its plateaus named by place."""
+    def no_caches():
+        raise roofline.RoofError("the OS reports no cache sizes (/sys/... is missing or empty)")
+
+    seen = []
+
+    def sweep(sizes):
+        seen.extend(sizes)
+        return [{"bytes": n, "bandwidth_bytes_per_s": 40e9 if n <= 2**20 else 10e9} for n in sizes]
+
+    roofs = roofline.measure_roofs({}, 1, "xnnpack", caches=no_caches, sweep=sweep)
+    assert roofs["status"] == "measured" and "no cache sizes" in roofs["cache_hint"] and roofs["cache_bytes"] == {}
+    assert seen[0] == 16 * 2**10 and seen[-1] == 256 * 2**20
+    assert [(lv["name"], lv["bandwidth_bytes_per_s"]) for lv in roofs["levels"]] == [("cache 1", 40e9), ("DRAM", 10e9)]
+    assert roofs["bandwidth_bytes_per_s"] == {"cache 1": 40e9, "DRAM": 10e9}
+
+
+def test_the_sweep_runs_past_the_largest_reported_cache_a_few_points_per_octave():
+    sizes = roofline.sweep_sizes({"L1": 48 * 2**10, "L2": 2 * 2**20, "L3": 480 * 2**20})  # a VM's host L3
+    assert sizes[0] == 16 * 2**10 and sizes[-1] == 960 * 2**20
+    octaves = np.log2(sizes[-1] / sizes[0])
+    assert len(sizes) == pytest.approx(roofline.POINTS_PER_OCTAVE * octaves + 1, abs=1)
+    assert all(b > a for a, b in zip(sizes, sizes[1:])) and all(n % 4096 == 0 for n in sizes)
+    assert roofline.sweep_sizes({})[-1] == roofline.DRAM_MIN_BYTES
+
+
+def synthetic_sweep(steps, noise=()):
+    """A sweep over 16 KiB .. 1 GiB, 3 points per octave: ``steps`` [(up to bytes, GB/s), ...] from the core
+    outward; ``noise`` {index: factor} slows single points (other load); the first points are overhead-bound."""
+    sizes = roofline.sweep_sizes({"L3": 512 * 2**20})
+    out = []
+    for i, n in enumerate(sizes):
+        bw = next(b for limit, b in steps if n <= limit) * 1e9
+        if i < 3:
+            bw *= (i + 1) / 5  # numpy's per-call cost on a read of a few KiB
+        out.append({"bytes": n, "bandwidth_bytes_per_s": bw * dict(noise).get(i, 1.0)})
+    return out
+
+
+def test_plateaus_are_the_levels_the_sweep_shows_not_the_sizes_the_os_reports():
+    # a VM: the OS reports the host's 480 MiB L3; the sweep shows an L3 plateau up to 32 MiB, then DRAM
+    sweep = synthetic_sweep([(1.5 * 2**20, 90), (32 * 2**20, 30), (float("inf"), 15)], noise={20: 0.3, 40: 0.5})
+    reported = {"L1": 48 * 2**10, "L2": 2 * 2**20, "L3": 480 * 2**20}
+    found = levels.plateaus(sweep, reported)
+    assert [lv["name"] for lv in found] == ["L2", "L3", "DRAM"]
+    assert [lv["bandwidth_bytes_per_s"] for lv in found] == pytest.approx([90e9, 30e9, 15e9])
+    assert 32 * 2**20 < found[1]["holds_bytes"] <= 64 * 2**20  # what the sweep shows, not the reported 480 MiB
+    roofs = {"levels": found}
+    assert levels.level_of(45 * 2**20, roofs)[0] == "DRAM"  # a float32 ResNet-18 is past the plateau
+    assert levels.level_of(11 * 2**20, roofs)[0] == "L3"  # its int8 model is within it
+    assert levels.level_of(2**10, roofs)[0] == "L2"
+
+
+def test_a_record_before_the_sweep_has_no_level_its_bandwidths_cannot_tell_apart():
+    vm = {"cache_bytes": {"L1": 49152, "L2": 2097152, "L3": 503316480},
+          "bandwidth_bytes_per_s": {"DRAM": 15.43e9, "L2": 89.0e9, "L3": 15.30e9}}
+    assert [(lv["name"], lv["holds_bytes"]) for lv in levels.levels_of(vm)] == [("L2", 2097152), ("DRAM", None)]
+    epyc = {"cache_bytes": {"L1": 32768, "L2": 524288, "L3": 33554432},
+            "bandwidth_bytes_per_s": {"DRAM": 17.1e9, "L2": 52.2e9, "L3": 38.1e9}}
+    assert [lv["name"] for lv in levels.levels_of(epyc)] == ["L2", "L3", "DRAM"]
+
+
+def test_a_precision_without_a_roof_is_a_row_that_says_why():
+    with pytest.raises(roofline.NoRoof, match="no roof measured for dynamic_range: the roof models are float32, int8"):
+        roofline.attainable({"dense": 10, "depthwise": 0}, 100, 10, "dynamic_range", ROOFS)
 
 
 def test_the_bandwidth_is_bytes_over_the_best_pass():
@@ -61,13 +124,20 @@ def test_the_bound_is_the_larger_of_compute_and_memory_from_the_right_cache_leve
     # at batch 4 the MACs and activations scale, the weights do not: 4 x 0.3 ms compute, 13 MB memory
     batch = roofline.attainable({"dense": 10_000_000, "depthwise": 2_000_000}, 9_000_000, 1_000_000, "float32", ROOFS, 4)
     assert batch["compute_ms"] == pytest.approx(1.2) and batch["bytes"] == 13_000_000
-    assert roofline.level_of(500_000, ROOFS) == "L2" and roofline.level_of(2**30, ROOFS) == "DRAM"
+    assert levels.level_of(500_000, ROOFS) == ("L2", 80e9) and levels.level_of(2**30, ROOFS) == ("DRAM", 30e9)
 
 
-def test_a_latency_below_its_bound_is_a_measurement_error():
-    assert roofline.faster_than_bound(0.80, 1.0)  # 20 % under the bound
-    assert not roofline.faster_than_bound(0.90, 1.0)  # within the roofs' 15 % noise
-    assert not roofline.faster_than_bound(3.0, 1.0)
+def test_a_latency_below_its_bound_is_a_disagreement_that_a_second_timing_decides():
+    assert levels.faster_than_bound(0.80, 1.0)  # 20 % under the bound
+    assert not levels.faster_than_bound(0.90, 1.0)  # within the roofs' 15 % noise
+    assert not levels.faster_than_bound(3.0, 1.0)
+    assert levels.check(0.9, 1.0, "disagrees") == levels.WITHIN
+    assert levels.check(0.5, 1.0, "agrees") == levels.ROOF_MISFIT  # the tool confirms it: the roof is wrong
+    assert levels.check(0.5, 1.0, "disagrees") == levels.SUSPECT  # two timings disagree
+    assert levels.check(0.5, 1.0, "unresolved (under 0.1 ms)") == levels.UNCONFIRMED
+    assert levels.check(0.5, 1.0) == levels.UNCONFIRMED  # PyTorch: no second timing
+    assert levels.fit([levels.WITHIN, levels.ROOF_MISFIT]) == {"bounded": 2, "below": 1, "fits": True}
+    assert not levels.fit([levels.WITHIN, levels.ROOF_MISFIT, levels.UNCONFIRMED])["fits"]
 
 
 def test_each_speed_up_is_explained_from_the_two_bounds():
@@ -175,7 +245,7 @@ def test_the_report_lists_memory_levels_in_a_fixed_order_whatever_their_measured
     from edgecompress.report.context import roofline_section
     from edgecompress.report.format import plain
 
-    for dram, l3 in ((10.2e9, 10.8e9), (10.8e9, 10.2e9)):
+    for dram, l3 in ((10.2e9, 20.8e9), (20.8e9, 10.2e9)):
         roofs = dict(ROOFS, seconds=1.0, bandwidth_bytes_per_s={"DRAM": dram, "L3": l3, "L2": 30e9})
         text = plain(roofline_section({"roofline": roofs})["bandwidth"])
         assert [part.split()[0] for part in text.split(", ")] == ["L2", "L3", "DRAM"], text

@@ -7,17 +7,23 @@ Both roofs are measured in the timing job, on its core and thread count:
   (rule roof_models, :mod:`.roofs`) run through LiteRT with the kernels the timing uses, their MACs (``graph.Graph.macs_by_kind``) over
   their best round's median: ``dense`` (1x1 convolutions, a 1,024 x 512 x 512
   matrix product each) and ``depthwise`` (3x3 depthwise convolutions over 256 channels of a 16 x 16
-  map, in cache), whose kernels reach a fraction of the dense ones' rate;
-- the bandwidth one core sees when streaming a read (numpy's vectorised ``max`` over float32) of a
-  buffer half the size of each cache level the OS reports (L2, L3) and of one four times the last
-  level (at least 256 MiB: DRAM), the best of a few passes;
-- the cache sizes, from ``/sys/devices/system/cpu/cpu0/cache``.
+  map, in cache), whose kernels reach a fraction of the dense ones' rate. Only float32 and int8
+  have roof models: a precision without one (dynamic range, float16) gets no bound, and says so;
+- the memory levels, as the Empirical Roofline Toolkit and likwid-bench find them: the bandwidth one
+  core sees when streaming a read (numpy's vectorised ``max`` over float32) of working sets from 16 KiB
+  to twice the largest cache the OS reports (at least 256 MiB), ``POINTS_PER_OCTAVE`` sizes per
+  doubling (:func:`bandwidth_sweep`); a level is a plateau of that sweep (:func:`plateaus`). The OS's
+  cache sizes are only a hint for the plateaus' names: a VM may report its host's 480 MiB L3, which
+  then shows in the sweep as no plateau at all.
 
 Per model and precision the bytes moved are its weights (read once per inference) plus its
-activations (every tensor an op writes, once), both from the ``.tflite`` graph; they stream from
-the smallest cache level that holds them all, else from DRAM, and that level's bandwidth applies.
-A latency measured faster than ``(1 - BOUND_MARGIN)`` times its bound is a measurement error and
-is flagged. A predicted speed-up is the ratio of two attainable times.
+activations (every tensor an op writes, once), both from the ``.tflite`` graph; they stream from the
+plateau whose working sets hold them (in a transition between two plateaus, the faster one: the
+bound stays a lower bound). A latency measured faster than ``(1 - BOUND_MARGIN)`` times its bound
+is a disagreement between two measurements (:func:`check`), not a verdict on one: when a second,
+independent timing (LiteRT's own benchmark tool) agrees with it, the roof model is what is wrong;
+only a latency that the two timings disagree on is suspect. A predicted speed-up is the ratio of two
+attainable times.
 """
 
 from __future__ import annotations
@@ -32,13 +38,13 @@ import numpy as np
 from ..litert import interpreter
 from ..measure import samples_ms
 from .graph import read_graph
+from .levels import level_of, plateaus
 
 log = logging.getLogger(__name__)
 
 CACHE_ROOT = "/sys/devices/system/cpu/cpu0/cache"
 DRAM_MIN_BYTES = 256 * 2**20
 PASSES = 5  # streaming passes per buffer; the best one is the bandwidth
-BOUND_MARGIN = 0.15  # a latency this far below its bound is a measurement error (the roofs' own noise)
 NOT_MEASURED = "not measured"
 
 
@@ -91,37 +97,63 @@ def peak_mac_rate(path: str, threads: int, kernels: str, kind: str, rounds: int 
     return macs / (best_ms / 1e3)
 
 
+SWEEP_FROM = 16 * 2**10  # smallest working set of the sweep
+POINTS_PER_OCTAVE = 3  # working-set sizes per doubling
+SWEEP_PASSES = 3
+
+
+def sweep_sizes(reported: Mapping[str, int]) -> list[int]:
+    """Working sets from ``SWEEP_FROM`` to twice the largest reported cache (at least ``DRAM_MIN_BYTES``),
+    ``POINTS_PER_OCTAVE`` per doubling, each a multiple of 4 KiB."""
+    top = max(DRAM_MIN_BYTES, 2 * max(reported.values(), default=0))
+    count = int(np.ceil(POINTS_PER_OCTAVE * np.log2(top / SWEEP_FROM))) + 1
+    sizes = np.geomspace(SWEEP_FROM, top, count)
+    return sorted({int(round(n / 4096)) * 4096 for n in sizes})
+
+
+def bandwidth_sweep(sizes: list[int], measure: Callable[[int], float] | None = None) -> list[dict]:
+    """The streaming-read bandwidth of each working-set size: ``[{"bytes", "bandwidth_bytes_per_s"}]``."""
+    measure = measure or (lambda n: stream_bandwidth(n, passes=SWEEP_PASSES))
+    return [{"bytes": int(n), "bandwidth_bytes_per_s": float(measure(n))} for n in sizes]
+
+
 def measure_roofs(files: Mapping[str, str], threads: int, kernels: str,
-                  caches: Callable[[], dict[str, int]] = cache_sizes) -> dict:
+                  caches: Callable[[], dict[str, int]] = cache_sizes,
+                  sweep: Callable[[list[int]], list[dict]] = bandwidth_sweep) -> dict:
     """The roofs of this machine (``files``: "<precision>_<kind>" -> roof model), or why they could not be measured.
 
+    The OS's cache sizes are a hint (a machine that reports none is swept to ``DRAM_MIN_BYTES``).
     Never raises: a failure leaves ``status`` "not measured" with the reason, and the timing intact.
     """
     start = time.perf_counter()
     try:
-        sizes = caches()
-        levels = {name: size // 2 for name, size in sizes.items() if name != "L1"}
-        levels["DRAM"] = max(4 * max(sizes.values()), DRAM_MIN_BYTES)
-        bandwidth = {name: stream_bandwidth(n) for name, n in levels.items()}
+        try:
+            sizes, hint = caches(), ""
+        except RoofError as exc:
+            sizes, hint = {}, str(exc)
         peaks = {name: peak_mac_rate(path, threads, kernels, name.split("_", 1)[1]) for name, path in files.items()}
+        points = sweep(sweep_sizes(sizes))
+        levels = plateaus(points, sizes)
     except Exception as exc:  # a roof that fails must not lose the latencies measured before it
         log.warning("roofline not measured: %s", exc)
         return {"status": NOT_MEASURED, "reason": f"{type(exc).__name__}: {exc}" if not isinstance(exc, RoofError)
                 else str(exc), "seconds": time.perf_counter() - start}
-    roofs = {"status": "measured", "reason": "", "cache_bytes": sizes, "bandwidth_bytes_per_s": bandwidth,
+    roofs = {"status": "measured", "reason": "", "cache_bytes": sizes, "cache_hint": hint or "reported by the OS",
+             "sweep": points, "levels": levels,
+             "bandwidth_bytes_per_s": {lv["name"]: lv["bandwidth_bytes_per_s"] for lv in levels},
              "peak_macs_per_s": peaks, "seconds": time.perf_counter() - start}
-    log.info("roofs in %.1f s: peak %s MAC/s, bandwidth %s B/s, caches %s", roofs["seconds"],
-             {p: f"{v:.3g}" for p, v in peaks.items()}, {k: f"{v:.3g}" for k, v in bandwidth.items()}, sizes)
+    log.info("roofs in %.1f s: peak %s MAC/s, levels %s, caches reported %s", roofs["seconds"],
+             {p: f"{v:.3g}" for p, v in peaks.items()},
+             [(lv["name"], lv["holds_bytes"], f"{lv['bandwidth_bytes_per_s']:.3g}") for lv in levels], sizes or hint)
     return roofs
 
 
 # ---------------------------------------------------------------- a model on them
-def level_of(working_set: int, roofs: Mapping) -> str:
-    """The smallest measured cache level that holds ``working_set`` bytes, else DRAM."""
-    for name, size in sorted(roofs["cache_bytes"].items()):
-        if name in roofs["bandwidth_bytes_per_s"] and working_set <= size:
-            return name
-    return "DRAM"
+class NoRoof(KeyError):
+    """A precision whose kernels have no roof model (the message says which)."""
+
+    def __str__(self) -> str:
+        return str(self.args[0])
 
 
 def attainable(macs_by_kind: Mapping[str, int], weight_bytes: int, activation_bytes: int, precision: str,
@@ -129,20 +161,24 @@ def attainable(macs_by_kind: Mapping[str, int], weight_bytes: int, activation_by
     """The roofline's bound on one call at ``batch`` images: compute and memory times, the larger, which one.
 
     Compute time is each kind's MACs over that kind's peak (dense and depthwise kernels differ). At
-    batch N the MACs and activations scale with N, the weights are read once per call.
+    batch N the MACs and activations scale with N, the weights are read once per call. Raises
+    :class:`NoRoof` for a precision without a measured peak (its kernels are none of the roof models').
     """
+    missing = [f"{precision}_{kind}" for kind, n in macs_by_kind.items() if n and
+               f"{precision}_{kind}" not in roofs["peak_macs_per_s"]]
+    if missing:
+        measured = ", ".join(sorted({k.rsplit("_", 1)[0] for k in roofs["peak_macs_per_s"]}))
+        raise NoRoof(f"no roof measured for {precision}: the roof models are {measured} only "
+                     f"(rule roof_models), and {precision} runs other kernels")
     moved = weight_bytes + batch * activation_bytes
-    level = level_of(moved, roofs)
+    level, bandwidth = level_of(moved, roofs)
     macs = sum(macs_by_kind.values())
-    compute_s = batch * sum(n / roofs["peak_macs_per_s"][f"{precision}_{kind}"] for kind, n in macs_by_kind.items())
-    memory_s = moved / roofs["bandwidth_bytes_per_s"][level]
+    compute_s = batch * sum(n / roofs["peak_macs_per_s"][f"{precision}_{kind}"] for kind, n in macs_by_kind.items()
+                            if n)
+    memory_s = moved / bandwidth
     return {"level": level, "compute_ms": 1e3 * compute_s, "memory_ms": 1e3 * memory_s,
             "attainable_ms": 1e3 * max(compute_s, memory_s), "bound": "compute" if compute_s >= memory_s else "memory",
             "bytes": moved, "intensity": batch * macs / moved if moved else float("nan")}
-
-
-def faster_than_bound(measured_ms: float, attainable_ms: float, margin: float = BOUND_MARGIN) -> bool:
-    return measured_ms < (1 - margin) * attainable_ms
 
 
 FAR_FROM_BOUND = 0.25  # a latency over 4x its bound is not explained by the roofs

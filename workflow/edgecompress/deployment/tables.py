@@ -4,7 +4,8 @@ Sizes, parameters, MACs and accuracies come from the deploy_model metrics (and E
 variant metrics); every latency and every speed-up comes from ``latency.csv``, the one timing
 job, so a speed-up is always a ratio of two numbers measured in the same process, interleaved.
 A latency measured faster than its roofline bound (``roofline``: the CPU's measured roofs, the
-model's MACs and bytes) is a measurement error, and an unstructured model's ratio to its dense
+model's MACs and bytes) that LiteRT's own benchmark tool disagrees with is suspect (where the tool
+agrees, the roof model is what is wrong, and the latency stands: :func:`.roofline.check`), and an unstructured model's ratio to its dense
 baseline outside 0.8-1.25x is suspect too (its masked weights are stored and computed densely, so
 it should run like the baseline): the latencies of such a ratio are then suspect, and so is every
 other ratio that divides by one of them (the int8-vs-float32 speed-up of a model whose float32
@@ -23,7 +24,8 @@ from typing import Iterable, Mapping
 from .. import modelkey
 from ..results import read_csv, write_csv, read_json, read_jsons
 from .flags import KINDS, UNSTRUCTURED_RANGE
-from .roofline import NOT_MEASURED, attainable, faster_than_bound, explain
+from .levels import SUSPECT, WITHIN, check, faster_than_bound, fit, misfit_text
+from .roofline import NOT_MEASURED, NoRoof, attainable, explain
 from .graph import read_graph
 
 COLUMNS = ("model", "family", "seed", "parameters", "macs", "macs_reduction", "bytes_float32", "mib_float32",
@@ -38,7 +40,7 @@ SPEEDUPS = {"speedup_litert_float32": ("litert", "float32", 1), "speedup_litert_
             "speedup_pytorch_batch1": ("pytorch", "float32", 1), "speedup_pytorch_batchN": ("pytorch", "float32", "N")}
 ROOFLINE_COLUMNS = ("model", "runtime", "precision", "batch", "macs", "weight_bytes", "activation_bytes",
                     "intensity_macs_per_byte", "roof_level", "roof_compute_ms", "roof_memory_ms", "roof_attainable_ms",
-                    "roof_bound", "measured_ms", "roof_fraction", "roof_faster_than_bound", "roof_status")
+                    "roof_bound", "measured_ms", "roof_fraction", "roof_faster_than_bound", "roof_check", "roof_status")
 SPEEDUP_COLUMNS = ("model", "column", "speedup", "speedup_ci_low", "speedup_ci_high", "speedup_ci_halfwidth",
                    "speedup_certain", "speedup_predicted", "speedup_measured_over_predicted", "speedup_explained")
 DENSE_NOTE = ("masks stored as dense zeros: LiteRT and PyTorch run dense kernels, so size and speed are the "
@@ -170,7 +172,9 @@ def _ratio(a, b):
 
 def roofline_rows(latency_rows: Iterable[Mapping], roofs: Mapping) -> list[dict]:
     """Every timed latency on the roofline: LiteRT rows from their own graph, PyTorch rows from the
-    model's float32 graph (the same weights) at their batch; "not measured" columns when the roofs are not."""
+    model's float32 graph (the same weights) at their batch; "not measured" columns when the roofs are not,
+    and a row that says why where a precision has no roof (``roof_status``). ``roof_check`` says what
+    the latency and its bound say together, with LiteRT's benchmark tool as the second timing."""
     rows = list(latency_rows)
     graphs = {}
     for r in rows:
@@ -186,20 +190,37 @@ def roofline_rows(latency_rows: Iterable[Mapping], roofs: Mapping) -> list[dict]
                "macs": g.macs, "weight_bytes": g.weight_bytes, "activation_bytes": g.activation_bytes,
                "intensity_macs_per_byte": batch * g.macs / (g.weight_bytes + batch * g.activation_bytes),
                "measured_ms": measured, "roof_status": roofs.get("status", NOT_MEASURED)}
-        if roofs.get("status") == "measured":
-            bound = attainable(g.macs_by_kind, g.weight_bytes, g.activation_bytes, r["precision"], roofs, batch)
-            row.update(roof_level=bound["level"], roof_compute_ms=bound["compute_ms"], roof_memory_ms=bound["memory_ms"],
-                       roof_attainable_ms=bound["attainable_ms"], roof_bound=bound["bound"],
-                       roof_fraction=bound["attainable_ms"] / measured,
-                       roof_faster_than_bound=faster_than_bound(measured, bound["attainable_ms"]))
-        else:
+        if roofs.get("status") != "measured":
             row["roof_status"] = f"{NOT_MEASURED}: {roofs.get('reason') or 'no roofs recorded'}"
+        else:
+            try:
+                bound = attainable(g.macs_by_kind, g.weight_bytes, g.activation_bytes, r["precision"], roofs, batch)
+            except NoRoof as exc:
+                row["roof_status"] = str(exc)
+            else:
+                second = r.get("benchmark_verdict", "") if r["runtime"] == "litert" else ""
+                row.update(roof_level=bound["level"], roof_compute_ms=bound["compute_ms"],
+                           roof_memory_ms=bound["memory_ms"], roof_attainable_ms=bound["attainable_ms"],
+                           roof_bound=bound["bound"], roof_fraction=bound["attainable_ms"] / measured,
+                           roof_faster_than_bound=faster_than_bound(measured, bound["attainable_ms"]),
+                           roof_check=check(measured, bound["attainable_ms"], second))
         out.append(row)
     return out
 
 
+def roof_fit(roofline: Iterable[Mapping]) -> dict:
+    """Whether the roof model fits this machine, from every bounded LiteRT latency (:func:`.levels.fit`):
+    the roofs are measured with LiteRT's kernels; eager PyTorch runs far above any bound and says nothing."""
+    return fit([r["roof_check"] for r in roofline if r.get("roof_check") and r["runtime"] == "litert"])
+
+
 def speedup_rows(table: Iterable[Mapping], ratios: Iterable[Mapping], roofline: Iterable[Mapping]) -> list[dict]:
-    """Every speed-up of the table with its interval over rounds, the roofline's prediction and its reason."""
+    """Every speed-up of the table with its interval over rounds, the roofline's prediction and its reason.
+
+    A roof model that does not fit the machine explains nothing ("not explained here"), and neither does
+    a bound that one of the two latencies runs below."""
+    roofline = list(roofline)
+    fitted = roof_fit(roofline)
     bounds = {(r["model"], r["runtime"], r["precision"], 1 if int(r["batch"]) == 1 else "N"): r for r in roofline}
     ci = {(r["model"], r["column"]): r for r in ratios}
     out = []
@@ -215,9 +236,17 @@ def speedup_rows(table: Iterable[Mapping], ratios: Iterable[Mapping], roofline: 
             if a.get("roof_attainable_ms") not in (None, "") and b.get("roof_attainable_ms") not in (None, ""):
                 r["speedup_predicted"] = float(a["roof_attainable_ms"]) / float(b["roof_attainable_ms"])
                 r["speedup_measured_over_predicted"] = row[col] / r["speedup_predicted"]
-                r["speedup_explained"] = explain(
-                    {"bound": b["roof_bound"], "level": b["roof_level"], "fraction": b["roof_fraction"]},
-                    {"bound": a["roof_bound"], "level": a["roof_level"], "fraction": a["roof_fraction"]})
+                below = [name for name, side in (("this model", b), ("the reference", a))
+                         if side.get("roof_check") not in (None, "", WITHIN)]
+                if not fitted["fits"]:
+                    r["speedup_explained"] = misfit_text(fitted)
+                elif below:
+                    r["speedup_explained"] = (f"not explained here: {' and '.join(below)} run"
+                                              f"{'s' if len(below) == 1 else ''} below the roofline bound")
+                else:
+                    r["speedup_explained"] = explain(
+                        {"bound": b["roof_bound"], "level": b["roof_level"], "fraction": b["roof_fraction"]},
+                        {"bound": a["roof_bound"], "level": a["roof_level"], "fraction": a["roof_fraction"]})
             else:
                 r["speedup_explained"] = (b or a).get("roof_status") or NOT_MEASURED
             out.append(r)
@@ -240,8 +269,10 @@ def deployment_table(deployed_keys, deployed_metrics, pruning_keys, pruning_metr
     roofs = read_json(machine_json).get("roofline") or {"status": NOT_MEASURED, "reason": "no roofs recorded"}
     roofline = roofline_rows(latency_rows, roofs)
     ratios = read_csv(ratios_csv)
+    # a bound is evidence against a latency only where the roof model fits this CPU (most latencies at or
+    # above their bounds); where it does not, no latency is flagged by it (the report says so once)
     too_fast = {(r["model"], r["runtime"], r["precision"], 1 if r["batch"] == 1 else "N") for r in roofline
-                if r.get("roof_faster_than_bound")}
+                if r.get("roof_check") == SUSPECT} if roof_fit(roofline)["fits"] else set()
     uncertain = {(r["model"], r["column"]) for r in ratios if r["speedup_certain"] != "True"}
     flag_suspects(rows, too_fast, uncertain)
     add_memory(rows, read_csv(memory_csv))

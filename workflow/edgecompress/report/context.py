@@ -26,6 +26,7 @@ from .format import budget_fields, code_string, count, measured, num, signed, sp
 from ..modelkey import CNN, parse, config_of
 from ..deployment.machine import isa_text
 from ..deployment.flags import KINDS
+from ..deployment.levels import ROOF_MISFIT, SUSPECT, UNCONFIRMED, WITHIN, fit, levels_of
 from .evidence import failed, min_seeds
 from ..checksums import file_digests
 
@@ -201,14 +202,18 @@ def sweep_section(sweep_csv) -> dict:
     return {"rows": out, "raw": rows, "control": control}
 
 
-def _level(name: str) -> tuple[int, str]:
-    """A memory level's place from the core outward: caches L1, L2, ... then DRAM."""
-    return (1, name) if name == "DRAM" else (0, name)
+def _bytes(n) -> str:
+    """A size as a reader reads it: ``1.6 MiB``, ``48 KiB`` (at most one decimal)."""
+    value, unit = (n / 2**20, "MiB") if n >= 2**20 else (n / 2**10, "KiB")
+    return f"{round(value, 1):g} {unit}"
 
 
 def roofline_section(machine: Mapping, roofline_csv=None, speedups_csv=None) -> dict:
     """The measured roofs, every model of the first seed on them (LiteRT, batch 1), every speed-up of
-    that seed beside the roofline's prediction; every measured value marked (``measured``)."""
+    that seed beside the roofline's prediction; every measured value marked (``measured``).
+
+    The memory levels are the sweep's plateaus (or a record's reported levels that its bandwidths tell
+    apart), listed from the core outward; whether the roof model fits this CPU is said once."""
     roofs = machine.get("roofline") or {"status": "not measured", "reason": "no roofs recorded"}
     rows = read_csv(roofline_csv) if roofline_csv else []
     speedups = read_csv(speedups_csv) if speedups_csv else []
@@ -218,23 +223,35 @@ def roofline_section(machine: Mapping, roofline_csv=None, speedups_csv=None) -> 
     out = {"measured": roofs.get("status") == "measured", "reason": roofs.get("reason", ""),
            "seed": str(seeds[0]) if seeds else "–", "files": str(len(rows))}
     if out["measured"]:
+        levels = levels_of(roofs)
+        checks = [r["roof_check"] for r in rows if r.get("roof_check")]
+        fitted = fit([r["roof_check"] for r in rows if r.get("roof_check") and r["runtime"] == "litert"])
+        sweep = roofs.get("sweep") or []
         out.update(
             peaks=", ".join(f"{p} {measured(num(v / 1e9, 1))} GMAC/s" for p, v in sorted(roofs["peak_macs_per_s"].items())),
-            # nearest level first, a fixed order: sorted by value, two close levels swap from run to run
-            bandwidth=", ".join(f"{k} {measured(num(v / 1e9, 1))} GB/s"
-                                for k, v in sorted(roofs["bandwidth_bytes_per_s"].items(), key=lambda kv: _level(kv[0]))),
-            caches=", ".join(f"{k} {v / 2**20:g} MiB" if v >= 2**20 else f"{k} {v / 2**10:g} KiB"
-                             for k, v in sorted(roofs["cache_bytes"].items())),
+            # from the core outward (the sweep's order), never sorted by a bandwidth that two runs may swap
+            bandwidth=measured(", ".join(
+                f"{lv['name']} {num(lv['bandwidth_bytes_per_s'] / 1e9, 1)} GB/s"
+                + (f" (up to {_bytes(lv['holds_bytes'])})" if lv.get("holds_bytes") else "") for lv in levels)),
+            caches=", ".join(f"{k} {_bytes(v)}" for k, v in sorted(roofs["cache_bytes"].items()))
+            or roofs.get("cache_hint") or "none",
+            swept=bool(sweep),
+            sweep_range=(f"{_bytes(sweep[0]['bytes'])} to {_bytes(sweep[-1]['bytes'])}, {len(sweep)} sizes"
+                         if sweep else ""),
             seconds=num(roofs["seconds"], 1),
-            faster=str(sum(r["roof_faster_than_bound"] == "True" for r in rows)))
+            faster=str(sum(c != WITHIN for c in checks)),
+            counts={k: measured(str(checks.count(k))) for k in (WITHIN, ROOF_MISFIT, SUSPECT, UNCONFIRMED)},
+            fits=fitted["fits"], bounded=str(fitted["bounded"]),
+            no_roof=", ".join(sorted({r["precision"] for r in rows if not r.get("roof_check")
+                                      and r.get("roof_status", "").startswith("no roof")})))
+    marks = {SUSPECT: " ‡", ROOF_MISFIT: " ◦", UNCONFIRMED: " ?"}
     out["rows"] = [{"model": r["model"], "precision": r["precision"], "mmacs": num(float(r["macs"]) / 1e6, 1),
                     "weights_mib": num(float(r["weight_bytes"]) / 2**20, 2),
                     "act_kib": num(float(r["activation_bytes"]) / 2**10, 0),
                     "level": measured(r.get("roof_level") or "–"), "bound": measured(r.get("roof_bound") or "–"),
                     "attainable": measured(num(r.get("roof_attainable_ms"), 3)),
                     "measured_ms": measured(num(r["measured_ms"], 3)),
-                    "fraction": measured(num(r.get("roof_fraction"), 2)
-                                         + (" ‡" if r.get("roof_faster_than_bound") == "True" else ""))}
+                    "fraction": measured(num(r.get("roof_fraction"), 2) + marks.get(r.get("roof_check", ""), ""))}
                    for r in first]
     keep = {r["model"] for r in first}
     out["speedups"] = [{"model": r["model"], "column": r["column"],

@@ -16,6 +16,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.ticker import MaxNLocator, NullFormatter  # noqa: E402
 
+from ..deployment.levels import levels_of  # noqa: E402
+
 plt.rcParams.update({"svg.hashsalt": "edgecompress", "figure.dpi": 100, "font.size": 9,
                      "axes.grid": True, "grid.alpha": 0.3})
 COLORS = plt.rcParams["axes.prop_cycle"].by_key()["color"]
@@ -32,11 +34,12 @@ def save(fig, stem: str | os.PathLike) -> list[str]:
     return paths
 
 
-def save_with_legend(fig, stem, families: Sequence[str], bottom: float) -> list[str]:
+def save_with_legend(fig, stem, families: Sequence[str], bottom: float,
+                     precisions: Sequence[str] = ("float32", "int8")) -> list[str]:
     """One legend below the axes (colour: the model family, marker: the precision), then :func:`save`."""
     handles = [plt.Line2D([], [], ls="", marker="o", color=COLORS[i % len(COLORS)], label=f)
                for i, f in enumerate(families)]
-    handles += [plt.Line2D([], [], ls="", marker=m, color="gray", label=p) for p, m in (("float32", "o"), ("int8", "s"))]
+    handles += [plt.Line2D([], [], ls="", marker=MARKERS[p], color="gray", label=p) for p in precisions]
     fig.legend(handles=handles, loc="lower center", ncol=len(handles), fontsize=7, frameon=False)
     fig.tight_layout(rect=(0, bottom, 1, 1))
     return save(fig, stem)
@@ -215,12 +218,16 @@ def pareto(rows: Sequence[Mapping], stem, x: str = "litert_{precision}_ms", scal
     return save_with_legend(fig, stem, families, bottom=0.08)
 
 
+MARKERS = {"float32": "o", "int8": "s", "dynamic_range": "^", "float16": "D"}
+
+
 def roofline(rows: Sequence[Mapping], roofs: Mapping, stem) -> list[str]:
-    """Achieved MAC rate against arithmetic intensity (log-log), the measured roofs drawn, one point per
+    """Left: achieved MAC rate against arithmetic intensity (log-log), the measured roofs drawn, one point per
     LiteRT model and precision at batch 1 (``rows``: ``results/deployment/roofline.csv``; ``roofs``: the
-    ``roofline`` entry of ``machine.json``). Without measured roofs the points are drawn alone, and the
-    title says why."""
-    fig, ax = plt.subplots(figsize=(7.5, 4.2))
+    ``roofline`` entry of ``machine.json``). Right: the bandwidth sweep the memory levels come from, its
+    plateaus and the cache sizes the OS reports. Without measured roofs the points are drawn alone, and
+    the title says why."""
+    fig, (ax, ax_sweep) = plt.subplots(1, 2, figsize=(9.5, 4.2), gridspec_kw={"width_ratios": (1.6, 1)})
     points = [r for r in rows if r["runtime"] == "litert" and int(r["batch"]) == 1]
     families = sorted({r["model"].split("/")[0] for r in points})
     xs = []
@@ -229,27 +236,52 @@ def roofline(rows: Sequence[Mapping], roofs: Mapping, stem) -> list[str]:
         y = float(r["macs"]) / (float(r["measured_ms"]) / 1e3) / 1e9
         xs.append(x)
         colour = COLORS[families.index(r["model"].split("/")[0]) % len(COLORS)]
-        ax.scatter(x, y, marker="o" if r["precision"] == "float32" else "s", color=colour, alpha=0.75,
+        ax.scatter(x, y, marker=MARKERS.get(r["precision"], "x"), color=colour, alpha=0.75,
                    edgecolor="k", linewidth=0.4, s=28)
     if roofs.get("status") == "measured" and xs:
+        levels = levels_of(roofs)
         grid = np.logspace(np.log10(min(xs) / 3), np.log10(max(xs) * 30), 200)
         styles = {"dense": "-", "depthwise": ":"}
         for name, peak in sorted(roofs["peak_macs_per_s"].items()):
             precision, kind = name.split("_", 1)
-            for i, (level, bw) in enumerate(sorted(roofs["bandwidth_bytes_per_s"].items(), key=lambda kv: kv[1])):
-                ax.plot(grid, np.minimum(peak, bw * grid) / 1e9, styles.get(kind, "--"),
+            for i, lv in enumerate(levels):
+                ax.plot(grid, np.minimum(peak, lv["bandwidth_bytes_per_s"] * grid) / 1e9, styles.get(kind, "--"),
                         color="0.3" if precision == "int8" else "0.6", lw=0.6 + 0.3 * i, alpha=0.8)
             ax.annotate(f"{precision} {kind} peak {peak / 1e9:.0f} GMAC/s", (grid[-1], peak / 1e9), fontsize=6,
                         ha="right", va="bottom")
-        for level, bw in sorted(roofs["bandwidth_bytes_per_s"].items()):
-            ax.annotate(f"{level} {bw / 1e9:.0f} GB/s", (grid[0], bw * grid[0] / 1e9), fontsize=7, va="bottom")
+        ax.annotate(", ".join(f"{lv['name']} {lv['bandwidth_bytes_per_s'] / 1e9:.0f} GB/s" for lv in levels),
+                    (0.02, 0.02), xycoords="axes fraction", fontsize=7)  # one label: equal slopes never overlap
         title = "Roofline of the timing job's CPU (one core), LiteRT batch 1"
+        _sweep_panel(ax_sweep, roofs, levels)
     else:
         title = f"Roofs not measured: {roofs.get('reason') or 'no roofs recorded'}"
+        ax_sweep.set_axis_off()
     ax.set(xscale="log", yscale="log", xlabel="arithmetic intensity (MACs per byte moved, log)",
            ylabel="achieved GMAC/s (log)", title=title)
     ax.title.set_fontsize(9)
-    return save_with_legend(fig, stem, families, bottom=0.07)
+    precisions = [p for p in MARKERS if any(r["precision"] == p for r in points)]
+    return save_with_legend(fig, stem, families, bottom=0.07, precisions=precisions)
+
+
+def _sweep_panel(ax, roofs: Mapping, levels: Sequence[Mapping]) -> None:
+    """The streaming-read sweep (points), each level's plateau (a line over its sizes), the OS's cache sizes."""
+    sweep = roofs.get("sweep") or []
+    if sweep:
+        ax.plot([p["bytes"] / 2**20 for p in sweep], [p["bandwidth_bytes_per_s"] / 1e9 for p in sweep], "o",
+                color="0.5", ms=3)
+        for lv in levels:
+            low, high = lv.get("from_bytes"), lv.get("holds_bytes") or sweep[-1]["bytes"]
+            ax.plot([low / 2**20, high / 2**20], [lv["bandwidth_bytes_per_s"] / 1e9] * 2, "-", lw=2)
+            ax.annotate(lv["name"], (low / 2**20, lv["bandwidth_bytes_per_s"] / 1e9), fontsize=7, va="bottom")
+        title = "Bandwidth sweep: streaming read, one core"
+    else:
+        title = "No sweep recorded (a record written before it)"
+    for name, size in sorted(roofs.get("cache_bytes", {}).items()):
+        ax.axvline(size / 2**20, color="0.6", ls=":", lw=0.8)
+        ax.annotate(f"OS {name}", (size / 2**20, 0.98), xycoords=("data", "axes fraction"), fontsize=6,
+                    rotation=90, va="top", ha="right")
+    ax.set(xscale="log", yscale="log", xlabel="working set (MiB, log)", ylabel="GB/s (log)", title=title)
+    ax.title.set_fontsize(9)
 
 
 def sweep_rows(summary: Sequence[Mapping]) -> list[dict]:
