@@ -113,11 +113,7 @@ def faster_than_bound(measured_ms: float, attainable_ms: float, margin: float = 
 
 # what a latency and its bound say together (``check``); only "suspect" flags the latency
 WITHIN, ROOF_MISFIT, SUSPECT, UNCONFIRMED = "within", "roof does not fit", "suspect", "unconfirmed"
-CHECKS = {WITHIN: "at or above its bound",
-          ROOF_MISFIT: "bound below the measurement: the roof model does not fit this CPU (LiteRT's benchmark "
-                       "tool confirms the latency)",
-          SUSPECT: "below its bound, and LiteRT's benchmark tool disagrees with it: two timings disagree",
-          UNCONFIRMED: "below its bound, with no second timing to decide which is wrong"}
+
 
 
 def check(measured_ms: float, attainable_ms: float, second: str = "") -> str:

@@ -59,8 +59,8 @@ def latency_index(rows: Iterable[Mapping]) -> dict:
 def suspect_kinds(row: Mapping, too_fast: set = frozenset(), uncertain: set = frozenset()) -> list[tuple[str, str]]:
     """(column, kind) of each speed-up of ``row`` that the measurements cannot support.
 
-    ``too_fast``: latencies (model, runtime, precision, batch) measured faster than their roofline
-    bound; ``uncertain``: (model, column) of ratios whose interval over rounds is too wide.
+    ``too_fast``: latencies (model, runtime, precision, batch) below their roofline bound that a second
+    timing disagrees with; ``uncertain``: (model, column) of ratios whose interval over rounds is too wide.
     """
     found = []
     for col, ops in operands(row).items():
@@ -93,7 +93,7 @@ def flag_suspects(rows: list[dict], too_fast: set = frozenset(), uncertain: set 
     An uncertain ratio is flagged alone: its latencies are sound, only their ratio is not settled.
     """
     first = {id(r): suspect_kinds(r, too_fast, uncertain) for r in rows}
-    # a latency faster than its bound is itself the error; a ratio outside the unstructured band does not
+    # a latency below its bound that the benchmark tool disagrees with is itself the error; a ratio outside the unstructured band does not
     # say which of its two latencies is off, so both are suspect
     suspect_latencies = set(too_fast) | {lat for r in rows for col, kind in first[id(r)] if kind == "unstructured"
                                          for lat in operands(r)[col]}
