@@ -417,7 +417,14 @@ def test_memory_of_every_demo_model_is_measured_and_printed(run):
     d = run["dir"]
     memory = read_csv(d / "results/deployment/memory.csv")
     table = read_csv(d / "results/deployment/table.csv")
-    assert len(memory) == 2 * len(table)  # every model, float32 and int8 (the demo's CNN has those two variants)
+    # every model, float32 and int8, and the CNN's dynamic-range and float16 variants (the paper's four)
+    assert len(memory) == 2 * len(table) + 2
+    other = {m["precision"]: m for m in memory if m["precision"] not in ("float32", "int8")}
+    assert set(other) == {"dynamic_range", "float16"}
+    for m in other.values():  # TFLM's reference kernels take neither: a row that says which kernel refused
+        assert m["tflm_runnable"] == "False" and "fails to prepare" in m["tflm_reason"], m
+        assert int(m["peak_live_bytes"]) > 0 and int(m["process_rss_bytes"]) > 0
+    memory = [m for m in memory if m["precision"] in ("float32", "int8")]
     for m in memory:
         assert m["tflm_runnable"] == "True", m
         assert int(m["arena_bytes"]) >= int(m["peak_live_bytes"]) > 0, m
