@@ -76,7 +76,7 @@ def roofline_checks(roofs: list[dict], bounds: list[list[dict]], indexes: list[d
         return [{"metric": "roofline", "value": "; ".join(r.get("reason", "") for r in roofs), "target": "measured",
                  "met": False}]
     for group in ("peak_macs_per_s", "bandwidth_bytes_per_s"):
-        for name in roofs[0][group]:
+        for name in [n for n in roofs[0][group] if n in roofs[1][group]]:  # levels both sweeps found
             x, y = roofs[0][group][name], roofs[1][group][name]
             rows.append({"metric": f"roof {group} {name}: job 1 {x:.4g}, job 2 {y:.4g}, relative difference",
                          "value": abs(y / x - 1), "target": f"<= {ROOF_STABLE}", "met": abs(y / x - 1) <= ROOF_STABLE})
@@ -88,7 +88,7 @@ def roofline_checks(roofs: list[dict], bounds: list[list[dict]], indexes: list[d
                  "value": faster, "target": "0", "met": faster == 0})
     for job, (latency, rows_of_job) in enumerate(zip(indexes, bounds), start=1):
         bound = {(r["model"], r["precision"]): r["roof_attainable_ms"] for r in rows_of_job
-                 if r["runtime"] == "litert"}
+                 if r["runtime"] == "litert" and "roof_attainable_ms" in r}
         for model in sorted({m for m, _ in bound}):
             if modelkey.family_of(model) not in ("structured", "chain", "student", "kd"):
                 continue

@@ -121,9 +121,10 @@ def choices(deployment_rows, devices, gates_by_task, evidence_cfg, cpu: str) -> 
                                    "run cannot tell whether that is real, so the choice between them is open")
                 basis = (f"ties with {ch['leader'].label if c is not ch['leader'] else ch['second'].label} "
                          f"(lead {signed(ch['lead_points'], 2)} points: {why}); "
-                         + ("the faster wins, by more than the timing noise" if ch["decided_by"] == "speed" else
-                            f"their latencies are within {evidence_cfg['speedup_noise']:.0%} of each other (the timing "
-                            "noise), so the smaller wins"))
+                         # which one breaks the tie follows from the measured latencies: a measured clause
+                         + measured("the faster wins, by more than the timing noise" if ch["decided_by"] == "speed" else
+                                    f"their latencies are within {evidence_cfg['speedup_noise']:.0%} of each other "
+                                    "(the timing noise), so the smaller wins"))
                 if any(t.latency_suspect for t in ch["tied"]):
                     reasons.append(measured("the tie is broken by a suspect latency"))
                 if any(t.latency_ms is None for t in ch["tied"]):
