@@ -125,7 +125,7 @@ def test_a_vm_that_reports_its_hosts_cache_keeps_every_latency_the_tool_agreed_w
 
 def test_on_the_sizing_epyc_the_roof_model_fits_and_explains_the_speed_ups(run, tmp_path):
     result = replay(EPYC, run["dir"], tmp_path)
-    fitted = tables.roof_fit(result["roofline"])
+    fitted = levels.roof_fit(result["roofline"])
     assert fitted["fits"] and fitted["bounded"] >= 12
     assert result["section"]["roofline"]["fits"]
     explained = [r["speedup_explained"] for r in result["speedups"]]

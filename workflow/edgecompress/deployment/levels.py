@@ -17,6 +17,11 @@ BOUND_MARGIN = 0.15  # a latency this far below its bound disagrees with it (the
 
 
 # ---------------------------------------------------------------- the levels of the bandwidth sweep
+def same_level(a: float, b: float, tolerance: float = PLATEAU_TOLERANCE) -> bool:
+    """Two bandwidths within ``tolerance`` of each other (in ratio): one memory level as far as the sweep can tell."""
+    return abs(np.log(a / b)) <= np.log1p(tolerance)
+
+
 def plateaus(sweep: list[Mapping], reported: Mapping[str, int] | None = None,
              tolerance: float = PLATEAU_TOLERANCE) -> list[dict]:
     """The memory levels the sweep shows, from the core outward: its plateaus of bandwidth.
@@ -25,8 +30,8 @@ def plateaus(sweep: list[Mapping], reported: Mapping[str, int] | None = None,
     envelope from the right (each point's bandwidth is the best of it and every larger set): a pass slowed
     by other load, or numpy's per-call cost on a read of a few KiB, does not make a level. Then
     consecutive points within ``tolerance`` of the running plateau's median bandwidth form one plateau;
-    fewer than ``MIN_PLATEAU_POINTS`` points between two plateaus are a transition, not a level. The last plateau is DRAM. A level
-    holds every working set up to the first size of the next plateau (a transition point streams at
+    fewer than ``MIN_PLATEAU_POINTS`` points between two plateaus are a transition, not a level. The last
+    plateau is DRAM. A level holds every working set up to the first size of the next plateau (a transition point streams at
     the faster rate at least: the bound stays a lower bound). The caches are named after the OS's report
     where a reported size lies within the plateau's sizes (:func:`_name_caches`).
     """
@@ -41,7 +46,7 @@ def plateaus(sweep: list[Mapping], reported: Mapping[str, int] | None = None,
     for p in reversed(envelope):
         if groups:
             level = float(np.median([q["bandwidth_bytes_per_s"] for q in groups[-1]]))
-            if abs(np.log(p["bandwidth_bytes_per_s"] / level)) <= np.log1p(tolerance):
+            if same_level(p["bandwidth_bytes_per_s"], level, tolerance):
                 groups[-1].append(p)
                 continue
         groups.append([p])
@@ -84,7 +89,7 @@ def legacy_levels(roofs: Mapping) -> list[dict]:
     for i, name in enumerate(names):
         outer = names[i + 1] if i + 1 < len(names) else None
         bw = bandwidth[name]
-        if outer and abs(np.log(bw / bandwidth[outer])) <= np.log1p(PLATEAU_TOLERANCE):
+        if outer and same_level(bw, bandwidth[outer]):
             continue
         levels.append({"name": name, "holds_bytes": sizes.get(name) if outer else None,
                        "bandwidth_bytes_per_s": float(bw)})
@@ -105,7 +110,6 @@ def level_of(working_set: int, roofs: Mapping) -> tuple[str, float]:
     return levels[-1]["name"], levels[-1]["bandwidth_bytes_per_s"]
 
 
-
 # ---------------------------------------------------------------- a latency against its bound
 def faster_than_bound(measured_ms: float, attainable_ms: float, margin: float = BOUND_MARGIN) -> bool:
     return measured_ms < (1 - margin) * attainable_ms
@@ -113,7 +117,6 @@ def faster_than_bound(measured_ms: float, attainable_ms: float, margin: float = 
 
 # what a latency and its bound say together (``check``); only "suspect" flags the latency
 WITHIN, ROOF_MISFIT, SUSPECT, UNCONFIRMED = "within", "roof does not fit", "suspect", "unconfirmed"
-
 
 
 def check(measured_ms: float, attainable_ms: float, second: str = "") -> str:
@@ -132,6 +135,12 @@ def fit(checks: list[str]) -> dict:
     """Whether the roof model fits the machine: it does not when most bounded latencies are below their bounds."""
     below = sum(c != WITHIN for c in checks)
     return {"bounded": len(checks), "below": below, "fits": 2 * below <= len(checks)}
+
+
+def roof_fit(roofline) -> dict:
+    """:func:`fit` over every bounded LiteRT latency of ``roofline.csv``'s rows: the roofs are measured with
+    LiteRT's kernels; eager PyTorch runs far above any bound and says nothing of them."""
+    return fit([r["roof_check"] for r in roofline if r.get("roof_check") and r["runtime"] == "litert"])
 
 
 def misfit_text(fitted: Mapping) -> str:

@@ -24,7 +24,7 @@ from typing import Iterable, Mapping
 from .. import modelkey
 from ..results import read_csv, write_csv, read_json, read_jsons
 from .flags import KINDS, UNSTRUCTURED_RANGE
-from .levels import SUSPECT, WITHIN, check, faster_than_bound, fit, misfit_text
+from .levels import SUSPECT, WITHIN, check, faster_than_bound, misfit_text, roof_fit
 from .roofline import NOT_MEASURED, NoRoof, attainable, explain
 from .graph import read_graph
 
@@ -206,12 +206,6 @@ def roofline_rows(latency_rows: Iterable[Mapping], roofs: Mapping) -> list[dict]
                            roof_check=check(measured, bound["attainable_ms"], second))
         out.append(row)
     return out
-
-
-def roof_fit(roofline: Iterable[Mapping]) -> dict:
-    """Whether the roof model fits this machine, from every bounded LiteRT latency (:func:`.levels.fit`):
-    the roofs are measured with LiteRT's kernels; eager PyTorch runs far above any bound and says nothing."""
-    return fit([r["roof_check"] for r in roofline if r.get("roof_check") and r["runtime"] == "litert"])
 
 
 def speedup_rows(table: Iterable[Mapping], ratios: Iterable[Mapping], roofline: Iterable[Mapping]) -> list[dict]:

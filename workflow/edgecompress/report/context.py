@@ -26,7 +26,7 @@ from .format import budget_fields, code_string, count, measured, num, signed, sp
 from ..modelkey import CNN, parse, config_of
 from ..deployment.machine import isa_text
 from ..deployment.flags import KINDS
-from ..deployment.levels import ROOF_MISFIT, SUSPECT, UNCONFIRMED, WITHIN, fit, levels_of
+from ..deployment.levels import ROOF_MISFIT, SUSPECT, UNCONFIRMED, WITHIN, levels_of, roof_fit
 from .evidence import failed, min_seeds
 from ..checksums import file_digests
 
@@ -225,7 +225,7 @@ def roofline_section(machine: Mapping, roofline_csv=None, speedups_csv=None) -> 
     if out["measured"]:
         levels = levels_of(roofs)
         checks = [r["roof_check"] for r in rows if r.get("roof_check")]
-        fitted = fit([r["roof_check"] for r in rows if r.get("roof_check") and r["runtime"] == "litert"])
+        fitted = roof_fit(rows)
         sweep = roofs.get("sweep") or []
         out.update(
             peaks=", ".join(f"{p} {measured(num(v / 1e9, 1))} GMAC/s" for p, v in sorted(roofs["peak_macs_per_s"].items())),
