@@ -45,7 +45,8 @@ READERS = {
     "quantization.representative_samples": {"convert_tflite"},
     # the demo has all four variants (the schema's whole enum): the change drops one, so nothing is converted
     # or evaluated anew, and the rules that gather the variants rerun
-    "quantization.variants": {"quantization_table", "notebook_quantization", "time_models", "deployment_table"},
+    "quantization.variants": {"quantization_table", "notebook_quantization", "time_models", "measure_memory",
+                              "deployment_table"},
     **{f"torch.{k}": TRAIN for k in ("device", "batch_size", "eval_batch_size", "optimizer", "learning_rate",
                                      "momentum", "weight_decay", "augment")},
     "torch.pretrained": TRAIN,  # the demo downloads the weights already; turning it off loads none
