@@ -158,14 +158,17 @@ def test_a_timing_row_reports_median_p90_mean_and_spread_of_hand_computed_sample
     assert r["mean_ms"] == 4.0  # 40 / 10
     assert r["spread"] == pytest.approx(0.4)  # (3 - 2) / median(3, 2) = 1 / 2.5
     assert r["per_image_ms"] == 2.5 / 4 and (r["rounds"], r["runs_per_round"]) == (2, 5)
-    # the speed-up's interval over rounds: ratios 2, 2, 3; mean 7/3, sd sqrt(1/3), t(2) = 4.303
+    # the speed-up over rounds: ratios 2, 2, 3; on the log scale mean ln(12)/3, sd of (ln 2, ln 2, ln 3)
+    # = (ln 3 - ln 2) / sqrt(3), t(2) = 4.303: the geometric mean 12^(1/3) and its interval, one statistic
     ref = timing.Entry("baseline/seed1", "litert", "float32", 1, lambda: None)
     new = timing.Entry("structured/amount0.5/seed1", "litert", "float32", 1, lambda: None)
     ref.round_medians, new.round_medians = [2.0, 4.0, 3.0], [1.0, 2.0, 1.0]
     ci = timing.ratio_interval(ref, new)
-    half = 4.303 * (1 / 3) ** 0.5 / 3 ** 0.5
-    assert ci["speedup_round_mean"] == pytest.approx(7 / 3)
-    assert (ci["speedup_ci_low"], ci["speedup_ci_high"]) == pytest.approx((7 / 3 - half, 7 / 3 + half))
+    half = 4.3027 * (np.log(3) - np.log(2)) / 3 ** 0.5 / 3 ** 0.5
+    assert ci["speedup"] == pytest.approx(12 ** (1 / 3))
+    assert (ci["speedup_ci_low"], ci["speedup_ci_high"]) == pytest.approx(
+        (12 ** (1 / 3) * np.exp(-half), 12 ** (1 / 3) * np.exp(half)), rel=1e-4)
+    assert ci["speedup_ci_low"] < ci["speedup"] < ci["speedup_ci_high"]
 
 
 def test_benchmark_tool_agreement():

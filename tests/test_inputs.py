@@ -86,22 +86,25 @@ runpy.run_path({str(REPO / "workflow" / "scripts" / f"{script}.py")!r}, init_glo
                           cwd=tmp_path, timeout=600, env=dict(os.environ, PYTHONPATH=str(REPO / "workflow")))
 
 
-@pytest.mark.parametrize("broken", ["model", "arrays"])
+@pytest.mark.parametrize("broken", ["model", "arrays", "trained"])
 def test_deploy_model_stops_with_one_line_naming_the_broken_input(tmp_path, broken):
-    model, arrays = tmp_path / "model.pt", tmp_path / "cifar10_subset.npz"
+    model, arrays, trained = tmp_path / "model.pt", tmp_path / "cifar10_subset.npz", tmp_path / "metrics.json"
     models.save_state_dict(models.build("mobilenet_v2"), model)
+    trained.write_text('{"accuracy": 0.5' + ("" if broken == "trained" else "}"))
     cifar_npz(arrays, **({"x_test": np.zeros((10, 3, 32, 32), np.uint8)} if broken == "arrays" else {}))
     if broken == "model":
         model.write_bytes(model.read_bytes()[:4096])
     out = {k: str(tmp_path / "out" / f) for k, f in (("float32", "float32.tflite"), ("int8", "int8.tflite"),
                                                      ("metrics", "metrics.json"))}
     log = tmp_path / "deploy.log"
-    done = run_script("deploy_model", tmp_path, input={"model": str(model), "arrays": str(arrays)}, output=out,
+    done = run_script("deploy_model", tmp_path, input={"model": str(model), "arrays": str(arrays),
+                                                       "trained": str(trained)}, output=out,
                       params={"resolution": 32, "calibration_samples": 4, "seed": 0},
                       wildcards={"model": "student/seed0"}, log={"log": str(log)})
     assert done.returncode == 1, done.stderr[-2000:]
     errors = [line for line in log.read_text().splitlines() if "ERROR" in line]
-    assert len(errors) == 1 and str(model if broken == "model" else arrays) in errors[0], log.read_text()[-2000:]
+    assert len(errors) == 1 and str({"model": model, "arrays": arrays, "trained": trained}[broken]) in errors[0], \
+        log.read_text()[-2000:]
     assert "Traceback" not in log.read_text()
     assert not (tmp_path / "out").exists() or not list((tmp_path / "out").iterdir())
 

@@ -215,11 +215,11 @@ def entry(model, precision, medians):
 def test_the_interval_of_a_speed_up_is_a_t_interval_over_rounds():
     base, pruned = entry("baseline/seed1", "float32", [4.0, 4.0, 4.0]), entry("structured/amount0.5/seed1", "float32",
                                                                               [1.0, 2.0, 1.0])
-    ci = timing.ratio_interval(base, pruned)  # ratios 4, 2, 4: mean 10/3, sd 1.1547, t(2) = 4.303
-    half = 4.303 * 1.1547005 / np.sqrt(3)
-    assert ci["speedup_round_mean"] == pytest.approx(10 / 3)
-    assert ci["speedup_ci_low"] == pytest.approx(10 / 3 - half, rel=1e-4)
-    assert ci["speedup_ci_halfwidth"] == pytest.approx(half / (10 / 3), rel=1e-4)
+    ci = timing.ratio_interval(base, pruned)  # ratios 4, 2, 4: geometric mean 2^(5/3), log sd ln2/sqrt(3), t(2) 4.303
+    half = 4.3027 * np.log(2) / np.sqrt(3) / np.sqrt(3)
+    assert ci["speedup"] == pytest.approx(2 ** (5 / 3))
+    assert ci["speedup_ci_low"] == pytest.approx(2 ** (5 / 3) * np.exp(-half), rel=1e-4)
+    assert ci["speedup_ci_halfwidth"] == pytest.approx((np.exp(half) - np.exp(-half)) / 2, rel=1e-4)
 
 
 @pytest.mark.parametrize(("noisy", "expected_rounds"), [(False, 3), (True, 8)])

@@ -38,3 +38,17 @@ def load_prepared(path: str | os.PathLike, dataset: str) -> dict[str, np.ndarray
         if y.shape != (len(x),) or not np.issubdtype(y.dtype, np.integer) or (len(y) and (y.min() < 0 or y.max() > 9)):
             raise InputError(f"{path}: y_{split} must be {len(x)} integer labels in 0..9, got {y.dtype} {y.shape}")
     return arrays
+
+
+def trained_accuracy(path: str | os.PathLike) -> float:
+    """The test accuracy a training run recorded in its metrics.json (a fraction), checked."""
+    import json
+
+    try:
+        with open(path, encoding="utf-8") as fh:
+            value = json.load(fh)["accuracy"]
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        raise InputError(f"{path}: not a training run's metrics.json with an accuracy ({type(err).__name__}: {err})") from err
+    if not isinstance(value, (int, float)) or not 0 <= value <= 1:
+        raise InputError(f"{path}: accuracy {value!r} is not a fraction between 0 and 1")
+    return float(value)

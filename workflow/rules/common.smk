@@ -134,6 +134,11 @@ def trained_model(key):
     return modelkey.parse(key).path("model.pt")
 
 
+def trained_metrics(key):
+    """The training run's metrics.json beside that model.pt: its test accuracy is the model's one accuracy."""
+    return modelkey.parse(key).path("metrics.json")
+
+
 def unstructured_keys():
     return [k for k in pruning_keys() if modelkey.parse(k).family == "unstructured"]
 

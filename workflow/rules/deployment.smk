@@ -6,6 +6,7 @@
 rule deploy_model:
     input:
         model=lambda wildcards: trained_model(wildcards.model),
+        trained=lambda wildcards: trained_metrics(wildcards.model),
         arrays=rules.prepare_cifar10.output.arrays,
     output:
         float32="results/deployment/models/{model}/float32.tflite",

@@ -221,7 +221,9 @@ rule render_report:
         # every metrics file, for the provenance appendix (commit and device of each)
         metrics=quantization_metrics()
         + [rules.train_base_cnn.output.metrics]
-        + expand(rules.finetune_baseline.output.metrics, seed=config["pruning"]["seeds"])
+        # the baselines of every seed: the pruning's and the distillation teachers' (the weights gate checks them all)
+        + expand(rules.finetune_baseline.output.metrics,
+                 seed=list(dict.fromkeys(config["pruning"]["seeds"] + config["distillation"]["seeds"])))
         + pruning_runs()
         + expand(rules.finetune_control.output.metrics, seed=config["pruning"]["seeds"])
         + chain_runs()

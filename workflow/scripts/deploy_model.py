@@ -13,6 +13,7 @@ with one_line_errors(InputError):  # a truncated or malformed input file: one li
     deploy_model(
         key=snakemake.wildcards.model,
         model_path=snakemake.input.model,
+        trained_metrics=snakemake.input.trained,
         arrays=snakemake.input.arrays,
         out=dict(snakemake.output.items()),
         resolution=snakemake.params.resolution,

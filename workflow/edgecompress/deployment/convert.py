@@ -18,7 +18,7 @@ import torch
 from torch import nn
 
 from .. import modelkey
-from ..inputs import load_prepared
+from ..inputs import load_prepared, trained_accuracy
 from ..training.models import build, load_state_dict, load_structured, count_parameters, macs_and_params
 from ..training.data import resize, to_tensor
 from ..results import atomic_path, write_json
@@ -108,10 +108,17 @@ def check_io(interp, precision: str, path: str) -> None:
                          f"expected {np.dtype(want).name}")
 
 
-def deploy_model(key: str, model_path: str, arrays: str, out: Mapping[str, str], resolution: int,
+def deploy_model(key: str, model_path: str, trained_metrics: str, arrays: str, out: Mapping[str, str], resolution: int,
                  calibration_samples: int, seed: int, threads: int) -> None:
-    """Rule deploy_model: float32 and int8 ``.tflite`` of one model, their accuracy and agreement with PyTorch."""
+    """Rule deploy_model: float32 and int8 ``.tflite`` of one model, their accuracy and agreement with PyTorch.
+
+    The model's PyTorch accuracy is its training run's (``trained_metrics``): one number per model,
+    which every table and verdict reads. The PyTorch logits computed here are the reference the two
+    files are compared with; their accuracy is recorded beside it (``accuracy_torch_here``) as a
+    check, and a difference of more than one image is logged (another device or batch size).
+    """
     seed_everything(seed, threads, frameworks=("torch",))
+    accuracy_torch = trained_accuracy(trained_metrics)  # every input is checked before anything is written
     model = load_trained(key, model_path)
     data = load_prepared(arrays, "cifar10")
     calibration = nhwc_images(calibration_sample(data["x_train"], calibration_samples, seed), resolution)
@@ -132,7 +139,11 @@ def deploy_model(key: str, model_path: str, arrays: str, out: Mapping[str, str],
     parsed = modelkey.parse(key)
     metrics = {"model": key, "family": parsed.family, "arch": parsed.arch, "parameters": count_parameters(model),
                "macs": macs, "test_images": int(len(y)),
-               "accuracy_torch": float(np.mean(reference.argmax(1) == y)), "calibration_images": len(calibration)}
+               "accuracy_torch": accuracy_torch,
+               "accuracy_torch_here": float(np.mean(reference.argmax(1) == y)), "calibration_images": len(calibration)}
+    if abs(metrics["accuracy_torch"] - metrics["accuracy_torch_here"]) > 1.5 / len(y):
+        log.warning("%s: the training run's accuracy %.4f and the PyTorch accuracy recomputed here %.4f differ by "
+                    "more than one image", key, metrics["accuracy_torch"], metrics["accuracy_torch_here"])
     for precision in PRECISIONS:
         ours = np.concatenate(logits[precision])
         metrics[precision] = {
@@ -146,6 +157,7 @@ def deploy_model(key: str, model_path: str, arrays: str, out: Mapping[str, str],
                  metrics[precision]["size"]["bytes"])
     metrics["provenance"] = collect({"resolution": resolution, "calibration_samples": calibration_samples, "model": key,
                                      "seed": seed},
-                                    {"model": model_path, "arrays": arrays}, threads=threads,
+                                    {"model": model_path, "trained_metrics": trained_metrics, "arrays": arrays},
+                                    threads=threads,
                                     packages=("numpy", "torch", "litert-torch", "ai-edge-litert"))
     write_json(out["metrics"], metrics)

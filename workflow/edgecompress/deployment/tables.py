@@ -247,6 +247,17 @@ def speedup_rows(table: Iterable[Mapping], ratios: Iterable[Mapping], roofline: 
     return out
 
 
+def use_ratios(rows: list[dict], ratios: Iterable[Mapping]) -> None:
+    """Each speed-up column as the timing job computed it with its interval (``timing.ratio_interval``: the
+    geometric mean of per-round ratios), so that a speed-up and its interval are one statistic (in place).
+    A ratio the timing job did not compute keeps the ratio of the two medians."""
+    by = {(r["model"], r["column"]): float(r["speedup"]) for r in ratios if r.get("speedup") not in (None, "")}
+    for row in rows:
+        for col in operands(row):
+            if row.get(col) is not None and (row["model"], col) in by:
+                row[col] = by[(row["model"], col)]
+
+
 def _number(value):
     return None if value in (None, "") else float(value)
 
@@ -263,6 +274,7 @@ def deployment_table(deployed_keys, deployed_metrics, pruning_keys, pruning_metr
     roofs = read_json(machine_json).get("roofline") or {"status": NOT_MEASURED, "reason": "no roofs recorded"}
     roofline = roofline_rows(latency_rows, roofs)
     ratios = read_csv(ratios_csv)
+    use_ratios(rows, ratios)
     # a bound is evidence against a latency only where the roof model fits this CPU (most latencies at or
     # above their bounds); where it does not, no latency is flagged by it (the report says so once)
     too_fast = {(r["model"], r["runtime"], r["precision"], 1 if r["batch"] == 1 else "N") for r in roofline

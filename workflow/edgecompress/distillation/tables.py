@@ -8,7 +8,7 @@ from typing import Mapping, Sequence
 from .. import paper
 from ..paper import beside_paper
 from ..training.models import IMAGENET_PARAMETERS
-from ..stats import mean_std, paired_sign_flip_p
+from ..stats import holm_adjusted, mean_std, paired_sign_flip_p
 from ..results import read_jsons, write_csv
 
 
@@ -34,8 +34,12 @@ def table2_rows(teacher: Sequence[Mapping], student: Sequence[Mapping], kd: Sequ
     return rows
 
 
+FAMILY = "distillation"  # the report's family of these tests (edgecompress.report.verdicts)
+
+
 def grid_rows(student: Sequence[Mapping], kd: Sequence[Mapping]) -> list[dict]:
-    """Per (T, α): KD and no-KD accuracy over the same seeds, and the paired gain with its p-value."""
+    """Per (T, α): KD and no-KD accuracy over the same seeds, and the paired gain with its sign-flip p-value,
+    raw and Holm-adjusted over the cells of the grid (the family the report corrects within)."""
     plain = {m["seed"]: m["accuracy"] for m in student}
     cells: dict[tuple, dict] = defaultdict(dict)
     for m in kd:
@@ -51,6 +55,9 @@ def grid_rows(student: Sequence[Mapping], kd: Sequence[Mapping]) -> list[dict]:
                      "kd_accuracy_std": kd_std, "no_kd_accuracy_pct": base_mean, "no_kd_accuracy_std": base_std,
                      "gain_pct": gain_mean, "gain_std": gain_std, "gain_p_value": paired_sign_flip_p(gains),
                      "seeds_with_gain": sum(g > 0 for g in gains)})
+    adjusted = holm_adjusted({i: r["gain_p_value"] for i, r in enumerate(rows)})
+    for i, r in enumerate(rows):
+        r.update(gain_p_holm=adjusted[i], p_family=FAMILY, tests_in_family=len(rows))
     return rows
 
 

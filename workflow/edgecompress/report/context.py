@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 import yaml
 
@@ -27,7 +27,7 @@ from ..modelkey import CNN, parse, config_of
 from ..deployment.machine import isa_text
 from ..deployment.flags import KINDS
 from ..deployment.levels import ROOF_MISFIT, SUSPECT, UNCONFIRMED, WITHIN, levels_of, roof_fit
-from .evidence import failed, min_seeds
+from .evidence import failed
 from ..checksums import file_digests
 
 TITLE_EN = ("Analysis of convolutional neural network compression methods for effective deployment "
@@ -160,6 +160,7 @@ def distillation_section(table2_csv, grid_csv, epochs_csv, seed: int) -> dict:
                   "kd": num(r["kd_accuracy_pct"], 2), "kd_std": spread(r["kd_accuracy_std"], r["seeds"]),
                   "no_kd": num(r["no_kd_accuracy_pct"], 2), "gain": signed(r["gain_pct"], 2),
                   "gain_std": spread(r["gain_std"], r["seeds"]), "p": num(r["gain_p_value"], 3),
+                  "p_holm": num(r["gain_p_holm"], 3),
                   "wins": f"{r['seeds_with_gain']}/{r['seeds']}"} for r in grid]
     role = {r["role"]: r for r in table2}
     student, teacher = role["student"], role["teacher"]
@@ -350,30 +351,32 @@ def _pct(value):
 
 
 # ---------------------------------------------------------------- conditions
-def conditions(fashion_official: bool, cifar_official: bool, weights_official: bool, pretrained_asked: bool,
+def conditions(fashion_official: bool, cifar_official: bool, pretrained: Mapping[str, bool], pretrained_asked: bool,
                description: str) -> dict:
-    """What the run stands on, and the mark every page and figure carries when it is not the paper's setting."""
+    """What the run stands on, and the mark every page and figure carries when it is not the paper's setting.
+
+    ``pretrained``: every trained PyTorch model (teachers, students, pruned and control models) and
+    whether it started from torchvision's ImageNet file; with none the weights are not official.
+    """
+    weights_official = bool(pretrained) and all(pretrained.values())
     marks = []
     if not (fashion_official and cifar_official):
         marks.append("NON-OFFICIAL DATA")
     if not weights_official:
         marks.append("NO IMAGENET WEIGHTS")
     return {"fashion_official": fashion_official, "cifar_official": cifar_official,
-            "weights_official": weights_official, "pretrained_asked": pretrained_asked,
+            "weights_official": weights_official, "pretrained": dict(pretrained), "pretrained_asked": pretrained_asked,
             "description": description, "mark": " · ".join(marks),
             "training": "fine-tuning from ImageNet weights" if weights_official else
             "training from non-ImageNet weight files" if pretrained_asked else "training from scratch"}
 
 
-def limits(gates_by_task: Mapping, config: Mapping, cpu: str) -> list[str]:
-    """What limits this run, for the report's opening: every failed gate, too few seeds, the one CPU timed."""
+def limits(gates_by_task: Mapping, reached: Sequence[Mapping], cpu: str) -> list[str]:
+    """What limits this run, for the report's opening: every failed gate, every family its seeds cannot
+    decide (``verdicts.reach``), the one CPU timed."""
     out = [f"{task}: {reason}" for task, gs in gates_by_task.items() for reason in failed(gs)]
-    need = min_seeds(config["evidence"]["alpha"])
-    for branch in ("pruning", "distillation"):
-        n = len(config[branch]["seeds"])
-        if n < need:
-            out.append(f"{branch}: {n} seed{'s' if n != 1 else ''}, fewer than the {need} a test at alpha "
-                       f"{config['evidence']['alpha']:g} needs")
+    out += [f"{r['family']}: {r['status']} (smallest p {r['smallest_p']}, Holm's threshold {r['threshold']} "
+            f"over {r['tests']} tests)" for r in reached if not r["decidable"]]
     out.append(f"latencies measured on one CPU ({cpu}); other devices are not measured")
     return out
 
@@ -460,11 +463,13 @@ def build_context(inputs: Mapping[str, Any], config: Mapping, figures: Mapping[s
                               config["distillation"]["seeds"][0])
     metrics = {Path(p).relative_to("results").as_posix() if Path(p).is_relative_to("results") else p: p
                for p in inputs["metrics"]}
-    weights_official = all(read_json(p)["pretrained"] for name, p in metrics.items()
-                           if name.startswith(("pruning/baseline/", "distillation/student/")))
+    # every trained PyTorch model's starting weights, the distillation teachers' too (a file that does not
+    # record them counts as not pretrained)
+    pretrained = {name: bool(read_json(p).get("pretrained")) for name, p in metrics.items()
+                  if name.startswith(("pruning/", "distillation/"))}
     cond = conditions(official(official_checksums["fashion_mnist"], inputs["fashion_summary"]),
                       _md5_matches(inputs["cifar_archive"], official_md5["cifar10"]),
-                      weights_official, bool(config["torch"]["pretrained"]), config["data"]["description"])
+                      pretrained, bool(config["torch"]["pretrained"]), config["data"]["description"])
     gate = verdicts.gates(cond, dep["raw"], config["evidence"])
     sweep = sweep_section(inputs["pruning_sweep"])
     d = config["distillation"]
@@ -473,6 +478,7 @@ def build_context(inputs: Mapping[str, Any], config: Mapping, figures: Mapping[s
                                     gate, config["evidence"], config["pruning"]["finetune_epochs"], kd_config)
     prov = provenance(metrics, config, {"Fashion-MNIST": inputs["fashion_summary"],
                                         "CIFAR-10 subset": inputs["cifar_summary"]})
+    reached = verdicts.reach(config)
     prov["reference"] = reference_section((config.get("report") or {}).get("reference"))
     return {
         "title_en": TITLE_EN, "title_uk": TITLE_UK, "citation": CITATION,
@@ -485,7 +491,7 @@ def build_context(inputs: Mapping[str, Any], config: Mapping, figures: Mapping[s
         "seeds": {"pruning": str(len(config["pruning"]["seeds"])), "distillation": str(len(config["distillation"]["seeds"]))},
         "claims": verdicts.claims(dep["raw"], config["evidence"], gate, sweep["control"]),
         "conclusions": found, "sweep": {"rows": sweep["rows"], "deployed": str(config["pruning"]["finetune_epochs"])},
-        "limits": limits(gate, config, dep["cpu"]),
+        "limits": limits(gate, reached, dep["cpu"]), "reach": reached,
         "choices": verdicts.choices(dep["raw"], config["devices"], gate, config["evidence"], dep["cpu"]),
         "devices": [{"name": d["name"], "hardware": d["hardware"], "ram_against": RAM_MEASURE[d["hardware"]],
                      **budget_fields(d)} for d in config["devices"]],

@@ -1,13 +1,20 @@
 """When a claim of the report counts as supported: the evidence gates and the tests over seeds.
 
 A claim is printed only with its gates: the data are the official files (checksums equal the
-published ones), the weights are torchvision's ImageNet file, the baseline is well above chance,
-and a difference between two methods is decided over seeds by a test valid for that many seeds
-(the exact paired sign-flip test, whose smallest attainable p is 2 / 2^n), with Holm's correction
-across the family of tests it belongs to. Every claim states its direction ("KD beats the student
-alone", "pruning costs at most 1 point"): a significant difference that way is "supported", one
-the other way "refuted", anything else, and any claim whose task fails a gate, "not supported by
-this run", with every reason.
+published ones), every trained model started from torchvision's ImageNet file, the baseline is well
+above chance. A difference between two methods is then read from its interval over seeds: the
+t-interval of the mean paired difference at Holm's level for its rank in its family (the family-wise
+error rate ``evidence.alpha`` over the tests the report prints together). Every claim states its
+direction and margin ("KD beats the student alone", "pruning costs at most 1 point"): the interval
+clearing the margin on the claim's side is "supported", on the other side "refuted", lying inside
+the practical tolerance (where one is given) "equivalent", anything else "open", with the seeds it
+would need. The t-interval assumes a roughly normal mean over a few seeds (the interval estimates of
+rliable, Agarwal et al. 2021; Bouthillier et al. 2021 on seed variance); the exact paired sign-flip
+test, which assumes nothing of the kind, is kept beside it as the check: where the two disagree the
+report says so and the weaker verdict (open) stands. With n seeds the sign-flip test's smallest p is
+2 / 2^n, so a family can be undecidable by design: each test prints what its seeds can reach beside
+the threshold it must meet. A claim whose task fails a gate is "not supported by this run", with
+every reason, whatever the numbers say.
 """
 
 from __future__ import annotations
@@ -16,10 +23,15 @@ import math
 from dataclasses import dataclass
 from typing import Mapping, Sequence
 
-from ..stats import mean_std, paired_sign_flip_p
+from ..stats import (holm_adjusted, mean_std, paired_sign_flip_p, seeds_for_interval, smallest_sign_flip_p,
+                     t_interval, t_test_p)
 
-TEST = "exact paired sign-flip test over seeds"
-SUPPORTED, REFUTED, UNDECIDED = "supported", "refuted", "not supported by this run"
+INTERVAL = "t-interval over seeds at Holm's level"
+CHECK = "exact paired sign-flip test"
+TEST = f"{INTERVAL}, checked by the {CHECK}"
+SUPPORTED, REFUTED, EQUIVALENT, OPEN = "supported", "refuted", "equivalent", "open"
+UNDECIDED = "not supported by this run"  # a gate failed: the data or weights cannot carry the claim
+DECIDED = (SUPPORTED, REFUTED, EQUIVALENT)
 
 
 @dataclass(frozen=True)
@@ -36,12 +48,20 @@ def data_gate(dataset: str, official: bool, description: str = "") -> Gate:
     return Gate("data official", False, f"{dataset} is not the official data{where}")
 
 
-def weights_gate(official: bool, pretrained_asked: bool) -> Gate:
-    if official:
-        return Gate("weights pretrained", True, "torchvision's ImageNet files (checksums)")
+def weights_gate(pretrained: Mapping[str, bool], pretrained_asked: bool) -> Gate:
+    """Every trained model (``name -> whether its starting weights were torchvision's ImageNet file``)
+    must have started from them; with nothing to check the gate fails (it cannot pass on no evidence)."""
+    if not pretrained:
+        return Gate("weights pretrained", False, "no trained model records its starting weights: nothing to check")
+    not_ok = sorted(name for name, ok in pretrained.items() if not ok)
+    if not not_ok:
+        return Gate("weights pretrained", True, f"torchvision's ImageNet files (checksums), all {len(pretrained)} "
+                                                "trained models")
+    which = f"{len(not_ok)} of {len(pretrained)} trained models (e.g. {not_ok[0]})"
     if pretrained_asked:
-        return Gate("weights pretrained", False, "the weight files are not torchvision's ImageNet files (checksums differ)")
-    return Gate("weights pretrained", False, "no pretrained weights (random initialisation)")
+        return Gate("weights pretrained", False, f"{which} did not start from torchvision's ImageNet files "
+                                                 "(checksums differ)")
+    return Gate("weights pretrained", False, f"no pretrained weights (random initialisation): {which}")
 
 
 def chance_gate(what: str, accuracy: float, chance: float, min_points: float) -> Gate:
@@ -58,22 +78,25 @@ def failed(gates: Sequence[Gate]) -> list[str]:
 
 def min_seeds(alpha: float, comparisons: int = 1) -> int:
     """Fewest paired seeds with which the sign-flip test can reach p < alpha / comparisons (Holm's strictest)."""
-    return max(1, math.floor(math.log2(2 * comparisons / alpha)) + 1)
+    return max(2, math.floor(math.log2(2 * comparisons / alpha)) + 1)
 
 
-def holm(pvalues: Mapping, alpha: float, m: int | None = None) -> dict:
-    """Holm's step-down: which hypotheses are rejected at family-wise level ``alpha``.
+def holm_levels(pvalues: Mapping, alpha: float, m: int | None = None) -> dict:
+    """The level each hypothesis is tested at by Holm's step-down: alpha / (m - i) for the i-th smallest p,
+    frozen at the first one not rejected (none after it is rejected either).
 
-    ``m`` is the size of the family (default: the number of p-values); a member that could not be
-    tested still counts, so the correction is the same whatever the seeds allowed.
+    An interval at confidence 1 - level excludes the hypothesis' value exactly when Holm rejects it,
+    so the interval a claim prints and the verdict it reads always agree.
     """
     order = sorted(pvalues, key=lambda k: pvalues[k])
     m = len(order) if m is None else m
-    rejected, going = {}, True
+    levels, stop = {}, None
     for i, key in enumerate(order):
-        going = going and pvalues[key] < alpha / (m - i)
-        rejected[key] = going
-    return rejected
+        level = alpha / (m - (i if stop is None else stop))
+        levels[key] = level
+        if stop is None and not pvalues[key] < level:
+            stop = i
+    return levels
 
 
 @dataclass
@@ -81,7 +104,7 @@ class Comparison:
     """``a`` against ``b`` paired over the seeds both have (accuracies as fractions).
 
     The claim is ``mean(a - b) > -margin_points`` (margin 0: "a beats b"; margin 1: "a costs at most
-    1 point"); the test is the sign-flip test of the differences shifted by the margin.
+    1 point"); both tests run on the differences shifted by the margin.
     """
 
     key: str
@@ -98,12 +121,29 @@ class Comparison:
         return [100 * (self.a[s] - self.b[s]) for s in self.seeds]
 
     @property
+    def shifted(self) -> list[float]:
+        return [d + self.margin_points for d in self.differences]
+
+    @property
     def mean_points(self) -> float:
         return mean_std(self.differences)[0] if self.seeds else float("nan")
 
     @property
+    def spread_points(self) -> float:
+        return mean_std(self.differences)[1] if self.seeds else float("nan")
+
+    @property
     def p(self) -> float | None:
-        return paired_sign_flip_p([d + self.margin_points for d in self.differences]) if self.seeds else None
+        """The sign-flip test's p (the check)."""
+        return paired_sign_flip_p(self.shifted) if self.seeds else None
+
+    @property
+    def p_t(self) -> float | None:
+        """The t-test's p, whose Holm levels set the intervals (None with fewer than two seeds)."""
+        return t_test_p(self.shifted) if len(self.seeds) > 1 else None
+
+    def interval(self, confidence: float) -> tuple[float, float]:
+        return t_interval(self.differences, confidence)
 
     @property
     def direction(self) -> int:
@@ -112,43 +152,106 @@ class Comparison:
         return (shifted > 0) - (shifted < 0)
 
 
-def judge(comparisons: Sequence[Comparison], alpha: float, family: str = "",
-          gates: Sequence[Gate] = ()) -> dict[str, dict]:
-    """Each claim's verdict within its family of ``len(comparisons)`` tests (Holm).
+def _interval_verdict(lo: float, hi: float, bound: float, tolerance: float | None) -> str:
+    if lo > bound:
+        return SUPPORTED
+    if hi < bound:
+        return REFUTED
+    if tolerance is not None and -tolerance < lo and hi < tolerance:
+        return EQUIVALENT
+    return OPEN
 
-    Supported: the gates pass and Holm rejects "no difference" with the mean on the claim's side;
-    refuted: the same evidence with the mean on the other side; otherwise not supported by this
-    run, naming every failed gate and what the test found.
+
+def _check_agrees(c: Comparison, by_interval: str, sign_flip_significant: bool, level: float,
+                  tolerance: float | None) -> bool:
+    """Whether the sign-flip test reaches the interval's verdict (an open interval needs nothing)."""
+    if by_interval == SUPPORTED:
+        return sign_flip_significant and c.direction > 0
+    if by_interval == REFUTED:
+        return sign_flip_significant and c.direction < 0
+    if by_interval == EQUIVALENT:  # both one-sided bounds of the tolerance, each at the claim's level
+        d = c.differences
+        return (paired_sign_flip_p([x + tolerance for x in d]) < level and c.mean_points > -tolerance
+                and paired_sign_flip_p([x - tolerance for x in d]) < level and c.mean_points < tolerance)
+    return True
+
+
+def _fmt(x: float) -> str:
+    return f"{x:+.2f}" if math.isfinite(x) else ("+inf" if x > 0 else "-inf")
+
+
+def judge(comparisons: Sequence[Comparison], alpha: float, family: str = "",
+          gates: Sequence[Gate] = (), tolerance: float | None = None) -> dict[str, dict]:
+    """Each claim's verdict within its family of ``len(comparisons)`` tests.
+
+    The interval of each mean difference is a t-interval at Holm's level for its rank
+    (``holm_levels``); its verdict (``_interval_verdict``; "equivalent" only with a ``tolerance``)
+    stands when the sign-flip test, Holm-corrected in the same family, reaches it too, else the
+    claim is open and the reason says which test found what. Failed gates make every claim "not
+    supported by this run". Each result also says what the seeds can reach: the sign-flip test's
+    smallest p beside Holm's strictest threshold, and how many seeds would decide it.
     """
     m = len(comparisons)
-    testable = {c.key: c.p for c in comparisons if c.p is not None}
-    rejected = holm(testable, alpha, m) if testable else {}
+    t_ps = {c.key: c.p_t for c in comparisons if c.p_t is not None}
+    levels = holm_levels(t_ps, alpha, m) if t_ps else {}
+    sf_ps = {c.key: c.p for c in comparisons if c.p is not None}
+    sf_adjusted = holm_adjusted(sf_ps, m) if sf_ps else {}
     gate_reasons = failed(gates)
     where = f"{family}, Holm over {m} test{'s' if m != 1 else ''}" if family else f"Holm over {m}"
+    threshold = alpha / max(m, 1)
     out = {}
     for c in comparisons:
         n = len(c.seeds)
-        need = min_seeds(alpha, m)
-        if n < need:
-            test = (f"{n} seed allows no test" if n == 1 else "no paired seeds" if n == 0 else
-                    f"{n} seeds cannot reach p < {alpha / m:.3g} ({TEST}: smallest p is 2/2^{n}; {where}); "
-                    f"{need} are needed")
-            significant = False
-        elif rejected.get(c.key):
-            test, significant = f"p = {c.p:.3g} ({TEST}; {where})", True
+        level = levels.get(c.key, threshold)
+        smallest = smallest_sign_flip_p(n)
+        reachable = smallest < threshold
+        need_check = min_seeds(alpha, m)
+        lo, hi = c.interval(1 - level)
+        bound = -c.margin_points
+        reach = (f"smallest sign-flip p with {n} seed{'s' if n != 1 else ''} {smallest:.3g} against Holm's "
+                 f"strictest threshold {threshold:.3g}")
+        if n < 2:
+            by_interval, check_ok = OPEN, True
+            test = (f"cannot decide with {n} seed{'s' if n != 1 else ''}: no interval or test over seeds "
+                    f"({where}; {need_check} seeds are needed)")
         else:
-            test = f"p = {c.p:.3g}: not below Holm's threshold ({TEST}; {where}, alpha {alpha:g})"
-            significant = False
+            by_interval = _interval_verdict(lo, hi, bound, tolerance)
+            significant = sf_adjusted.get(c.key, 1.0) < alpha
+            check_ok = _check_agrees(c, by_interval, significant, level, tolerance)
+            test = (f"{_fmt(c.mean_points)} points, {100 * (1 - level):.4g} % {INTERVAL} [{_fmt(lo)}, {_fmt(hi)}] "
+                    f"({where}); {CHECK} p = {c.p:.3g}, Holm-adjusted {sf_adjusted[c.key]:.3g}")
+            if not reachable:
+                test += f"; the sign-flip test cannot decide with {n} seeds ({reach}; {need_check} are needed)"
+            if not check_ok:
+                test += (f"; the interval says {by_interval} but the sign-flip test does not reach it, "
+                         f"so the weaker verdict, open, stands")
+            elif by_interval == OPEN and significant and c.direction != 0:
+                test += "; the sign-flip test alone would call it significant, the interval does not: open"
+        verdict = by_interval if check_ok else OPEN
+        needed = None
+        if verdict == OPEN:
+            mean, sd = (c.mean_points, c.spread_points) if n > 1 else (math.nan, math.nan)
+            by_t = seeds_for_interval(mean, sd, bound, 1 - threshold) if n > 1 else None
+            needed = max(need_check, by_t) if by_t else None
+            if n > 1:
+                test += (f"; about {needed} seeds would decide it at this spread" if needed else
+                         "; the mean sits on the claim's margin: no number of seeds decides it at this spread")
         if gate_reasons:
             verdict = UNDECIDED
-        elif significant and c.direction > 0:
-            verdict = SUPPORTED
-        elif significant and c.direction < 0:
-            verdict = REFUTED
-        else:
-            verdict = UNDECIDED
-        reasons = gate_reasons + [test]
-        out[c.key] = {"verdict": verdict, "supported": verdict == SUPPORTED, "significant": significant,
-                      "reason": "; ".join(reasons), "test": test, "p": c.p, "seeds": n, "points": c.mean_points,
-                      "family": family, "tests_in_family": m}
+        out[c.key] = {"verdict": verdict, "supported": verdict == SUPPORTED, "significant": verdict in DECIDED,
+                      "reason": "; ".join(gate_reasons + [test]), "test": test, "p": c.p,
+                      "p_holm": sf_adjusted.get(c.key), "p_t": c.p_t, "level": level,
+                      "interval": (lo, hi), "seeds": n, "points": c.mean_points, "family": family,
+                      "tests_in_family": m, "smallest_p": smallest, "threshold": threshold,
+                      "reachable": reachable, "needed": needed}
     return out
+
+
+def verdict_text(v: Mapping) -> str:
+    """The verdict as a choice prints it: "open: needs n seeds" says how far the run is from deciding."""
+    if v["verdict"] != OPEN:
+        return v["verdict"]
+    needs = f"needs {v['needed']} seeds" if v["needed"] else ""
+    if v["seeds"] < 2 or not v["reachable"]:
+        return f"open: cannot decide with {v['seeds']} seed{'s' if v['seeds'] != 1 else ''}" + (f"; {needs}" if needs else "")
+    return f"open: {needs}" if needs else "open"

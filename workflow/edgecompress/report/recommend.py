@@ -131,21 +131,21 @@ def break_tie(tied: Sequence[Candidate], speed_noise: float) -> tuple[Candidate,
     return min(tied, key=lambda c: (c.mib, c.label)), "size"
 
 
-def choose(device: Mapping, cands: Sequence[Candidate], lead_holds: bool = True, tie_points: float = 0.0,
-           speed_noise: float = 0.15) -> dict:
-    """The most accurate candidate within the budgets, and why.
+def choose(device: Mapping, cands: Sequence[Candidate], tie_points: float = 0.0, speed_noise: float = 0.15) -> dict:
+    """The candidate with the highest mean accuracy within the budgets, and why.
 
-    The lead of the most accurate fitting model over the next one counts only when ``lead_holds``
-    (the seed test supports it) and it is at least ``tie_points``; otherwise the two tie, and so does
-    every model at least as accurate as the second, and the tie goes to the faster when its lead is
-    beyond ``speed_noise``, else to the smaller (``break_tie``).
+    A choice is made by expectation: the most accurate fitting model on average over seeds, whether
+    or not the seeds can show its lead (the test decides how sure the report is, never which model
+    it names). Only a lead below ``tie_points`` (the practical tolerance) is a tie: then every model
+    within that lead of the leader ties, and the tie goes to the faster when its lead is beyond
+    ``speed_noise``, else to the smaller (``break_tie``).
     """
     ok = fits(device, cands)
     best = max(cands, key=lambda c: c.accuracy) if cands else None
     leader = ok[0] if ok else None
     second = ok[1] if len(ok) > 1 else None
     lead = 100 * (leader.accuracy - second.accuracy) if second else None
-    tie = second is not None and (not lead_holds or lead < tie_points)
+    tie = second is not None and lead < tie_points
     tied: list[Candidate] = []
     chosen, decided_by = leader, "accuracy"
     if tie:
