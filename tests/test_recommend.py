@@ -226,7 +226,7 @@ def test_a_baseline_at_chance_flips_the_claims_and_choices():
     kd = {c["model"]: c for c in claims(rows, EVIDENCE, gate)["rows"]}["kd/T4_alpha0.9"]
     assert kd["verdict"] == "not supported by this run" and "baseline above chance" in kd["reason"]
     picked = [c for c in plain(choices(rows, DEVICES, gate, EVIDENCE, "CPU")) if c["task"] == "CIFAR-10"]
-    assert all(c["verdict"] == "not supported by this run: baseline above chance" for c in picked if c["chosen"] != "none")
+    assert all(c["verdict"] == "not supported by this run (failed gates: baseline above chance)" for c in picked if c["chosen"] != "none")
     assert any(c["chosen"] != "none" for c in picked)
 
 
@@ -281,7 +281,7 @@ def test_a_choice_that_rests_on_a_suspect_latency_says_so():
     picked = {(c["task"], c["device"]): c for c in plain(choices(rows, DEVICES, gate, EVIDENCE, "CPU"))}
     phone = picked[("CIFAR-10", "phone")]
     assert phone["chosen"] == "kd/T4_alpha0.9 float32" and phone["latency_suspect"]
-    assert phone["verdict"] == "not supported by this run: its latency budget is checked against a suspect latency"
+    assert phone["verdict"] == "not supported by this run (its latency budget is checked against a suspect latency)"
     assert "its latency budget is checked against a suspect latency" in phone["reasons"]
     assert phone["binding"].endswith("this rests on a suspect latency")  # the baseline is out on a suspect latency
 
@@ -291,12 +291,12 @@ def test_failed_gates_make_every_choice_not_supported_with_the_reason():
     cond = conditions(False, False, NOT_PRETRAINED, True, "fixtures")
     gate = gates(cond, rows, EVIDENCE)
     picked = plain(choices(rows, DEVICES, gate, EVIDENCE, "Test CPU"))
-    assert all(c["verdict"].startswith("not supported by this run: data official") for c in picked if c["chosen"] != "none")
+    assert all(c["verdict"].startswith("not supported by this run (failed gates: data official") for c in picked if c["chosen"] != "none")
     phone = next(c for c in picked if c["task"] == "CIFAR-10" and c["device"] == "phone")
     assert "not the official data (fixtures)" in phone["reasons"]
     assert "did not start from torchvision's ImageNet files" in phone["reasons"]
     assert phone["test"].startswith("cannot decide with 1 seed")
-    assert phone["verdict"] == "not supported by this run: data official, weights pretrained"
+    assert phone["verdict"] == "not supported by this run (failed gates: data official, weights pretrained)"
     assert cond["mark"] == "NON-OFFICIAL DATA · NO IMAGENET WEIGHTS"
 
 

@@ -82,7 +82,8 @@ def claims(deployment_rows, evidence_cfg, gates_by_task: Mapping[str, Sequence],
     out = []
     for family, pairs in claim_families(deployment_rows, evidence_cfg, control).items():
         comps = [c for _, c in pairs]
-        verdicts = judge(comps, evidence_cfg["alpha"], family, gates_by_task["CIFAR-10"])
+        # an interval inside the practical tolerance is "equivalent": the methods differ by less than matters
+        verdicts = judge(comps, evidence_cfg["alpha"], family, gates_by_task["CIFAR-10"], evidence_cfg["tie_points"])
         for words, c in pairs:
             v = verdicts[c.key]
             lo, hi = v["interval"]
@@ -162,11 +163,12 @@ def choices(deployment_rows, devices, gates_by_task, evidence_cfg, cpu: str) -> 
             flag = measured(" †") if c and c.latency_suspect and d["hardware"] == "cpu" else ""
             # what keeps the choice from being supported whatever the accuracies say: a failed gate, or a
             # latency that cannot be trusted where a latency decides (named; the reasons say what was found)
-            blocking = [g.name for g in gates_by_task[task] if not g.passed] + [plain(x) for x in reasons]
+            failed_gates = [g.name for g in gates_by_task[task] if not g.passed]
+            blocking = ([f"failed gates: {', '.join(failed_gates)}"] if failed_gates else []) + [plain(x) for x in reasons]
             if c is None:
                 verdict = "no model meets the budgets"
             elif blocking:
-                verdict = f"{UNDECIDED}: {', '.join(blocking)}"
+                verdict = f"{UNDECIDED} ({'; '.join(blocking)})"
             elif test is None:  # the only model within the budgets: nothing to compare
                 verdict = SUPPORTED
             else:
