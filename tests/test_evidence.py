@@ -155,3 +155,28 @@ def test_reach_says_which_families_the_default_seeds_can_decide(tmp_path):
         six[branch]["seeds"] = SEEDS
     assert not {r["family"]: r for r in reach(six)}["device choices, CIFAR-10"]["decidable"]
     assert "cannot decide with 6 seeds (8 needed)" in {r["family"]: r for r in reach(six)}["device choices, CIFAR-10"]["status"]
+
+
+def test_the_run_cost_benchmark_sums_a_committed_run_by_stage_and_seed(tmp_path):
+    """benchmarks/run_cost.py on docs/sizing/paper-scale-6-seeds-cpu: stages add up to the total, the
+    shared jobs plus six mean seeds too, and the eight-seed estimate adds two seeds."""
+    import csv
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("run_cost", REPO / "benchmarks" / "run_cost.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    bench.main([str(REPO / "docs/sizing/paper-scale-6-seeds-cpu"), "--compare-seeds", "8", "--out", str(tmp_path / "c.csv")])
+    with open(tmp_path / "c.csv", newline="") as fh:
+        rows = {r["metric"]: float(r["value"]) for r in csv.DictReader(fh)}
+    total = next(v for k, v in rows.items() if k.startswith("all ") and k.endswith("jobs: seconds"))
+    stages = sum(v for k, v in rows.items() if ": seconds of " in k)
+    assert stages == pytest.approx(total, abs=0.1 * len(rows))
+    shared = next(v for k, v in rows.items() if k.startswith("shared jobs"))
+    seed = rows["one seed's jobs (mean of 6 seeds): seconds"]
+    assert shared + 6 * seed == pytest.approx(total, abs=1)
+    assert rows["the same run with 8 seeds: seconds (estimate)"] == pytest.approx(total + 2 * seed, abs=1)
+    with pytest.raises(ValueError, match="not a Snakemake benchmark file"):
+        (tmp_path / "bad").mkdir()
+        (tmp_path / "bad" / "x.tsv").write_text("seconds\n1\n")
+        bench.jobs(tmp_path / "bad")
