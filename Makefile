@@ -12,7 +12,7 @@ export PATH := $(abspath $(BIN)):$(PATH)
 # The package for the make targets that run its modules (the workflow puts it on the path itself: common.smk).
 export PYTHONPATH := $(abspath workflow)
 
-.PHONY: venv run test test-fast demo fixtures dag lock lint config-docs compare reference clean
+.PHONY: venv arm run test test-fast demo fixtures dag lock lint config-docs compare reference clean
 
 # Rebuilt only when missing or when requirements.lock changed (the stamp keeps the lock's hash).
 $(STAMP): requirements.lock
@@ -22,7 +22,15 @@ $(STAMP): requirements.lock
 	$(BIN)/python -m ipykernel install --prefix $(VENV) --name $(KERNEL) --display-name "edgecompress (.venv)"
 	sha256sum requirements.lock > $(STAMP)
 
+# The aarch64 sysroot of ARM parity (qemu-user, Debian's arm64 Python, the aarch64 LiteRT wheel): root
+# for apt-get. Where it cannot be built the arm_parity rule writes "not run" rows and the rest runs.
+ARM_SYSROOT := .arm/sysroot
+arm: $(STAMP)
+	$(BIN)/python -m edgecompress.deployment.armsetup $(ARM_SYSROOT)
+
 venv: $(STAMP)
+	@$(BIN)/python -m edgecompress.deployment.armsetup $(ARM_SYSROOT) || \
+		echo "make venv: no aarch64 sysroot here (above: why); ARM parity will say 'not run'. Everything else is ready."
 
 run: venv
 	$(SNAKEMAKE) --cores $(CORES)

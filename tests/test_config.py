@@ -304,6 +304,7 @@ SIZE_KEYS = {
     "deployment.warmup": "untimed calls",
     "deployment.throughput_batch": "images per batch",
     "deployment.benchmark_runs": "calls of LiteRT's benchmark tool",
+    "deployment.arm.images": "test images run on aarch64 under emulation",
 }
 SAME_LENGTH = ("quantization.conv_filters",)  # a size list whose length is a path (the CNN's layers)
 

@@ -119,6 +119,38 @@ rule measure_memory:
         "../scripts/measure_memory.py"
 
 
+rule arm_parity:
+    input:
+        float32=deployed_files("float32"),
+        int8=deployed_files("int8"),
+        cnn=expand(rules.convert_tflite.output.tflite, variant=config["quantization"]["variants"]),
+        cifar=rules.prepare_cifar10.output.arrays,
+        fashion=rules.prepare_fashion_mnist.output.arrays,
+    output:
+        parity="results/deployment/arm_parity.csv",
+    log:
+        "logs/deployment/arm_parity.log",
+    benchmark:
+        "benchmarks/rules/arm_parity.tsv"
+    params:
+        models=deployed_models(),
+        variants=lookup(dpath="quantization/variants", within=config),
+        resolution=lookup(dpath="torch/resolution", within=config),
+        kernels=lookup(dpath="deployment/kernels", within=config),
+        seed=lookup(dpath="seed", within=config),
+        arm=lookup(dpath="deployment/arm", within=config),
+    threads: 1
+    # sized from the demo run: 16 files of 4 images in about 10 s under emulation; a float32 ResNet-18
+    # at 32 px takes about 0.5 s per image (docs/sizing/)
+    resources:
+        mem_mb=3000,
+        runtime=60,
+    conda:
+        "../../envs/deploy.yaml"
+    script:
+        "../scripts/arm_parity.py"
+
+
 rule deployment_table:
     input:
         deployed=deployed_metrics(),

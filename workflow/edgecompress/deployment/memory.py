@@ -27,12 +27,11 @@ from typing import Callable, Mapping, Sequence
 
 import numpy as np
 
-from ..inputs import load_prepared
 from ..litert import classify, interpreter
 from ..measure import MIB
-from ..modelkey import CNN
 from ..results import write_csv
 from .graph import read_graph
+from .testdata import TestSplits
 
 log = logging.getLogger(__name__)
 
@@ -243,29 +242,10 @@ def measure_file(model: str, precision: str, path: str, images: np.ndarray | Non
     return row
 
 
-def fashion_input(images: np.ndarray) -> np.ndarray:
-    """Experiment 1's input: uint8 (N, 28, 28) as float32 (N, 28, 28, 1) in [0, 1] (its ``cnn.to_input``)."""
-    return (images.astype(np.float32) / 255.0)[..., None]
-
-
 def measure_memory(files: Mapping[str, Mapping[str, str]], cifar_arrays: str, fashion_arrays: str, resolution: int,
                    out_csv: str, threads: int, max_arena_mib: float, mcu_flash_mib: float | None) -> None:
     """Rule measure_memory: one row per (model, precision) ``.tflite``; see the module docstring."""
-    test: dict[str, tuple] = {}
-
-    def split(model: str):  # prepared once per dataset, only when a model is evaluated on it
-        name = "fashion" if model == CNN else "cifar"
-        if name not in test:
-            data = load_prepared(fashion_arrays, "fashion_mnist") if name == "fashion" else \
-                load_prepared(cifar_arrays, "cifar10")
-            if name == "fashion":
-                test[name] = (fashion_input(data["x_test"]), data["y_test"])
-            else:
-                from .convert import nhwc_images  # torch, only when a CIFAR-10 model is evaluated
-
-                test[name] = (nhwc_images(data["x_test"], resolution).numpy(), data["y_test"])
-        return test[name]
-
+    split = TestSplits(cifar_arrays, fashion_arrays, resolution)  # prepared only when a model is evaluated
     rows = []
     for model, by_precision in files.items():
         for precision, path in by_precision.items():

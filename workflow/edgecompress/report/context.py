@@ -20,7 +20,7 @@ from ..results import read_json
 from ..results import read_csv
 from ..config import sweep_label
 from ..stats import mean_std
-from . import conclusions, verdicts
+from . import conclusions, parity, verdicts
 from .recommend import RAM_MEASURE
 from .format import budget_fields, code_string, count, measured, num, signed, spread
 from ..modelkey import CNN, parse, config_of
@@ -371,13 +371,20 @@ def conditions(fashion_official: bool, cifar_official: bool, pretrained: Mapping
             "training from non-ImageNet weight files" if pretrained_asked else "training from scratch"}
 
 
-def limits(gates_by_task: Mapping, reached: Sequence[Mapping], cpu: str) -> list[str]:
+def limits(gates_by_task: Mapping, reached: Sequence[Mapping], cpu: str, arm_rows: Sequence[Mapping] = ()) -> list[str]:
     """What limits this run, for the report's opening: every failed gate, every family its seeds cannot
-    decide (``verdicts.reach``), the one CPU timed."""
+    decide (``verdicts.reach``), the one CPU timed, ARM parity not run or disagreeing."""
     out = [f"{task}: {reason}" for task, gs in gates_by_task.items() for reason in failed(gs)]
     out += [f"{r['family']}: {r['status']} (smallest p {r['smallest_p']}, Holm's threshold {r['threshold']} "
             f"over {r['tests']} tests)" for r in reached if not r["decidable"]]
     out.append(f"latencies measured on one CPU ({cpu}); other devices are not measured")
+    not_run = next((r["status"] for r in arm_rows if r["status"] != "ran"), None)
+    if not_run:
+        out.append(f"ARM parity: {not_run}")
+    flagged = [f"{r['model']} {r['precision']}" for r in arm_rows if str(r["flagged"]) == "True"]
+    if flagged:
+        out.append(f"ARM parity: {len(flagged)} file(s) disagree between aarch64 and x86 beyond rounding "
+                   f"(e.g. {flagged[0]})")
     return out
 
 
@@ -479,6 +486,7 @@ def build_context(inputs: Mapping[str, Any], config: Mapping, figures: Mapping[s
     prov = provenance(metrics, config, {"Fashion-MNIST": inputs["fashion_summary"],
                                         "CIFAR-10 subset": inputs["cifar_summary"]})
     reached = verdicts.reach(config)
+    arm_rows = read_csv(inputs["deployment_arm"])
     prov["reference"] = reference_section((config.get("report") or {}).get("reference"))
     return {
         "title_en": TITLE_EN, "title_uk": TITLE_UK, "citation": CITATION,
@@ -491,8 +499,14 @@ def build_context(inputs: Mapping[str, Any], config: Mapping, figures: Mapping[s
         "seeds": {"pruning": str(len(config["pruning"]["seeds"])), "distillation": str(len(config["distillation"]["seeds"]))},
         "claims": verdicts.claims(dep["raw"], config["evidence"], gate, sweep["control"]),
         "conclusions": found, "sweep": {"rows": sweep["rows"], "deployed": str(config["pruning"]["finetune_epochs"])},
-        "limits": limits(gate, reached, dep["cpu"]), "reach": reached,
-        "choices": verdicts.choices(dep["raw"], config["devices"], gate, config["evidence"], dep["cpu"]),
+        "limits": limits(gate, reached, dep["cpu"], arm_rows), "reach": reached,
+        "choices": verdicts.choices(dep["raw"], config["devices"], gate, config["evidence"], dep["cpu"],
+                                    parity.summaries(arm_rows)),
+        "arm": {"rows": parity.table(arm_rows), "core": config["deployment"]["arm"]["core"],
+                "images": str(config["deployment"]["arm"]["images"]),
+                "ran": sum(r["status"] == "ran" for r in arm_rows), "files": len(arm_rows),
+                "flagged": sum(str(r["flagged"]) == "True" for r in arm_rows),
+                "status": next((r["status"] for r in arm_rows if r["status"] != "ran"), "ran")},
         "devices": [{"name": d["name"], "hardware": d["hardware"], "ram_against": RAM_MEASURE[d["hardware"]],
                      **budget_fields(d)} for d in config["devices"]],
         "chance": f"{100 / paper.CLASSES:g}", "tie_points": f"{config['evidence']['tie_points']:g}",

@@ -26,6 +26,7 @@ from .evidence import (SUPPORTED, UNDECIDED, Comparison, chance_gate, data_gate,
                        weights_gate)
 from .format import budgets_text, join_reasons, measured, num, plain, signed
 from ..modelkey import CNN, family_of, parse
+from .parity import line as parity_line
 from .recommend import candidates, choose
 
 TASKS = ("CIFAR-10", "Fashion-MNIST")
@@ -113,12 +114,14 @@ def choice_comparison(name: str, ch: Mapping, tie_points: float) -> Comparison |
     return Comparison(name, c.accuracy_by_seed, rival.accuracy_by_seed, tie_points)
 
 
-def choices(deployment_rows, devices, gates_by_task, evidence_cfg, cpu: str) -> list[dict]:
+def choices(deployment_rows, devices, gates_by_task, evidence_cfg, cpu: str, arm: Mapping | None = None) -> list[dict]:
     """The rule table: per task and device class, the choice, its numbers, the binding constraint, the verdict.
 
     The choice is the model with the highest mean accuracy within the budgets (``recommend.choose``);
     the test only says how sure that is: one comparison per class (``choice_comparison``), Holm within
     the task's family of classes, the interval and the sign-flip check of :func:`evidence.judge`.
+    ``arm`` (``parity.summaries``): an aarch64 class's choice gets its ARM parity line, and a choice
+    whose files disagree between aarch64 and x86 beyond rounding is not supported.
     """
     cands = candidates(deployment_rows)
     alpha, tie_points = evidence_cfg["alpha"], evidence_cfg["tie_points"]
@@ -154,6 +157,10 @@ def choices(deployment_rows, devices, gates_by_task, evidence_cfg, cpu: str) -> 
                     reasons.append("the tie is broken without a measured latency")
             else:
                 basis = f"highest mean accuracy: leads {r.label} by {signed(ch['lead_points'], 2)} points"
+            on_arm = c is not None and d.get("arch") == "aarch64" and arm is not None
+            summary = arm.get((c.config, c.precision)) if on_arm else None
+            if summary and summary["flagged"]:
+                reasons.append("its file disagrees between aarch64 and x86 beyond rounding (ARM parity)")
             cpu_budget = d["hardware"] == "cpu" and d.get("latency_ms") is not None
             if c is not None and cpu_budget and c.latency_suspect:
                 reasons.append(measured("its latency budget is checked against a suspect latency"))
@@ -185,6 +192,7 @@ def choices(deployment_rows, devices, gates_by_task, evidence_cfg, cpu: str) -> 
                 "interval": (f"[{signed(lo, 2)}, {signed(hi, 2)}] at {100 * (1 - test['level']):.4g} %"
                              if test and test["seeds"] > 1 else "–"),
                 "binding": binding, "basis": basis, "test": test["test"] if test else "–",
+                "arm": parity_line(summary) if on_arm else "",
                 "family": family, "tests": str(len(comps)),
                 "verdict": verdict,
                 "reasons": join_reasons(failed(gates_by_task[task]) + reasons) if c else "no model meets the budgets",
