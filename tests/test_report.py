@@ -204,12 +204,20 @@ def test_a_reader_can_recompute_every_recommendation_from_the_printed_tables(run
     # RAM: on a microcontroller the TFLM tensor arena (and TFLM must run the file), elsewhere the
     # measured process memory of LiteRT, both read from memory.csv (never the file size)
     memory = {(m["model"], m["precision"]): m for m in read_csv(d / "results/deployment/memory.csv")}
+    # an npu class: flash, RAM and latency against Vela's estimates for its accelerator (vela.csv)
+    vela = {(v["model"], v["accelerator"]): v for v in read_csv(d / "results/deployment/vela.csv")}
     assert len(shown) == 2 * len(devices)
     for task, models in (("CIFAR-10", [r for r in rows if r["model"] != "cnn"]),
                          ("Fashion-MNIST", [r for r in rows if r["model"] == "cnn"])):
         options = [(r["model"].rsplit("/seed", 1)[0] + " " + p, 100 * float(r[f"accuracy_{p}"]),
-                    float(r[f"mib_{p}"]), float(r[f"litert_{p}_ms"]), memory[(r["model"], p)])
+                    float(r[f"mib_{p}"]), float(r[f"litert_{p}_ms"]), memory[(r["model"], p)], r["model"])
                    for r in models for p in ("float32", "int8")]
+
+        def npu_fits(o, device):
+            v = vela.get((o[5], device["npu"]))
+            return (v is not None and v["status"] == "compiled" and int(v["weights_bytes"]) / 2**20 <= device["flash_mib"]
+                    and int(v["sram_bytes"]) / 2**20 <= device["ram_mib"]
+                    and (device["latency_ms"] is None or float(v["inference_ms"]) <= device["latency_ms"]))
 
         def ram_fits(o, device):
             m = o[4]
@@ -221,8 +229,11 @@ def test_a_reader_can_recompute_every_recommendation_from_the_printed_tables(run
             assert any((o[2] <= dv["ram_mib"]) != ram_fits(o, dv) for o in options for dv in devices)
         for device in devices:
             budget = device.get("latency_ms") if device["hardware"] == "cpu" else None
-            fit = [o for o in options if o[0].split()[-1] in device["precisions"] and o[2] <= device["flash_mib"]
-                   and ram_fits(o, device) and (budget is None or o[3] <= budget)]
+            if device["hardware"] == "npu":
+                fit = [o for o in options if o[0].split()[-1] in device["precisions"] and npu_fits(o, device)]
+            else:
+                fit = [o for o in options if o[0].split()[-1] in device["precisions"] and o[2] <= device["flash_mib"]
+                       and ram_fits(o, device) and (budget is None or o[3] <= budget)]
             fit.sort(key=lambda o: (-o[1], o[2]))
             if len(fit) > 1 and fit[0][1] - fit[1][1] < tie:
                 tied = [o for o in fit if o[1] >= fit[1][1]]

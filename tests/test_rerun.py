@@ -46,7 +46,7 @@ READERS = {
     # the demo has all four variants (the schema's whole enum): the change drops one, so nothing is converted
     # or evaluated anew, and the rules that gather the variants rerun
     "quantization.variants": {"quantization_table", "notebook_quantization", "time_models", "measure_memory",
-                              "deployment_table", "arm_parity"},
+                              "deployment_table", "arm_parity", "vela"},
     **{f"torch.{k}": TRAIN for k in ("device", "batch_size", "eval_batch_size", "optimizer", "learning_rate",
                                      "momentum", "weight_decay", "augment")},
     "torch.pretrained": TRAIN,  # the demo downloads the weights already; turning it off loads none
@@ -77,6 +77,7 @@ READERS = {
                                                     "benchmark_runs")},
     "deployment.kernels": {"time_models", "arm_parity"},  # ARM parity runs the timing job's kernels
     **{f"deployment.arm.{k}": {"arm_parity"} for k in ("enabled", "images", "core", "sysroot")},
+    **{f"deployment.vela.{k}": {"vela"} for k in ("enabled", "accelerators")},
     "deployment.throughput_batch": {"time_models", "deployment_table"},
     "deployment.max_arena_mib": {"measure_memory"},
     # measure_memory reads only the largest microcontroller flash, which dropping the last class keeps
@@ -88,7 +89,7 @@ READERS = {
 }
 # a new seed adds that seed's jobs, which a rule-level closure over-states (the teacher of a distillation
 # seed is a pruning baseline, but a new pruning seed trains no student): these are stated whole
-AFTER_DEPLOY = {"deploy_model", "time_models", "measure_memory", "arm_parity", "deployment_table", "notebook_deployment",
+AFTER_DEPLOY = {"deploy_model", "time_models", "measure_memory", "arm_parity", "vela", "deployment_table", "notebook_deployment",
                 "render_report", "compile_report"}
 EXACT = {
     "pruning.seeds": {"finetune_baseline", "prune", "finetune_control", "pruning_tables", "notebook_pruning"}
@@ -156,6 +157,7 @@ def changed(key: str, value, node: dict, workdir):
         "quantization.dense_units": lambda: [16],
         "torch.device": lambda: "cuda" if value != "cuda" else "cpu",
         "deployment.arm.sysroot": lambda: str(workdir / "sysroot"),
+        "deployment.vela.accelerators": lambda: value[:-1],  # the npu class's accelerator stays
     }
     if key in special:
         return special[key]()

@@ -164,6 +164,13 @@ def cross_checks(config: dict, workdir: str | os.PathLike = ".") -> list[str]:
     for name in sorted({n for n in device_names if device_names.count(n) > 1}):
         found.append(f"devices: the name {name!r} is given to {device_names.count(name)} device classes; "
                      "names must be unique (the report's tables are keyed by them)")
+    compiled = dep["vela"]["accelerators"]
+    for i, dev in enumerate(config["devices"]):
+        if dev["hardware"] == "npu" and dev.get("npu") not in compiled:
+            found.append(f"devices[{i}] ({dev['name']}): an npu class needs `npu`, one of deployment.vela.accelerators "
+                         f"{compiled} (its budgets are checked against Vela's estimates for it); got {dev.get('npu')!r}")
+        if dev["hardware"] == "npu" and dev["precisions"] != ["int8"]:
+            found.append(f"devices[{i}] ({dev['name']}): an Ethos-U NPU runs int8 only; precisions must be [int8]")
     for key, layers in (("pruning.unstructured.layers", config["pruning"]["unstructured"]["layers"]),
                         ("pruning.structured.ignored_layers", config["pruning"]["structured"]["ignored_layers"]),
                         ("pruning.chain.ignored_layers", config["pruning"]["chain"]["ignored_layers"])):

@@ -151,6 +151,31 @@ rule arm_parity:
         "../scripts/arm_parity.py"
 
 
+rule vela:
+    input:
+        int8=deployed_files("int8"),
+        cnn=expand(rules.convert_tflite.output.tflite, variant=config["quantization"]["variants"]),
+    output:
+        vela="results/deployment/vela.csv",
+    log:
+        "logs/deployment/vela.log",
+    benchmark:
+        "benchmarks/rules/vela.tsv"
+    params:
+        models=deployed_models(),
+        variants=lookup(dpath="quantization/variants", within=config),
+        vela=lookup(dpath="deployment/vela", within=config),
+    threads: 1
+    # sized from the demo run: under a second per model and accelerator
+    resources:
+        mem_mb=2000,
+        runtime=30,
+    conda:
+        "../../envs/deploy.yaml"
+    script:
+        "../scripts/vela.py"
+
+
 rule deployment_table:
     input:
         deployed=deployed_metrics(),

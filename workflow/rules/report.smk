@@ -211,6 +211,7 @@ rule render_report:
         deployment_latency=rules.time_models.output.latency,
         deployment_memory=rules.measure_memory.output.memory,
         deployment_arm=rules.arm_parity.output.parity,
+        deployment_vela=rules.vela.output.vela,
         deployment_roofline=rules.deployment_table.output.roofline,
         deployment_speedups=rules.deployment_table.output.speedups,
         fashion_summary=rules.prepare_fashion_mnist.output.summary,

@@ -371,6 +371,21 @@ def conditions(fashion_official: bool, cifar_official: bool, pretrained: Mapping
             "training from non-ImageNet weight files" if pretrained_asked else "training from scratch"}
 
 
+def vela_section(rows: Sequence[Mapping]) -> dict:
+    """Vela's table as printed: one row per (model, accelerator), estimates said to be estimates."""
+    shown = []
+    for r in rows:
+        ok = r["status"] == "compiled"
+        shown.append({"model": r["model"], "accelerator": r["accelerator"], "status": r["status"],
+                      "npu": f"{r['npu_operators']}/{int(r['npu_operators']) + int(r['cpu_operators'])}" if ok else "–",
+                      "fallback": r["cpu_fallback"] or "–" if ok else "–",
+                      "ms": num(r["inference_ms"], 3) if ok else "–", "mhz": num(r["clock_mhz"], 0) if ok else "–",
+                      "sram": num(_kib(r["sram_bytes"]), 1) if ok else "–",
+                      "weights": f"{num(_mib(r['weights_bytes']), 2)} ({r['weights_in']})" if ok else "–"})
+    return {"rows": shown, "version": rows[0]["vela_version"] if rows else "–",
+            "compiled": sum(r["status"] == "compiled" for r in rows), "files": len(rows)}
+
+
 def limits(gates_by_task: Mapping, reached: Sequence[Mapping], cpu: str, arm_rows: Sequence[Mapping] = ()) -> list[str]:
     """What limits this run, for the report's opening: every failed gate, every family its seeds cannot
     decide (``verdicts.reach``), the one CPU timed, ARM parity not run or disagreeing."""
@@ -487,6 +502,7 @@ def build_context(inputs: Mapping[str, Any], config: Mapping, figures: Mapping[s
                                         "CIFAR-10 subset": inputs["cifar_summary"]})
     reached = verdicts.reach(config)
     arm_rows = read_csv(inputs["deployment_arm"])
+    vela_rows = read_csv(inputs["deployment_vela"])
     prov["reference"] = reference_section((config.get("report") or {}).get("reference"))
     return {
         "title_en": TITLE_EN, "title_uk": TITLE_UK, "citation": CITATION,
@@ -501,7 +517,8 @@ def build_context(inputs: Mapping[str, Any], config: Mapping, figures: Mapping[s
         "conclusions": found, "sweep": {"rows": sweep["rows"], "deployed": str(config["pruning"]["finetune_epochs"])},
         "limits": limits(gate, reached, dep["cpu"], arm_rows), "reach": reached,
         "choices": verdicts.choices(dep["raw"], config["devices"], gate, config["evidence"], dep["cpu"],
-                                    parity.summaries(arm_rows)),
+                                    parity.summaries(arm_rows), vela_rows),
+        "vela": vela_section(vela_rows),
         "arm": {"rows": parity.table(arm_rows), "core": config["deployment"]["arm"]["core"],
                 "images": str(config["deployment"]["arm"]["images"]),
                 "ran": sum(r["status"] == "ran" for r in arm_rows), "files": len(arm_rows),

@@ -30,6 +30,7 @@ class Candidate:
     arena_mib: float | None = None  # TFLM tensor arena (largest over seeds); None: not measured
     process_mib: float | None = None  # LiteRT process memory (largest over seeds); None: not measured
     tflm: str = "not measured"  # "runs", or why TFLM cannot run it
+    npu: dict = field(default_factory=dict)  # accelerator -> Vela's estimate (worst over seeds; int8 only)
 
     @property
     def label(self) -> str:
@@ -40,11 +41,12 @@ class Candidate:
         return mean_std(list(self.accuracy_by_seed.values()))[0]
 
 
-def candidates(rows: Sequence[Mapping]) -> list[Candidate]:
+def candidates(rows: Sequence[Mapping], vela: Sequence[Mapping] = ()) -> list[Candidate]:
     """One candidate per (model config, precision), accuracy per seed, size and latency averaged over seeds.
 
     A latency is the mean over seeds of measured medians; it is None when any seed has none (a budget
-    cannot be checked against a partial measurement).
+    cannot be checked against a partial measurement). ``vela`` (rows of ``vela.csv``) gives each int8
+    candidate its NPU estimates per accelerator (``npu_estimates``).
     """
     groups: dict[tuple, list] = {}
     for r in rows:
@@ -64,7 +66,26 @@ def candidates(rows: Sequence[Mapping]) -> list[Candidate]:
                              mean_std(lat)[0] if len(lat) == len(members) else None, suspect,
                              _largest_mib(members, f"arena_bytes_{precision}"),
                              _largest_mib(members, f"process_rss_bytes_{precision}"),
-                             next((t for t in tflm if t != "runs"), "runs")))
+                             next((t for t in tflm if t != "runs"), "runs"),
+                             npu_estimates(vela, config) if precision == "int8" else {}))
+    return out
+
+
+def npu_estimates(vela: Sequence[Mapping], config: str) -> dict:
+    """accelerator -> Vela's estimate for ``config``'s int8 files: the worst over seeds (a budget must hold
+    for each), or the status of a seed Vela did not compile."""
+    out: dict[str, dict] = {}
+    for r in vela:
+        if config_of(r["model"])[0] != config:
+            continue
+        acc = out.setdefault(r["accelerator"], {"status": "compiled", "ms": 0.0, "sram_bytes": 0, "weights_bytes": 0,
+                                                "clock_mhz": r.get("clock_mhz"), "version": r.get("vela_version")})
+        if r["status"] != "compiled":
+            acc["status"] = r["status"]
+            continue
+        acc["ms"] = max(acc["ms"], float(r["inference_ms"]))
+        acc["sram_bytes"] = max(acc["sram_bytes"], int(r["sram_bytes"]))
+        acc["weights_bytes"] = max(acc["weights_bytes"], int(r["weights_bytes"]))
     return out
 
 
@@ -77,7 +98,8 @@ def _largest_mib(members, column: str) -> float | None:
 
 
 # what each class's RAM budget is checked against (the report prints it beside the budgets)
-RAM_MEASURE = {"mcu": "TFLM tensor arena", "cpu": "LiteRT process memory", "gpu": "LiteRT process memory (CPU)"}
+RAM_MEASURE = {"mcu": "TFLM tensor arena", "npu": "Vela's SRAM estimate", "cpu": "LiteRT process memory",
+               "gpu": "LiteRT process memory (CPU)"}
 
 
 def violations(device: Mapping, c: Candidate) -> list[str]:
@@ -90,6 +112,8 @@ def violations(device: Mapping, c: Candidate) -> list[str]:
     found = []
     if c.precision not in device["precisions"]:
         found.append(f"precision: {c.precision} not in {'/'.join(device['precisions'])}")
+    if device["hardware"] == "npu":
+        return found + npu_violations(device, c)
     if c.mib > device["flash_mib"]:
         found.append(f"flash: {c.mib:.2f} MiB > {device['flash_mib']:g} MiB")
     mcu = device["hardware"] == "mcu"
@@ -107,6 +131,24 @@ def violations(device: Mapping, c: Candidate) -> list[str]:
         elif c.latency_ms > budget:
             found.append(measured(f"latency: {c.latency_ms:.3f} ms > {budget:g} ms"
                                   + (" (a suspect latency)" if c.latency_suspect else "")))
+    return found
+
+
+def npu_violations(device: Mapping, c: Candidate) -> list[str]:
+    """An NPU class's budgets against Vela's estimates for its accelerator (flash: the weights Vela stores)."""
+    est = c.npu.get(device["npu"])
+    if est is None:
+        return [f"NPU: not compiled by Vela for {device['npu']}"] if c.precision == "int8" else []
+    if est["status"] != "compiled":
+        return [f"NPU: {est['status']}"]
+    found = []
+    if est["weights_bytes"] / 2**20 > device["flash_mib"]:
+        found.append(f"flash: Vela stores {est['weights_bytes'] / 2**20:.2f} MiB of weights > {device['flash_mib']:g} MiB")
+    if est["sram_bytes"] / 2**20 > device["ram_mib"]:
+        found.append(f"RAM: Vela's SRAM {est['sram_bytes'] / 2**20:.3g} MiB > {device['ram_mib']:g} MiB")
+    budget = device.get("latency_ms")
+    if budget is not None and est["ms"] > budget:
+        found.append(f"latency: {est['ms']:.3g} ms estimated by Vela > {budget:g} ms")
     return found
 
 

@@ -114,16 +114,18 @@ def choice_comparison(name: str, ch: Mapping, tie_points: float) -> Comparison |
     return Comparison(name, c.accuracy_by_seed, rival.accuracy_by_seed, tie_points)
 
 
-def choices(deployment_rows, devices, gates_by_task, evidence_cfg, cpu: str, arm: Mapping | None = None) -> list[dict]:
+def choices(deployment_rows, devices, gates_by_task, evidence_cfg, cpu: str, arm: Mapping | None = None,
+            vela: Sequence[Mapping] = ()) -> list[dict]:
     """The rule table: per task and device class, the choice, its numbers, the binding constraint, the verdict.
 
     The choice is the model with the highest mean accuracy within the budgets (``recommend.choose``);
     the test only says how sure that is: one comparison per class (``choice_comparison``), Holm within
     the task's family of classes, the interval and the sign-flip check of :func:`evidence.judge`.
     ``arm`` (``parity.summaries``): an aarch64 class's choice gets its ARM parity line, and a choice
-    whose files disagree between aarch64 and x86 beyond rounding is not supported.
+    whose files disagree between aarch64 and x86 beyond rounding is not supported. ``vela`` (rows of
+    ``vela.csv``): an npu class's budgets are checked against Vela's estimates for its accelerator.
     """
-    cands = candidates(deployment_rows)
+    cands = candidates(deployment_rows, vela)
     alpha, tie_points = evidence_cfg["alpha"], evidence_cfg["tie_points"]
     out = []
     for task in TASKS:
@@ -166,6 +168,10 @@ def choices(deployment_rows, devices, gates_by_task, evidence_cfg, cpu: str, arm
                 reasons.append(measured("its latency budget is checked against a suspect latency"))
             binding = ch["binding"] + (measured("; this rests on a suspect latency") if ch["binding_suspect"] else "")
             where = "not measured here" if d["hardware"] != "cpu" else f"extrapolated from {cpu}"
+            if d["hardware"] == "npu":
+                est = c.npu.get(d["npu"]) if c else None
+                where = (f"{num(est['ms'], 3)} ms, estimated by Vela {est['version']} for {d['npu']} at "
+                         f"{num(est['clock_mhz'], 0)} MHz" if est and est["status"] == "compiled" else "not estimated")
             latency = "–" if c is None or c.latency_ms is None else measured(num(c.latency_ms, 3)) + " ms"
             flag = measured(" †") if c and c.latency_suspect and d["hardware"] == "cpu" else ""
             # what keeps the choice from being supported whatever the accuracies say: a failed gate, or a
