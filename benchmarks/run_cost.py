@@ -11,7 +11,7 @@ CSV, metric / value / target / met like every benchmark script; no targets here)
   Experiment 1, tables, timing, report), and the mean seconds of one seed's jobs;
 - with ``--compare-seeds k``: the run with ``k`` seeds instead, estimated from the shared jobs plus
   ``k`` times the mean seed (the timing and memory jobs, which time every model, count as shared, so
-  the difference is slightly underestimated), and what this run's seeds add, in seconds and as a share.
+  the difference is slightly underestimated), and what ``k`` seeds add to this run, in seconds and as a share.
 
 The seconds are job-seconds: on a machine that runs two jobs at once the wall time is about half.
 """
@@ -68,8 +68,8 @@ def rows(found: list[tuple[str, str, float]], compare_seeds: int | None = None) 
     if compare_seeds is not None and by_seed:
         other = shared + compare_seeds * per_seed
         out += [(f"the same run with {compare_seeds} seeds: seconds (estimate)", round(other, 1)),
-                (f"{len(by_seed)} seeds against {compare_seeds}: added seconds", round(total - other, 1)),
-                (f"{len(by_seed)} seeds against {compare_seeds}: added share", round((total - other) / other, 4))]
+                (f"{compare_seeds} seeds instead of {len(by_seed)}: seconds added", round(other - total, 1)),
+                (f"{compare_seeds} seeds instead of {len(by_seed)}: share of this run added", round((other - total) / total, 4))]
     return [{"metric": m, "value": v, "target": "", "met": ""} for m, v in out]
 
 

@@ -176,6 +176,8 @@ def test_the_run_cost_benchmark_sums_a_committed_run_by_stage_and_seed(tmp_path)
     seed = rows["one seed's jobs (mean of 6 seeds): seconds"]
     assert shared + 6 * seed == pytest.approx(total, abs=1)
     assert rows["the same run with 8 seeds: seconds (estimate)"] == pytest.approx(total + 2 * seed, abs=1)
+    assert rows["8 seeds instead of 6: seconds added"] == pytest.approx(2 * seed, abs=1)
+    assert rows["8 seeds instead of 6: share of this run added"] == pytest.approx(2 * seed / total, abs=1e-3)
     with pytest.raises(ValueError, match="not a Snakemake benchmark file"):
         (tmp_path / "bad").mkdir()
         (tmp_path / "bad" / "x.tsv").write_text("seconds\n1\n")
