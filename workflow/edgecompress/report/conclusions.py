@@ -33,6 +33,14 @@ def _verdict(gates: Sequence, supported: bool, refuted: bool, missing: Sequence[
     return UNDECIDED, list(missing) or ["the tests find no significant difference"]
 
 
+def _interval(v: Mapping) -> str:
+    """A judged difference's interval over seeds, as the conclusions print it ("no interval" with one seed)."""
+    lo, hi = v["interval"]
+    if v["seeds"] < 2:
+        return "no interval with one seed"
+    return f"{100 * (1 - v['level']):.4g} % interval [{signed(lo, 2)}, {signed(hi, 2)}]"
+
+
 def _points(value: float) -> str:
     """Signed points with two decimals; a difference that rounds to zero prints "+0.00", never "-0.00"."""
     return signed(round(value, 2) + 0.0, 2)
@@ -222,7 +230,7 @@ def longer_finetuning(sweep_rows, gates_by_task, ev, deployed: int) -> dict:
         means.append(f"{e} epoch(s) {_points(mean_std(g)[0])}")
     return {"numbers": "structured minus the dense control, same epochs (points): " + ("; ".join(means) or "–")
                        + "".join(f"; {k}: the gap changes by {signed(v['points'], 2)} points from {deployed} to "
-                                 f"{max(lengths)} epochs" for k, v in tests.items()),
+                                 f"{max(lengths)} epochs ({_interval(v)})" for k, v in tests.items()),
             "test": f"{family}: the gap at the longest length against the deployed one, {len(comps)} test(s)",
             "verdict": verdict, "reasons": reasons}
 
@@ -249,10 +257,11 @@ def kd_small(rows, gates_by_task, ev, kd_config: str) -> dict:
                                 bool(main) and main["verdict"] == REFUTED, missing)
     numbers = []
     if main:
-        numbers.append(f"{kd_config} against the student alone: {signed(main['points'], 2)} points (p {num(main['p'], 3)})")
+        numbers.append(f"{kd_config} against the student alone: {signed(main['points'], 2)} points ({_interval(main)}, "
+                       f"sign-flip p {num(main['p'], 3)})")
     if side:
         numbers.append(f"against {near.config} (parameters {num(params(near.config), 0)}, the student "
-                       f"{num(params(kd_config), 0)}): {signed(side['points'], 2)} points, {side['verdict']} "
+                       f"{num(params(kd_config), 0)}): {signed(side['points'], 2)} points ({_interval(side)}), {side['verdict']} "
                        f"({side['test']})")
     return {"numbers": "; ".join(numbers) or "–",
             "test": f"distillation: KD beats the student alone (same epochs, schedule and seed), Holm over the "
