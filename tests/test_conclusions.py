@@ -18,10 +18,18 @@ EV = {"min_points_over_chance": 20, "alpha": 0.05, "max_cost_points": 1.0, "tie_
 SUPPORTED, REFUTED, UNDECIDED = "supported", "refuted", "not supported by this run"
 
 
+BASE_MS = (1.4, 0.5)  # the dense baseline's LiteRT float32 and int8 latencies
+
+
 def row(model, params, acc32, acc8, mib32, mib8, ms32, ms8, **extra):
+    """A deployment-table row; its speed-ups as the table has them (one seed's timing: the ratio of the medians)."""
+    speedups = {"int8_speedup": ms32 / ms8}
+    if not model.startswith(("baseline/", "cnn")):
+        speedups.update(speedup_litert_float32=BASE_MS[0] / ms32, speedup_litert_int8=BASE_MS[1] / ms8)
     return {"model": model, "parameters": params, "accuracy_torch": acc32, "accuracy_float32": acc32,
             "accuracy_int8": acc8, "mib_float32": mib32, "mib_int8": mib8, "litert_float32_ms": ms32,
-            "litert_int8_ms": ms8, "litert_float32_suspect": "False", "litert_int8_suspect": "False", **extra}
+            "litert_int8_ms": ms8, "litert_float32_suspect": "False", "litert_int8_suspect": "False", **speedups,
+            **extra}
 
 
 def table(seeds=EIGHT, int8_cost=0.0, structured_cost=0.11, kd_gain=0.03, unstructured_speedup=1.02, chain_cost=0.0,

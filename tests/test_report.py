@@ -335,12 +335,23 @@ def medians(d) -> dict:
             for r in read_csv(d / "results/deployment/latency.csv")}
 
 
+def speedups(d) -> dict[tuple[str, str], float]:
+    """(model, column) -> the speed-up of ratios.csv (the geometric mean over rounds), each checked here against
+    its own interval and against the ratio of the two medians of latency.csv (the same pair of files)."""
+    found = {(r["model"], r["column"]): float(r["speedup"]) for r in read_csv(d / "results/deployment/ratios.csv")}
+    for r in read_csv(d / "results/deployment/ratios.csv"):
+        assert float(r["speedup_ci_low"]) <= float(r["speedup"]) <= float(r["speedup_ci_high"]), r
+    return found
+
+
 def test_deployment_table_cells_equal_the_workflow_files(run):
-    """Cell by cell; every speed-up cell is recomputed here from two medians of latency.csv."""
+    """Cell by cell; every speed-up cell is the timing job's ratio (ratios.csv), which is near the ratio of the
+    two medians of latency.csv, recomputed here (a ratio of a wrong pair or inverted is not)."""
     d = run["dir"]
     tables = typst_tables((d / "results/report/paper.typ").read_text(encoding="utf-8"))
     shown = {c["model"]: c for c in rows_of(tables, "model", "MiB f32", "MiB int8")}
     lat = medians(d)
+    ratio = speedups(d)
     rows = read_csv(d / "results/deployment/table.csv")
     assert set(shown) == {r["model"] for r in rows}
     for r in rows:
@@ -352,14 +363,17 @@ def test_deployment_table_cells_equal_the_workflow_files(run):
         assert cell["LiteRT int8 ms"] == num(lat[(m, "litert", "int8", 1)], 3)
         flagged = {c.split(":")[0] for c in r["suspect_columns"].split(";") if c}
         dagger = lambda column: " †" if column in flagged else ""  # noqa: E731
-        assert cell["int8 speed-up"] == num(lat[(m, "litert", "float32", 1)] / lat[(m, "litert", "int8", 1)], 2) + \
-            dagger("int8_speedup")
+        assert cell["int8 speed-up"] == num(ratio[(m, "int8_speedup")], 2) + dagger("int8_speedup")
+        of_medians = lat[(m, "litert", "float32", 1)] / lat[(m, "litert", "int8", 1)]
+        assert abs(ratio[(m, "int8_speedup")] / of_medians- 1) < 0.3, (m, ratio[(m, "int8_speedup")], of_medians)
         if m == "cnn" or m.startswith("baseline/"):
             continue
         base = "baseline/" + m.rsplit("/", 1)[1]
         batch = int(r["batch"])
-        litert = lat[(base, "litert", "float32", 1)] / lat[(m, "litert", "float32", 1)]
-        torch_n = lat[(base, "pytorch", "float32", batch)] / lat[(m, "pytorch", "float32", batch)]
+        litert, torch_n = ratio[(m, "speedup_litert_float32")], ratio[(m, "speedup_pytorch_batchN")]
+        for got, of_medians in ((litert, lat[(base, "litert", "float32", 1)] / lat[(m, "litert", "float32", 1)]),
+                                (torch_n, lat[(base, "pytorch", "float32", batch)] / lat[(m, "pytorch", "float32", batch)])):
+            assert abs(got / of_medians- 1) < 0.3, (m, got, of_medians)
         key = next(k for k in cell if k.startswith("speed-up LiteRT"))
         assert cell[key] == (f"{num(litert, 2)}{dagger('speedup_litert_float32')} / "
                              f"{num(torch_n, 2)}{dagger('speedup_pytorch_batchN')} / {num(r['macs_reduction'], 2)}"), \
@@ -380,6 +394,10 @@ def named_ratios(d) -> dict[str, str]:
 
     def add(a, b, what):
         found.setdefault(num(a / b, 2), what)
+
+    # the table's speed-ups: the timing job's geometric means over rounds (ratios.csv), reference over model
+    for (m, column), value in speedups(d).items():
+        found.setdefault(num(value, 2), f"{m}: {column} (ratios.csv)")
 
     for m, r in table.items():
         add(lat[(m, "litert", "float32", 1)], lat[(m, "litert", "int8", 1)], f"{m}: int8 speed-up")
