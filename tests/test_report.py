@@ -365,7 +365,7 @@ def test_deployment_table_cells_equal_the_workflow_files(run):
         dagger = lambda column: " †" if column in flagged else ""  # noqa: E731
         assert cell["int8 speed-up"] == num(ratio[(m, "int8_speedup")], 2) + dagger("int8_speedup")
         of_medians = lat[(m, "litert", "float32", 1)] / lat[(m, "litert", "int8", 1)]
-        assert abs(ratio[(m, "int8_speedup")] / of_medians- 1) < 0.3, (m, ratio[(m, "int8_speedup")], of_medians)
+        assert abs(ratio[(m, "int8_speedup")] / of_medians - 1) < 0.3, (m, ratio[(m, "int8_speedup")], of_medians)
         if m == "cnn" or m.startswith("baseline/"):
             continue
         base = "baseline/" + m.rsplit("/", 1)[1]
@@ -373,7 +373,7 @@ def test_deployment_table_cells_equal_the_workflow_files(run):
         litert, torch_n = ratio[(m, "speedup_litert_float32")], ratio[(m, "speedup_pytorch_batchN")]
         for got, of_medians in ((litert, lat[(base, "litert", "float32", 1)] / lat[(m, "litert", "float32", 1)]),
                                 (torch_n, lat[(base, "pytorch", "float32", batch)] / lat[(m, "pytorch", "float32", batch)])):
-            assert abs(got / of_medians- 1) < 0.3, (m, got, of_medians)
+            assert abs(got / of_medians - 1) < 0.3, (m, got, of_medians)
         key = next(k for k in cell if k.startswith("speed-up LiteRT"))
         assert cell[key] == (f"{num(litert, 2)}{dagger('speedup_litert_float32')} / "
                              f"{num(torch_n, 2)}{dagger('speedup_pytorch_batchN')} / {num(r['macs_reduction'], 2)}"), \
