@@ -146,6 +146,8 @@ def copy_workflow(dst: Path) -> Path:
             shutil.copytree(src, dst / part, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
         else:
             shutil.copy2(src, dst / part)
+    if (REPO / ".arm").is_dir():  # the checkout's aarch64 sysroot (make arm): linked, 180 MB is not copied
+        (dst / ".arm").symlink_to(REPO / ".arm")
     return dst
 
 
