@@ -56,13 +56,15 @@ def default_sysroot() -> Path:
 
 
 def not_ready(sysroot: Path) -> str | None:
-    """Why the aarch64 side cannot run here (None: it can)."""
+    """Why the aarch64 side cannot run here (None: it can). The checkout's own sysroot is named as such, so
+    that two runs of the same workflow in different folders say the same."""
     if shutil.which("qemu-aarch64") is None:
         return f"qemu-aarch64 is not installed; {SETUP}"
-    for rel, what in ((PYTHON, "an arm64 Python 3.11"), (f"{SITE}/ai_edge_litert", "the aarch64 ai-edge-litert wheel"),
-                      ("proc/cpuinfo", "an ARM-format proc/cpuinfo (LiteRT's CPU probe reads it)")):
+    where = "the checkout's .arm/sysroot" if sysroot == default_sysroot() else f"the sysroot {sysroot}"
+    for rel, what in ((PYTHON, "arm64 Python 3.11"), (f"{SITE}/ai_edge_litert", "aarch64 ai-edge-litert wheel"),
+                      ("proc/cpuinfo", "ARM-format proc/cpuinfo (LiteRT's CPU probe reads it)")):
         if not (sysroot / rel).exists():
-            return f"{sysroot} has no {what}; {SETUP}"
+            return f"{where} has no {what}; {SETUP}"
     return None
 
 
