@@ -66,3 +66,10 @@ def test_every_int8_model_of_the_demo_has_a_vela_row_and_the_npu_class_a_choice(
     assert "Ethos-U NPUs: estimated by Vela" in typ and "estimated by Vela 5.2.0 for ethos-u55-128 at" in typ
     with open(d / "results/deployment/vela.csv", newline="") as fh:
         assert csv.DictReader(fh).fieldnames == list(vela.COLUMNS)
+
+
+def test_a_file_vela_cannot_compile_is_a_row_that_says_why(tmp_path):
+    bad = tmp_path / "bad.tflite"
+    bad.write_bytes(b"not a flatbuffer" * 4)
+    found = vela.compile_one(str(bad), "ethos-u55-128")
+    assert found["status"].startswith("not compiled (exit ") and len(found) == 1, found

@@ -73,7 +73,8 @@ def compile_one(path: str, accelerator: str) -> dict:
                                "--output-dir", tmp, path], capture_output=True, text=True)
         summaries = sorted(Path(tmp).glob("*_summary_*.csv"))
         if done.returncode != 0 or not summaries:
-            return {"status": f"not compiled: {(done.stderr or done.stdout).strip().splitlines()[-1:] or ['no output']}"}
+            last = ((done.stderr or done.stdout).strip().splitlines() or ["no output"])[-1]
+            return {"status": f"not compiled (exit {done.returncode}): {last}"}
         with open(summaries[0], newline="") as fh:
             summary = next(csv.DictReader(fh))
     return {"status": "compiled", **parse(done.stdout, summary)}
