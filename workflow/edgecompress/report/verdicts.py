@@ -187,7 +187,7 @@ def choices(deployment_rows, devices, gates_by_task, evidence_cfg, cpu: str, arm
             else:
                 verdict = verdict_text(test)
             lo, hi = test["interval"] if test else (None, None)
-            out.append({
+            row = {
                 "task": task, "device": d["name"], "budgets": budgets_text(d),
                 "chosen": c.label if c else "none",
                 "accuracy": num(100 * c.accuracy, 1) if c else "–", "mib": num(c.mib, 2) if c else "–",
@@ -202,7 +202,14 @@ def choices(deployment_rows, devices, gates_by_task, evidence_cfg, cpu: str, arm
                 "family": family, "tests": str(len(comps)),
                 "verdict": verdict,
                 "reasons": join_reasons(failed(gates_by_task[task]) + reasons) if c else "no model meets the budgets",
-            })
+            }
+            if ch["tie"] and any(t.latency_ms is not None for t in ch["tied"]):
+                # a tie broken by measured latencies (the faster, or the smaller when they are within the noise):
+                # which model is chosen, and all that follows from it, follows from times
+                for key in ("chosen", "accuracy", "mib", "runner_up", "margin", "interval", "binding", "basis", "test",
+                            "verdict", "reasons", "arm"):
+                    row[key] = measured(row[key])
+            out.append(row)
     return out
 
 
