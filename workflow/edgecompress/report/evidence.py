@@ -192,9 +192,10 @@ def judge(comparisons: Sequence[Comparison], alpha: float, family: str = "",
     smallest p beside Holm's strictest threshold, and how many seeds would decide it.
     """
     m = len(comparisons)
-    t_ps = {c.key: c.p_t for c in comparisons if c.p_t is not None}
+    t_ps = {c.key: c.p_t for c in comparisons if len(c.seeds) > 1}
     levels = holm_levels(t_ps, alpha, m) if t_ps else {}
-    sf_ps = {c.key: c.p for c in comparisons if c.p is not None}
+    # each test once: the sign-flip test enumerates 2^n sign patterns, and Comparison's properties recompute
+    sf_ps = {c.key: c.p for c in comparisons if c.seeds}
     sf_adjusted = holm_adjusted(sf_ps, m) if sf_ps else {}
     gate_reasons = failed(gates)
     where = f"{family}, Holm over {m} test{'s' if m != 1 else ''}" if family else f"Holm over {m}"
@@ -219,7 +220,7 @@ def judge(comparisons: Sequence[Comparison], alpha: float, family: str = "",
             significant = sf_adjusted.get(c.key, 1.0) < alpha
             check_ok = _check_agrees(c, by_interval, significant, level, tolerance)
             test = (f"{_fmt(c.mean_points)} points, {100 * (1 - level):.4g} % {INTERVAL} [{_fmt(lo)}, {_fmt(hi)}] "
-                    f"({where}); {CHECK} p = {c.p:.3g}, Holm-adjusted {sf_adjusted[c.key]:.3g}")
+                    f"({where}); {CHECK} p = {sf_ps[c.key]:.3g}, Holm-adjusted {sf_adjusted[c.key]:.3g}")
             if not reachable:
                 test += f"; the sign-flip test cannot decide with {n} seeds ({reach}; {need_check} are needed)"
             if not check_ok:
@@ -239,7 +240,7 @@ def judge(comparisons: Sequence[Comparison], alpha: float, family: str = "",
         if gate_reasons:
             verdict = UNDECIDED
         out[c.key] = {"verdict": verdict, "supported": verdict == SUPPORTED, "significant": verdict in DECIDED,
-                      "reason": "; ".join(gate_reasons + [test]), "test": test, "p": c.p,
+                      "reason": "; ".join(gate_reasons + [test]), "test": test, "p": sf_ps.get(c.key),
                       "p_holm": sf_adjusted.get(c.key), "p_t": c.p_t, "level": level,
                       "interval": (lo, hi), "seeds": n, "points": c.mean_points, "family": family,
                       "tests_in_family": m, "smallest_p": smallest, "threshold": threshold,
