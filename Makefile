@@ -1,4 +1,4 @@
-# Two commands a newcomer needs: `make run` (the paper's protocol) and `make test` (what CI runs).
+# Two commands a newcomer needs: `make run` (the paper's protocol) and `make test` (`make test-all` is what CI runs).
 PYTHON      ?= python3.11
 VENV        := .venv
 BIN         := $(VENV)/bin
@@ -12,7 +12,7 @@ export PATH := $(abspath $(BIN)):$(PATH)
 # The package for the make targets that run its modules (the workflow puts it on the path itself: common.smk).
 export PYTHONPATH := $(abspath workflow)
 
-.PHONY: venv arm run test test-fast demo fixtures dag lock lint config-docs compare reference clean
+.PHONY: venv arm run test test-all test-fast demo fixtures dag lock lint config-docs compare reference clean
 
 # Rebuilt only when missing or when requirements.lock changed (the stamp keeps the lock's hash).
 $(STAMP): requirements.lock
@@ -35,12 +35,24 @@ venv: $(STAMP)
 run: venv
 	$(SNAKEMAKE) --cores $(CORES)
 
+# Three tiers of the suite, selected by what a test needs (pytest markers, pyproject.toml; conftest.py
+# adds demo, second_demo and slurm from the fixtures a test uses). tests/test_layout.py checks that every
+# marker is named here and that no test is in a tier whose needs it does not declare.
+# make test: the unit tests, the session's demo and every test reading it, the rerun table, the
+# interrupted run, the real-data branch. make test-all (what CI runs) adds the second clean demo through
+# SLURM, the reproducibility comparison, the SLURM failure and the branch runs outside the demo.
+FAST_TIER := not (workflow or demo or real_data or branch_run or second_demo or slurm)
+TEST_TIER := not (branch_run or second_demo or slurm)
+
 test: venv
+	$(BIN)/python -m pytest -m "$(TEST_TIER)"
+
+test-all: venv
 	$(BIN)/python -m pytest
 
-# The unit tests only (no Snakemake runs, no SLURM): about a minute.
+# The unit tests only (no Snakemake run, no SLURM, no model trained and converted).
 test-fast: venv
-	$(BIN)/python -m pytest -m "not workflow"
+	$(BIN)/python -m pytest -m "$(FAST_TIER)"
 
 # The whole DAG offline on fixture data generated in the official formats.
 fixtures: venv

@@ -18,7 +18,8 @@ os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", tempfile.mkdtemp(prefix="h
 # order works. Tests use both in one process, so load torchvision first. Rules never mix them.
 import torchvision  # noqa: F401,E402  isort: skip
 
-from helpers import CORES, REPO, LoopbackServer, copy_workflow, demo_config, slurm_run, snakemake  # noqa: E402
+from helpers import (CORES, REPO, LoopbackServer, Started, copy_workflow, demo_config, slurm_command,  # noqa: E402
+                     snakemake_command)
 from slurm_cluster import Cluster, ensure_installed  # noqa: E402
 
 
@@ -31,22 +32,79 @@ def fixture_dir(tmp_path_factory) -> Path:
     return out
 
 
+# What a test needs, from the session fixtures it uses: the marker the tiers select by (pyproject.toml).
+NEEDS = {"run": "demo", "second_demo": "second_demo", "cluster": "slurm"}
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects by marker
+def pytest_collection_modifyitems(items):
+    """Marks each test with what it needs, and puts the tests that wait for a demo last (in their own
+    order): the demos run in the background while the others run."""
+    for item in items:
+        for fixture, marker in NEEDS.items():
+            if fixture in getattr(item, "fixturenames", ()):
+                item.add_marker(marker)
+    items.sort(key=lambda item: sum(f in getattr(item, "fixturenames", ()) for f in ("run", "second_demo")))
+
+
+DEMO_TIMEOUT = 2400  # a demo in the background shares the cores with the tests that run meanwhile
+
+
+@pytest.fixture(scope="session", autouse=True)
+def background_demos(request, tmp_path_factory):
+    """The session's demos, started in the background before the first test when a selected test needs
+    them: the unit tests (one core) run meanwhile, and the second demo, which mostly waits on SLURM's
+    poll, beside the first. Each gets its own copy of the workflow (one test edits the first's template).
+    The fixtures ``run`` and ``second_demo`` wait for them."""
+    needed = {f for item in request.session.items for f in getattr(item, "fixturenames", ())}
+    started = {}
+    if "run" in needed or "second_demo" in needed:
+        fixtures = request.getfixturevalue("fixture_dir")
+        for name in ("run", "second_demo") if "second_demo" in needed else ("run",):
+            started[name] = start_demo(name, request, tmp_path_factory, fixtures)
+    yield started
+    for demo in started.values():  # a session stopped early (-x, a failure) leaves no run behind
+        if demo["process"].proc.poll() is None:
+            demo["process"].proc.kill()
+            demo["process"].proc.wait()
+
+
+def start_demo(name: str, request, tmp_path_factory, fixtures: Path) -> dict:
+    """The demo on the fixtures from nothing, ending in the PDF, started in the background.
+
+    The copy of the workflow and the run folder have a space, a quote and non-ASCII letters in their
+    names: a user's checkout may, and every path the rules hand to a shell must survive it. Its
+    config (``demo_config``) names the committed reference, so the report's provenance appendix
+    compares the demo with it. The second demo runs through ``profiles/slurm`` on the test cluster
+    wherever one can be started (as root, and always under CI), else locally like the first.
+    """
+    repo = copy_workflow(tmp_path_factory.mktemp(f"work flow 'Ärger' {name}"))
+    workdir = tmp_path_factory.mktemp("run dir 'ü'" if name == "run" else "second")
+    config = demo_config(workdir, fixtures)
+    through_slurm = name == "second_demo" and slurm_possible()
+    if through_slurm:
+        # The profile gives the timing job one core (its node is exclusive); the local run gives it all of
+        # --cores, and machine.json records what it reserved. The same count here, so that the two demos
+        # differ only in their executor, not in an environment value the report prints.
+        cmd, env = slurm_command(request.getfixturevalue("cluster"), workdir, config, repo=repo,
+                                 timeout=DEMO_TIMEOUT, args=("--set-threads", f"time_models={CORES}"))
+    else:
+        cmd, env = snakemake_command(workdir, configs=(config,), repo=repo)
+    return {"dir": workdir, "config": config, "repo": repo, "slurm": through_slurm,
+            "process": Started(cmd, env, workdir, DEMO_TIMEOUT)}
+
+
 @pytest.fixture(scope="session")
-def run(tmp_path_factory, fixture_dir):
-    """The whole demo DAG on the fixtures, ending in the PDF, from a copy of the workflow (one test edits it).
+def run(background_demos):
+    """The whole demo DAG on the fixtures, ending in the PDF (``start_demo``), finished.
 
     Shared by the report, reproducibility, SLURM and rerun tests: each leaves it finished, up to date and
-    equal to a clean run in every deterministic value. The copy and the run folder have a space, a
-    quote and non-ASCII letters in their names: a user's checkout may, and every path the rules hand
-    to a shell must survive it. Its config (``demo_config``) names the committed reference, so the
-    report's provenance appendix compares the demo with it.
+    equal to a clean run in every deterministic value.
     """
-    repo = copy_workflow(tmp_path_factory.mktemp("work flow 'Ärger'"))
-    workdir = tmp_path_factory.mktemp("run dir 'ü'")
-    config = demo_config(workdir, fixture_dir)
-    result = snakemake(workdir, configs=(config,), repo=repo)
+    demo = background_demos["run"]
+    result = demo["process"].result()
     assert result.returncode == 0, result.stderr[-4000:]
-    return {"dir": workdir, "config": config, "repo": repo}
+    return {k: demo[k] for k in ("dir", "config", "repo")}
 
 
 ROOT_ONLY = ("the SLURM test installs Debian packages (apt-get), starts daemons and links /etc/slurm/slurm.conf "
@@ -81,27 +139,13 @@ def cluster(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def second_demo(request, tmp_path_factory, run, fixture_dir):
-    """The same demo once more from clean, for the reproducibility test (two clean runs differ only in
-    measured values) and the SLURM test (the DAG through sbatch equals the local run).
-
-    It runs through ``profiles/slurm`` on the test cluster wherever one can be started (as root, and
-    always under CI), else locally like ``run``: one whole demo serves both tests. Same workflow copy and
-    config as ``run``, another run folder.
-    """
-    workdir = tmp_path_factory.mktemp("second")
-    config = demo_config(workdir, fixture_dir)
-    through_slurm = slurm_possible()
-    if through_slurm:
-        # The profile gives the timing job one core (its node is exclusive); the local run gives it all of
-        # --cores, and machine.json records what it reserved. The same count here, so that the two demos
-        # differ only in their executor, not in an environment value the report prints.
-        result = slurm_run(request.getfixturevalue("cluster"), workdir, config, repo=run["repo"],
-                           args=("--set-threads", f"time_models={CORES}"))
-    else:
-        result = snakemake(workdir, configs=(config,), repo=run["repo"])
+def second_demo(background_demos):
+    """The same demo once more from clean (``start_demo``), for the reproducibility test (two clean runs
+    differ only in measured values) and the SLURM test (the DAG through sbatch equals the local run)."""
+    demo = background_demos["second_demo"]
+    result = demo["process"].result()
     assert result.returncode == 0, (result.stdout + result.stderr)[-5000:]
-    return {"dir": workdir, "slurm": through_slurm}
+    return {"dir": demo["dir"], "slurm": demo["slurm"]}
 
 
 @pytest.fixture

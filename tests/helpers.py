@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -50,9 +51,58 @@ def write_yaml(path: Path, data: dict) -> Path:
     return path
 
 
-def snakemake(workdir: Path, *args: str, configs: tuple[Path, ...] = (), timeout: int = 900,
-              base: bool = True, repo: Path = REPO) -> subprocess.CompletedProcess:
-    """Run the workflow of ``repo`` (this checkout, or a copy of it) in ``workdir``.
+# Flags after which Snakemake only plans (runs no job): such a call goes to the planner below.
+PLANNING = ("-n", "--dry-run", "--lint", "--rulegraph")
+
+
+def _plan_in_child(cmd: list[str], cwd: str, env: dict) -> tuple[int, str, str]:
+    """One planning call of Snakemake's command line, in a process forked from the planner's server
+    (which imported Snakemake once): its exit status, stdout and stderr."""
+    import tempfile
+
+    import snakemake.cli
+
+    os.chdir(cwd)
+    os.environ.clear()
+    os.environ.update(env)
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.dup2(out.fileno(), 1)
+        os.dup2(err.fileno(), 2)
+        try:
+            snakemake.cli.main(cmd[1:])
+            code = 0
+        except SystemExit as exit_:
+            code = exit_.code if isinstance(exit_.code, int) else (0 if exit_.code is None else 1)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        out.seek(0)
+        err.seek(0)
+        return code, out.read().decode(errors="replace"), err.read().decode(errors="replace")
+
+
+_PLANNER = None
+
+
+def planner():
+    """A pool whose every task runs in a fresh process forked from a server that imported Snakemake once:
+    a dry run costs its planning, not the second of imports a new interpreter pays (the rerun table
+    plans about 80 of them). Each child is used for one call only, so no state passes between calls."""
+    global _PLANNER
+    if _PLANNER is None:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["snakemake.cli"])
+        _PLANNER = ProcessPoolExecutor(max_workers=CORES, mp_context=context, max_tasks_per_child=1)
+    return _PLANNER
+
+
+def snakemake_command(workdir: Path, *args: str, configs: tuple[Path, ...] = (), base: bool = True,
+                      repo: Path = REPO) -> tuple[list[str], dict]:
+    """The command line and environment that run the workflow of ``repo`` in ``workdir``.
 
     Configs: config.yaml + test.yaml (if ``base``) + ``configs``.
     """
@@ -63,9 +113,49 @@ def snakemake(workdir: Path, *args: str, configs: tuple[Path, ...] = (), timeout
     cmd = [SNAKEMAKE, *args, "--snakefile", str(repo / "Snakefile"), "--directory", str(workdir), "--cores", str(CORES)]
     if files:  # last: --configfile takes every following argument
         cmd += ["--configfile", *map(str, files)]
-    env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
+    return cmd, dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
+
+
+def snakemake(workdir: Path, *args: str, configs: tuple[Path, ...] = (), timeout: int = 900,
+              base: bool = True, repo: Path = REPO) -> subprocess.CompletedProcess:
+    """Run the workflow of ``repo`` (this checkout, or a copy of it) in ``workdir`` (``snakemake_command``).
+
+    A call that only plans (``PLANNING``) runs in the planner's pool (same command line, environment
+    and folder); others in a new process.
+    """
+    cmd, env = snakemake_command(workdir, *args, configs=configs, base=base, repo=repo)
     # run from the run folder: Snakemake writes some state (.snakemake/iocache) into the current one
+    if any(a in PLANNING for a in args):
+        code, out, err = planner().submit(_plan_in_child, cmd, str(workdir), env).result(timeout=timeout)
+        return subprocess.CompletedProcess(cmd, code, out, err)
     return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env, cwd=workdir)
+
+
+class Started:
+    """A command started in the background (a demo the session will need), its output going to files;
+    ``result()`` waits for it like ``subprocess.run`` would have, killing it after ``timeout`` seconds."""
+
+    def __init__(self, cmd: list[str], env: dict, cwd: Path, timeout: int):
+        import tempfile
+
+        self.cmd, self.timeout, self.started = cmd, timeout, time.monotonic()
+        self.out, self.err = tempfile.TemporaryFile(), tempfile.TemporaryFile()
+        self.proc = subprocess.Popen(cmd, stdout=self.out, stderr=self.err, env=env, cwd=cwd)
+        self.done: subprocess.CompletedProcess | None = None
+
+    def result(self) -> subprocess.CompletedProcess:
+        if self.done is None:
+            left = self.timeout - (time.monotonic() - self.started)
+            try:
+                code = self.proc.wait(timeout=max(left, 1))
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                code = self.proc.wait()
+            self.out.seek(0)
+            self.err.seek(0)
+            self.done = subprocess.CompletedProcess(self.cmd, code, self.out.read().decode(errors="replace"),
+                                                    self.err.read().decode(errors="replace"))
+        return self.done
 
 
 def mirror_config(tmp_path: Path, mirror: str | Path, **data) -> Path:
@@ -215,16 +305,22 @@ def deterministic_differences(result) -> list[str]:
             and not (r.kind == "environment" and r.verdict == "listed")]
 
 
-def slurm_run(cluster, workdir: Path, *configs: Path, timeout: int = 1200, repo: Path = REPO,
-              targets: tuple[str, ...] = (), args: tuple[str, ...] = ()) -> subprocess.CompletedProcess:
-    """The workflow of ``repo`` in ``workdir`` through ``profiles/slurm`` on the test ``cluster``
-    (configs: config.yaml + test.yaml + ``configs``; ``args`` on top of the profile's), under
-    ``timeout -s INT`` so that a hang fails."""
+def slurm_command(cluster, workdir: Path, *configs: Path, timeout: int = 1200, repo: Path = REPO,
+                  targets: tuple[str, ...] = (), args: tuple[str, ...] = ()) -> tuple[list[str], dict]:
+    """The command line and environment that run the workflow of ``repo`` in ``workdir`` through
+    ``profiles/slurm`` on the test ``cluster`` (configs: config.yaml + test.yaml + ``configs``; ``args``
+    on top of the profile's), under ``timeout -s INT`` so that a hang fails."""
     files = [repo / "config" / "config.yaml", repo / "config" / "test.yaml", *configs]
     cmd = ["timeout", "-s", "INT", str(timeout), SNAKEMAKE, *targets, *args, "--profile", str(repo / "profiles" / "slurm"),
            "--snakefile", str(repo / "Snakefile"), "--directory", str(workdir),
            "--slurm-status-command", "squeue", "--slurm-init-seconds-before-status-checks", "1",
            "--seconds-between-status-checks", "2", "--retries", "0", "--jobs", "4",
            "--configfile", *map(str, files)]
-    env = dict(cluster.env, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
+    return cmd, dict(cluster.env, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
+
+
+def slurm_run(cluster, workdir: Path, *configs: Path, timeout: int = 1200, repo: Path = REPO,
+              targets: tuple[str, ...] = (), args: tuple[str, ...] = ()) -> subprocess.CompletedProcess:
+    """``slurm_command``, run to its end."""
+    cmd, env = slurm_command(cluster, workdir, *configs, timeout=timeout, repo=repo, targets=targets, args=args)
     return subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=timeout + 60, cwd=workdir)

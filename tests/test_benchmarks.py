@@ -48,3 +48,22 @@ def test_training_speed_runs(tmp_path):
     rows = bench("training_speed", "--images", "64", "--threads", "1", cwd=tmp_path)
     assert len(rows) >= 2, rows
 
+
+
+def junit(path, seconds: float, cases: dict[str, float], failures: int = 0):
+    body = "".join(f'<testcase classname="tests.t" name="{n}" time="{t}"/>' for n, t in cases.items())
+    path.write_text(f'<?xml version="1.0"?><testsuites><testsuite name="pytest" errors="0" failures="{failures}" '
+                    f'skipped="0" tests="{len(cases)}" time="{seconds}">{body}</testsuite></testsuites>')
+    return path
+
+
+def test_test_times_reads_the_tiers_junit_files_against_the_baseline(tmp_path):
+    before = junit(tmp_path / "before.xml", 1000.0, {f"t{i}": float(i) for i in range(8)})
+    tier = junit(tmp_path / "tier.xml", 401.0, {"slow": 300.0, "quick": 1.0}, failures=1)
+    rows = {r["metric"]: r for r in bench("test_times", f"before={before}", f"make test={tier}", "--baseline", "before",
+                                          cwd=tmp_path)}
+    assert float(rows["make test: wall seconds"]["value"]) == 401.0 and rows["make test: tests passed"]["value"] == "1"
+    share = rows["make test: share of before"]
+    assert (float(share["value"]), share["target"], share["met"]) == (0.401, "<= 0.4", "False")
+    longest = [m for m in rows if m.startswith("before: longest: ")]
+    assert longest[0] == "before: longest: tests.t::t7" and len(longest) == 5

@@ -69,6 +69,7 @@ def test_paired_sign_flip_test():
 
 
 @pytest.mark.workflow
+@pytest.mark.branch_run
 def test_branch_end_to_end_on_fixtures_with_a_grid(tmp_path, fixture_dir):
     grid = write_yaml(tmp_path / "grid.yaml", {"distillation": {"seeds": [1, 2], "temperatures": [2.0, 4.0],
                                                                  "table_temperature": 4.0}})

@@ -147,3 +147,52 @@ def test_the_package_reaches_the_python_path_one_way():
                                                         *(REPO / "workflow" / "rules").glob("*.smk")]
                if re.search(r"sys\.path|PYTHONPATH|package_dir", p.read_text())]
     assert setters == ["workflow/rules/common.smk"], setters
+
+
+def tiers() -> dict[str, str]:
+    """The marker expressions of the Makefile's tiers (make test-fast, make test); make test-all runs all."""
+    text = (REPO / "Makefile").read_text()
+    return {name: re.search(rf"^{name}_TIER := (.+)$", text, re.M).group(1) for name in ("FAST", "TEST")}
+
+
+def registered_markers() -> set[str]:
+    import tomllib
+
+    ini = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["pytest"]["ini_options"]
+    return {m.split(":", 1)[0] for m in ini["markers"]}
+
+
+# What a test's own code does -> the markers of which it must carry one (a need it does not declare would
+# put it in a faster tier than it is).
+DOES = {
+    re.compile(r"\bsnakemake\(|\bSNAKEMAKE\b|\bslurm_run\("): {"workflow", "demo", "second_demo", "slurm"},
+    re.compile(r"\brequire_shared_data\("): {"real_data"},
+    re.compile(r"\bslurm_run\("): {"slurm"},
+}
+
+
+def test_every_marker_is_a_need_the_fast_tier_leaves_out_and_the_tiers_nest():
+    named = {t: set(re.findall(r"\w+", expr)) - {"not", "or", "and"} for t, expr in tiers().items()}
+    assert named["FAST"] == registered_markers(), "a marker the Makefile's FAST_TIER does not name runs in make test-fast"
+    assert named["TEST"] < named["FAST"]  # make test leaves out less than make test-fast: the tiers nest
+
+
+def test_each_test_of_this_session_declares_what_it_does(request):
+    """Over the tests this session selected (CI's make test-all: every test): a test whose code runs
+    Snakemake, SLURM or reads the shared data carries the marker that keeps it out of the faster tiers."""
+    import inspect
+
+    from _pytest.mark.expression import Expression
+
+    fast, test = (Expression.compile(expr) for expr in tiers().values())
+    wrong = []
+    for item in request.session.items:
+        marks = {m.name for m in item.iter_markers()}
+        source = inspect.getsource(item.function) if hasattr(item, "function") else ""
+        for pattern, needs in DOES.items():
+            if pattern.search(source) and not marks & needs:
+                wrong.append(f"{item.nodeid}: its code matches {pattern.pattern!r} but it carries none of {sorted(needs)}")
+        in_fast, in_test = (e.evaluate(lambda name, **_: name in marks) for e in (fast, test))
+        if in_fast and not in_test:
+            wrong.append(f"{item.nodeid}: in make test-fast but not in make test")
+    assert len(request.session.items) >= 1 and not wrong, "\n".join(wrong)

@@ -100,6 +100,7 @@ def assert_every_variant_has_a_roofline_row(result):
         assert cnn[precision]["roof_attainable_ms"] == ""
 
 
+@pytest.mark.real_data
 def test_a_vm_that_reports_its_hosts_cache_keeps_every_latency_the_tool_agreed_with(run, tmp_path):
     """Before: 48 of 146 latencies got ‡ and every speed-up † (the KeyError on dynamic_range came first)."""
     record = require_shared_data() / "data" / "machines" / "xeon-amx-vm-2vcpu"

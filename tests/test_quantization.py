@@ -166,6 +166,7 @@ def test_branch_end_to_end_on_fixtures(run):
 
 
 @pytest.mark.workflow
+@pytest.mark.real_data
 def test_branch_on_real_fashion_mnist_with_the_paper_config(tmp_path):
     """The default config.yaml on the real data (about a minute on 2 cores)."""
     shared = require_shared_data()

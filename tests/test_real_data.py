@@ -7,7 +7,7 @@ import pytest
 
 from helpers import REPO, require_shared_data, snakemake, write_yaml
 
-pytestmark = pytest.mark.workflow
+pytestmark = [pytest.mark.workflow, pytest.mark.real_data]
 
 @pytest.mark.parametrize("form", ["path", "file-url"])
 def test_real_fashion_mnist_via_the_mirror(tmp_path, form):

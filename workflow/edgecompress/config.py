@@ -17,6 +17,7 @@ from pathlib import Path
 
 import jsonschema
 import yaml
+from . import yamlfile
 from .sources import file_name, sources
 
 
@@ -25,8 +26,7 @@ class ConfigError(ValueError):
 
 
 def load_schema(path: str | os.PathLike) -> dict:
-    with open(path, encoding="utf-8") as fh:
-        return yaml.safe_load(fh)
+    return yamlfile.read(path)
 
 
 def _resolve(node: dict, schema: dict) -> dict:
@@ -222,7 +222,7 @@ def check_kernel(name: str) -> None:
                           f"{', '.join(sorted(specs)) or 'none'}); `make venv` registers 'edgecompress'")
 
 
-def _unique_key_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
+def _unique_key_mapping(loader: yamlfile.SafeLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
     seen: dict = {}
     for key_node, _ in node.value:
         key = loader.construct_object(key_node, deep=deep)
@@ -231,10 +231,10 @@ def _unique_key_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode, deep: b
                               f"{seen[key] + 1} and {key_node.start_mark.line + 1}); YAML would silently keep "
                               "the last one")
         seen[key] = key_node.start_mark.line
-    return yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
+    return yaml.constructor.SafeConstructor.construct_mapping(loader, node, deep=deep)
 
 
-class UniqueKeyLoader(yaml.SafeLoader):
+class UniqueKeyLoader(yamlfile.SafeLoader):
     """A safe YAML loader that refuses a key given twice in one mapping."""
 
 

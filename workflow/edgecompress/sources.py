@@ -38,10 +38,9 @@ def sources(data: Mapping) -> dict[str, Mapping]:
 
 def official_sources(schema_path: str | os.PathLike) -> dict[str, Mapping]:
     """Every source as the publisher gives it (URL and checksums): the schema's defaults, by key."""
-    import yaml  # the schema is plain YAML; no jsonschema needed to read its defaults
+    from . import yamlfile  # the schema is plain YAML; no jsonschema needed to read its defaults
 
-    with open(schema_path, encoding="utf-8") as fh:
-        data = yaml.safe_load(fh)["properties"]["data"]["properties"]
+    data = yamlfile.read(schema_path)["properties"]["data"]["properties"]
     return sources({section: {k: v["default"] for k, v in data[section]["properties"].items()}
                     for section in ("fashion_mnist", "cifar10", "weights")})
 

@@ -1,10 +1,13 @@
-"""Strip what changes on every run from an executed notebook: papermill's and Jupyter's clock times.
+"""Strip what changes on every run from an executed notebook: papermill's and Jupyter's clock times,
+and where the workflow was checked out.
 
     python -m edgecompress.report.nbclean results/report/x/x.ipynb
 
 Papermill records start and end times and durations for the notebook and each cell, and gives
 the parameters cell it injects a random id; the kernel records ``execution`` timestamps per cell. Without them, the same inputs give the same
-executed notebook, byte for byte. The outputs (tables, figures) are kept.
+executed notebook, byte for byte. Papermill also records the notebook it executed by its absolute path,
+which names the user's checkout: kept as ``notebooks/<name>``, the path inside the workflow. The
+outputs (tables, figures) are kept.
 """
 
 from __future__ import annotations
@@ -20,8 +23,11 @@ CLOCK_KEYS = ("start_time", "end_time", "duration")
 
 def strip_clock(notebook: dict) -> dict:
     """``notebook`` (nbformat JSON) without clock times, in place; returned for convenience."""
+    papermill = notebook.get("metadata", {}).get("papermill", {})
     for key in CLOCK_KEYS:
-        notebook.get("metadata", {}).get("papermill", {}).pop(key, None)
+        papermill.pop(key, None)
+    if papermill.get("input_path"):
+        papermill["input_path"] = f"notebooks/{Path(papermill['input_path']).name}"
     for cell in notebook.get("cells", []):
         meta = cell.get("metadata", {})
         meta.pop("execution", None)
