@@ -51,17 +51,15 @@ def write_yaml(path: Path, data: dict) -> Path:
     return path
 
 
-# Flags after which Snakemake only plans (runs no job): such a call goes to the planner below.
-PLANNING = ("-n", "--dry-run", "--lint", "--rulegraph")
-
-
-def _plan_in_child(cmd: list[str], cwd: str, env: dict) -> tuple[int, str, str]:
-    """One planning call of Snakemake's command line, in a process forked from the planner's server
-    (which imported Snakemake once): its exit status, stdout and stderr."""
+def _run_in_child(cmd: list[str], cwd: str, env: dict, timeout: int) -> tuple[int, str, str]:
+    """One call of Snakemake's command line, in a process forked from the runner's server (which
+    imported Snakemake once): its exit status, stdout and stderr. Killed by SIGALRM after ``timeout``."""
+    import signal
     import tempfile
 
     import snakemake.cli
 
+    signal.alarm(timeout)
     os.chdir(cwd)
     os.environ.clear()
     os.environ.update(env)
@@ -82,22 +80,22 @@ def _plan_in_child(cmd: list[str], cwd: str, env: dict) -> tuple[int, str, str]:
         return code, out.read().decode(errors="replace"), err.read().decode(errors="replace")
 
 
-_PLANNER = None
+_RUNNER = None
 
 
-def planner():
+def runner():
     """A pool whose every task runs in a fresh process forked from a server that imported Snakemake once:
-    a dry run costs its planning, not the second of imports a new interpreter pays (the rerun table
-    plans about 80 of them). Each child is used for one call only, so no state passes between calls."""
-    global _PLANNER
-    if _PLANNER is None:
+    a call costs its own work, not the second of imports a new interpreter pays (the rerun table plans
+    about 80 runs). Each child serves one call only, so no state passes between calls."""
+    global _RUNNER
+    if _RUNNER is None:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(["snakemake.cli"])
-        _PLANNER = ProcessPoolExecutor(max_workers=CORES, mp_context=context, max_tasks_per_child=1)
-    return _PLANNER
+        _RUNNER = ProcessPoolExecutor(max_workers=CORES, mp_context=context, max_tasks_per_child=1)
+    return _RUNNER
 
 
 def snakemake_command(workdir: Path, *args: str, configs: tuple[Path, ...] = (), base: bool = True,
@@ -118,17 +116,21 @@ def snakemake_command(workdir: Path, *args: str, configs: tuple[Path, ...] = (),
 
 def snakemake(workdir: Path, *args: str, configs: tuple[Path, ...] = (), timeout: int = 900,
               base: bool = True, repo: Path = REPO) -> subprocess.CompletedProcess:
-    """Run the workflow of ``repo`` (this checkout, or a copy of it) in ``workdir`` (``snakemake_command``).
-
-    A call that only plans (``PLANNING``) runs in the planner's pool (same command line, environment
-    and folder); others in a new process.
+    """Run the workflow of ``repo`` (this checkout, or a copy of it) in ``workdir`` (``snakemake_command``),
+    in the runner's pool: the same command line, environment and folder as a new process would get.
     """
     cmd, env = snakemake_command(workdir, *args, configs=configs, base=base, repo=repo)
     # run from the run folder: Snakemake writes some state (.snakemake/iocache) into the current one
-    if any(a in PLANNING for a in args):
-        code, out, err = planner().submit(_plan_in_child, cmd, str(workdir), env).result(timeout=timeout)
-        return subprocess.CompletedProcess(cmd, code, out, err)
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env, cwd=workdir)
+    global _RUNNER
+    from concurrent.futures.process import BrokenProcessPool
+
+    try:
+        code, out, err = runner().submit(_run_in_child, cmd, str(workdir), env, timeout).result()
+    except BrokenProcessPool:  # the child died: its alarm after ``timeout``, or a crash; the next call gets a new pool
+        _RUNNER = None
+        raise subprocess.TimeoutExpired(cmd, timeout, output="Snakemake's process ended without a result "
+                                        "(killed after the timeout, or crashed)") from None
+    return subprocess.CompletedProcess(cmd, code, out, err)
 
 
 class Started:

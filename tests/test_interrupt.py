@@ -2,10 +2,11 @@
 written: after ``snakemake --unlock`` the same command finishes, no ``.part`` file remains, and every
 deterministic metric equals the uninterrupted demo's (the session's ``run``).
 
-On a copy of the finished demo: less the timing job's outputs, a run to the timing table is killed in
-the middle of the timing job; then, less the student's training, a run to that model is killed in the
-middle of its training. Each time the lock is left behind, `--unlock` clears it and the next start
-finishes. (Two runs with one target each: a retrained student would otherwise be converted again.)
+On one copy of the finished demo, less the timing job's outputs, a run to the timing table is killed in
+the middle of the timing job; on another, at the same time, less the student's training, a run to that
+model is killed in the middle of its training. Each time the lock is left behind, `--unlock` clears it
+and the next start finishes. (Two runs with one target each: a retrained student would otherwise be
+converted again.)
 """
 
 import os
@@ -51,44 +52,58 @@ def kill_when(proc, log, pattern, timeout=900):
     pytest.fail(f"{log} never showed {pattern!r}")
 
 
-def test_a_run_killed_mid_training_and_mid_timing_finishes_equal_after_unlock(run, tmp_path):
-    workdir = tmp_path / "killed"
+def killed_and_finished(run, workdir, target, log, pattern, remove, rule, upstream) -> None:
+    """On a copy of the finished demo, less what ``remove`` deletes (only ``rule`` is to do, nothing
+    ``upstream``), a run to ``target`` is killed once ``log`` shows ``pattern``; the lock is left behind,
+    `--unlock` clears it and the next start finishes."""
     shutil.copytree(run["dir"], workdir, symlinks=True)  # times kept: everything else stays up to date
     mirror = workdir / run["config"].name
     again = lambda *args: snakemake(workdir, *args, configs=(mirror,), repo=run["repo"])  # noqa: E731
-
-    # as if the run had been stopped before the timing job: only it is to do
-    for name in ("latency.csv", "ratios.csv", "machine.json"):
-        (workdir / "results/deployment" / name).unlink()
-    planned = again(TARGET, "-n").stdout
-    assert "time_models" in planned and "deploy_model" not in planned
-    (workdir / TIMING_LOG).unlink()
-    kill_when(start(run, workdir, mirror, TARGET), workdir / TIMING_LOG, r"round 1 done")
-    assert not (workdir / TARGET).exists()
-    locked = again(TARGET)
+    remove(workdir)
+    planned = again(target, "-n").stdout
+    assert rule in planned and upstream not in planned, planned[-2000:]
+    (workdir / log).unlink()
+    kill_when(start(run, workdir, mirror, target), workdir / log, pattern)
+    assert not (workdir / target).exists()
+    locked = again(target)
     assert locked.returncode != 0 and "Directory cannot be locked" in locked.stdout + locked.stderr
     assert again("--unlock").returncode == 0
-    done = again(TARGET)
+    done = again(target)
     assert done.returncode == 0, done.stderr[-4000:]
-
-    # as if it had been stopped before the student was trained
-    shutil.rmtree(workdir / "results/distillation/student/seed42")
-    planned = again(STUDENT, "-n").stdout
-    assert "train_student" in planned and "finetune_baseline" not in planned
-    (workdir / TRAINING_LOG).unlink()
-    kill_when(start(run, workdir, mirror, STUDENT), workdir / TRAINING_LOG, r"student epoch 1: \d+/\d+ batches")
-    assert not (workdir / "results/distillation/student/seed42/model.pt").exists()
-    assert again("--unlock").returncode == 0
-    done = again(STUDENT)
-    assert done.returncode == 0, done.stderr[-4000:]
-
     assert not [str(p) for p in workdir.rglob("*.part*")]
-    ours = compare.run_files(workdir)
-    assert {STUDENT, TARGET} <= ours
-    found = compare.compare(run["dir"], workdir, files=ours)
-    assert found.same_platform
-    assert not deterministic_differences(found), "\n".join(deterministic_differences(found)[:40])
-    student = [r for r in found.rows if r.file == STUDENT]
-    assert any(r.field == "accuracy" and r.verdict == "equal" for r in student)  # retrained, and equal
-    latency = [r for r in found.rows if r.file == TARGET]
-    assert latency and all(r.verdict != "missing" for r in latency)  # every row of the timing table is there
+
+
+def before_timing(workdir):
+    """As if the run had been stopped before the timing job: only it is to do."""
+    for name in ("latency.csv", "ratios.csv", "machine.json"):
+        (workdir / "results/deployment" / name).unlink()
+
+
+def before_student(workdir):
+    """As if it had been stopped before the student was trained."""
+    shutil.rmtree(workdir / "results/distillation/student/seed42")
+
+
+def test_a_run_killed_mid_training_and_mid_timing_finishes_equal_after_unlock(run, tmp_path):
+    # the two kills on two copies at once: each run takes a core or two, and waits on its log
+    from concurrent.futures import ThreadPoolExecutor
+
+    cases = {"timing": (TARGET, TIMING_LOG, r"round 1 done", before_timing, "time_models", "deploy_model"),
+             "training": (STUDENT, TRAINING_LOG, r"student epoch 1: \d+/\d+ batches", before_student,
+                          "train_student", "finetune_baseline")}
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        futures = [pool.submit(killed_and_finished, run, tmp_path / name, *case) for name, case in cases.items()]
+        for future in futures:
+            future.result()
+    for name, (target, *_rest) in cases.items():
+        workdir = tmp_path / name
+        ours = compare.run_files(workdir)
+        assert target in ours
+        found = compare.compare(run["dir"], workdir, files=ours)
+        assert found.same_platform
+        assert not deterministic_differences(found), "\n".join(deterministic_differences(found)[:40])
+        rows = [r for r in found.rows if r.file == target]
+        if target == STUDENT:
+            assert any(r.field == "accuracy" and r.verdict == "equal" for r in rows)  # retrained, and equal
+        else:
+            assert rows and all(r.verdict != "missing" for r in rows)  # every row of the timing table is there
