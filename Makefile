@@ -12,7 +12,7 @@ export PATH := $(abspath $(BIN)):$(PATH)
 # The package for the make targets that run its modules (the workflow puts it on the path itself: common.smk).
 export PYTHONPATH := $(abspath workflow)
 
-.PHONY: venv arm run test test-all test-fast demo fixtures dag lock lint config-docs compare reference clean
+.PHONY: venv arm run test test-all test-fast demo fixtures dag lock lint config-docs sizing-docs compare reference clean
 
 # Rebuilt only when missing or when requirements.lock changed (the stamp keeps the lock's hash).
 $(STAMP): requirements.lock
@@ -89,6 +89,11 @@ reference: fixtures
 # Regenerate the key table of config/README.md from the schema (a test checks it is current).
 config-docs: venv
 	$(BIN)/python -m edgecompress.configdocs workflow/schemas/config.schema.yaml config/README.md
+
+# Regenerate the README's measured test times from the committed sizing table (a test checks it is current).
+TEST_TIMES := docs/sizing/test-tiers-xeon-2vcpu/test_times.csv
+sizing-docs: venv
+	$(BIN)/python benchmarks/test_times.py --readme README.md $(TEST_TIMES)
 
 # Re-resolve the lock from requirements.in in a scratch venv.
 lock:

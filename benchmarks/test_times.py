@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/test_times.py <label>=<junit.xml> ... [--baseline <label>]
         [--out benchmarks/results/test_times.csv]
+    .venv/bin/python benchmarks/test_times.py --readme README.md <test_times.csv>   (make sizing-docs)
 
 One row per file and metric (metric / value / target / met, like every benchmark script): the tests
 that ran and passed, the suite's wall seconds (pytest's own ``time``), and its share of the
@@ -54,12 +55,48 @@ def rows(files: dict[str, Path], baseline: str | None) -> list[dict]:
     return out
 
 
+START, END = "<!-- test-times:start -->", "<!-- test-times:end -->"
+
+
+def readme_block(table: list[dict]) -> str:
+    """The README's lines for a test_times.csv: per label, the tests passed, the seconds and the share."""
+    value = {r["metric"]: r["value"] for r in table}
+    lines = []
+    for label in dict.fromkeys(r["metric"].split(": ", 1)[0] for r in table):
+        seconds = float(value[f"{label}: wall seconds"])
+        line = f"- {label}: {value[f'{label}: tests passed']} tests passed in {seconds:,.0f} s"
+        share = next((r for r in table if r["metric"].startswith(f"{label}: share of ")), None)
+        if share:
+            line += (f", {100 * float(share['value']):.1f} % of {share['metric'].split(': share of ', 1)[1]}"
+                     + (f" (target: at most {100 * float(share['target'].removeprefix('<= ')):.0f} %)"
+                        if share["target"] else ""))
+        lines.append(line)
+    return "\n".join([START, *lines, END])
+
+
+def write_readme(readme: Path, table_csv: Path) -> None:
+    """Replace the block between the markers of ``readme`` with ``readme_block`` of ``table_csv``."""
+    import csv
+
+    with open(table_csv, newline="") as fh:
+        table = list(csv.DictReader(fh))
+    text = readme.read_text(encoding="utf-8")
+    if START not in text or END not in text:
+        raise SystemExit(f"{readme}: no {START} ... {END} block to fill")
+    head, rest = text.split(START, 1)
+    readme.write_text(head + readme_block(table) + rest.split(END, 1)[1], encoding="utf-8")
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("files", nargs="+", help="label=path of a JUnit XML file")
     parser.add_argument("--baseline", help="the label whose seconds the others are a share of")
     parser.add_argument("--out", default="benchmarks/results/test_times.csv")
+    parser.add_argument("--readme", help="fill this file's test-times block from the one CSV given instead")
     args = parser.parse_args(argv)
+    if args.readme:
+        write_readme(Path(args.readme), Path(args.files[0]))
+        return
     files = dict(item.split("=", 1) for item in args.files)
     if args.baseline and args.baseline not in files:
         parser.error(f"--baseline {args.baseline!r} is not one of the labels {sorted(files)}")

@@ -50,3 +50,17 @@ def test_outputs_under_docs_are_not_ignored():
     result = subprocess.run(["git", "check-ignore", "-q", "docs/sizing/x/results/table.csv"], cwd=REPO)
     assert result.returncode == 1
     assert subprocess.run(["git", "check-ignore", "-q", "results/table.csv"], cwd=REPO).returncode == 0
+
+
+def test_the_readmes_test_times_are_the_committed_tables():
+    """The tiers' times the README quotes are generated from docs/sizing/ (make sizing-docs), not typed."""
+    import csv
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("test_times", REPO / "benchmarks" / "test_times.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    with open(REPO / "docs" / "sizing" / "test-tiers-xeon-2vcpu" / "test_times.csv", newline="") as fh:
+        block = module.readme_block(list(csv.DictReader(fh)))
+    assert block.count("tests passed in") >= 3
+    assert block in (REPO / "README.md").read_text(encoding="utf-8"), "README.md's test times are stale: make sizing-docs"
