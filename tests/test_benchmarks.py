@@ -67,3 +67,16 @@ def test_test_times_reads_the_tiers_junit_files_against_the_baseline(tmp_path):
     assert (float(share["value"]), share["target"], share["met"]) == (0.401, "<= 0.4", "False")
     longest = [m for m in rows if m.startswith("before: longest: ")]
     assert longest[0] == "before: longest: tests.t::t7" and len(longest) == 5
+
+
+def test_conversion_profile_runs(tmp_path):
+    rows = {r["metric"]: float(r["value"]) for r in bench("conversion_profile", "--arch", "resnet18", "--calibration",
+                                                           "2", cwd=tmp_path)}
+    assert rows["import torch (s)"] > 0 and rows["import litert-torch (s)"] > 0
+    assert rows["resnet18: int8 (s)"] > 0 and rows["resnet18: float32, again (s)"] > 0
+    once = rows["one-time cost of a job converting resnet18 (s)"]
+    first = rows["resnet18: float32, first in the process (s)"]
+    assert once == pytest.approx(rows["import torch (s)"] + rows["import litert-torch (s)"] + first
+                                 - rows["resnet18: float32, again (s)"], abs=0.05)
+    job = rows["import torch (s)"] + rows["import litert-torch (s)"] + first + rows["resnet18: int8 (s)"]
+    assert rows["share of that job a batched conversion would save"] == pytest.approx(once / job, abs=0.002)
