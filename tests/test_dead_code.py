@@ -50,3 +50,29 @@ def test_no_unused_functions_classes_or_imports(tmp_path):
         f"vulture did not report the canary's dead function:\n{result.stdout[-2000:]}"
     dead = [line for line in found if str(whitelist) not in line and str(canary) not in line]
     assert not dead, "dead code (remove it, or add it to KEPT with the reason):\n" + "\n".join(dead)
+
+
+IMPORT = re.compile(r"^(?:from\s+[\w.]+\s+)?import\s+(.+)$", re.M)
+
+
+def unused_smk_imports(files: dict[str, str]) -> list[str]:
+    """Names the Snakefile and rule files import and never use: they share one namespace (include), so
+    a name counts as used when any of them names it outside an import line."""
+    bodies = {name: IMPORT.sub("", text) for name, text in files.items()}
+    found = []
+    for name, text in files.items():
+        for clause in IMPORT.findall(text):
+            for alias in clause.strip("() ").split(","):
+                bound = alias.split(" as ")[-1].strip().split(".")[0]
+                if bound and not any(re.search(rf"\b{re.escape(bound)}\b", body) for body in bodies.values()):
+                    found.append(f"{name}: imports {bound!r}, which no rule file uses")
+    return found
+
+
+def test_no_unused_imports_in_the_snakefile_and_rule_files():
+    files = {p.relative_to(REPO).as_posix(): p.read_text() for p in
+             [REPO / "Snakefile", *sorted((REPO / "workflow" / "rules").glob("*.smk"))]}
+    assert not unused_smk_imports(files), "\n".join(unused_smk_imports(files))
+    # the check finds what it is for
+    assert unused_smk_imports({"a.smk": "import shlex\nfrom os import path as p\nrule x:\n    run: p.join()\n"}) == [
+        "a.smk: imports 'shlex', which no rule file uses"]

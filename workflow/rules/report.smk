@@ -1,5 +1,4 @@
 # The report: papermill notebooks (figures, tables), then Jinja2 -> Typst -> PDF.
-import shlex
 
 # papermill runs the notebook; nbclean strips its clock times (same inputs, same bytes); nbconvert exports it
 PAPERMILL = (  # every path quoted (:q): a checkout or run folder may hold spaces, quotes, any letters
