@@ -70,7 +70,7 @@ lint: fixtures
 dag: fixtures
 	$(SNAKEMAKE) --rulegraph --configfile config/test.yaml | dot -Tsvg > docs/rulegraph.svg
 
-# Did run B reproduce run A? Every metric matched and judged by its kind (README: "Comparing two runs").
+# Did run B reproduce run A? Every metric matched and judged by its kind (docs/reproducibility.md).
 OUT ?= comparison
 compare: venv
 	@test -n "$(A)" -a -n "$(B)" || { echo "usage: make compare A=<run folder> B=<run folder> [OUT=comparison]"; exit 2; }

@@ -13,7 +13,8 @@ import pytest
 from helpers import REPO
 
 DOCUMENTS = ["README.md", "config/README.md", "docs/sizing/README.md", "CONTRIBUTING.md", "report/README.md",
-             "benchmarks/README.md"]
+             "benchmarks/README.md", "docs/usage.md", "docs/outputs.md", "docs/methods.md", "docs/reproducibility.md",
+             "docs/development.md"]
 CITED = re.compile(r"(?<![\w/.])((?:docs|config|envs|notebooks|report|profiles|workflow|tests|benchmarks)/[\w./-]*[\w/])")
 OUTPUTS = ("benchmarks/results/", "benchmarks/rules/")
 

@@ -58,7 +58,7 @@ class Kind:
     other_platform: str  # ... and where not
 
 
-# The one table of tolerances, first match wins (README: "Comparing two runs").
+# The one table of tolerances, first match wins (docs/reproducibility.md).
 KINDS = (
     Kind("config", r"^provenance\.config(\.|$)|^provenance\.config_sha256$",
          "listed in the config diff", "listed in the config diff"),
@@ -89,7 +89,7 @@ COLUMNS = ("file", "key", "field", "a", "b", "change", "kind", "verdict")
 
 
 def kinds_markdown() -> str:
-    """The tolerance table as the README prints it (a test keeps the two the same)."""
+    """The tolerance table as docs/reproducibility.md prints it (a test keeps the two the same)."""
     lines = ["| kind | fields (regex, first match wins) | same CPU | GPU or another CPU |", "|---|---|---|---|"]
     for k in KINDS:
         lines.append(f"| {k.name} | `{k.fields.replace('|', chr(92) + '|')}` | {k.same_platform} | {k.other_platform} |")

@@ -22,8 +22,8 @@ The metrics and tables (JSON and CSV only) of one clean `make demo`-equivalent r
 (`config/config.yaml` + `config/test.yaml` on the fixtures), in the run's own layout, written by
 `make reference`. `tests/test_reproducible.py` runs the demo and compares it with this folder
 (`python -m edgecompress.compare docs/reference/demo <run>`): every deterministic number must be
-equal on the CPU that wrote it, within the stated tolerances elsewhere (README, "Comparing two
-runs").
+equal on the CPU that wrote it, within the stated tolerances elsewhere (the workflow's
+docs/reproducibility.md).
 
 Regenerate it (`make reference`) in the same commit as a change that is meant to change a number
 (a new default, a fixed bug, new fields), and say in the commit which numbers changed and why
