@@ -12,7 +12,7 @@ export PATH := $(abspath $(BIN)):$(PATH)
 # The package for the make targets that run its modules (the workflow puts it on the path itself: common.smk).
 export PYTHONPATH := $(abspath workflow)
 
-.PHONY: venv arm run test test-all test-fast demo fixtures dag lock lint config-docs sizing-docs compare reference clean
+.PHONY: venv arm run test test-all test-fast demo fixtures dag lock lint config-docs sizing-docs readme-picture compare reference clean
 
 # Rebuilt only when missing or when requirements.lock changed (the stamp keeps the lock's hash).
 $(STAMP): requirements.lock
@@ -94,6 +94,11 @@ config-docs: venv
 TEST_TIMES := docs/sizing/test-tiers-xeon-2vcpu/test_times.csv
 sizing-docs: venv
 	$(BIN)/python benchmarks/test_times.py --readme README.md $(TEST_TIMES)
+
+# The README's picture of the report's first page, from a finished run (RUN=<its folder>, default: here).
+RUN ?= .
+readme-picture: venv
+	$(BIN)/python -m edgecompress.report.render "$(RUN)/results/report/paper.typ" docs/report-first-page.png
 
 # Re-resolve the lock from requirements.in in a scratch venv.
 lock:

@@ -37,3 +37,16 @@ def test_an_executed_notebook_keeps_no_clock_time_and_no_checkout_path():
                                            "output_path": "results/report/pruning/pruning.ipynb"}
     assert nb["cells"] == [{"id": "injected-parameters", "metadata": {"tags": ["injected-parameters"],
                                                                       "papermill": {"status": "completed"}}}]
+
+
+def test_the_readme_picture_is_the_first_page_of_the_report(tmp_path):
+    from edgecompress.report.render import first_page_png
+
+    source = tmp_path / "paper.typ"
+    source.write_text("#set page(width: 10cm, height: 6cm)\nFirst page\n#pagebreak()\nSecond page, much longer " * 1)
+    out = tmp_path / "picture.png"
+    first_page_png(source, out, ppi=30)
+    data = out.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    assert (width, height) == (round(10 / 2.54 * 30), round(6 / 2.54 * 30))  # one page at the asked resolution

@@ -78,3 +78,25 @@ def compile_report(source: str | os.PathLike, out: str | os.PathLike) -> None:
     source = Path(source)
     with atomic_path(out, suffix=".pdf") as tmp:
         typst.compile(str(source), output=str(tmp), root=str(source.parent), ignore_system_fonts=True)
+
+
+def first_page_png(source: str | os.PathLike, out: str | os.PathLike, ppi: int = 60) -> None:
+    """The first page of a rendered report (its Typst source) as a PNG, for the README: the same fonts
+    as ``compile_report``."""
+    import shutil
+    import tempfile
+
+    source = Path(source)
+    with tempfile.TemporaryDirectory() as tmp, atomic_path(out, suffix=".png") as dst:
+        typst.compile(str(source), output=str(Path(tmp) / "page{p}.png"), format="png", ppi=ppi,
+                      root=str(source.parent), ignore_system_fonts=True)
+        pages = sorted(Path(tmp).glob("page*.png"), key=lambda p: int(p.stem[4:]))
+        if not pages:
+            raise ValueError(f"{source}: Typst wrote no page")
+        shutil.copyfile(pages[0], dst)
+
+
+if __name__ == "__main__":  # python -m edgecompress.report.render <run>/results/report/paper.typ <picture.png>
+    import sys
+
+    first_page_png(sys.argv[1], sys.argv[2])
