@@ -337,3 +337,29 @@ def test_the_demo_differs_from_the_papers_config_only_in_sizes(tmp_path):
     assert demo["quantization.variants"] == ["float32", "int8", "dynamic_range", "float16"]
     # every size key exists (a renamed key would leave its pattern matching nothing)
     assert all(any(fnmatch.fnmatchcase(k, p) for k in paper) for p in SIZE_KEYS)
+
+
+# Schema keys with a default that config/config.yaml may leave out: where things are, not what a run computes.
+LOCATIONS_ONLY = {"deployment.arm.sysroot": "where the aarch64 sysroot is (default: the checkout's .arm/sysroot)"}
+
+
+def test_config_yaml_writes_out_every_key_a_result_depends_on():
+    """config/config.yaml is the whole protocol: every schema key with a default is written there."""
+    from edgecompress.config import _resolve
+
+    schema = load_schema(REPO / "workflow" / "schemas" / "config.schema.yaml")
+    config = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+    missing = []
+
+    def walk(node, path, given):
+        node = _resolve(node, schema)
+        if node.get("type") == "object" and "properties" in node:
+            for key, sub in node["properties"].items():
+                present = isinstance(given, dict) and key in given
+                if not present and "default" in _resolve(sub, schema):
+                    missing.append(".".join([*path, key]))
+                elif present:
+                    walk(sub, [*path, key], given[key])
+
+    walk(schema, [], config)
+    assert sorted(set(missing) - set(LOCATIONS_ONLY)) == [], "keys config/config.yaml leaves to schema defaults"
