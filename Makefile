@@ -40,9 +40,10 @@ run: venv
 # marker is named here and that no test is in a tier whose needs it does not declare.
 # make test: the unit tests, the session's demo and every test reading it, the rerun table, the
 # interrupted run, the real-data branch. make test-all (what CI runs) adds the second clean demo through
-# SLURM, the reproducibility comparison, the SLURM failure and the branch runs outside the demo.
-FAST_TIER := not (workflow or demo or real_data or branch_run or second_demo or slurm)
-TEST_TIER := not (branch_run or second_demo or slurm)
+# SLURM, the reproducibility comparison, the SLURM failure, the branch runs outside the demo and the
+# benchmark scripts that measure on their own (the conversion profile).
+FAST_TIER := not (workflow or demo or real_data or branch_run or benchmark or second_demo or slurm)
+TEST_TIER := not (branch_run or benchmark or second_demo or slurm)
 
 test: venv
 	$(BIN)/python -m pytest -m "$(TEST_TIER)"

@@ -69,6 +69,7 @@ def test_test_times_reads_the_tiers_junit_files_against_the_baseline(tmp_path):
     assert longest[0] == "before: longest: tests.t::t7" and len(longest) == 5
 
 
+@pytest.mark.benchmark
 def test_conversion_profile_runs(tmp_path):
     rows = {r["metric"]: float(r["value"]) for r in bench("conversion_profile", "--arch", "resnet18", "--calibration",
                                                            "2", cwd=tmp_path)}
