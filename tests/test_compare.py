@@ -197,6 +197,20 @@ def test_another_cpu_gets_the_stated_tolerances(tmp_path):
     assert {"accuracy", "report.macs", "provenance.inputs.arrays.sha256"} <= failing
 
 
+@pytest.mark.parametrize("changed, verdict", [(0, "equal"), (40, "within tolerance"), (60, "differs")])
+def test_per_image_outcomes_are_compared_by_the_share_of_images_that_changed(changed, verdict):
+    # the CNN's 0/1 outcome per test image: on another CPU at most ACCURACY_ATOL (5 %) of the 1,000 images may
+    # change, like an accuracy; on the same CPU any change differs
+    a = "01" * 500
+    b = "".join(("1" if c == "0" else "0") if i < changed else c for i, c in enumerate(a))
+    kind, change, found = compare.judge("correct_by_image", a, b, None, None, same=False)
+    assert (kind, found) == ("trained", verdict)
+    if changed:
+        assert change == f"{changed / 1000:.2%} of images"
+        assert compare.judge("correct_by_image", a, b, None, None, same=True)[2] == "differs"
+    assert len(compare._cell(a)) < 60  # a row prints its start and length, not 1,000 characters
+
+
 def test_the_tolerance_table_is_printed_in_the_reproducibility_docs():
     readme = (REPO / "docs" / "reproducibility.md").read_text(encoding="utf-8")
     lines: list[str] = []

@@ -100,9 +100,11 @@ def test_every_variant_evaluates_and_int8_stays_close_to_float(tiny):
 
     acc = {}
     for variant, path in tiny["paths"].items():
-        result = litert.evaluate(litert.interpreter(path, 1), tiny["x_test"], tiny["y_test"])
+        result = litert.evaluate(litert.interpreter(path, 1), tiny["x_test"], tiny["y_test"], per_image=True)
         acc[variant] = result["accuracy"]
-        assert result["test_images"] == len(tiny["y_test"])
+        assert result["test_images"] == len(tiny["y_test"]) == len(result["correct_by_image"])
+        # the per-image outcomes (which pair the CNN's files in the report) give the same accuracy
+        assert result["correct_by_image"].count("1") / len(tiny["y_test"]) == result["accuracy"]
     assert_learned(acc["float32"], "tiny CNN float32")
     assert_learned(acc["int8"], "tiny CNN int8")
     assert abs(acc["int8"] - acc["float32"]) < 0.05
@@ -155,7 +157,7 @@ def test_branch_end_to_end_on_fixtures(run):
     assert_learned(float(table[("accuracy", "float32 (.tflite)")]["ours"]), "base CNN, float32 .tflite")
     assert_learned(float(table[("accuracy", "int8 (.tflite)")]["ours"]), "base CNN, int8 .tflite")
     metrics = json.loads((d / "results/quantization/metrics/int8.json").read_text())
-    assert metrics["input_dtype"] == "int8" and metrics["test_images"] == 300
+    assert metrics["input_dtype"] == "int8" and metrics["test_images"] == 300 == len(metrics["correct_by_image"])
     assert all(c["within_one_step"] for c in metrics["weight_check"])
     assert metrics["provenance"]["packages"]["ai-edge-litert"] != "not installed"
     history = (d / "results/quantization/history.csv").read_text().splitlines()
@@ -184,5 +186,6 @@ def test_branch_on_real_fashion_mnist_with_the_paper_config(tmp_path):
     ratio = float(table[("compression ratio", "int8 vs .keras with optimizer state")]["ours"])
     assert 10 < ratio < 12
     metrics = json.loads((tmp_path / "results/quantization/metrics/int8.json").read_text())
-    assert metrics["test_images"] == 10_000 and "latency" not in metrics
+    assert metrics["test_images"] == 10_000 == len(metrics["correct_by_image"]) and "latency" not in metrics
+    assert metrics["correct_by_image"].count("1") / 10_000 == metrics["accuracy"]
     assert all(c["within_one_step"] for c in metrics["weight_check"])

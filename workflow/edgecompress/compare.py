@@ -78,7 +78,8 @@ KINDS = (
          "equal", "equal"),
     Kind("trained", r".",
          "equal",
-         f"accuracies within {ACCURACY_ATOL:g}, points within {POINTS_ATOL:g}, other values within {OTHER_RTOL:.0%}"),
+         f"accuracies within {ACCURACY_ATOL:g}, points within {POINTS_ATOL:g}, per-image outcomes differing on at most "
+         f"{ACCURACY_ATOL:.0%} of images, other values within {OTHER_RTOL:.0%}"),
 )
 # The kinds that are measurements: judged by their own tolerance; a test of determinism leaves them out.
 MEASURED_KINDS = ("time", "from times", "memory")
@@ -223,6 +224,12 @@ def _show(value) -> str:
     return str(value)
 
 
+def _cell(value) -> str:
+    """A value as a row prints it: a long string (per-image outcomes) by its start and length."""
+    text = _show(value)
+    return text if len(text) <= 80 else f"{text[:24]}... ({len(text)} characters)"
+
+
 def _trained_tolerance(field: str, a: float) -> float:
     low = field.lower()
     if re.search(r"_pct|points|^gain_|_difference$", low):
@@ -255,6 +262,10 @@ def judge(field: str, a, b, spread_a, spread_b, same: bool, path_a: str = "") ->
     if kind.name == "checksum":
         trained = not path_a.startswith("resources/")
         return kind.name, change, "not comparable" if trained else "differs"
+    if field.endswith("correct_by_image") and isinstance(a, str) and isinstance(b, str) and len(a) == len(b) and a:
+        # 0/1 outcomes per test image: the share of images whose outcome changed, like an accuracy
+        changed = sum(x != y for x, y in zip(a, b)) / len(a)
+        return kind.name, f"{changed:.2%} of images", "within tolerance" if changed <= ACCURACY_ATOL else "differs"
     if na is None or nb is None:
         return kind.name, change, "differs"
     return kind.name, change, "within tolerance" if abs(nb - na) <= _trained_tolerance(field, na) else "differs"
@@ -320,13 +331,13 @@ def compare(a: str | Path, b: str | Path, files: Iterable[str] | None = None) ->
             if key_field not in fb or key_field not in fa:
                 side = "only in A" if key_field in fa else "only in B"
                 value, _, kind_field = fa.get(key_field) or fb[key_field]
-                rows.append(Row(rel, key, field, _show(value) if side == "only in A" else "",
-                                _show(value) if side == "only in B" else "", "", kind_of(kind_field).name, side))
+                rows.append(Row(rel, key, field, _cell(value) if side == "only in A" else "",
+                                _cell(value) if side == "only in B" else "", "", kind_of(kind_field).name, side))
                 continue
             (va, sa, kind_field), (vb, sb, _) = fa[key_field], fb[key_field]
             kind, change, verdict = judge(kind_field, va, vb, _number(sa), _number(sb), same,
                                           _input_path(flat_a, field))
-            rows.append(Row(rel, key, field, _show(va), _show(vb), change, kind, verdict))
+            rows.append(Row(rel, key, field, _cell(va), _cell(vb), change, kind, verdict))
     config = [r for r in rows if r.kind == "config" and r.verdict != "equal" and r.field != "provenance.config_sha256"]
     rows.sort(key=lambda r: (SEVERITY[r.verdict], r.file, r.key, r.field))
     return Comparison(rows, _config_diff(config), same, (pa, pb))

@@ -37,6 +37,7 @@ SLIPS = {
     "kd_alpha": "Table 1 calls α the soft-loss weight; the loss equation puts α on the hard loss",
 }
 CLASSES = 10  # Fashion-MNIST and CIFAR-10
+FASHION_MNIST_TEST_IMAGES = 10_000  # the official test split, on which Experiment 1 is evaluated
 
 # The paper's conclusions and its Fig. 5, in FACTS.md's English, in the order the report tests them.
 CONCLUSIONS = (

@@ -165,7 +165,7 @@ def evaluate_tflite(tflite_path: str, keras_path: str, arrays: str, out: str, va
 
     data = load_prepared(arrays, "fashion_mnist")
     interp = interpreter(tflite_path, threads)
-    result = evaluate(interp, to_input(data["x_test"]), data["y_test"])
+    result = evaluate(interp, to_input(data["x_test"]), data["y_test"], per_image=True)
     log.info("%s: accuracy %.4f", variant, result["accuracy"])
     metrics = {"variant": variant, **result, "size": file_size(tflite_path), "tensor_dtypes": tensor_dtypes(interp)}
     if variant == "int8":

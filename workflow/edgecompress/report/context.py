@@ -500,7 +500,11 @@ def build_context(inputs: Mapping[str, Any], config: Mapping, figures: Mapping[s
                                     gate, config["evidence"], config["pruning"]["finetune_epochs"], kd_config)
     prov = provenance(metrics, config, {"Fashion-MNIST": inputs["fashion_summary"],
                                         "CIFAR-10 subset": inputs["cifar_summary"]})
-    reached = verdicts.reach(config)
+    # the CNN's files, paired image by image in its device choices (it is trained once)
+    cnn_outcomes = {(CNN, precision): read_json(path)["correct_by_image"] for name, path in metrics.items()
+                    for precision in ("float32", "int8") if name == f"quantization/metrics/{precision}.json"}
+    lengths = {len(bits) for bits in cnn_outcomes.values()}
+    reached = verdicts.reach(config, *lengths) if len(lengths) == 1 else verdicts.reach(config)
     arm_rows = read_csv(inputs["deployment_arm"])
     vela_rows = read_csv(inputs["deployment_vela"])
     prov["reference"] = reference_section((config.get("report") or {}).get("reference"))
@@ -517,7 +521,7 @@ def build_context(inputs: Mapping[str, Any], config: Mapping, figures: Mapping[s
         "conclusions": found, "sweep": {"rows": sweep["rows"], "deployed": str(config["pruning"]["finetune_epochs"])},
         "limits": limits(gate, reached, dep["cpu"], arm_rows), "reach": reached,
         "choices": verdicts.choices(dep["raw"], config["devices"], gate, config["evidence"], dep["cpu"],
-                                    parity.summaries(arm_rows), vela_rows),
+                                    parity.summaries(arm_rows), vela_rows, cnn_outcomes),
         "vela": vela_section(vela_rows),
         "arm": {"rows": parity.table(arm_rows), "core": config["deployment"]["arm"]["core"],
                 "images": str(config["deployment"]["arm"]["images"]),

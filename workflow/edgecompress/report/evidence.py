@@ -104,13 +104,24 @@ class Comparison:
     """``a`` against ``b`` paired over the seeds both have (accuracies as fractions).
 
     The claim is ``mean(a - b) > -margin_points`` (margin 0: "a beats b"; margin 1: "a costs at most
-    1 point"); both tests run on the differences shifted by the margin.
+    1 point"); both tests run on the differences shifted by the margin. ``unit`` names what is paired:
+    "seed" (accuracies of repeated trainings) or "test image" (0/1 outcomes of two files of one
+    trained model on the same images, where the sign-flip test is the exact McNemar test).
     """
 
     key: str
     a: Mapping[int, float]
     b: Mapping[int, float]
     margin_points: float = 0.0
+    unit: str = "seed"
+
+    def units(self, n: int) -> str:
+        return f"{n} {self.unit}{'s' if n != 1 else ''}"
+
+    @property
+    def magnitudes(self) -> int | None:
+        """How many magnitudes the shifted differences take where that is known by design (images: three)."""
+        return 3 if self.unit == "test image" else None
 
     @property
     def seeds(self) -> list:
@@ -204,25 +215,27 @@ def judge(comparisons: Sequence[Comparison], alpha: float, family: str = "",
     for c in comparisons:
         n = len(c.seeds)
         level = levels.get(c.key, threshold)
-        smallest = smallest_sign_flip_p(n)
+        smallest = smallest_sign_flip_p(n, c.magnitudes)
         reachable = smallest < threshold
         need_check = min_seeds(alpha, m)
         lo, hi = c.interval(1 - level)
         bound = -c.margin_points
-        reach = (f"smallest sign-flip p with {n} seed{'s' if n != 1 else ''} {smallest:.3g} against Holm's "
+        reach = (f"smallest sign-flip p with {c.units(n)} {smallest:.3g} against Holm's "
                  f"strictest threshold {threshold:.3g}")
         if n < 2:
             by_interval, check_ok = OPEN, True
-            test = (f"cannot decide with {n} seed{'s' if n != 1 else ''}: no interval or test over seeds "
-                    f"({where}; {need_check} seeds are needed)")
+            test = (f"cannot decide with {c.units(n)}: no interval or test over {c.unit}s "
+                    f"({where}; {need_check} {c.unit}s are needed)")
         else:
             by_interval = _interval_verdict(lo, hi, bound, tolerance)
             significant = sf_adjusted.get(c.key, 1.0) < alpha
             check_ok = _check_agrees(c, by_interval, significant, level, tolerance)
             test = (f"{_fmt(c.mean_points)} points, {100 * (1 - level):.4g} % {INTERVAL} [{_fmt(lo)}, {_fmt(hi)}] "
                     f"({where}); {CHECK} p = {sf_ps[c.key]:.3g}, Holm-adjusted {sf_adjusted[c.key]:.3g}")
+            if c.unit != "seed":
+                test += f"; paired over {c.units(n)}"
             if not reachable:
-                test += f"; the sign-flip test cannot decide with {n} seeds ({reach}; {need_check} are needed)"
+                test += f"; the sign-flip test cannot decide with {c.units(n)} ({reach}; {need_check} are needed)"
             if not check_ok:
                 test += (f"; the interval says {by_interval} but the sign-flip test does not reach it, "
                          f"so the weaker verdict, open, stands")
@@ -235,14 +248,14 @@ def judge(comparisons: Sequence[Comparison], alpha: float, family: str = "",
             by_t = seeds_for_interval(mean, sd, bound, 1 - threshold) if n > 1 else None
             needed = max(need_check, by_t) if by_t else None
             if n > 1:
-                test += (f"; about {needed} seeds would decide it at this spread" if needed else
-                         "; the mean sits on the claim's margin: no number of seeds decides it at this spread")
+                test += (f"; about {c.units(needed)} would decide it at this spread" if needed else
+                         f"; the mean sits on the claim's margin: no number of {c.unit}s decides it at this spread")
         if gate_reasons:
             verdict = UNDECIDED
         out[c.key] = {"verdict": verdict, "supported": verdict == SUPPORTED, "significant": verdict in DECIDED,
                       "reason": "; ".join(gate_reasons + [test]), "test": test, "p": sf_ps.get(c.key),
                       "p_holm": sf_adjusted.get(c.key), "p_t": c.p_t, "level": level,
-                      "interval": (lo, hi), "seeds": n, "points": c.mean_points, "family": family,
+                      "interval": (lo, hi), "seeds": n, "unit": c.unit, "points": c.mean_points, "family": family,
                       "tests_in_family": m, "smallest_p": smallest, "threshold": threshold,
                       "reachable": reachable, "needed": needed}
     return out
@@ -252,7 +265,8 @@ def verdict_text(v: Mapping) -> str:
     """The verdict as a choice prints it: "open: needs n seeds" says how far the run is from deciding."""
     if v["verdict"] != OPEN:
         return v["verdict"]
-    needs = f"needs {v['needed']} seeds" if v["needed"] else ""
+    unit = v.get("unit", "seed")
+    needs = f"needs {v['needed']} {unit}s" if v["needed"] else ""
     if v["seeds"] < 2 or not v["reachable"]:
-        return f"open: cannot decide with {v['seeds']} seed{'s' if v['seeds'] != 1 else ''}" + (f"; {needs}" if needs else "")
+        return f"open: cannot decide with {v['seeds']} {unit}{'s' if v['seeds'] != 1 else ''}" + (f"; {needs}" if needs else "")
     return f"open: {needs}" if needs else "open"

@@ -31,6 +31,8 @@ class Candidate:
     process_mib: float | None = None  # LiteRT process memory (largest over seeds); None: not measured
     tflm: str = "not measured"  # "runs", or why TFLM cannot run it
     npu: dict = field(default_factory=dict)  # accelerator -> Vela's estimate (worst over seeds; int8 only)
+    # a model trained once (the CNN): its 0/1 outcome per test image, "0110...", whose mean is its accuracy
+    correct_by_image: str = ""
 
     @property
     def label(self) -> str:
@@ -41,13 +43,17 @@ class Candidate:
         return mean_std(list(self.accuracy_by_seed.values()))[0]
 
 
-def candidates(rows: Sequence[Mapping], vela: Sequence[Mapping] = ()) -> list[Candidate]:
+def candidates(rows: Sequence[Mapping], vela: Sequence[Mapping] = (),
+               per_image: Mapping[tuple[str, str], str] | None = None) -> list[Candidate]:
     """One candidate per (model config, precision), accuracy per seed, size and latency averaged over seeds.
 
     A latency is the mean over seeds of measured medians; it is None when any seed has none (a budget
     cannot be checked against a partial measurement). ``vela`` (rows of ``vela.csv``) gives each int8
-    candidate its NPU estimates per accelerator (``npu_estimates``).
+    candidate its NPU estimates per accelerator (``npu_estimates``). ``per_image``: (config, precision)
+    -> 0/1 outcomes per test image of a model trained once (the CNN's variants); they must give the
+    table's accuracy (one accuracy per model), else ValueError.
     """
+    per_image = per_image or {}
     groups: dict[tuple, list] = {}
     for r in rows:
         config, seed = config_of(r["model"])
@@ -67,7 +73,12 @@ def candidates(rows: Sequence[Mapping], vela: Sequence[Mapping] = ()) -> list[Ca
                              _largest_mib(members, f"arena_bytes_{precision}"),
                              _largest_mib(members, f"process_rss_bytes_{precision}"),
                              next((t for t in tflm if t != "runs"), "runs"),
-                             npu_estimates(vela, config) if precision == "int8" else {}))
+                             npu_estimates(vela, config) if precision == "int8" else {},
+                             per_image.get((config, precision), "")))
+    for c in out:
+        if c.correct_by_image and abs(c.correct_by_image.count("1") / len(c.correct_by_image) - c.accuracy) > 1e-6:
+            raise ValueError(f"{c.label}: its per-image outcomes give accuracy "
+                             f"{c.correct_by_image.count('1') / len(c.correct_by_image):.4f}, the table {c.accuracy:.4f}")
     return out
 
 

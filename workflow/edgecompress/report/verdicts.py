@@ -104,18 +104,24 @@ def choice_comparison(name: str, ch: Mapping, tie_points: float) -> Comparison |
 
     A choice that leads (beyond the tolerance) claims to be more accurate than the runner-up; a choice
     that won a tie claims to be at most ``tie_points`` below the most accurate model it tied with.
+    Two files of a model trained once (the CNN's variants) are paired over the test images instead:
+    the claim is then of these files, not of the training.
     """
     c, r = ch["chosen"], ch["runner_up"]
     if c is None or r is None:
         return None
-    if not ch["tie"]:
-        return Comparison(name, c.accuracy_by_seed, r.accuracy_by_seed)
-    rival = ch["leader"] if c is not ch["leader"] else ch["second"]
-    return Comparison(name, c.accuracy_by_seed, rival.accuracy_by_seed, tie_points)
+    rival, margin = (r, 0.0) if not ch["tie"] else (ch["leader"] if c is not ch["leader"] else ch["second"], tie_points)
+    if c.correct_by_image and len(c.correct_by_image) == len(rival.correct_by_image):
+        return Comparison(name, _outcomes(c.correct_by_image), _outcomes(rival.correct_by_image), margin, "test image")
+    return Comparison(name, c.accuracy_by_seed, rival.accuracy_by_seed, margin)
+
+
+def _outcomes(bits: str) -> dict[int, float]:
+    return {i: float(b == "1") for i, b in enumerate(bits)}
 
 
 def choices(deployment_rows, devices, gates_by_task, evidence_cfg, cpu: str, arm: Mapping | None = None,
-            vela: Sequence[Mapping] = ()) -> list[dict]:
+            vela: Sequence[Mapping] = (), per_image: Mapping[tuple[str, str], str] | None = None) -> list[dict]:
     """The rule table: per task and device class, the choice, its numbers, the binding constraint, the verdict.
 
     The choice is the model with the highest mean accuracy within the budgets (``recommend.choose``);
@@ -124,8 +130,9 @@ def choices(deployment_rows, devices, gates_by_task, evidence_cfg, cpu: str, arm
     ``arm`` (``parity.summaries``): an aarch64 class's choice gets its ARM parity line, and a choice
     whose files disagree between aarch64 and x86 beyond rounding is not supported. ``vela`` (rows of
     ``vela.csv``): an npu class's budgets are checked against Vela's estimates for its accelerator.
+    ``per_image`` (``recommend.candidates``): the CNN's outcomes per test image, which pair its choices.
     """
-    cands = candidates(deployment_rows, vela)
+    cands = candidates(deployment_rows, vela, per_image)
     alpha, tie_points = evidence_cfg["alpha"], evidence_cfg["tie_points"]
     out = []
     for task in TASKS:
@@ -213,28 +220,37 @@ def choices(deployment_rows, devices, gates_by_task, evidence_cfg, cpu: str, arm
     return out
 
 
-def reach(config: Mapping) -> list[dict]:
-    """Per family of tests the report prints: its size, its paired seeds, and whether they can decide it.
+def reach(config: Mapping, cnn_test_images: int = paper.FASHION_MNIST_TEST_IMAGES) -> list[dict]:
+    """Per family of tests the report prints: its size, what it pairs, and whether that can decide it.
 
     What the seeds can reach is a property of the design, known before any training: the sign-flip
     test's smallest p with n seeds (2 / 2^n) against Holm's strictest threshold (alpha / tests).
-    Experiment 1's CNN is trained once, as in the paper: its device choices cannot be decided by seeds.
+    Experiment 1's CNN is trained once, as in the paper: its device choices pair two files of that one
+    model over the ``cnn_test_images`` test images (the sign-flip test on 0/1 outcomes is the exact
+    McNemar test), so they can decide whether these files differ, not whether another training would.
     """
     alpha = config["evidence"]["alpha"]
     pruning, distillation = config["pruning"], config["distillation"]
     shared = len(set(pruning["seeds"]) & set(distillation["seeds"]))
-    families = [(f"{m} pruning", len(pruning[m]["amounts"]), len(pruning["seeds"])) for m in ("unstructured", "structured")]
-    families += [(f"{m} pruning vs the dense control", len(pruning[m]["amounts"]), len(pruning["seeds"]))
+    families = [(f"{m} pruning", len(pruning[m]["amounts"]), len(pruning["seeds"]), "seed")
+                for m in ("unstructured", "structured")]
+    families += [(f"{m} pruning vs the dense control", len(pruning[m]["amounts"]), len(pruning["seeds"]), "seed")
                  for m in ("unstructured", "structured")]
-    families += [("distillation", len(distillation["temperatures"]) * len(distillation["alphas"]), len(distillation["seeds"])),
-                 ("device choices, CIFAR-10", len(config["devices"]), shared),
-                 ("device choices, Fashion-MNIST", len(config["devices"]), 1)]
+    families += [("distillation", len(distillation["temperatures"]) * len(distillation["alphas"]),
+                  len(distillation["seeds"]), "seed"),
+                 ("device choices, CIFAR-10", len(config["devices"]), shared, "seed"),
+                 ("device choices, Fashion-MNIST", len(config["devices"]), cnn_test_images, "test image")]
     out = []
-    for name, tests, seeds in families:
-        smallest, threshold = smallest_sign_flip_p(seeds), alpha / tests
-        out.append({"family": name, "tests": str(tests), "seeds": str(seeds), "smallest_p": num(smallest, 3),
-                    "threshold": num(threshold, 3), "decidable": smallest < threshold,
-                    "status": "can decide" if smallest < threshold else
-                    f"cannot decide with {seeds} seed{'s' if seeds != 1 else ''} ({min_seeds(alpha, tests)} needed)"
-                    + (": the CNN is trained once, as in the paper" if name.endswith("Fashion-MNIST") else "")})
+    for name, tests, n, unit in families:
+        images = unit == "test image"
+        smallest, threshold = smallest_sign_flip_p(n, 3 if images else None), alpha / tests
+        units = f"{n} {unit}{'s' if n != 1 else ''}"
+        status = ("can decide" if smallest < threshold else
+                  f"cannot decide with {units} ({min_seeds(alpha, tests)} needed)")
+        if images:
+            status += (": the CNN is trained once, as in the paper, so its files are paired over the test images "
+                       "(exact McNemar test); this decides between these files, not between trainings")
+        out.append({"family": name, "tests": str(tests), "seeds": units if images else str(n),
+                    "smallest_p": f"2/2^{n}" if images and smallest < 1e-3 else num(smallest, 3),
+                    "threshold": num(threshold, 3), "decidable": smallest < threshold, "status": status})
     return out
