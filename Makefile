@@ -95,6 +95,7 @@ config-docs: venv
 TEST_TIMES := docs/sizing/test-tiers-xeon-2vcpu/test_times.csv
 sizing-docs: venv
 	$(BIN)/python benchmarks/test_times.py --readme README.md $(TEST_TIMES)
+	$(BIN)/python benchmarks/sizing_numbers.py
 
 # The README's picture of the report's first page, from a finished run (RUN=<its folder>, default: here).
 RUN ?= .

@@ -65,3 +65,50 @@ def test_the_readmes_test_times_are_the_committed_tables():
         block = module.readme_block(list(csv.DictReader(fh)))
     assert block.count("tests passed in") >= 3
     assert block in (REPO / "README.md").read_text(encoding="utf-8"), "README.md's test times are stale: make sizing-docs"
+
+
+def sizing_numbers():
+    import importlib.util
+
+    import sys
+
+    spec = importlib.util.spec_from_file_location("sizing_numbers", REPO / "benchmarks" / "sizing_numbers.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["sizing_numbers"] = module  # its dataclass looks its module up
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_every_number_the_docs_quote_is_generated_from_its_file_and_current():
+    module = sizing_numbers()
+    found = module.values()
+    assert module.problems(found) == [], "a quoted number is stale: make sizing-docs"
+    # every key is quoted somewhere, and the check sees a stale or unknown span
+    quoted = {m["key"] for page in module.pages() for m in module.SPAN.finditer(page.read_text(encoding="utf-8"))}
+    assert quoted == set(found), f"defined but never quoted: {sorted(set(found) - quoted)}"
+    text = "arena <!-- n:demo-arena-cnn-int8 -->1.0 KiB<!-- /n --> and <!-- n:no-such -->3<!-- /n -->"
+    assert module.fill(text, found) == text.replace("1.0 KiB", found["demo-arena-cnn-int8"])
+
+
+# A number with a unit typed into a page is a measurement that cannot go stale-checked; these are not
+# measurements: targets, tolerances, design constants of the code or config, and the paper's own numbers.
+NOT_MEASURED = {"50 %", "0.01 ms", "0.1 ms", "15 %", "15%", "5 %", "5%", "10%", "10 %", "95 %", "16 KiB", "256 MiB",
+                "25 %", "85 %", "1.2x", "1.25x", "60 s", "30 %", "5 minutes", "0.1 %", "0.43 MB", "0.04 MB",
+                "11.06x", "3.4x", "2.043 %", "2.04 %", "60,000 x", "10,000 x", "28 x", "3x", "3.11 s"}
+MEASURED = re.compile(r"(?<![\w.])\d[\d,]*(?:\.\d+)?\s?(?:ms|s|min|minutes|seconds|hours|MiB|KiB|GiB|MB|GB|%|x)(?![\w/])")
+
+
+def typed_numbers(text: str) -> list[str]:
+    """Numbers with a unit outside generated spans, generated blocks, code blocks and code spans."""
+    text = re.sub(r"<!-- n:[a-z0-9-]+ -->.*?<!-- /n -->", "", text)
+    text = re.sub(r"<!-- test-times:start -->.*?<!-- test-times:end -->", "", text, flags=re.S)
+    text = re.sub(r"```.*?```", "", text, flags=re.S)
+    text = re.sub(r"`[^`\n]*`", "", text)
+    return [m for m in MEASURED.findall(text) if m not in NOT_MEASURED]
+
+
+def test_no_measured_number_is_typed_into_the_docs():
+    found = {page.relative_to(REPO).as_posix(): typed
+             for page in sizing_numbers().pages() if (typed := typed_numbers(page.read_text(encoding="utf-8")))}
+    assert found == {}, "quote measured numbers through docs/sizing/numbers.md (make sizing-docs)"
+    assert typed_numbers("took 45 s, <!-- n:x -->45 s<!-- /n -->, `45 s`, a 15 % target") == ["45 s"]
