@@ -15,12 +15,12 @@ export PYTHONPATH := $(abspath workflow)
 .PHONY: venv arm run test test-all test-fast demo fixtures dag lock lint config-docs sizing-docs readme-picture compare reference clean
 
 # Rebuilt only when missing or when requirements.lock changed (the stamp keeps the lock's hash).
-$(STAMP): requirements.lock
+$(STAMP): requirements.lock requirements-dev.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip==26.3
-	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet -r requirements.lock -r requirements-dev.lock
 	$(BIN)/python -m ipykernel install --prefix $(VENV) --name $(KERNEL) --display-name "edgecompress (.venv)"
-	sha256sum requirements.lock > $(STAMP)
+	sha256sum requirements.lock requirements-dev.lock > $(STAMP)
 
 # The aarch64 sysroot of ARM parity (qemu-user, Debian's arm64 Python, the aarch64 LiteRT wheel): root
 # for apt-get. Where it cannot be built the arm_parity rule writes "not run" rows and the rest runs.
@@ -63,7 +63,11 @@ demo: fixtures
 	$(SNAKEMAKE) --cores $(CORES) --configfile config/test.yaml
 	$(SNAKEMAKE) --cores $(CORES) --configfile config/test.yaml --report results/report.html
 
+# ruff (pycodestyle, pyflakes, import order, formatting; pyproject.toml), snakefmt, Snakemake's own linter.
 lint: fixtures
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/snakefmt --check Snakefile workflow
 	$(SNAKEMAKE) --lint
 	$(SNAKEMAKE) --lint --configfile config/test.yaml
 
@@ -108,7 +112,10 @@ lock:
 	.lock-venv/bin/python -m pip install --quiet --upgrade pip==26.3
 	.lock-venv/bin/python -m pip install --quiet -r requirements.in
 	{ head -n 2 requirements.lock; .lock-venv/bin/python -m pip freeze; } > requirements.lock.new
-	mv requirements.lock.new requirements.lock && rm -rf .lock-venv
+	.lock-venv/bin/python -m pip install --quiet -r requirements-dev.in
+	{ head -n 2 requirements-dev.lock; .lock-venv/bin/python -m pip freeze | grep -vxFf requirements.lock.new; } \
+		> requirements-dev.lock.new
+	mv requirements.lock.new requirements.lock && mv requirements-dev.lock.new requirements-dev.lock && rm -rf .lock-venv
 
 clean:
 	rm -rf .snakemake results logs benchmarks/results resources comparison $(REFERENCE_RUN)

@@ -43,8 +43,9 @@ def seconds(folder: Path) -> dict[str, float]:
 
 
 def costs(preset: dict[str, float], sweep: dict[str, float], seeds: int) -> list[dict]:
-    missing = [job for job in (*PER_MODEL, "finetune_control/seed42", "prune/structured/amount0.5/seed42")
-               if job not in preset]
+    missing = [
+        job for job in (*PER_MODEL, "finetune_control/seed42", "prune/structured/amount0.5/seed42") if job not in preset
+    ]
     if missing:
         raise ValueError(f"the preset's benchmark files lack {missing}")
     deployed = [j for j in preset if j.startswith("deploy_model/")]
@@ -54,26 +55,42 @@ def costs(preset: dict[str, float], sweep: dict[str, float], seeds: int) -> list
     chain_models = sum(j.startswith("deploy_model/chain/") for j in deployed)
     new_preset = sum(s for j, s in preset.items() if is_new(j)) + chain_models * per_model
     total_preset = sum(preset.values())
-    rows = [{"metric": "single-seed preset: seconds of all jobs", "value": round(total_preset, 1)},
-            {"metric": "single-seed preset: seconds of the control, the chain and its timing and memory share",
-             "value": round(new_preset, 1)},
-            {"metric": "single-seed preset: extra cost (share of the run without them)",
-             "value": round(new_preset / (total_preset - new_preset), 3)}]
+    rows = [
+        {"metric": "single-seed preset: seconds of all jobs", "value": round(total_preset, 1)},
+        {
+            "metric": "single-seed preset: seconds of the control, the chain and its timing and memory share",
+            "value": round(new_preset, 1),
+        },
+        {
+            "metric": "single-seed preset: extra cost (share of the run without them)",
+            "value": round(new_preset / (total_preset - new_preset), 3),
+        },
+    ]
     per_seed = {j: s for j, s in preset.items() if "/seed" in j}
     shared = sum(s for j, s in preset.items() if "/seed" not in j and j not in PER_MODEL)
     old_seed = sum(s for j, s in per_seed.items() if not is_new(j))  # the structured prune at the paper's 3 epochs
-    new_seed = (sum(s for j, s in per_seed.items() if is_new(j) and j != "finetune_control/seed42")
-                + sweep["finetune_control/seed42"]
-                + sweep["prune/structured/amount0.5/seed42"] - preset["prune/structured/amount0.5/seed42"]
-                + chain_models * per_model)
+    new_seed = (
+        sum(s for j, s in per_seed.items() if is_new(j) and j != "finetune_control/seed42")
+        + sweep["finetune_control/seed42"]
+        + sweep["prune/structured/amount0.5/seed42"]
+        - preset["prune/structured/amount0.5/seed42"]
+        + chain_models * per_model
+    )
     old_models = seeds * (len(deployed) - chain_models) + 1
     old_run = seeds * old_seed + shared + old_models * per_model
-    rows += [{"metric": f"default run, {seeds} seeds: estimated seconds without the control, sweep and chain",
-              "value": round(old_run, 1)},
-             {"metric": f"default run, {seeds} seeds: estimated seconds they add", "value": round(seeds * new_seed, 1)},
-             {"metric": "default run: extra cost (share of the run without them)",
-              "value": round(seeds * new_seed / old_run, 3), "target": f"< {TARGET}",
-              "met": seeds * new_seed / old_run < TARGET}]
+    rows += [
+        {
+            "metric": f"default run, {seeds} seeds: estimated seconds without the control, sweep and chain",
+            "value": round(old_run, 1),
+        },
+        {"metric": f"default run, {seeds} seeds: estimated seconds they add", "value": round(seeds * new_seed, 1)},
+        {
+            "metric": "default run: extra cost (share of the run without them)",
+            "value": round(seeds * new_seed / old_run, 3),
+            "target": f"< {TARGET}",
+            "met": seeds * new_seed / old_run < TARGET,
+        },
+    ]
     return rows
 
 

@@ -46,9 +46,11 @@ def profile(arch: str, resolution: int, calibration: int) -> dict[str, float]:
     torch.manual_seed(0)
     model = build(arch).eval()
     images = torch.rand(calibration, resolution, resolution, 3)
-    return {"float32, first in the process": seconds(lambda: to_litert(model, resolution, "float32")),
-            "float32, again": seconds(lambda: to_litert(model, resolution, "float32")),
-            "int8": seconds(lambda: to_litert(model, resolution, "int8", images))}
+    return {
+        "float32, first in the process": seconds(lambda: to_litert(model, resolution, "float32")),
+        "float32, again": seconds(lambda: to_litert(model, resolution, "float32")),
+        "int8": seconds(lambda: to_litert(model, resolution, "int8", images)),
+    }
 
 
 def main(argv=None) -> None:
@@ -60,8 +62,10 @@ def main(argv=None) -> None:
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
     imports = T_LITERT - T0
-    rows = [{"metric": "import torch (s)", "value": round(T_TORCH - T0, 2)},
-            {"metric": "import litert-torch (s)", "value": round(T_LITERT - T_TORCH, 2)}]
+    rows = [
+        {"metric": "import torch (s)", "value": round(T_TORCH - T0, 2)},
+        {"metric": "import litert-torch (s)", "value": round(T_LITERT - T_TORCH, 2)},
+    ]
     profiles = {arch: profile(arch, args.resolution, args.calibration) for arch in args.arch}
     for arch, times in profiles.items():
         rows += [{"metric": f"{arch}: {name} (s)", "value": round(value, 2)} for name, value in times.items()]
@@ -70,8 +74,10 @@ def main(argv=None) -> None:
     arch, times = next(iter(profiles.items()))
     once = imports + times["float32, first in the process"] - times["float32, again"]
     job = imports + times["float32, first in the process"] + times["int8"]
-    rows += [{"metric": f"one-time cost of a job converting {arch} (s)", "value": round(once, 2)},
-             {"metric": "share of that job a batched conversion would save", "value": round(once / job, 3)}]
+    rows += [
+        {"metric": f"one-time cost of a job converting {arch} (s)", "value": round(once, 2)},
+        {"metric": "share of that job a batched conversion would save", "value": round(once / job, 3)},
+    ]
     for row in rows:
         row.update(target="", met="")
     write_csv(args.out, rows, ["metric", "value", "target", "met"])

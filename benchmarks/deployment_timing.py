@@ -32,10 +32,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "workflow"))
 from edgecompress import modelkey  # noqa: E402
 from edgecompress.config import load_config  # noqa: E402
 from edgecompress.deployment.machine import describe, isa_text  # noqa: E402
-from edgecompress.deployment.timing import time_models  # noqa: E402
-from edgecompress.results import read_csv, write_csv  # noqa: E402
 from edgecompress.deployment.tables import SPEEDUPS, latency_index, roofline_rows  # noqa: E402
-from edgecompress.results import read_json  # noqa: E402
+from edgecompress.deployment.timing import time_models  # noqa: E402
+from edgecompress.results import (  # noqa: E402
+    read_csv,
+    read_json,  # noqa: E402
+    write_csv,
+)
 
 STABLE = 0.15
 STAGE_SECONDS = 300
@@ -73,22 +76,49 @@ def roofline_checks(roofs: list[dict], bounds: list[list[dict]], indexes: list[d
     """The roofline's numbers to reach over the two timing jobs (``roofs``, their ``roofline_rows``, latencies)."""
     rows = []
     if any(r["status"] != "measured" for r in roofs):
-        return [{"metric": "roofline", "value": "; ".join(r.get("reason", "") for r in roofs), "target": "measured",
-                 "met": False}]
+        return [
+            {
+                "metric": "roofline",
+                "value": "; ".join(r.get("reason", "") for r in roofs),
+                "target": "measured",
+                "met": False,
+            }
+        ]
     for group in ("peak_macs_per_s", "bandwidth_bytes_per_s"):
         for name in [n for n in roofs[0][group] if n in roofs[1][group]]:  # levels both sweeps found
             x, y = roofs[0][group][name], roofs[1][group][name]
-            rows.append({"metric": f"roof {group} {name}: job 1 {x:.4g}, job 2 {y:.4g}, relative difference",
-                         "value": abs(y / x - 1), "target": f"<= {ROOF_STABLE}", "met": abs(y / x - 1) <= ROOF_STABLE})
+            rows.append(
+                {
+                    "metric": f"roof {group} {name}: job 1 {x:.4g}, job 2 {y:.4g}, relative difference",
+                    "value": abs(y / x - 1),
+                    "target": f"<= {ROOF_STABLE}",
+                    "met": abs(y / x - 1) <= ROOF_STABLE,
+                }
+            )
     slowest = max(r["seconds"] for r in roofs)
-    rows.append({"metric": "roof measurements' time in the timing job (s, the slower job)", "value": slowest,
-                 "target": f"< {ROOF_SECONDS}", "met": slowest < ROOF_SECONDS})
+    rows.append(
+        {
+            "metric": "roof measurements' time in the timing job (s, the slower job)",
+            "value": slowest,
+            "target": f"< {ROOF_SECONDS}",
+            "met": slowest < ROOF_SECONDS,
+        }
+    )
     faster = sum(bool(r.get("roof_faster_than_bound")) for job in bounds for r in job)
-    rows.append({"metric": f"latencies faster than their roofline bound (of {sum(len(j) for j in bounds)}, both jobs)",
-                 "value": faster, "target": "0", "met": faster == 0})
+    rows.append(
+        {
+            "metric": f"latencies faster than their roofline bound (of {sum(len(j) for j in bounds)}, both jobs)",
+            "value": faster,
+            "target": "0",
+            "met": faster == 0,
+        }
+    )
     for job, (latency, rows_of_job) in enumerate(zip(indexes, bounds), start=1):
-        bound = {(r["model"], r["precision"]): r["roof_attainable_ms"] for r in rows_of_job
-                 if r["runtime"] == "litert" and "roof_attainable_ms" in r}
+        bound = {
+            (r["model"], r["precision"]): r["roof_attainable_ms"]
+            for r in rows_of_job
+            if r["runtime"] == "litert" and "roof_attainable_ms" in r
+        }
         for model in sorted({m for m, _ in bound}):
             if modelkey.family_of(model) not in ("structured", "chain", "student", "kd"):
                 continue
@@ -100,9 +130,15 @@ def roofline_checks(roofs: list[dict], bounds: list[list[dict]], indexes: list[d
                 measured = latency[(base, *spec)] / latency[(model, *spec)]
                 predicted = bound[(base, precision)] / bound[(model, precision)]
                 factor = max(measured / predicted, predicted / measured)
-                rows.append({"metric": f"job {job} {model} {precision}: measured speed-up {measured:.2f}, roofline "
-                                       f"{predicted:.2f}, factor", "value": factor,
-                             "target": f"<= {PREDICTION_FACTOR}", "met": factor <= PREDICTION_FACTOR})
+                rows.append(
+                    {
+                        "metric": f"job {job} {model} {precision}: measured speed-up {measured:.2f}, roofline "
+                        f"{predicted:.2f}, factor",
+                        "value": factor,
+                        "target": f"<= {PREDICTION_FACTOR}",
+                        "met": factor <= PREDICTION_FACTOR,
+                    }
+                )
     return rows
 
 
@@ -112,8 +148,9 @@ def main(argv=None) -> list[dict]:
     parser.add_argument("--root", type=Path, default=Path("."))
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/deployment_timing.csv"))
     args = parser.parse_args(argv)
-    cfg = load_config(args.config, Path(__file__).resolve().parents[1] / "workflow/schemas/config.schema.yaml",
-                      args.root)
+    cfg = load_config(
+        args.config, Path(__file__).resolve().parents[1] / "workflow/schemas/config.schema.yaml", args.root
+    )
     run = read_csv(args.root / "results/deployment/latency.csv")
     litert: dict = {}
     pytorch: dict = {}
@@ -123,13 +160,25 @@ def main(argv=None) -> list[dict]:
         else:
             pytorch[r["model"]] = str(args.root / r["file"])
     indexes, roofs, bounds = [], [], []
-    roof_files = {f"{p}_{k}": str(args.root / f"results/deployment/roofs/{p}_{k}.tflite")
-                  for p in ("float32", "int8") for k in ("dense", "depthwise")}
+    roof_files = {
+        f"{p}_{k}": str(args.root / f"results/deployment/roofs/{p}_{k}.tflite")
+        for p in ("float32", "int8")
+        for k in ("dense", "depthwise")
+    }
     with tempfile.TemporaryDirectory() as tmp:
         for i in range(2):
             out = Path(tmp) / f"latency{i}.csv"
-            time_models(litert, pytorch, roof_files, str(out), str(Path(tmp) / f"ratios{i}.csv"),
-                        str(Path(tmp) / f"machine{i}.json"), cfg["deployment"], cfg["torch"]["resolution"], 0)
+            time_models(
+                litert,
+                pytorch,
+                roof_files,
+                str(out),
+                str(Path(tmp) / f"ratios{i}.csv"),
+                str(Path(tmp) / f"machine{i}.json"),
+                cfg["deployment"],
+                cfg["torch"]["resolution"],
+                0,
+            )
             indexes.append(latency_index(read_csv(out)))
             roofs.append(read_json(Path(tmp) / f"machine{i}.json")["roofline"])
             bounds.append(roofline_rows(read_csv(out), roofs[-1]))
@@ -137,34 +186,69 @@ def main(argv=None) -> list[dict]:
     rows = roofline_checks(roofs, bounds, indexes)
     worst_key = max(a, key=lambda k: abs(a[k] / b[k] - 1)) if a else None
     worst = abs(a[worst_key] / b[worst_key] - 1) if a else None
-    rows.append({"metric": f"largest relative difference of a speed-up between two timing runs ({worst_key})",
-                 "value": worst,
-                 "target": f"<= {STABLE}", "met": worst is not None and worst <= STABLE})
+    rows.append(
+        {
+            "metric": f"largest relative difference of a speed-up between two timing runs ({worst_key})",
+            "value": worst,
+            "target": f"<= {STABLE}",
+            "met": worst is not None and worst <= STABLE,
+        }
+    )
     for (model, name), value in sorted(a.items()):
         if modelkey.family_of(model) == "unstructured" and name in SPEEDUPS:
-            rows.append({"metric": f"{model}: {name} vs dense", "value": value, "target": "0.8-1.25",
-                         "met": 0.8 <= value <= 1.25})
+            rows.append(
+                {
+                    "metric": f"{model}: {name} vs dense",
+                    "value": value,
+                    "target": "0.8-1.25",
+                    "met": 0.8 <= value <= 1.25,
+                }
+            )
     macs = {}
     with open(args.root / "results/deployment/table.csv", newline="") as fh:
         for r in csv.DictReader(fh):
             macs[r["model"]] = float(r["macs_reduction"]) if r["macs_reduction"] else None
     for (model, name), value in sorted(a.items()):
         if modelkey.family_of(model) == "structured" and name == "speedup_pytorch_batchN" and macs.get(model):
-            rows.append({"metric": f"{model}: PyTorch batch-N speed-up / MACs reduction", "value": value / macs[model],
-                         "target": ">= 0.6", "met": value / macs[model] >= 0.6})
+            rows.append(
+                {
+                    "metric": f"{model}: PyTorch batch-N speed-up / MACs reduction",
+                    "value": value / macs[model],
+                    "target": ">= 0.6",
+                    "met": value / macs[model] >= 0.6,
+                }
+            )
     machine = describe()
     for (model, name), value in sorted(a.items()):
         if name == "int8_vs_float32" and modelkey.family_of(model) == "baseline":
-            rows.append({"metric": f"ResNet-18 ({model}) int8 vs float32 in LiteRT, {machine['cpu_model']}, "
-                                   f"ISA {isa_text(machine['isa'])}", "value": value, "target": "", "met": ""})
+            rows.append(
+                {
+                    "metric": f"ResNet-18 ({model}) int8 vs float32 in LiteRT, {machine['cpu_model']}, "
+                    f"ISA {isa_text(machine['isa'])}",
+                    "value": value,
+                    "target": "",
+                    "met": "",
+                }
+            )
     if ("cnn", "int8_vs_float32") in a:
-        rows.append({"metric": f"CNN int8 vs float32 in LiteRT, ISA {isa_text(machine['isa'])}",
-                     "value": a[("cnn", "int8_vs_float32")], "target": "", "met": ""})
+        rows.append(
+            {
+                "metric": f"CNN int8 vs float32 in LiteRT, ISA {isa_text(machine['isa'])}",
+                "value": a[("cnn", "int8_vs_float32")],
+                "target": "",
+                "met": "",
+            }
+        )
     seconds = stage_seconds(args.root, pytorch)
     seeds = len({modelkey.parse(m).seed for m in pytorch})
-    rows.append({"metric": f"deployment stage wall time, {seeds} seed(s) (conversions + timing job, s)", "value": seconds,
-                 "target": f"<= {STAGE_SECONDS} for one seed" if seeds == 1 else "",
-                 "met": seconds <= STAGE_SECONDS if seeds == 1 else ""})
+    rows.append(
+        {
+            "metric": f"deployment stage wall time, {seeds} seed(s) (conversions + timing job, s)",
+            "value": seconds,
+            "target": f"<= {STAGE_SECONDS} for one seed" if seeds == 1 else "",
+            "met": seconds <= STAGE_SECONDS if seeds == 1 else "",
+        }
+    )
     write_csv(args.out, rows, ["metric", "value", "target", "met"])
     print(args.out.read_text())
     return rows

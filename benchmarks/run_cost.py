@@ -59,17 +59,26 @@ def rows(found: list[tuple[str, str, float]], compare_seeds: int | None = None) 
             by_seed[int(m.group(1))] += s
         else:
             shared, shared_jobs = shared + s, shared_jobs + 1
-    out = [(f"{rule}: seconds of {len(v)} job(s)", round(sum(v), 1))
-           for rule, v in sorted(by_rule.items(), key=lambda kv: -sum(kv[1]))]
+    out = [
+        (f"{rule}: seconds of {len(v)} job(s)", round(sum(v), 1))
+        for rule, v in sorted(by_rule.items(), key=lambda kv: -sum(kv[1]))
+    ]
     out.append((f"all {len(found)} jobs: seconds", round(total, 1)))
     per_seed = sum(by_seed.values()) / len(by_seed) if by_seed else 0.0
-    out += [(f"shared jobs (no seed, {shared_jobs}): seconds", round(shared, 1)),
-            (f"one seed's jobs (mean of {len(by_seed)} seeds): seconds", round(per_seed, 1))]
+    out += [
+        (f"shared jobs (no seed, {shared_jobs}): seconds", round(shared, 1)),
+        (f"one seed's jobs (mean of {len(by_seed)} seeds): seconds", round(per_seed, 1)),
+    ]
     if compare_seeds is not None and by_seed:
         other = shared + compare_seeds * per_seed
-        out += [(f"the same run with {compare_seeds} seeds: seconds (estimate)", round(other, 1)),
-                (f"{compare_seeds} seeds instead of {len(by_seed)}: seconds added", round(other - total, 1)),
-                (f"{compare_seeds} seeds instead of {len(by_seed)}: share of this run added", round((other - total) / total, 4))]
+        out += [
+            (f"the same run with {compare_seeds} seeds: seconds (estimate)", round(other, 1)),
+            (f"{compare_seeds} seeds instead of {len(by_seed)}: seconds added", round(other - total, 1)),
+            (
+                f"{compare_seeds} seeds instead of {len(by_seed)}: share of this run added",
+                round((other - total) / total, 4),
+            ),
+        ]
     return [{"metric": m, "value": v, "target": "", "met": ""} for m, v in out]
 
 

@@ -82,13 +82,19 @@ def _pct(x: float, digits: int = 1) -> str:
 
 def _speedup_factors(path: Path) -> list[tuple[str, float, float]]:
     """(metric, factor, upper limit) of every "measured speed-up ... roofline ... factor" row."""
-    return [(r["metric"], float(r["value"]), float(r["target"].split()[-1]))
-            for r in _rows(path) if "measured speed-up" in r["metric"]]
+    return [
+        (r["metric"], float(r["value"]), float(r["target"].split()[-1]))
+        for r in _rows(path)
+        if "measured speed-up" in r["metric"]
+    ]
 
 
 def _roof_differences(path: Path) -> dict[str, float]:
-    return {r["metric"].split(":")[0].split()[-1]: float(r["value"]) for r in _rows(path) if r["metric"].startswith("roof ")
-            and "relative difference" in r["metric"]}
+    return {
+        r["metric"].split(":")[0].split()[-1]: float(r["value"])
+        for r in _rows(path)
+        if r["metric"].startswith("roof ") and "relative difference" in r["metric"]
+    }
 
 
 @functools.lru_cache(maxsize=None)
@@ -110,10 +116,6 @@ def _conclusions_cost(folder: Path, sweep: str, prefix: str) -> float:
     return float(found[0]["value"])
 
 
-def _run_cost(path: Path, prefix: str) -> float:
-    return _metric(path, prefix)
-
-
 def _stage_share(path: Path, stages: tuple[str, ...]) -> float:
     rows = _rows(path)
     total = next(float(r["value"]) for r in rows if re.match(r"all \d+ jobs: seconds", r["metric"]))
@@ -130,76 +132,210 @@ ARM_DEMO = "arm-vela-demo-cpu"
 
 NUMBERS = (
     # memory (docs/methods.md)
-    Number("demo-arena-cnn-int8", "TFLM arena of the demo's CNN int8", DEMO_MEMORY,
-           lambda p: _kib(_memory(p, "cnn", "int8", "arena_bytes"))),
-    Number("demo-arena-resnet18-int8", "TFLM arena of the demo's ResNet-18 int8 (32 px)", DEMO_MEMORY,
-           lambda p: _kib(_memory(p, "baseline/seed42", "int8", "arena_bytes"))),
-    Number("one-seed-arena-cnn-int8", "TFLM arena of the paper's CNN int8", ONE_SEED_MEMORY,
-           lambda p: _kib(_memory(p, "cnn", "int8", "arena_bytes"))),
-    Number("one-seed-peak-cnn-int8", "its peak of live tensors", ONE_SEED_MEMORY,
-           lambda p: _kib(_memory(p, "cnn", "int8", "peak_live_bytes"))),
-    Number("one-seed-tflm-images", "test images TFLM classified", ONE_SEED_MEMORY,
-           lambda p: _thousands(_memory(p, "cnn", "int8", "tflm_images"))),
-    Number("one-seed-tflm-accuracy", "TFLM's accuracy on them (CNN int8)", ONE_SEED_MEMORY,
-           lambda p: _pct(_memory(p, "cnn", "int8", "tflm_accuracy"), 2)),
-    Number("one-seed-litert-accuracy", "LiteRT's accuracy on them (the same file)", ONE_SEED_MEMORY,
-           lambda p: _pct(_memory(p, "cnn", "int8", "litert_accuracy"), 2)),
-    Number("one-seed-tflm-agreement", "images on which TFLM and LiteRT give the same class", ONE_SEED_MEMORY,
-           lambda p: _pct(_memory(p, "cnn", "int8", "tflm_litert_agreement"), 2)),
-    Number("one-seed-arena-resnet18-int8", "TFLM arena of the ResNet-18 int8 (32 px)", ONE_SEED_MEMORY,
-           lambda p: _kib(_memory(p, "baseline/seed42", "int8", "arena_bytes"))),
-    Number("one-seed-rss-resnet18-int8", "LiteRT process memory, ResNet-18 int8", ONE_SEED_MEMORY,
-           lambda p: _mib(_memory(p, "baseline/seed42", "int8", "process_rss_bytes"))),
-    Number("one-seed-rss-resnet18-float32", "LiteRT process memory, ResNet-18 float32", ONE_SEED_MEMORY,
-           lambda p: _mib(_memory(p, "baseline/seed42", "float32", "process_rss_bytes"))),
-    Number("one-seed-file-resnet18-int8", "the ResNet-18 int8 file", ONE_SEED_MEMORY,
-           lambda p: _mib(_memory(p, "baseline/seed42", "int8", "file_bytes"))),
-    Number("one-seed-file-resnet18-float32", "the ResNet-18 float32 file", ONE_SEED_MEMORY,
-           lambda p: _mib(_memory(p, "baseline/seed42", "float32", "file_bytes"))),
-    Number("one-seed-memory-files", "files the memory job measured (one seed)", ONE_SEED_MEMORY,
-           lambda p: str(len(_rows(p)))),
-    Number("one-seed-memory-job", "the memory job's wall time for them", "paper-scale-1-seed-cpu/measure_memory.tsv",
-           lambda p: f"{_seconds(p):.0f} s"),
+    Number(
+        "demo-arena-cnn-int8",
+        "TFLM arena of the demo's CNN int8",
+        DEMO_MEMORY,
+        lambda p: _kib(_memory(p, "cnn", "int8", "arena_bytes")),
+    ),
+    Number(
+        "demo-arena-resnet18-int8",
+        "TFLM arena of the demo's ResNet-18 int8 (32 px)",
+        DEMO_MEMORY,
+        lambda p: _kib(_memory(p, "baseline/seed42", "int8", "arena_bytes")),
+    ),
+    Number(
+        "one-seed-arena-cnn-int8",
+        "TFLM arena of the paper's CNN int8",
+        ONE_SEED_MEMORY,
+        lambda p: _kib(_memory(p, "cnn", "int8", "arena_bytes")),
+    ),
+    Number(
+        "one-seed-peak-cnn-int8",
+        "its peak of live tensors",
+        ONE_SEED_MEMORY,
+        lambda p: _kib(_memory(p, "cnn", "int8", "peak_live_bytes")),
+    ),
+    Number(
+        "one-seed-tflm-images",
+        "test images TFLM classified",
+        ONE_SEED_MEMORY,
+        lambda p: _thousands(_memory(p, "cnn", "int8", "tflm_images")),
+    ),
+    Number(
+        "one-seed-tflm-accuracy",
+        "TFLM's accuracy on them (CNN int8)",
+        ONE_SEED_MEMORY,
+        lambda p: _pct(_memory(p, "cnn", "int8", "tflm_accuracy"), 2),
+    ),
+    Number(
+        "one-seed-litert-accuracy",
+        "LiteRT's accuracy on them (the same file)",
+        ONE_SEED_MEMORY,
+        lambda p: _pct(_memory(p, "cnn", "int8", "litert_accuracy"), 2),
+    ),
+    Number(
+        "one-seed-tflm-agreement",
+        "images on which TFLM and LiteRT give the same class",
+        ONE_SEED_MEMORY,
+        lambda p: _pct(_memory(p, "cnn", "int8", "tflm_litert_agreement"), 2),
+    ),
+    Number(
+        "one-seed-arena-resnet18-int8",
+        "TFLM arena of the ResNet-18 int8 (32 px)",
+        ONE_SEED_MEMORY,
+        lambda p: _kib(_memory(p, "baseline/seed42", "int8", "arena_bytes")),
+    ),
+    Number(
+        "one-seed-rss-resnet18-int8",
+        "LiteRT process memory, ResNet-18 int8",
+        ONE_SEED_MEMORY,
+        lambda p: _mib(_memory(p, "baseline/seed42", "int8", "process_rss_bytes")),
+    ),
+    Number(
+        "one-seed-rss-resnet18-float32",
+        "LiteRT process memory, ResNet-18 float32",
+        ONE_SEED_MEMORY,
+        lambda p: _mib(_memory(p, "baseline/seed42", "float32", "process_rss_bytes")),
+    ),
+    Number(
+        "one-seed-file-resnet18-int8",
+        "the ResNet-18 int8 file",
+        ONE_SEED_MEMORY,
+        lambda p: _mib(_memory(p, "baseline/seed42", "int8", "file_bytes")),
+    ),
+    Number(
+        "one-seed-file-resnet18-float32",
+        "the ResNet-18 float32 file",
+        ONE_SEED_MEMORY,
+        lambda p: _mib(_memory(p, "baseline/seed42", "float32", "file_bytes")),
+    ),
+    Number(
+        "one-seed-memory-files",
+        "files the memory job measured (one seed)",
+        ONE_SEED_MEMORY,
+        lambda p: str(len(_rows(p))),
+    ),
+    Number(
+        "one-seed-memory-job",
+        "the memory job's wall time for them",
+        "paper-scale-1-seed-cpu/measure_memory.tsv",
+        lambda p: f"{_seconds(p):.0f} s",
+    ),
     # the roofline (docs/methods.md)
-    Number("roofline-within", "speed-ups within their limit of the roofline's ratio (both jobs, default rounds)",
-           ROOFLINE, lambda p: f"{sum(f <= lim for _, f, lim in _speedup_factors(p))} of {len(_speedup_factors(p))}"),
-    Number("roofline-largest-factor", "the largest factor between a speed-up and the roofline's ratio", ROOFLINE,
-           lambda p: f"{max(f for _, f, _ in _speedup_factors(p)):.2f}"),
-    Number("roofline-faster-than-bound", "latencies faster than their bound", ROOFLINE,
-           lambda p: f"{_metric(p, 'latencies faster than their roofline bound'):.0f} of "
-                     + re.search(r"of (\d+)", next(r["metric"] for r in _rows(p) if "faster than" in r["metric"])).group(1)),
-    Number("roofline-roof-seconds", "the roof measurements' time in the timing job", ROOFLINE,
-           lambda p: f"{_metric(p, 'roof measurements'):.1f} s"),
-    Number("roofline-l3-change", "L3 bandwidth, relative difference between the two jobs", ROOFLINE,
-           lambda p: _pct(_roof_differences(p)["L3"], 0)),
-    Number("roofline-dram-change", "DRAM bandwidth, relative difference between the two jobs", ROOFLINE,
-           lambda p: _pct(_roof_differences(p)["DRAM"], 0)),
-    Number("roofline-speedup-change", "the largest relative difference of a speed-up between the two jobs", ROOFLINE,
-           lambda p: _pct(_metric(p, "largest relative difference of a speed-up"), 0)),
-    Number("few-rounds-roof-change", "the roofs' largest relative difference, test config's rounds", ROOFLINE_FEW_ROUNDS,
-           lambda p: _pct(max(_roof_differences(p).values()), 0)),
-    Number("few-rounds-speedup-change", "the largest relative difference of a speed-up, test config's rounds",
-           ROOFLINE_FEW_ROUNDS, lambda p: _pct(_metric(p, "largest relative difference of a speed-up"), 0)),
+    Number(
+        "roofline-within",
+        "speed-ups within their limit of the roofline's ratio (both jobs, default rounds)",
+        ROOFLINE,
+        lambda p: f"{sum(f <= lim for _, f, lim in _speedup_factors(p))} of {len(_speedup_factors(p))}",
+    ),
+    Number(
+        "roofline-largest-factor",
+        "the largest factor between a speed-up and the roofline's ratio",
+        ROOFLINE,
+        lambda p: f"{max(f for _, f, _ in _speedup_factors(p)):.2f}",
+    ),
+    Number(
+        "roofline-faster-than-bound",
+        "latencies faster than their bound",
+        ROOFLINE,
+        lambda p: (
+            f"{_metric(p, 'latencies faster than their roofline bound'):.0f} of "
+            + re.search(r"of (\d+)", next(r["metric"] for r in _rows(p) if "faster than" in r["metric"])).group(1)
+        ),
+    ),
+    Number(
+        "roofline-roof-seconds",
+        "the roof measurements' time in the timing job",
+        ROOFLINE,
+        lambda p: f"{_metric(p, 'roof measurements'):.1f} s",
+    ),
+    Number(
+        "roofline-l3-change",
+        "L3 bandwidth, relative difference between the two jobs",
+        ROOFLINE,
+        lambda p: _pct(_roof_differences(p)["L3"], 0),
+    ),
+    Number(
+        "roofline-dram-change",
+        "DRAM bandwidth, relative difference between the two jobs",
+        ROOFLINE,
+        lambda p: _pct(_roof_differences(p)["DRAM"], 0),
+    ),
+    Number(
+        "roofline-speedup-change",
+        "the largest relative difference of a speed-up between the two jobs",
+        ROOFLINE,
+        lambda p: _pct(_metric(p, "largest relative difference of a speed-up"), 0),
+    ),
+    Number(
+        "few-rounds-roof-change",
+        "the roofs' largest relative difference, test config's rounds",
+        ROOFLINE_FEW_ROUNDS,
+        lambda p: _pct(max(_roof_differences(p).values()), 0),
+    ),
+    Number(
+        "few-rounds-speedup-change",
+        "the largest relative difference of a speed-up, test config's rounds",
+        ROOFLINE_FEW_ROUNDS,
+        lambda p: _pct(_metric(p, "largest relative difference of a speed-up"), 0),
+    ),
     # what testing the conclusions costs (docs/methods.md)
-    Number("conclusions-preset-seconds", "job-seconds of the single-seed preset", CONCLUSIONS,
-           lambda p: f"{_conclusions_cost(p, 'default-sweep-1-3-5', 'single-seed preset: seconds of all jobs'):,.0f} s"),
-    Number("conclusions-preset-extra", "the control, the chain and their share of timing and memory, of that",
-           CONCLUSIONS, lambda p: f"{_conclusions_cost(p, 'default-sweep-1-3-5', 'single-seed preset: seconds of the control'):,.0f} s"),
-    Number("conclusions-preset-share", "... as a share of the preset without them", CONCLUSIONS,
-           lambda p: _pct(_conclusions_cost(p, "default-sweep-1-3-5", "single-seed preset: extra cost"))),
-    Number("conclusions-default-share", "estimated extra cost on the six-seed default, sweep to 5 epochs", CONCLUSIONS,
-           lambda p: _pct(_conclusions_cost(p, "default-sweep-1-3-5", "default run: extra cost"))),
-    Number("conclusions-sweep6-share", "... with a sweep to 6 epochs", CONCLUSIONS,
-           lambda p: _pct(_conclusions_cost(p, "default-sweep-1-3-6", "default run: extra cost"))),
+    Number(
+        "conclusions-preset-seconds",
+        "job-seconds of the single-seed preset",
+        CONCLUSIONS,
+        lambda p: f"{_conclusions_cost(p, 'default-sweep-1-3-5', 'single-seed preset: seconds of all jobs'):,.0f} s",
+    ),
+    Number(
+        "conclusions-preset-extra",
+        "the control, the chain and their share of timing and memory, of that",
+        CONCLUSIONS,
+        lambda p: f"{_conclusions_cost(p, 'default-sweep-1-3-5', 'single-seed preset: seconds of the control'):,.0f} s",
+    ),
+    Number(
+        "conclusions-preset-share",
+        "... as a share of the preset without them",
+        CONCLUSIONS,
+        lambda p: _pct(_conclusions_cost(p, "default-sweep-1-3-5", "single-seed preset: extra cost")),
+    ),
+    Number(
+        "conclusions-default-share",
+        "estimated extra cost on the six-seed default, sweep to 5 epochs",
+        CONCLUSIONS,
+        lambda p: _pct(_conclusions_cost(p, "default-sweep-1-3-5", "default run: extra cost")),
+    ),
+    Number(
+        "conclusions-sweep6-share",
+        "... with a sweep to 6 epochs",
+        CONCLUSIONS,
+        lambda p: _pct(_conclusions_cost(p, "default-sweep-1-3-6", "default run: extra cost")),
+    ),
     # ARM parity and Vela (docs/methods.md, config/README.md)
-    Number("arm-demo-files", "the demo's files under ARM parity", f"{ARM_DEMO}/arm_parity_12_images.csv",
-           lambda p: str(len(_rows(p)))),
-    Number("arm-demo-seconds", "ARM parity's wall time on them, 12 images each", f"{ARM_DEMO}/arm_parity_12_images.tsv",
-           lambda p: f"{_seconds(p):.0f} s"),
-    Number("vela-demo-seconds", "Vela's wall time on the demo's int8 files", f"{ARM_DEMO}/vela.tsv",
-           lambda p: f"{_seconds(p):.0f} s"),
-    Number("arm-vela-contended-share", "ARM parity and Vela, share of a six-seed demo's job-seconds (contended)",
-           CONTENDED, lambda p: _pct(_stage_share(p, ("arm_parity", "vela")))),
+    Number(
+        "arm-demo-files",
+        "the demo's files under ARM parity",
+        f"{ARM_DEMO}/arm_parity_12_images.csv",
+        lambda p: str(len(_rows(p))),
+    ),
+    Number(
+        "arm-demo-seconds",
+        "ARM parity's wall time on them, 12 images each",
+        f"{ARM_DEMO}/arm_parity_12_images.tsv",
+        lambda p: f"{_seconds(p):.0f} s",
+    ),
+    Number(
+        "vela-demo-seconds",
+        "Vela's wall time on the demo's int8 files",
+        f"{ARM_DEMO}/vela.tsv",
+        lambda p: f"{_seconds(p):.0f} s",
+    ),
+    Number(
+        "arm-vela-contended-share",
+        "ARM parity and Vela, share of a six-seed demo's job-seconds (contended)",
+        CONTENDED,
+        lambda p: _pct(_stage_share(p, ("arm_parity", "vela"))),
+    ),
 )
 BY_KEY = {n.key: n for n in NUMBERS}
 
@@ -209,10 +345,15 @@ def values() -> dict[str, str]:
 
 
 def table(found: dict[str, str]) -> str:
-    lines = ["# Numbers the docs quote", "",
-             "Generated by `make sizing-docs` (`benchmarks/sizing_numbers.py`) from the files beside it; do not edit.",
-             "A page quotes a number as `<!-- n:key -->value<!-- /n -->`, and a test fails when one is stale.", "",
-             "| key | what | value | file |", "|---|---|---|---|"]
+    lines = [
+        "# Numbers the docs quote",
+        "",
+        "Generated by `make sizing-docs` (`benchmarks/sizing_numbers.py`) from the files beside it; do not edit.",
+        "A page quotes a number as `<!-- n:key -->value<!-- /n -->`, and a test fails when one is stale.",
+        "",
+        "| key | what | value | file |",
+        "|---|---|---|---|",
+    ]
     lines += [f"| `{n.key}` | {n.what} | {found[n.key]} | `docs/sizing/{n.file}` |" for n in NUMBERS]
     return "\n".join(lines) + "\n"
 

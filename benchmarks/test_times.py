@@ -33,8 +33,13 @@ def read(path: Path) -> dict:
     if suite is None:
         raise ValueError(f"{path}: no <testsuite> element (not pytest's --junitxml output)")
     cases = [(f"{c.get('classname')}::{c.get('name')}", float(c.get("time", 0))) for c in suite.iter("testcase")]
-    return {"tests": int(suite.get("tests")), "failures": int(suite.get("failures")) + int(suite.get("errors")),
-            "skipped": int(suite.get("skipped")), "seconds": float(suite.get("time")), "cases": cases}
+    return {
+        "tests": int(suite.get("tests")),
+        "failures": int(suite.get("failures")) + int(suite.get("errors")),
+        "skipped": int(suite.get("skipped")),
+        "seconds": float(suite.get("time")),
+        "cases": cases,
+    }
 
 
 def rows(files: dict[str, Path], baseline: str | None) -> list[dict]:
@@ -42,14 +47,26 @@ def rows(files: dict[str, Path], baseline: str | None) -> list[dict]:
     base = found[baseline]["seconds"] if baseline else None
     out = []
     for label, f in found.items():
-        out.append({"metric": f"{label}: tests passed", "value": f["tests"] - f["failures"] - f["skipped"],
-                    "target": "", "met": ""})
+        out.append(
+            {
+                "metric": f"{label}: tests passed",
+                "value": f["tests"] - f["failures"] - f["skipped"],
+                "target": "",
+                "met": "",
+            }
+        )
         out.append({"metric": f"{label}: wall seconds", "value": round(f["seconds"], 1), "target": "", "met": ""})
         if base and label != baseline:
             share = f["seconds"] / base
             target = TARGETS.get(label)
-            out.append({"metric": f"{label}: share of {baseline}", "value": round(share, 3),
-                        "target": f"<= {target}" if target else "", "met": (share <= target) if target else ""})
+            out.append(
+                {
+                    "metric": f"{label}: share of {baseline}",
+                    "value": round(share, 3),
+                    "target": f"<= {target}" if target else "",
+                    "met": (share <= target) if target else "",
+                }
+            )
         for name, seconds in sorted(f["cases"], key=lambda c: -c[1])[:5]:
             out.append({"metric": f"{label}: longest: {name}", "value": round(seconds, 1), "target": "", "met": ""})
     return out
@@ -67,9 +84,11 @@ def readme_block(table: list[dict]) -> str:
         line = f"- {label}: {value[f'{label}: tests passed']} tests passed in {seconds:,.0f} s"
         share = next((r for r in table if r["metric"].startswith(f"{label}: share of ")), None)
         if share:
-            line += (f", {100 * float(share['value']):.1f} % of {share['metric'].split(': share of ', 1)[1]}"
-                     + (f" (target: at most {100 * float(share['target'].removeprefix('<= ')):.0f} %)"
-                        if share["target"] else ""))
+            line += f", {100 * float(share['value']):.1f} % of {share['metric'].split(': share of ', 1)[1]}" + (
+                f" (target: at most {100 * float(share['target'].removeprefix('<= ')):.0f} %)"
+                if share["target"]
+                else ""
+            )
         lines.append(line)
     return "\n".join([START, *lines, END])
 

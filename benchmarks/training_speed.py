@@ -24,11 +24,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "workflow"))
 
 import torch  # noqa: E402
 
-from edgecompress.training import models  # noqa: E402
-from edgecompress.seeding import seed_everything  # noqa: E402
 from edgecompress.results import write_csv  # noqa: E402
+from edgecompress.seeding import seed_everything  # noqa: E402
+from edgecompress.training import models  # noqa: E402
 from edgecompress.training.data import Batches  # noqa: E402
 from edgecompress.training.loop import cross_entropy, make_optimizer, train_epoch  # noqa: E402
+
 
 def bare_epoch(model, x, y, batch_size, optimizer) -> float:
     model.train()
@@ -56,17 +57,30 @@ def main(argv=None) -> list[dict]:
     batches = Batches(images, labels, 64, args.resolution, shuffle=True, augment=True, seed=0)
     model = models.build("resnet18")
     opt = make_optimizer(model.parameters(), "sgd", 0.01, 0.9, 5e-4)
-    bare = bare_epoch(model, batches.x if args.resolution == 32 else torch.nn.functional.interpolate(
-        batches.x, size=args.resolution), batches.y, 64, opt)
+    bare = bare_epoch(
+        model,
+        batches.x if args.resolution == 32 else torch.nn.functional.interpolate(batches.x, size=args.resolution),
+        batches.y,
+        64,
+        opt,
+    )
     start = time.perf_counter()
     train_epoch(model, batches, 0, opt, cross_entropy, torch.device("cpu"), "benchmark")
     ours = time.perf_counter() - start
     rows += [
-        {"metric": f"training epoch, {args.images} images at {args.resolution} px, workflow loop (s)", "value": ours,
-         "target": "< 60" if args.resolution == 32 else "", "met": ours < 60 if args.resolution == 32 else ""},
+        {
+            "metric": f"training epoch, {args.images} images at {args.resolution} px, workflow loop (s)",
+            "value": ours,
+            "target": "< 60" if args.resolution == 32 else "",
+            "met": ours < 60 if args.resolution == 32 else "",
+        },
         {"metric": "training epoch, bare loop over in-memory tensors (s)", "value": bare},
-        {"metric": "training throughput, workflow loop / bare loop", "value": bare / ours, "target": ">= 0.9",
-         "met": bare / ours >= 0.9},
+        {
+            "metric": "training throughput, workflow loop / bare loop",
+            "value": bare / ours,
+            "target": ">= 0.9",
+            "met": bare / ours >= 0.9,
+        },
     ]
     write_csv(args.out, rows, ["metric", "value", "target", "met"])
     print(args.out.read_text())

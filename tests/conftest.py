@@ -18,17 +18,30 @@ os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", tempfile.mkdtemp(prefix="h
 # order works. Tests use both in one process, so load torchvision first. Rules never mix them.
 import torchvision  # noqa: F401,E402  isort: skip
 
-from helpers import (CORES, REPO, LoopbackServer, Started, copy_workflow, demo_config, slurm_command,  # noqa: E402
-                     snakemake_command)
 from slurm_cluster import Cluster, ensure_installed  # noqa: E402
+
+from helpers import (
+    CORES,
+    REPO,
+    LoopbackServer,
+    Started,
+    copy_workflow,
+    demo_config,
+    slurm_command,  # noqa: E402
+    snakemake_command,
+)
 
 
 @pytest.fixture(scope="session")
 def fixture_dir(tmp_path_factory) -> Path:
     """Fixture datasets and weights in the official formats, generated once per session."""
     out = tmp_path_factory.mktemp("fixtures")
-    subprocess.run([sys.executable, "-m", "edgecompress.data.fixtures", str(out)], check=True, capture_output=True,
-                   env=dict(os.environ, PYTHONPATH=str(REPO / "workflow")))
+    subprocess.run(
+        [sys.executable, "-m", "edgecompress.data.fixtures", str(out)],
+        check=True,
+        capture_output=True,
+        env=dict(os.environ, PYTHONPATH=str(REPO / "workflow")),
+    )
     return out
 
 
@@ -86,12 +99,23 @@ def start_demo(name: str, request, tmp_path_factory, fixtures: Path) -> dict:
         # The profile gives the timing job one core (its node is exclusive); the local run gives it all of
         # --cores, and machine.json records what it reserved. The same count here, so that the two demos
         # differ only in their executor, not in an environment value the report prints.
-        cmd, env = slurm_command(request.getfixturevalue("cluster"), workdir, config, repo=repo,
-                                 timeout=DEMO_TIMEOUT, args=("--set-threads", f"time_models={CORES}"))
+        cmd, env = slurm_command(
+            request.getfixturevalue("cluster"),
+            workdir,
+            config,
+            repo=repo,
+            timeout=DEMO_TIMEOUT,
+            args=("--set-threads", f"time_models={CORES}"),
+        )
     else:
         cmd, env = snakemake_command(workdir, configs=(config,), repo=repo)
-    return {"dir": workdir, "config": config, "repo": repo, "slurm": through_slurm,
-            "process": Started(cmd, env, workdir, DEMO_TIMEOUT)}
+    return {
+        "dir": workdir,
+        "config": config,
+        "repo": repo,
+        "slurm": through_slurm,
+        "process": Started(cmd, env, workdir, DEMO_TIMEOUT),
+    }
 
 
 @pytest.fixture(scope="session")
@@ -107,8 +131,10 @@ def run(background_demos):
     return {k: demo[k] for k in ("dir", "config", "repo")}
 
 
-ROOT_ONLY = ("the SLURM test installs Debian packages (apt-get), starts daemons and links /etc/slurm/slurm.conf "
-             "for its lifetime: it runs as root only (CI runs as root and fails rather than skip it)")
+ROOT_ONLY = (
+    "the SLURM test installs Debian packages (apt-get), starts daemons and links /etc/slurm/slurm.conf "
+    "for its lifetime: it runs as root only (CI runs as root and fails rather than skip it)"
+)
 
 
 def slurm_possible() -> bool:
@@ -169,7 +195,9 @@ def _checkout_state() -> tuple[list[str], dict[str, tuple[int, int]]] | None:
     status = [line for line in result.stdout.splitlines() if not any(c in line for c in CACHES)]
     files = {}
     for root, dirs, names in os.walk(REPO):
-        dirs[:] = [d for d in dirs if d not in (".git", ".venv", ".reference-run", *CACHES)]  # make reference's scratch run
+        dirs[:] = [
+            d for d in dirs if d not in (".git", ".venv", ".reference-run", *CACHES)
+        ]  # make reference's scratch run
         for name in names:
             path = Path(root) / name
             st = path.lstat()
@@ -180,8 +208,11 @@ def _checkout_state() -> tuple[list[str], dict[str, tuple[int, int]]] | None:
 def _changes(before, after) -> str:
     (status_a, files_a), (status_b, files_b) = before, after
     lines = [f"status: {line}" for line in sorted(set(status_a) ^ set(status_b))]
-    lines += [f"{'added' if p not in files_a else 'removed' if p not in files_b else 'changed'}: {p}"
-              for p in sorted(set(files_a) | set(files_b)) if files_a.get(p) != files_b.get(p)]
+    lines += [
+        f"{'added' if p not in files_a else 'removed' if p not in files_b else 'changed'}: {p}"
+        for p in sorted(set(files_a) | set(files_b))
+        if files_a.get(p) != files_b.get(p)
+    ]
     return "\n".join(lines[:40])
 
 

@@ -36,14 +36,14 @@ def require_shared_data() -> Path:
     """The shared/ folder, or a skip with the reason (a failure under CI=true, where it must be there)."""
     found = shared_dir()
     if found is None:
-        reason = ("no real Fashion-MNIST: set EDGECOMPRESS_SHARED or put shared/data/fashion-mnist beside the "
-                  "checkout (../shared)")
+        reason = (
+            "no real Fashion-MNIST: set EDGECOMPRESS_SHARED or put shared/data/fashion-mnist beside the "
+            "checkout (../shared)"
+        )
         if os.environ.get("CI") == "true":
             pytest.fail(reason)
         pytest.skip(reason)
     return found
-
-
 
 
 def write_yaml(path: Path, data: dict) -> Path:
@@ -98,8 +98,9 @@ def runner():
     return _RUNNER
 
 
-def snakemake_command(workdir: Path, *args: str, configs: tuple[Path, ...] = (), base: bool = True,
-                      repo: Path = REPO) -> tuple[list[str], dict]:
+def snakemake_command(
+    workdir: Path, *args: str, configs: tuple[Path, ...] = (), base: bool = True, repo: Path = REPO
+) -> tuple[list[str], dict]:
     """The command line and environment that run the workflow of ``repo`` in ``workdir``.
 
     Configs: config.yaml + test.yaml (if ``base``) + ``configs``.
@@ -114,8 +115,9 @@ def snakemake_command(workdir: Path, *args: str, configs: tuple[Path, ...] = (),
     return cmd, dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
 
 
-def snakemake(workdir: Path, *args: str, configs: tuple[Path, ...] = (), timeout: int = 900,
-              base: bool = True, repo: Path = REPO) -> subprocess.CompletedProcess:
+def snakemake(
+    workdir: Path, *args: str, configs: tuple[Path, ...] = (), timeout: int = 900, base: bool = True, repo: Path = REPO
+) -> subprocess.CompletedProcess:
     """Run the workflow of ``repo`` (this checkout, or a copy of it) in ``workdir`` (``snakemake_command``),
     in the runner's pool: the same command line, environment and folder as a new process would get.
     """
@@ -128,8 +130,9 @@ def snakemake(workdir: Path, *args: str, configs: tuple[Path, ...] = (), timeout
         code, out, err = runner().submit(_run_in_child, cmd, str(workdir), env, timeout).result()
     except BrokenProcessPool:  # the child died: its alarm after ``timeout``, or a crash; the next call gets a new pool
         _RUNNER = None
-        raise subprocess.TimeoutExpired(cmd, timeout, output="Snakemake's process ended without a result "
-                                        "(killed after the timeout, or crashed)") from None
+        raise subprocess.TimeoutExpired(
+            cmd, timeout, output="Snakemake's process ended without a result (killed after the timeout, or crashed)"
+        ) from None
     return subprocess.CompletedProcess(cmd, code, out, err)
 
 
@@ -155,8 +158,9 @@ class Started:
                 code = self.proc.wait()
             self.out.seek(0)
             self.err.seek(0)
-            self.done = subprocess.CompletedProcess(self.cmd, code, self.out.read().decode(errors="replace"),
-                                                    self.err.read().decode(errors="replace"))
+            self.done = subprocess.CompletedProcess(
+                self.cmd, code, self.out.read().decode(errors="replace"), self.err.read().decode(errors="replace")
+            )
         return self.done
 
 
@@ -171,7 +175,9 @@ REFERENCE = REPO / "docs" / "reference" / "demo"
 def demo_config(tmp_path: Path, mirror: str | Path) -> Path:
     """The demo's own settings over config.yaml + test.yaml: the fixtures' mirror and the committed reference
     (whose comparison the report prints in its provenance appendix)."""
-    return write_yaml(tmp_path / "demo.yaml", {"data": {"mirror": str(mirror)}, "report": {"reference": str(REFERENCE)}})
+    return write_yaml(
+        tmp_path / "demo.yaml", {"data": {"mirror": str(mirror)}, "report": {"reference": str(REFERENCE)}}
+    )
 
 
 class Route:
@@ -224,8 +230,6 @@ class LoopbackServer:
         self.httpd.server_close()
 
 
-
-
 WORKFLOW_PARTS = ("Snakefile", "config", "envs", "notebooks", "profiles", "report", "workflow")
 
 
@@ -249,8 +253,9 @@ LEARNED = 0.5  # "well above chance": five times chance (on the fixtures' 200 or
 
 def assert_learned(accuracy: float, what: str) -> None:
     """A trained model learned: its test accuracy is at least LEARNED (chance is CHANCE)."""
-    assert accuracy >= LEARNED, (f"{what}: test accuracy {accuracy:.3f} is not well above chance ({CHANCE}): "
-                                 f"needs >= {LEARNED}")
+    assert accuracy >= LEARNED, (
+        f"{what}: test accuracy {accuracy:.3f} is not well above chance ({CHANCE}): needs >= {LEARNED}"
+    )
 
 
 # "Well above chance" for every model of a whole-DAG run: 3x chance. On the fixtures' 200 or 300 test
@@ -287,8 +292,11 @@ def assert_every_model_learned(workdir: Path) -> int:
     with open(results / "deployment" / "latency.csv", newline="") as fh:
         litert = {r["file"]: r["benchmark_verdict"] for r in csv.DictReader(fh) if r["runtime"] == "litert"}
     files = {str(p.relative_to(workdir)) for p in results.glob("deployment/models/**/*.tflite")}
-    files |= {str(p.relative_to(workdir)) for p in (results / "quantization" / "models").glob("base_cnn_*.tflite")
-              if p.stem.rsplit("_", 1)[1] in AGREEMENT}  # the CNN's float32 and int8 are timed
+    files |= {
+        str(p.relative_to(workdir))
+        for p in (results / "quantization" / "models").glob("base_cnn_*.tflite")
+        if p.stem.rsplit("_", 1)[1] in AGREEMENT
+    }  # the CNN's float32 and int8 are timed
     assert files and files <= set(litert), sorted(files - set(litert))
     bad = {f: v for f, v in litert.items() if not TOOL_VERDICTS.match(v)}
     assert not bad, f"a .tflite without a verdict of LiteRT's benchmark tool: {bad}"
@@ -302,27 +310,67 @@ MEASURED = ("time", "from times", "memory")
 def deterministic_differences(result) -> list[str]:
     """The fields of an `edgecompress.compare` result that differ and are not measurements (nor listed
     environment records): two runs of the same inputs on one machine must have none."""
-    return [f"{r.file} {r.key} {r.field}: {r.a!r} -> {r.b!r} ({r.kind}, {r.verdict})"
-            for r in result.rows if r.kind not in MEASURED and r.verdict not in ("equal",)
-            and not (r.kind == "environment" and r.verdict == "listed")]
+    return [
+        f"{r.file} {r.key} {r.field}: {r.a!r} -> {r.b!r} ({r.kind}, {r.verdict})"
+        for r in result.rows
+        if r.kind not in MEASURED
+        and r.verdict not in ("equal",)
+        and not (r.kind == "environment" and r.verdict == "listed")
+    ]
 
 
-def slurm_command(cluster, workdir: Path, *configs: Path, timeout: int = 1200, repo: Path = REPO,
-                  targets: tuple[str, ...] = (), args: tuple[str, ...] = ()) -> tuple[list[str], dict]:
+def slurm_command(
+    cluster,
+    workdir: Path,
+    *configs: Path,
+    timeout: int = 1200,
+    repo: Path = REPO,
+    targets: tuple[str, ...] = (),
+    args: tuple[str, ...] = (),
+) -> tuple[list[str], dict]:
     """The command line and environment that run the workflow of ``repo`` in ``workdir`` through
     ``profiles/slurm`` on the test ``cluster`` (configs: config.yaml + test.yaml + ``configs``; ``args``
     on top of the profile's), under ``timeout -s INT`` so that a hang fails."""
     files = [repo / "config" / "config.yaml", repo / "config" / "test.yaml", *configs]
-    cmd = ["timeout", "-s", "INT", str(timeout), SNAKEMAKE, *targets, *args, "--profile", str(repo / "profiles" / "slurm"),
-           "--snakefile", str(repo / "Snakefile"), "--directory", str(workdir),
-           "--slurm-status-command", "squeue", "--slurm-init-seconds-before-status-checks", "1",
-           "--seconds-between-status-checks", "2", "--retries", "0", "--jobs", "4",
-           "--configfile", *map(str, files)]
+    cmd = [
+        "timeout",
+        "-s",
+        "INT",
+        str(timeout),
+        SNAKEMAKE,
+        *targets,
+        *args,
+        "--profile",
+        str(repo / "profiles" / "slurm"),
+        "--snakefile",
+        str(repo / "Snakefile"),
+        "--directory",
+        str(workdir),
+        "--slurm-status-command",
+        "squeue",
+        "--slurm-init-seconds-before-status-checks",
+        "1",
+        "--seconds-between-status-checks",
+        "2",
+        "--retries",
+        "0",
+        "--jobs",
+        "4",
+        "--configfile",
+        *map(str, files),
+    ]
     return cmd, dict(cluster.env, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
 
 
-def slurm_run(cluster, workdir: Path, *configs: Path, timeout: int = 1200, repo: Path = REPO,
-              targets: tuple[str, ...] = (), args: tuple[str, ...] = ()) -> subprocess.CompletedProcess:
+def slurm_run(
+    cluster,
+    workdir: Path,
+    *configs: Path,
+    timeout: int = 1200,
+    repo: Path = REPO,
+    targets: tuple[str, ...] = (),
+    args: tuple[str, ...] = (),
+) -> subprocess.CompletedProcess:
     """``slurm_command``, run to its end."""
     cmd, env = slurm_command(cluster, workdir, *configs, timeout=timeout, repo=repo, targets=targets, args=args)
     return subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=timeout + 60, cwd=workdir)

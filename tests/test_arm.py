@@ -69,17 +69,33 @@ def test_a_file_the_interpreter_refuses_is_an_error_entry_not_a_crash(tmp_path):
 
 
 def test_a_disagreeing_file_makes_the_aarch64_choice_say_so():
-    rows = [{"model": f"student/seed{s}", "precision": "int8", "status": "ran", "core": "cortex-a72", "images": "4",
-             "identical": "4" if s == 1 else "2", "output_type": "int8", "max_step_difference": "0" if s == 1 else "7",
-             "max_abs_difference": "", "argmax_agreement": "1" if s == 1 else "0.5", "flagged": str(s != 1)}
-            for s in (1, 2)]
+    rows = [
+        {
+            "model": f"student/seed{s}",
+            "precision": "int8",
+            "status": "ran",
+            "core": "cortex-a72",
+            "images": "4",
+            "identical": "4" if s == 1 else "2",
+            "output_type": "int8",
+            "max_step_difference": "0" if s == 1 else "7",
+            "max_abs_difference": "",
+            "argmax_agreement": "1" if s == 1 else "0.5",
+            "flagged": str(s != 1),
+        }
+        for s in (1, 2)
+    ]
     s = parity.summaries(rows)[("student", "int8")]
     assert s["flagged"] and (s["identical"], s["images"], s["files"]) == (6, 8, 2)
-    assert parity.line(s).startswith("DISAGREES on aarch64 (cortex-a72, 8 images over 2 file(s); int8 outputs identical "
-                                     "on 6 of 8, the same class on 6 of 8, up to 7 steps)")
+    assert parity.line(s).startswith(
+        "DISAGREES on aarch64 (cortex-a72, 8 images over 2 file(s); int8 outputs identical "
+        "on 6 of 8, the same class on 6 of 8, up to 7 steps)"
+    )
     ok = parity.summaries(rows[:1])[("student", "int8")]
-    assert parity.line(ok) == ("runs the same on aarch64 (cortex-a72, 4 images over 1 file(s); int8 outputs identical "
-                               "on 4 of 4, the same class on 4 of 4)")
+    assert parity.line(ok) == (
+        "runs the same on aarch64 (cortex-a72, 4 images over 1 file(s); int8 outputs identical "
+        "on 4 of 4, the same class on 4 of 4)"
+    )
 
 
 @pytest.mark.workflow
@@ -99,5 +115,5 @@ def test_every_deployed_file_of_the_demo_has_an_arm_parity_row(run):
     ints = [r for r in rows if r["output_type"] == "int8"]
     assert ints and all(r["identical"] == r["images"] for r in ints)  # XNNPACK's int8 kernels: bit-exact on the A72
     typ = (d / "results/report/paper.typ").read_text(encoding="utf-8")
-    assert "ARM parity: the same files on aarch64" in typ and "On ARM: #\"runs the same on aarch64 (cortex-a72" in typ
+    assert "ARM parity: the same files on aarch64" in typ and 'On ARM: #"runs the same on aarch64 (cortex-a72' in typ
     json.dumps(rows)  # the rows are plain values

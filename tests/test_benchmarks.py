@@ -16,8 +16,13 @@ COLUMNS = ["metric", "value", "target", "met"]
 
 def bench(script: str, *args: str, cwd) -> list[dict]:
     out = cwd / f"{script}.csv"
-    result = subprocess.run([str(BIN / "python"), str(REPO / "benchmarks" / f"{script}.py"), *args, "--out", str(out)],
-                            cwd=cwd, capture_output=True, text=True, timeout=900)
+    result = subprocess.run(
+        [str(BIN / "python"), str(REPO / "benchmarks" / f"{script}.py"), *args, "--out", str(out)],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert result.returncode == 0, f"{script}: exit {result.returncode}\n{result.stderr[-3000:]}"
     with open(out, newline="") as fh:
         reader = csv.DictReader(fh)
@@ -29,8 +34,9 @@ def bench(script: str, *args: str, cwd) -> list[dict]:
 
 
 def test_compare_speed_on_the_demo(run, tmp_path):
-    rows = {r["metric"]: r for r in bench("compare_speed", str(run["dir"]), str(run["dir"]), "--repeats", "1",
-                                          cwd=tmp_path)}
+    rows = {
+        r["metric"]: r for r in bench("compare_speed", str(run["dir"]), str(run["dir"]), "--repeats", "1", cwd=tmp_path)
+    }
     assert {"files compared", "fields compared", "fastest compare (s)", "slowest compare (s)"} <= set(rows), list(rows)
     assert int(rows["files compared"]["value"]) >= 40 and int(rows["fields compared"]["value"]) > 1000
 
@@ -49,19 +55,22 @@ def test_training_speed_runs(tmp_path):
     assert len(rows) >= 2, rows
 
 
-
 def junit(path, seconds: float, cases: dict[str, float], failures: int = 0):
     body = "".join(f'<testcase classname="tests.t" name="{n}" time="{t}"/>' for n, t in cases.items())
-    path.write_text(f'<?xml version="1.0"?><testsuites><testsuite name="pytest" errors="0" failures="{failures}" '
-                    f'skipped="0" tests="{len(cases)}" time="{seconds}">{body}</testsuite></testsuites>')
+    path.write_text(
+        f'<?xml version="1.0"?><testsuites><testsuite name="pytest" errors="0" failures="{failures}" '
+        f'skipped="0" tests="{len(cases)}" time="{seconds}">{body}</testsuite></testsuites>'
+    )
     return path
 
 
 def test_test_times_reads_the_tiers_junit_files_against_the_baseline(tmp_path):
     before = junit(tmp_path / "before.xml", 1000.0, {f"t{i}": float(i) for i in range(8)})
     tier = junit(tmp_path / "tier.xml", 401.0, {"slow": 300.0, "quick": 1.0}, failures=1)
-    rows = {r["metric"]: r for r in bench("test_times", f"before={before}", f"make test={tier}", "--baseline", "before",
-                                          cwd=tmp_path)}
+    rows = {
+        r["metric"]: r
+        for r in bench("test_times", f"before={before}", f"make test={tier}", "--baseline", "before", cwd=tmp_path)
+    }
     assert float(rows["make test: wall seconds"]["value"]) == 401.0 and rows["make test: tests passed"]["value"] == "1"
     share = rows["make test: share of before"]
     assert (float(share["value"]), share["target"], share["met"]) == (0.401, "<= 0.4", "False")
@@ -71,13 +80,17 @@ def test_test_times_reads_the_tiers_junit_files_against_the_baseline(tmp_path):
 
 @pytest.mark.benchmark
 def test_conversion_profile_runs(tmp_path):
-    rows = {r["metric"]: float(r["value"]) for r in bench("conversion_profile", "--arch", "resnet18", "--calibration",
-                                                           "2", cwd=tmp_path)}
+    rows = {
+        r["metric"]: float(r["value"])
+        for r in bench("conversion_profile", "--arch", "resnet18", "--calibration", "2", cwd=tmp_path)
+    }
     assert rows["import torch (s)"] > 0 and rows["import litert-torch (s)"] > 0
     assert rows["resnet18: int8 (s)"] > 0 and rows["resnet18: float32, again (s)"] > 0
     once = rows["one-time cost of a job converting resnet18 (s)"]
     first = rows["resnet18: float32, first in the process (s)"]
-    assert once == pytest.approx(rows["import torch (s)"] + rows["import litert-torch (s)"] + first
-                                 - rows["resnet18: float32, again (s)"], abs=0.05)
+    assert once == pytest.approx(
+        rows["import torch (s)"] + rows["import litert-torch (s)"] + first - rows["resnet18: float32, again (s)"],
+        abs=0.05,
+    )
     job = rows["import torch (s)"] + rows["import litert-torch (s)"] + first + rows["resnet18: int8 (s)"]
     assert rows["share of that job a batched conversion would save"] == pytest.approx(once / job, abs=0.002)

@@ -37,7 +37,9 @@ def test_malicious_pickle_is_refused_and_runs_nothing(tmp_path):
 
 
 def test_garbled_pickle_is_a_clear_error():
-    with pytest.raises(UnsafeArchiveError, match="data_batch_1: (pickle data was truncated|not a readable CIFAR-10 pickle)"):
+    with pytest.raises(
+        UnsafeArchiveError, match="data_batch_1: (pickle data was truncated|not a readable CIFAR-10 pickle)"
+    ):
         safe_unpickle(b"\x80\x02garbage", "data_batch_1")
 
 
@@ -168,13 +170,16 @@ def _bad_archive(tmp_path, kind):
     return path
 
 
-@pytest.mark.parametrize("kind, message", [
-    ("shape", r"data_batch_2: data must be uint8 of shape \(N, 3072\), got uint8 \(10, 3000\)"),
-    ("dtype", r"data_batch_2: data must be uint8 of shape \(N, 3072\), got float32"),
-    ("labels", r"data_batch_2: labels must be 10 values in 0\.\.9"),
-    ("duplicate", r"member 'data_batch_2' appears twice"),
-    ("truncated", r"not a readable tar\.gz archive"),
-])
+@pytest.mark.parametrize(
+    "kind, message",
+    [
+        ("shape", r"data_batch_2: data must be uint8 of shape \(N, 3072\), got uint8 \(10, 3000\)"),
+        ("dtype", r"data_batch_2: data must be uint8 of shape \(N, 3072\), got float32"),
+        ("labels", r"data_batch_2: labels must be 10 values in 0\.\.9"),
+        ("duplicate", r"member 'data_batch_2' appears twice"),
+        ("truncated", r"not a readable tar\.gz archive"),
+    ],
+)
 def test_a_bad_cifar_archive_is_one_clear_error_and_writes_nothing(tmp_path, kind, message):
     archive = _bad_archive(tmp_path, kind)
     out = tmp_path / "prepared" / "cifar10_subset.npz"

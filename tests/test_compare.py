@@ -17,20 +17,33 @@ import pytest
 from edgecompress import compare
 from helpers import REPO
 
-LATENCY = ["model,runtime,precision,batch,median_ms,spread,benchmark_agrees",
-           "baseline/seed42,litert,float32,1,2.000,0.05,True",
-           "baseline/seed42,litert,int8,1,0.500,0.02,True",
-           "structured/amount0.5/seed42,litert,float32,1,0.400,0.10,False"]
+LATENCY = [
+    "model,runtime,precision,batch,median_ms,spread,benchmark_agrees",
+    "baseline/seed42,litert,float32,1,2.000,0.05,True",
+    "baseline/seed42,litert,int8,1,0.500,0.02,True",
+    "structured/amount0.5/seed42,litert,float32,1,0.400,0.10,False",
+]
 MACHINE = {"cpu_model": "AMD EPYC", "isa": {"avx2": True, "avx512f": True}, "packages": {"torch": "2.14.1"}}
 
 
 def metrics(accuracy=0.71, macs=9940234, lr=0.01, commit="abc", sha="1" * 64, data_sha="2" * 64):
-    return {"accuracy": accuracy, "history": [{"epoch": 1, "loss": 0.5, "seconds": 1.2, "test_accuracy": accuracy}],
-            "report": {"macs": macs, "parameters": 2801450},
-            "provenance": {"config": {"torch": {"learning_rate": lr}, "seed": 42}, "config_sha256": str(lr),
-                           "git_commit": commit, "cpu": "AMD EPYC", "device": "cpu", "packages": {"torch": "2.14.1"},
-                           "inputs": {"baseline": {"path": "results/pruning/baseline/seed42/model.pt", "sha256": sha},
-                                      "arrays": {"path": "resources/data/cifar10_subset.npz", "sha256": data_sha}}}}
+    return {
+        "accuracy": accuracy,
+        "history": [{"epoch": 1, "loss": 0.5, "seconds": 1.2, "test_accuracy": accuracy}],
+        "report": {"macs": macs, "parameters": 2801450},
+        "provenance": {
+            "config": {"torch": {"learning_rate": lr}, "seed": 42},
+            "config_sha256": str(lr),
+            "git_commit": commit,
+            "cpu": "AMD EPYC",
+            "device": "cpu",
+            "packages": {"torch": "2.14.1"},
+            "inputs": {
+                "baseline": {"path": "results/pruning/baseline/seed42/model.pt", "sha256": sha},
+                "arrays": {"path": "resources/data/cifar10_subset.npz", "sha256": data_sha},
+            },
+        },
+    }
 
 
 def make_run(root: Path, latency=LATENCY, machine=MACHINE, **kw) -> Path:
@@ -72,8 +85,11 @@ def test_two_equal_runs_pass_and_every_field_is_compared(tmp_path):
     assert result.same_platform and not result.failing
     fields = {(r.file, r.key, r.field) for r in result.rows}
     assert ("results/pruning/structured/amount0.5/seed42/metrics.json", "", "accuracy") in fields
-    assert ("results/deployment/latency.csv", "model=baseline/seed42,runtime=litert,precision=int8,batch=1",
-            "median_ms") in fields
+    assert (
+        "results/deployment/latency.csv",
+        "model=baseline/seed42,runtime=litert,precision=int8,batch=1",
+        "median_ms",
+    ) in fields
     # the table went to --out, as CSV (every row) and Markdown
     rows = list(csv.DictReader((tmp_path / "out/comparison.csv").open()))
     assert len(rows) == len(result.rows) and {r["verdict"] for r in rows} == {"equal"}
@@ -84,7 +100,7 @@ def test_an_accuracy_off_by_a_thousandth_fails_naming_file_and_field(tmp_path):
     a, b = make_run(tmp_path / "a"), make_run(tmp_path / "b", accuracy=0.711)
     rc, text = run_main(a, b, tmp_path / "out")
     assert rc == 1
-    line = next(l for l in text.splitlines() if l.endswith("| differs |") and " accuracy |" in l)
+    line = next(ln for ln in text.splitlines() if ln.endswith("| differs |") and " accuracy |" in ln)
     assert "results/pruning/structured/amount0.5/seed42/metrics.json" in line and " accuracy |" in line
     assert "| 0.71 | 0.711 | 0.001 | trained | differs |" in line
     # the same value inside the history list is named by its index
@@ -92,13 +108,18 @@ def test_an_accuracy_off_by_a_thousandth_fails_naming_file_and_field(tmp_path):
     assert "2 difference(s) beyond tolerance" in text  # the accuracy and the history's last accuracy
 
 
-@pytest.mark.parametrize(("factor", "verdict"), [(1.05, "within tolerance"), (0.88, "within tolerance"),
-                                                 (1.30, "differs"), (0.70, "differs")])
+@pytest.mark.parametrize(
+    ("factor", "verdict"),
+    [(1.05, "within tolerance"), (0.88, "within tolerance"), (1.30, "differs"), (0.70, "differs")],
+)
 def test_a_time_is_compared_as_a_ratio_within_the_larger_of_15_percent_and_the_spread(tmp_path, factor, verdict):
     a, b = make_run(tmp_path / "a"), make_run(tmp_path / "b")
     edit_latency(b, 0, factor)  # spread 0.05 in both runs: the 15 % floor applies
-    row = next(r for r in compare.compare(a, b).rows if r.field == "median_ms" and "float32" in r.key
-               and r.key.startswith("model=baseline"))
+    row = next(
+        r
+        for r in compare.compare(a, b).rows
+        if r.field == "median_ms" and "float32" in r.key and r.key.startswith("model=baseline")
+    )
     assert (row.kind, row.verdict) == ("time", verdict)
     assert row.change == f"{factor - 1:+.1%}"
 
@@ -121,7 +142,7 @@ def test_rows_are_matched_by_key_not_by_position(tmp_path):
 
 
 def test_a_field_or_row_on_one_side_only_is_reported(tmp_path):
-    fewer = [LATENCY[0].replace(",benchmark_agrees", ""), *(l.rsplit(",", 1)[0] for l in LATENCY[1:3])]
+    fewer = [LATENCY[0].replace(",benchmark_agrees", ""), *(row.rsplit(",", 1)[0] for row in LATENCY[1:3])]
     a, b = make_run(tmp_path / "a"), make_run(tmp_path / "b", latency=fewer)
     failing = {(r.key.split(",")[0], r.field, r.verdict) for r in compare.compare(a, b).failing}
     assert ("model=structured/amount0.5/seed42", "median_ms", "only in A") in failing
@@ -145,7 +166,7 @@ def test_a_missing_or_truncated_file_is_one_line_naming_it_and_nothing_is_writte
     before = snapshot(a, b)
     rc, text = run_main(a, b, tmp_path / "out")
     assert rc == 1
-    lines = [l for l in text.splitlines() if name in l]
+    lines = [ln for ln in text.splitlines() if name in ln]
     assert len(lines) == 1 and "| missing |" in lines[0]
     assert ("missing in B" if damage == "missing" else "unreadable in B") in lines[0]
     assert snapshot(a, b) == before
@@ -187,12 +208,12 @@ def test_another_cpu_gets_the_stated_tolerances(tmp_path):
     by = {(r.key, r.field): r for r in result.rows}
     assert by[("", "accuracy")].verdict == "within tolerance"
     assert by[("", "provenance.inputs.baseline.sha256")].verdict == "not comparable"  # a trained model
-    assert by[("model=baseline/seed42,runtime=litert,precision=float32,batch=1", "median_ms")].verdict == \
-        "not comparable"
+    assert (
+        by[("model=baseline/seed42,runtime=litert,precision=float32,batch=1", "median_ms")].verdict == "not comparable"
+    )
     assert not result.failing
     # structure and data must still be equal, and an accuracy beyond the tolerance differs
-    c = make_run(tmp_path / "c", machine=other, accuracy=0.71 + 2 * compare.ACCURACY_ATOL, macs=1,
-                 data_sha="4" * 64)
+    c = make_run(tmp_path / "c", machine=other, accuracy=0.71 + 2 * compare.ACCURACY_ATOL, macs=1, data_sha="4" * 64)
     failing = {r.field for r in compare.compare(a, c).failing}
     assert {"accuracy", "report.macs", "provenance.inputs.arrays.sha256"} <= failing
 
@@ -218,14 +239,28 @@ def test_the_tolerance_table_is_printed_in_the_reproducibility_docs():
     assert lines[0] in readme and lines[0].count("\n| ") == len(compare.KINDS)
 
 
-@pytest.mark.parametrize(("field", "kind"), [
-    ("median_ms", "time"), ("pytorch_batchN_ms_per_image", "time"), ("history[0].seconds", "time"),
-    ("speedup_litert_int8", "time"), ("spread", "from times"), ("litert_int8_suspect", "from times"),
-    ("process_rss_bytes_int8", "memory"), ("provenance.inputs.model.sha256", "checksum"),
-    ("report.macs", "structure"), ("sizes.dense_state_dict_bytes", "structure"),
-    ("sizes.gzip_state_dict_bytes", "trained"), ("accuracy_int8", "trained"), ("history[1].loss", "trained"),
-    ("provenance.git_commit", "environment"), ("provenance.config.torch.learning_rate", "config"),
-    ("accuracy_ours", "trained"), ("latency_ours", "time")])
+@pytest.mark.parametrize(
+    ("field", "kind"),
+    [
+        ("median_ms", "time"),
+        ("pytorch_batchN_ms_per_image", "time"),
+        ("history[0].seconds", "time"),
+        ("speedup_litert_int8", "time"),
+        ("spread", "from times"),
+        ("litert_int8_suspect", "from times"),
+        ("process_rss_bytes_int8", "memory"),
+        ("provenance.inputs.model.sha256", "checksum"),
+        ("report.macs", "structure"),
+        ("sizes.dense_state_dict_bytes", "structure"),
+        ("sizes.gzip_state_dict_bytes", "trained"),
+        ("accuracy_int8", "trained"),
+        ("history[1].loss", "trained"),
+        ("provenance.git_commit", "environment"),
+        ("provenance.config.torch.learning_rate", "config"),
+        ("accuracy_ours", "trained"),
+        ("latency_ours", "time"),
+    ],
+)
 def test_each_field_has_the_kind_its_name_says(field, kind):
     assert compare.kind_of(field).name == kind
 
@@ -235,9 +270,13 @@ def test_the_module_runs_as_a_command(tmp_path):
     import sys
 
     a, b = make_run(tmp_path / "a"), make_run(tmp_path / "b", accuracy=0.5)
-    result = subprocess.run([sys.executable, "-m", "edgecompress.compare", str(a), str(b), "--out",
-                             str(tmp_path / "out")], capture_output=True, text=True, cwd=tmp_path,
-                            env={"PYTHONPATH": str(REPO / "workflow"), "PATH": "/usr/bin:/bin"})
+    result = subprocess.run(
+        [sys.executable, "-m", "edgecompress.compare", str(a), str(b), "--out", str(tmp_path / "out")],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={"PYTHONPATH": str(REPO / "workflow"), "PATH": "/usr/bin:/bin"},
+    )
     assert result.returncode == 1, result.stderr
     assert "| 0.71 | 0.5 |" in result.stdout and (tmp_path / "out/comparison.md").is_file()
     shutil.rmtree(tmp_path / "out")

@@ -6,15 +6,27 @@ with one seed no test is possible.
 
 import pytest
 
-from edgecompress.report.conclusions import (combining, conclusions, int8_first, kd_small, longer_finetuning,
-                                             sparse_kernels)
+from edgecompress.report.conclusions import (
+    combining,
+    conclusions,
+    int8_first,
+    kd_small,
+    longer_finetuning,
+    sparse_kernels,
+)
 from edgecompress.report.context import conditions
 from edgecompress.report.format import plain
 from edgecompress.report.verdicts import gates
 
 EIGHT = list(range(42, 50))
-EV = {"min_points_over_chance": 20, "alpha": 0.05, "max_cost_points": 1.0, "tie_points": 0.5,
-      "int8_max_cost_points": 1.0, "speedup_noise": 0.15}
+EV = {
+    "min_points_over_chance": 20,
+    "alpha": 0.05,
+    "max_cost_points": 1.0,
+    "tie_points": 0.5,
+    "int8_max_cost_points": 1.0,
+    "speedup_noise": 0.15,
+}
 SUPPORTED, REFUTED, UNDECIDED = "supported", "refuted", "not supported by this run"
 
 
@@ -26,14 +38,32 @@ def row(model, params, acc32, acc8, mib32, mib8, ms32, ms8, **extra):
     speedups = {"int8_speedup": ms32 / ms8}
     if not model.startswith(("baseline/", "cnn")):
         speedups.update(speedup_litert_float32=BASE_MS[0] / ms32, speedup_litert_int8=BASE_MS[1] / ms8)
-    return {"model": model, "parameters": params, "accuracy_torch": acc32, "accuracy_float32": acc32,
-            "accuracy_int8": acc8, "mib_float32": mib32, "mib_int8": mib8, "litert_float32_ms": ms32,
-            "litert_int8_ms": ms8, "litert_float32_suspect": "False", "litert_int8_suspect": "False", **speedups,
-            **extra}
+    return {
+        "model": model,
+        "parameters": params,
+        "accuracy_torch": acc32,
+        "accuracy_float32": acc32,
+        "accuracy_int8": acc8,
+        "mib_float32": mib32,
+        "mib_int8": mib8,
+        "litert_float32_ms": ms32,
+        "litert_int8_ms": ms8,
+        "litert_float32_suspect": "False",
+        "litert_int8_suspect": "False",
+        **speedups,
+        **extra,
+    }
 
 
-def table(seeds=EIGHT, int8_cost=0.0, structured_cost=0.11, kd_gain=0.03, unstructured_speedup=1.02, chain_cost=0.0,
-          chain=True):
+def table(
+    seeds=EIGHT,
+    int8_cost=0.0,
+    structured_cost=0.11,
+    kd_gain=0.03,
+    unstructured_speedup=1.02,
+    chain_cost=0.0,
+    chain=True,
+):
     """Per seed: baseline 0.85 (42.7 MiB, 1.4 ms float32; int8 10.8 MiB, 0.5 ms), unstructured (same files),
     structured 0.85 - cost (10.7 MiB, 0.4 ms), student 0.78, KD 0.78 + gain (8.6 MiB, 0.3 ms), the chain in
     int8 at the baseline's accuracy - chain_cost (2.8 MiB, 0.1 ms); the CNN on Fashion-MNIST."""
@@ -42,17 +72,44 @@ def table(seeds=EIGHT, int8_cost=0.0, structured_cost=0.11, kd_gain=0.03, unstru
         j = 0.001 * i
         rows += [
             row(f"baseline/seed{s}", 11_181_642, 0.85 + j, 0.85 + j - int8_cost, 42.7, 10.8, 1.4, 0.5),
-            row(f"unstructured/amount0.5/seed{s}", 11_181_642, 0.85 + j, 0.85 + j - int8_cost, 42.7, 10.8,
-                1.4 / unstructured_speedup, 0.5 / unstructured_speedup,
-                speedup_litert_float32=unstructured_speedup, speedup_litert_int8=unstructured_speedup),
-            row(f"structured/amount0.5/seed{s}", 2_801_450, 0.85 - structured_cost + j, 0.85 - structured_cost + j,
-                10.7, 2.8, 0.4, 0.15),
+            row(
+                f"unstructured/amount0.5/seed{s}",
+                11_181_642,
+                0.85 + j,
+                0.85 + j - int8_cost,
+                42.7,
+                10.8,
+                1.4 / unstructured_speedup,
+                0.5 / unstructured_speedup,
+                speedup_litert_float32=unstructured_speedup,
+                speedup_litert_int8=unstructured_speedup,
+            ),
+            row(
+                f"structured/amount0.5/seed{s}",
+                2_801_450,
+                0.85 - structured_cost + j,
+                0.85 - structured_cost + j,
+                10.7,
+                2.8,
+                0.4,
+                0.15,
+            ),
             row(f"student/seed{s}", 2_236_682, 0.78 + j, 0.78 + j, 8.6, 2.7, 0.3, 0.12),
             row(f"kd/T4_alpha0.9/seed{s}", 2_236_682, 0.78 + kd_gain + j, 0.78 + kd_gain + j, 8.6, 2.7, 0.3, 0.12),
         ]
         if chain:
-            rows.append(row(f"chain/amount0.5/seed{s}", 2_801_450, 0.85 + j - chain_cost, 0.85 + j - chain_cost,
-                            10.7, 2.8, 0.4, 0.1))
+            rows.append(
+                row(
+                    f"chain/amount0.5/seed{s}",
+                    2_801_450,
+                    0.85 + j - chain_cost,
+                    0.85 + j - chain_cost,
+                    10.7,
+                    2.8,
+                    0.4,
+                    0.1,
+                )
+            )
     rows.append(dict(row("cnn", "", 0.90, 0.90, 0.4, 0.1, 0.05, 0.04), accuracy_torch=""))
     return rows
 
@@ -62,12 +119,23 @@ def gate(rows, official=True):
 
 
 def latency(rows, spread=0.05):
-    return [{"model": r["model"], "runtime": "litert", "precision": p, "spread": spread}
-            for r in rows for p in ("float32", "int8")]
+    return [
+        {"model": r["model"], "runtime": "litert", "precision": p, "spread": spread}
+        for r in rows
+        for p in ("float32", "int8")
+    ]
 
 
-SUMMARY = [{"method": "unstructured", "amount": "0.5", "dense_state_dict_bytes": "44700000",
-            "gzip_state_dict_bytes": "40900000", "sparse_state_dict_bytes": "51100000", "zero_macs_pct": "12.5"}]
+SUMMARY = [
+    {
+        "method": "unstructured",
+        "amount": "0.5",
+        "dense_state_dict_bytes": "44700000",
+        "gzip_state_dict_bytes": "40900000",
+        "sparse_state_dict_bytes": "51100000",
+        "zero_macs_pct": "12.5",
+    }
+]
 
 
 def sweep(seeds=EIGHT, gains=(0.0, 0.02), lengths=(3, 6)):
@@ -75,8 +143,15 @@ def sweep(seeds=EIGHT, gains=(0.0, 0.02), lengths=(3, 6)):
     rows = []
     for s in seeds:
         for e, g in zip(lengths, gains):
-            rows.append({"method": "structured", "amount": "0.5", "seed": str(s), "epochs": str(e),
-                         "gap_control_points": str(100 * (-0.05 + g))})
+            rows.append(
+                {
+                    "method": "structured",
+                    "amount": "0.5",
+                    "seed": str(s),
+                    "epochs": str(e),
+                    "gap_control_points": str(100 * (-0.05 + g)),
+                }
+            )
     return rows
 
 
@@ -150,7 +225,9 @@ def test_kd_small_supported_refuted_and_untestable():
     rows = table()
     found = plain(kd_small(rows, gate(rows), EV, "kd/T4_alpha0.9"))
     assert found["verdict"] == SUPPORTED and "against the student alone: +3.00 points" in found["numbers"]
-    assert "against structured/amount0.5 (parameters 2801450" in found["numbers"]  # the pruned ResNet-18 of the nearest size
+    assert (
+        "against structured/amount0.5 (parameters 2801450" in found["numbers"]
+    )  # the pruned ResNet-18 of the nearest size
     worse = table(kd_gain=-0.03)
     assert kd_small(worse, gate(worse), EV, "kd/T4_alpha0.9")["verdict"] == REFUTED
     one = table(seeds=[42])
@@ -189,8 +266,9 @@ def test_k_of_n_counts_each_verdict():
 @pytest.mark.parametrize("official", [True, False])
 def test_every_verdict_is_undecided_on_one_seed(official):
     rows = table(seeds=[42])
-    found = plain(conclusions(rows, latency(rows), SUMMARY, sweep(seeds=[42]), gate(rows, official), EV, 3,
-                        "kd/T4_alpha0.9"))
+    found = plain(
+        conclusions(rows, latency(rows), SUMMARY, sweep(seeds=[42]), gate(rows, official), EV, 3, "kd/T4_alpha0.9")
+    )
     undecided = {r["n"] for r in found["rows"] if r["verdict"] == UNDECIDED}
     # claim 2 rests on measured speed and sizes, not on a test over seeds: only its gates stop it
     assert undecided == ({"1", "3", "4", "5"} if official else {"1", "2", "3", "4", "5"})
@@ -206,12 +284,16 @@ def test_the_cost_benchmark_reads_the_committed_sizing_runs(tmp_path):
     spec = importlib.util.spec_from_file_location("conclusions_cost", REPO / "benchmarks" / "conclusions_cost.py")
     bench = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(bench)
-    rows = {r["metric"]: r for r in bench.main([str(REPO / "docs/sizing/conclusions-cost-cpu"), "--out",
-                                                str(tmp_path / "cost.csv")])}
+    rows = {
+        r["metric"]: r
+        for r in bench.main([str(REPO / "docs/sizing/conclusions-cost-cpu"), "--out", str(tmp_path / "cost.csv")])
+    }
     assert (tmp_path / "cost.csv").read_text().startswith("metric,value")
     old = rows["default run, 6 seeds: estimated seconds without the control, sweep and chain"]["value"]
     added = rows["default run, 6 seeds: estimated seconds they add"]["value"]
-    assert rows["default run: extra cost (share of the run without them)"]["value"] == pytest.approx(added / old, abs=1e-3)
+    assert rows["default run: extra cost (share of the run without them)"]["value"] == pytest.approx(
+        added / old, abs=1e-3
+    )
     with pytest.raises(ValueError, match="not a Snakemake benchmark file"):
         (tmp_path / "bad").mkdir()
         (tmp_path / "bad" / "x.tsv").write_text("seconds\n1\n")
@@ -232,13 +314,16 @@ def test_only_measured_text_changes_when_every_latency_changes(official):
     rows = table(seeds=[42], structured_cost=0.0, kd_gain=0.07)
 
     def printed(rows):
-        found = conclusions(rows, latency(rows), SUMMARY, sweep(seeds=[42]), gate(rows, official), EV, 3,
-                            "kd/T4_alpha0.9")
+        found = conclusions(
+            rows, latency(rows), SUMMARY, sweep(seeds=[42]), gate(rows, official), EV, 3, "kd/T4_alpha0.9"
+        )
         return [{k: marked.sub("", v) for k, v in r.items()} for r in found["rows"]]
 
     first = printed(rows)
     rng = random.Random(0)
     for _ in range(20):
-        timed = [dict(r, **{k: float(v) * rng.choice((0.25, 0.5, 2.0, 4.0)) for k, v in r.items()
-                            if k.endswith("_ms")}) for r in rows]
+        timed = [
+            dict(r, **{k: float(v) * rng.choice((0.25, 0.5, 2.0, 4.0)) for k, v in r.items() if k.endswith("_ms")})
+            for r in rows
+        ]
         assert printed(timed) == first

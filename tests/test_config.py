@@ -5,9 +5,9 @@ import copy
 import pytest
 import yaml
 
-from helpers import REPO, snakemake, write_yaml
 from edgecompress.config import ConfigError, load_schema, validate_config
 from edgecompress.configdocs import markdown_table, render_readme, schema_rows
+from helpers import REPO, snakemake, write_yaml
 
 SCHEMA = REPO / "workflow" / "schemas" / "config.schema.yaml"
 
@@ -66,19 +66,44 @@ BAD = [
     ("source without url", "data.weights.resnet18", {"sha256_prefix": "abcd1234"}, "'url' is a required property"),
     ("wrong type of section", "data.weights", [], "data.weights: [] is not of type 'object'"),
     ("NaN learning rate", "torch.learning_rate", float("nan"), "torch.learning_rate: nan is not a finite number"),
-    ("infinite flash budget", "devices", [{"name": "mcu", "hardware": "mcu", "flash_mib": float("inf"), "ram_mib": 1,
-                                           "precisions": ["int8"]}], "devices.0.flash_mib: inf is not a finite number"),
+    (
+        "infinite flash budget",
+        "devices",
+        [{"name": "mcu", "hardware": "mcu", "flash_mib": float("inf"), "ram_mib": 1, "precisions": ["int8"]}],
+        "devices.0.flash_mib: inf is not a finite number",
+    ),
     ("NaN in a sweep", "pruning.structured.amounts", [0.5, float("nan")], "pruning.structured.amounts.1: nan is not"),
-    ("two devices, one name", "devices", [{"name": "a", "hardware": "cpu", "flash_mib": 1, "ram_mib": 1,
-                                           "precisions": ["int8"]}] * 2, "devices: the name 'a' is given to 2"),
-    ("layer ResNet-18 lacks", "pruning.unstructured.layers", ["conv1", "layer5.0.conv1"],
-     "pruning.unstructured.layers: ResNet-18 has no conv or linear layer 'layer5.0.conv1'"),
-    ("ignored layer ResNet-18 lacks", "pruning.structured.ignored_layers", ["classifier"],
-     "pruning.structured.ignored_layers: ResNet-18 has no conv or linear layer 'classifier'"),
+    (
+        "two devices, one name",
+        "devices",
+        [{"name": "a", "hardware": "cpu", "flash_mib": 1, "ram_mib": 1, "precisions": ["int8"]}] * 2,
+        "devices: the name 'a' is given to 2",
+    ),
+    (
+        "layer ResNet-18 lacks",
+        "pruning.unstructured.layers",
+        ["conv1", "layer5.0.conv1"],
+        "pruning.unstructured.layers: ResNet-18 has no conv or linear layer 'layer5.0.conv1'",
+    ),
+    (
+        "ignored layer ResNet-18 lacks",
+        "pruning.structured.ignored_layers",
+        ["classifier"],
+        "pruning.structured.ignored_layers: ResNet-18 has no conv or linear layer 'classifier'",
+    ),
     ("layer listed twice", "pruning.unstructured.layers", ["fc", "fc"], "'fc' listed more than once"),
-    ("fewer rounds at most than at least", "deployment.max_rounds", 5,
-     "deployment.max_rounds: 5 is below deployment.rounds 20"),
-    ("an interval width of zero", "deployment.ratio_ci", 0, "deployment.ratio_ci: 0 is less than or equal to the minimum"),
+    (
+        "fewer rounds at most than at least",
+        "deployment.max_rounds",
+        5,
+        "deployment.max_rounds: 5 is below deployment.rounds 20",
+    ),
+    (
+        "an interval width of zero",
+        "deployment.ratio_ci",
+        0,
+        "deployment.ratio_ci: 0 is less than or equal to the minimum",
+    ),
 ]
 
 
@@ -121,9 +146,7 @@ def test_every_key_is_documented_in_the_schema():
 def test_config_readme_matches_the_schema():
     readme = (REPO / "config" / "README.md").read_text()
     schema = load_schema(SCHEMA)
-    assert render_readme(readme, schema) == readme, (
-        "config/README.md is out of date: run `make config-docs`"
-    )
+    assert render_readme(readme, schema) == readme, "config/README.md is out of date: run `make config-docs`"
     assert markdown_table(schema) in readme
 
 
@@ -160,22 +183,48 @@ PLAN_TIME = [
     ("boolean threads", {"threads": True}, "threads: True is not of type 'integer'"),
     ("seed beyond 2^32 - 1", {"seed": 2**32}, "seed: 4294967296 is greater than the maximum of 4294967295"),
     ("seed list beyond 2^32 - 1", {"distillation": {"seeds": [2**32]}}, "distillation.seeds.0: 4294967296 is greater"),
-    ("CNN kernel larger than the map", {"quantization": {"kernel_size": 7, "conv_filters": [8, 16, 32]}},
-     "quantization.kernel_size: 7 with conv_filters [8, 16, 32] leaves no pixels after block 3"),
-    ("URL ending in /..", {"data": {"cifar10": {"archive": {"url": "https://example.org/data/.."}}}},
-     "data.cifar10.archive.url: the file name '..'"),
-    ("URL with a wildcard", {"data": {"cifar10": {"archive": {"url": "https://example.org/{x}.tar.gz"}}}},
-     "data.cifar10.archive.url: the file name '{x}.tar.gz'"),
-    ("two sources, one file name", {"data": {"weights": {"mobilenet_v2": {
-        "url": "https://download.pytorch.org/models/resnet18-f37072fd.pth"}}}},
-     "data.weights.mobilenet_v2.url: file name 'resnet18-f37072fd.pth' is also the file of data.weights.resnet18.url"),
-    ("missing local mirror", {"data": {"mirror": "no/such/folder"}}, "data.mirror: folder 'no/such/folder' does not exist"),
-    ("missing notebook kernel", {"report": {"kernel": "no-such-kernel"}},
-     "report.kernel: no Jupyter kernel 'no-such-kernel' is installed"),
-    ("table T outside the grid", {"distillation": {"table_temperature": 7.0}},
-     "distillation.table_temperature: 7.0 is not among distillation.temperatures"),
+    (
+        "CNN kernel larger than the map",
+        {"quantization": {"kernel_size": 7, "conv_filters": [8, 16, 32]}},
+        "quantization.kernel_size: 7 with conv_filters [8, 16, 32] leaves no pixels after block 3",
+    ),
+    (
+        "URL ending in /..",
+        {"data": {"cifar10": {"archive": {"url": "https://example.org/data/.."}}}},
+        "data.cifar10.archive.url: the file name '..'",
+    ),
+    (
+        "URL with a wildcard",
+        {"data": {"cifar10": {"archive": {"url": "https://example.org/{x}.tar.gz"}}}},
+        "data.cifar10.archive.url: the file name '{x}.tar.gz'",
+    ),
+    (
+        "two sources, one file name",
+        {"data": {"weights": {"mobilenet_v2": {"url": "https://download.pytorch.org/models/resnet18-f37072fd.pth"}}}},
+        "data.weights.mobilenet_v2.url: file name 'resnet18-f37072fd.pth' is also the file of "
+        "data.weights.resnet18.url",
+    ),
+    (
+        "missing local mirror",
+        {"data": {"mirror": "no/such/folder"}},
+        "data.mirror: folder 'no/such/folder' does not exist",
+    ),
+    (
+        "missing notebook kernel",
+        {"report": {"kernel": "no-such-kernel"}},
+        "report.kernel: no Jupyter kernel 'no-such-kernel' is installed",
+    ),
+    (
+        "table T outside the grid",
+        {"distillation": {"table_temperature": 7.0}},
+        "distillation.table_temperature: 7.0 is not among distillation.temperatures",
+    ),
     ("no int8 variant", {"quantization": {"variants": ["float32"]}}, "(must include 'int8')"),
-    ("NaN in a config file", {"torch": {"learning_rate": float("nan")}}, "torch.learning_rate: nan is not a finite number"),
+    (
+        "NaN in a config file",
+        {"torch": {"learning_rate": float("nan")}},
+        "torch.learning_rate: nan is not a finite number",
+    ),
 ]
 
 
@@ -200,13 +249,19 @@ def test_a_key_given_twice_in_a_config_file_is_refused(tmp_path):
 
 
 @pytest.mark.workflow
-@pytest.mark.parametrize("key, values, labels", [
-    ("amounts", [0.1234561, 0.1234562], ["0.1234561", "0.1234562"]),
-    ("temperatures", [4.0000001, 4.0000002], ["4.0000001", "4.0000002"]),
-])
+@pytest.mark.parametrize(
+    "key, values, labels",
+    [
+        ("amounts", [0.1234561, 0.1234562], ["0.1234561", "0.1234562"]),
+        ("temperatures", [4.0000001, 4.0000002], ["4.0000001", "4.0000002"]),
+    ],
+)
 def test_close_sweep_values_stay_two_jobs(tmp_path, key, values, labels):
-    override = ({"pruning": {"unstructured": {"amounts": values}}} if key == "amounts" else
-                {"distillation": {"temperatures": values, "table_temperature": values[0]}})
+    override = (
+        {"pruning": {"unstructured": {"amounts": values}}}
+        if key == "amounts"
+        else {"distillation": {"temperatures": values, "table_temperature": values[0]}}
+    )
     result = snakemake(tmp_path, "-n", configs=(write_yaml(tmp_path / "sweep.yaml", override),))
     assert result.returncode == 0, result.stderr[-3000:]
     for label in labels:
@@ -312,7 +367,9 @@ SAME_LENGTH = ("quantization.conv_filters",)  # a size list whose length is a pa
 def flatten(node, path=""):
     """Dotted path -> value; lists of mappings (the device classes) by index, lists of values whole."""
     if isinstance(node, dict):
-        return {k: v for key, value in node.items() for k, v in flatten(value, f"{path}.{key}" if path else key).items()}
+        return {
+            k: v for key, value in node.items() for k, v in flatten(value, f"{path}.{key}" if path else key).items()
+        }
     if isinstance(node, list) and node and all(isinstance(v, dict) for v in node):
         return {k: v for i, value in enumerate(node) for k, v in flatten(value, f"{path}[{i}]").items()}
     return {path: node}
@@ -325,13 +382,15 @@ def test_the_demo_differs_from_the_papers_config_only_in_sizes(tmp_path):
 
     (tmp_path / "resources" / "fixtures").mkdir(parents=True)
     paper = flatten(load_config([REPO / "config" / "config.yaml"], SCHEMA, workdir=tmp_path))
-    demo = flatten(load_config([REPO / "config" / "config.yaml", REPO / "config" / "test.yaml"], SCHEMA,
-                               workdir=tmp_path))
+    demo = flatten(
+        load_config([REPO / "config" / "config.yaml", REPO / "config" / "test.yaml"], SCHEMA, workdir=tmp_path)
+    )
     sized = lambda key: any(fnmatch.fnmatchcase(key, p) for p in SIZE_KEYS)  # noqa: E731
     assert not [k for k in paper.keys() ^ demo.keys() if not sized(k)], sorted(paper.keys() ^ demo.keys())
     differ = sorted(k for k in paper.keys() & demo.keys() if paper[k] != demo[k] and not sized(k))
     assert not differ, "the demo takes another path than the paper's config: " + ", ".join(
-        f"{k}: {paper[k]!r} vs {demo[k]!r}" for k in differ)
+        f"{k}: {paper[k]!r} vs {demo[k]!r}" for k in differ
+    )
     for key in SAME_LENGTH:
         assert len(paper[key]) == len(demo[key]), key
     assert demo["quantization.variants"] == ["float32", "int8", "dynamic_range", "float16"]

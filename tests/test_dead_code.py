@@ -40,14 +40,33 @@ def test_no_unused_functions_classes_or_imports(tmp_path):
     # a module with one dead function: vulture must find it, or the scan below proves nothing
     canary = tmp_path / "canary.py"
     canary.write_text("def canary_never_called():\n    return 1\n")
-    result = subprocess.run([sys.executable, "-m", "vulture", "workflow/edgecompress", "workflow/scripts", "benchmarks",
-                             str(whitelist), str(canary), "--min-confidence", "60"], cwd=REPO, capture_output=True,
-                            text=True)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "vulture",
+            "workflow/edgecompress",
+            "workflow/scripts",
+            "benchmarks",
+            str(whitelist),
+            str(canary),
+            "--min-confidence",
+            "60",
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+    )
     # vulture exits 0 (nothing found) or 3 (dead code found); anything else is a crash or a bad argument
     assert result.returncode in (0, 3), f"vulture failed (exit {result.returncode}):\n{result.stderr[-3000:]}"
-    found = [line for line in result.stdout.splitlines() if re.search(r"unused (function|method|class|import|property)", line)]
-    assert any("canary_never_called" in line and str(canary) in line for line in found), \
+    found = [
+        line
+        for line in result.stdout.splitlines()
+        if re.search(r"unused (function|method|class|import|property)", line)
+    ]
+    assert any("canary_never_called" in line and str(canary) in line for line in found), (
         f"vulture did not report the canary's dead function:\n{result.stdout[-2000:]}"
+    )
     dead = [line for line in found if str(whitelist) not in line and str(canary) not in line]
     assert not dead, "dead code (remove it, or add it to KEPT with the reason):\n" + "\n".join(dead)
 
@@ -70,9 +89,12 @@ def unused_smk_imports(files: dict[str, str]) -> list[str]:
 
 
 def test_no_unused_imports_in_the_snakefile_and_rule_files():
-    files = {p.relative_to(REPO).as_posix(): p.read_text() for p in
-             [REPO / "Snakefile", *sorted((REPO / "workflow" / "rules").glob("*.smk"))]}
+    files = {
+        p.relative_to(REPO).as_posix(): p.read_text()
+        for p in [REPO / "Snakefile", *sorted((REPO / "workflow" / "rules").glob("*.smk"))]
+    }
     assert not unused_smk_imports(files), "\n".join(unused_smk_imports(files))
     # the check finds what it is for
     assert unused_smk_imports({"a.smk": "import shlex\nfrom os import path as p\nrule x:\n    run: p.join()\n"}) == [
-        "a.smk: imports 'shlex', which no rule file uses"]
+        "a.smk: imports 'shlex', which no rule file uses"
+    ]

@@ -4,11 +4,10 @@ import numpy as np
 import pytest
 
 from edgecompress import litert
-from edgecompress.training import models
 from edgecompress.deployment import convert, machine, timing
-from edgecompress.report.figures import frontier
 from edgecompress.deployment import tables as table
-
+from edgecompress.report.figures import frontier
+from edgecompress.training import models
 from helpers import REPO, assert_learned
 
 
@@ -19,10 +18,15 @@ def trained(run):
     d = run["dir"]
     deployed = d / "results/deployment/models/student/seed42"
     arrays = np.load(d / "resources/data/cifar10_subset.npz")
-    return {"model": d / "results/distillation/student/seed42/model.pt",
-            "out": {name: str(deployed / f"{name}.{ext}") for name, ext in
-                    (("float32", "tflite"), ("int8", "tflite"), ("metrics", "json"))},
-            "x": arrays["x_test"], "y": arrays["y_test"].astype(int)}
+    return {
+        "model": d / "results/distillation/student/seed42/model.pt",
+        "out": {
+            name: str(deployed / f"{name}.{ext}")
+            for name, ext in (("float32", "tflite"), ("int8", "tflite"), ("metrics", "json"))
+        },
+        "x": arrays["x_test"],
+        "y": arrays["y_test"].astype(int),
+    }
 
 
 # (workflow: reads the demo's deployed MobileNetV2)
@@ -101,8 +105,12 @@ def test_bad_keys_and_requests_are_named():
     with pytest.raises(ValueError, match="family 'structured' needs a setting"):
         modelkey.parse("structured/seed0")
     key = modelkey.parse("kd/T4_alpha0.9/seed42")
-    assert (str(key), key.config, key.arch, key.baseline) == ("kd/T4_alpha0.9/seed42", "kd/T4_alpha0.9",
-                                                             "mobilenet_v2", "baseline/seed42")
+    assert (str(key), key.config, key.arch, key.baseline) == (
+        "kd/T4_alpha0.9/seed42",
+        "kd/T4_alpha0.9",
+        "mobilenet_v2",
+        "baseline/seed42",
+    )
     assert key.path("model.pt") == "results/distillation/kd/T4_alpha0.9/seed42/model.pt"
     assert modelkey.key("structured", 7, "amount0.5") == "structured/amount0.5/seed7"
     with pytest.raises(ValueError, match="calibration images"):
@@ -164,10 +172,11 @@ def test_a_timing_row_reports_median_p90_mean_and_spread_of_hand_computed_sample
     new = timing.Entry("structured/amount0.5/seed1", "litert", "float32", 1, lambda: None)
     ref.round_medians, new.round_medians = [2.0, 4.0, 3.0], [1.0, 2.0, 1.0]
     ci = timing.ratio_interval(ref, new)
-    half = 4.3027 * (np.log(3) - np.log(2)) / 3 ** 0.5 / 3 ** 0.5
+    half = 4.3027 * (np.log(3) - np.log(2)) / 3**0.5 / 3**0.5
     assert ci["speedup"] == pytest.approx(12 ** (1 / 3))
     assert (ci["speedup_ci_low"], ci["speedup_ci_high"]) == pytest.approx(
-        (12 ** (1 / 3) * np.exp(-half), 12 ** (1 / 3) * np.exp(half)), rel=1e-4)
+        (12 ** (1 / 3) * np.exp(-half), 12 ** (1 / 3) * np.exp(half)), rel=1e-4
+    )
     assert ci["speedup_ci_low"] < ci["speedup"] < ci["speedup_ci_high"]
 
 
@@ -196,8 +205,10 @@ def test_isa_flags_are_read_from_cpuinfo():
 
 
 def latency_rows(times):
-    return [{"model": m, "runtime": rt, "precision": p, "batch": str(b), "median_ms": str(v)}
-            for (m, rt, p, b), v in times.items()]
+    return [
+        {"model": m, "runtime": rt, "precision": p, "batch": str(b), "median_ms": str(v)}
+        for (m, rt, p, b), v in times.items()
+    ]
 
 
 def deployed(family, macs):
@@ -207,15 +218,32 @@ def deployed(family, macs):
 
 def test_speed_ups_are_ratios_of_the_timing_file_and_suspects_are_flagged():
     times = {}
-    for m, f32, i8, b1, b8 in (("baseline/seed1", 10.0, 5.0, 20.0, 80.0), ("structured/amount0.5/seed1", 2.0, 1.0, 10.0, 40.0),
-                               ("unstructured/amount0.5/seed1", 10.0, 5.0, 30.0, 80.0)):
-        times.update({(m, "litert", "float32", 1): f32, (m, "litert", "int8", 1): i8,
-                      (m, "pytorch", "float32", 1): b1, (m, "pytorch", "float32", 8): b8})
+    for m, f32, i8, b1, b8 in (
+        ("baseline/seed1", 10.0, 5.0, 20.0, 80.0),
+        ("structured/amount0.5/seed1", 2.0, 1.0, 10.0, 40.0),
+        ("unstructured/amount0.5/seed1", 10.0, 5.0, 30.0, 80.0),
+    ):
+        times.update(
+            {
+                (m, "litert", "float32", 1): f32,
+                (m, "litert", "int8", 1): i8,
+                (m, "pytorch", "float32", 1): b1,
+                (m, "pytorch", "float32", 8): b8,
+            }
+        )
     index = table.latency_index(latency_rows(times))
-    rows = {r["model"]: r for r in table.cifar_rows({"baseline/seed1": deployed("baseline", 100),
-                                                     "structured/amount0.5/seed1": deployed("structured", 25),
-                                                     "unstructured/amount0.5/seed1": deployed("unstructured", 100)},
-                                                    index, 8)}
+    rows = {
+        r["model"]: r
+        for r in table.cifar_rows(
+            {
+                "baseline/seed1": deployed("baseline", 100),
+                "structured/amount0.5/seed1": deployed("structured", 25),
+                "unstructured/amount0.5/seed1": deployed("unstructured", 100),
+            },
+            index,
+            8,
+        )
+    }
     s = rows["structured/amount0.5/seed1"]
     # by hand: 10 / 2 = 5, 80 / 40 = 2, 40 / 8 = 5 ms per image, 2 / 1 = 2
     assert s["macs_reduction"] == 4 and s["speedup_litert_float32"] == 5 and s["speedup_pytorch_batchN"] == 2
@@ -223,7 +251,10 @@ def test_speed_ups_are_ratios_of_the_timing_file_and_suspects_are_flagged():
     # the structured model's float32 latency is below its roofline bound and the benchmark tool disagrees with it
     too_fast = {("structured/amount0.5/seed1", "litert", "float32", 1)}
     table.flag_suspects(list(rows.values()), too_fast, uncertain={("baseline/seed1", "int8_speedup")})
-    assert "speedup_litert_float32 5.00x: a latency below its roofline bound that LiteRT's benchmark tool disagrees" in s["suspect"]
+    assert (
+        "speedup_litert_float32 5.00x: a latency below its roofline bound that LiteRT's benchmark tool disagrees"
+        in s["suspect"]
+    )
     assert "int8_speedup 2.00x: a latency below its roofline bound that LiteRT's benchmark tool" in s["suspect"]
     assert "speedup_litert_int8" not in s["suspect"]  # its int8 latencies are sound
     u = rows["unstructured/amount0.5/seed1"]
@@ -240,10 +271,16 @@ def test_speed_ups_are_ratios_of_the_timing_file_and_suspects_are_flagged():
 
 
 def test_nothing_is_suspect_when_every_latency_is_within_its_bound_and_every_ratio_certain():
-    times = {(m, "litert", p, 1): v for m, f32, i8 in (("baseline/seed1", 10.0, 5.0), ("structured/amount0.5/seed1", 2.5, 1.5))
-             for p, v in (("float32", f32), ("int8", i8))}
-    rows = table.cifar_rows({"baseline/seed1": deployed("baseline", 100),
-                             "structured/amount0.5/seed1": deployed("structured", 25)}, table.latency_index(latency_rows(times)), 8)
+    times = {
+        (m, "litert", p, 1): v
+        for m, f32, i8 in (("baseline/seed1", 10.0, 5.0), ("structured/amount0.5/seed1", 2.5, 1.5))
+        for p, v in (("float32", f32), ("int8", i8))
+    }
+    rows = table.cifar_rows(
+        {"baseline/seed1": deployed("baseline", 100), "structured/amount0.5/seed1": deployed("structured", 25)},
+        table.latency_index(latency_rows(times)),
+        8,
+    )
     table.flag_suspects(rows)
     assert all(r["suspect"] == "" and not r["litert_float32_suspect"] for r in rows)
 
@@ -260,19 +297,42 @@ def test_a_run_without_the_benchmark_tool_says_so(tmp_path):
     from edgecompress.report.context import deployment_section
     from edgecompress.results import write_csv
 
-    rows = [{**{c: "" for c in timing.COLUMNS}, "model": "cnn", "runtime": "litert", "precision": p, "batch": 1,
-             "median_ms": 0.5, "spread": 0.1, "benchmark_verdict": "not run"} for p in ("float32", "int8")]
+    rows = [
+        {
+            **{c: "" for c in timing.COLUMNS},
+            "model": "cnn",
+            "runtime": "litert",
+            "precision": p,
+            "batch": 1,
+            "median_ms": 0.5,
+            "spread": 0.1,
+            "benchmark_verdict": "not run",
+        }
+        for p in ("float32", "int8")
+    ]
     write_csv(tmp_path / "latency.csv", rows, timing.COLUMNS)
     write_csv(tmp_path / "table.csv", [], table.COLUMNS)
-    machine = {"cpu_model": "CPU", "isa": {}, "threads": 1, "kernels": "xnnpack", "rounds": 3, "runs": 5,
-               "load_average_before": [], "load_average_after": [], "benchmark_runs": 0,
-               "benchmark_agreement": timing.AGREEMENT, "benchmark_resolvable_ms": timing.RESOLVABLE_MS,
-               "benchmark_kernels": list(timing.TOOL_KERNELS)}
+    machine = {
+        "cpu_model": "CPU",
+        "isa": {},
+        "threads": 1,
+        "kernels": "xnnpack",
+        "rounds": 3,
+        "runs": 5,
+        "load_average_before": [],
+        "load_average_after": [],
+        "benchmark_runs": 0,
+        "benchmark_agreement": timing.AGREEMENT,
+        "benchmark_resolvable_ms": timing.RESOLVABLE_MS,
+        "benchmark_kernels": list(timing.TOOL_KERNELS),
+    }
     (tmp_path / "machine.json").write_text(json.dumps(machine))
     dep = deployment_section(tmp_path / "table.csv", tmp_path / "machine.json", tmp_path / "latency.csv")
     assert dep["tool"]["run"] is False and dep["tool"]["checked"] == "0" and dep["tool"]["unresolved"] == "0"
     template = (REPO / "report" / "paper.typ.j2").read_text(encoding="utf-8")
-    branch = template[template.index("<% if not dep.tool.run %>"):template.index("<% elif not dep.tool.comparable %>")]
+    branch = template[
+        template.index("<% if not dep.tool.run %>") : template.index("<% elif not dep.tool.comparable %>")
+    ]
     assert "benchmark tool was not run" in " ".join(branch.split())
 
 
@@ -318,7 +378,9 @@ def test_a_file_tflm_cannot_run_or_read_is_a_row_that_says_so(trained, tmp_path)
     assert memory.unsupported_op("Failed to resize buffer. Requested: 6768, available 1984, missing: 4784") is None
 
     tiny = memory.measure_file("student/seed42", "int8", trained["out"]["int8"], None, None, 1, 4096, False)
-    assert tiny["tflm_runnable"] is False and tiny["tflm_reason"].startswith("not runnable on TFLM within 0.00390625 MiB")
+    assert tiny["tflm_runnable"] is False and tiny["tflm_reason"].startswith(
+        "not runnable on TFLM within 0.00390625 MiB"
+    )
     bad = tmp_path / "broken.tflite"
     bad.write_bytes(b"\x00" * 64)
     row = memory.measure_file("student/seed42", "int8", str(bad), None, None, 1, 2**20, False)

@@ -10,8 +10,9 @@ a real GPU covers those (see the closing notes of the GPU issue).
 import pytest
 import torch
 
-from edgecompress.training import models, loop as training
 from edgecompress.pruning import methods as pruning
+from edgecompress.training import loop as training
+from edgecompress.training import models
 from edgecompress.training.kd import distillation_loss
 from edgecompress.training.loop import cross_entropy, make_optimizer, predict_batch, train_step
 

@@ -7,10 +7,10 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from helpers import assert_learned, mirror_config, snakemake, write_yaml
+from edgecompress.stats import mean_std, paired_sign_flip_p
 from edgecompress.training import models
 from edgecompress.training.kd import distillation_loss, kd_loss
-from edgecompress.stats import mean_std, paired_sign_flip_p
+from helpers import assert_learned, mirror_config, snakemake, write_yaml
 
 
 def logits(seed, n=8):
@@ -46,8 +46,10 @@ def test_no_gradient_reaches_the_teacher():
     assert not teacher.training
 
 
-@pytest.mark.parametrize("T, alpha, message", [(0.0, 0.5, "temperature must be > 0, got 0.0"),
-                                                (2.0, 1.5, r"alpha must be in \[0, 1\], got 1.5")])
+@pytest.mark.parametrize(
+    "T, alpha, message",
+    [(0.0, 0.5, "temperature must be > 0, got 0.0"), (2.0, 1.5, r"alpha must be in \[0, 1\], got 1.5")],
+)
 def test_bad_hyperparameters(T, alpha, message):
     with pytest.raises(ValueError, match=message):
         kd_loss(logits(0), logits(1), torch.zeros(8, dtype=torch.long), T, alpha)
@@ -71,10 +73,13 @@ def test_paired_sign_flip_test():
 @pytest.mark.workflow
 @pytest.mark.branch_run
 def test_branch_end_to_end_on_fixtures_with_a_grid(tmp_path, fixture_dir):
-    grid = write_yaml(tmp_path / "grid.yaml", {"distillation": {"seeds": [1, 2], "temperatures": [2.0, 4.0],
-                                                                 "table_temperature": 4.0}})
-    result = snakemake(tmp_path, "results/distillation/table2.csv",
-                       configs=(mirror_config(tmp_path, fixture_dir), grid))
+    grid = write_yaml(
+        tmp_path / "grid.yaml",
+        {"distillation": {"seeds": [1, 2], "temperatures": [2.0, 4.0], "table_temperature": 4.0}},
+    )
+    result = snakemake(
+        tmp_path, "results/distillation/table2.csv", configs=(mirror_config(tmp_path, fixture_dir), grid)
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     with open(tmp_path / "results/distillation/grid.csv") as fh:
         rows = list(csv.DictReader(fh))

@@ -12,10 +12,22 @@ import pytest
 
 from helpers import REPO
 
-DOCUMENTS = ["README.md", "config/README.md", "docs/sizing/README.md", "CONTRIBUTING.md", "report/README.md",
-             "benchmarks/README.md", "docs/usage.md", "docs/outputs.md", "docs/methods.md", "docs/reproducibility.md",
-             "docs/development.md"]
-CITED = re.compile(r"(?<![\w/.])((?:docs|config|envs|notebooks|report|profiles|workflow|tests|benchmarks)/[\w./-]*[\w/])")
+DOCUMENTS = [
+    "README.md",
+    "config/README.md",
+    "docs/sizing/README.md",
+    "CONTRIBUTING.md",
+    "report/README.md",
+    "benchmarks/README.md",
+    "docs/usage.md",
+    "docs/outputs.md",
+    "docs/methods.md",
+    "docs/reproducibility.md",
+    "docs/development.md",
+]
+CITED = re.compile(
+    r"(?<![\w/.])((?:docs|config|envs|notebooks|report|profiles|workflow|tests|benchmarks)/[\w./-]*[\w/])"
+)
 OUTPUTS = ("benchmarks/results/", "benchmarks/rules/")
 
 
@@ -64,12 +76,13 @@ def test_the_readmes_test_times_are_the_committed_tables():
     with open(REPO / "docs" / "sizing" / "test-tiers-xeon-2vcpu" / "test_times.csv", newline="") as fh:
         block = module.readme_block(list(csv.DictReader(fh)))
     assert block.count("tests passed in") >= 3
-    assert block in (REPO / "README.md").read_text(encoding="utf-8"), "README.md's test times are stale: make sizing-docs"
+    assert block in (REPO / "README.md").read_text(encoding="utf-8"), (
+        "README.md's test times are stale: make sizing-docs"
+    )
 
 
 def sizing_numbers():
     import importlib.util
-
     import sys
 
     spec = importlib.util.spec_from_file_location("sizing_numbers", REPO / "benchmarks" / "sizing_numbers.py")
@@ -92,10 +105,42 @@ def test_every_number_the_docs_quote_is_generated_from_its_file_and_current():
 
 # A number with a unit typed into a page is a measurement that cannot go stale-checked; these are not
 # measurements: targets, tolerances, design constants of the code or config, and the paper's own numbers.
-NOT_MEASURED = {"50 %", "0.01 ms", "0.1 ms", "15 %", "15%", "5 %", "5%", "10%", "10 %", "95 %", "16 KiB", "256 MiB",
-                "25 %", "85 %", "1.2x", "1.25x", "60 s", "30 %", "5 minutes", "0.1 %", "0.43 MB", "0.04 MB",
-                "11.06x", "3.4x", "2.043 %", "2.04 %", "60,000 x", "10,000 x", "28 x", "3x", "3.11 s"}
-MEASURED = re.compile(r"(?<![\w.])\d[\d,]*(?:\.\d+)?\s?(?:ms|s|min|minutes|seconds|hours|MiB|KiB|GiB|MB|GB|%|x)(?![\w/])")
+NOT_MEASURED = {
+    "50 %",
+    "0.01 ms",
+    "0.1 ms",
+    "15 %",
+    "15%",
+    "5 %",
+    "5%",
+    "10%",
+    "10 %",
+    "95 %",
+    "16 KiB",
+    "256 MiB",
+    "25 %",
+    "85 %",
+    "1.2x",
+    "1.25x",
+    "60 s",
+    "30 %",
+    "5 minutes",
+    "0.1 %",
+    "0.43 MB",
+    "0.04 MB",
+    "11.06x",
+    "3.4x",
+    "2.043 %",
+    "2.04 %",
+    "60,000 x",
+    "10,000 x",
+    "28 x",
+    "3x",
+    "3.11 s",
+}
+MEASURED = re.compile(
+    r"(?<![\w.])\d[\d,]*(?:\.\d+)?\s?(?:ms|s|min|minutes|seconds|hours|MiB|KiB|GiB|MB|GB|%|x)(?![\w/])"
+)
 
 
 def typed_numbers(text: str) -> list[str]:
@@ -108,7 +153,10 @@ def typed_numbers(text: str) -> list[str]:
 
 
 def test_no_measured_number_is_typed_into_the_docs():
-    found = {page.relative_to(REPO).as_posix(): typed
-             for page in sizing_numbers().pages() if (typed := typed_numbers(page.read_text(encoding="utf-8")))}
+    found = {
+        page.relative_to(REPO).as_posix(): typed
+        for page in sizing_numbers().pages()
+        if (typed := typed_numbers(page.read_text(encoding="utf-8")))
+    }
     assert found == {}, "quote measured numbers through docs/sizing/numbers.md (make sizing-docs)"
     assert typed_numbers("took 45 s, <!-- n:x -->45 s<!-- /n -->, `45 s`, a 15 % target") == ["45 s"]

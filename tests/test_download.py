@@ -142,8 +142,8 @@ def test_mirror_replaces_only_official_urls():
 def test_official_urls_are_the_schema_defaults():
     import yaml
 
-    from helpers import REPO
     from edgecompress.sources import official_urls, sources
+    from helpers import REPO
 
     urls = official_urls(REPO / "workflow/schemas/config.schema.yaml")
     paper = yaml.safe_load((REPO / "config/config.yaml").read_text())["data"]
@@ -195,10 +195,20 @@ def test_a_download_that_never_ends_is_cut_at_the_cap(tmp_path):
 
     raw = RawServer("endless")
     try:
-        with pytest.raises(DownloadError, match=r"sent at least [\d,]+ bytes, more than the 1,048,576 allowed "
-                                                r"\(data\.max_download_mib\): refused, nothing kept"):
-            fetch(raw.url, tmp_path / "f.gz", SUMS, retries=3, backoff=0, timeout=5,
-                  cap=Cap(2**20, "data.max_download_mib"))
+        with pytest.raises(
+            DownloadError,
+            match=r"sent at least [\d,]+ bytes, more than the 1,048,576 allowed "
+            r"\(data\.max_download_mib\): refused, nothing kept",
+        ):
+            fetch(
+                raw.url,
+                tmp_path / "f.gz",
+                SUMS,
+                retries=3,
+                backoff=0,
+                timeout=5,
+                cap=Cap(2**20, "data.max_download_mib"),
+            )
     finally:
         raw.close()
     assert leftovers(tmp_path) == []

@@ -14,13 +14,13 @@ def normalise(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
-def lock_pins() -> dict[str, str]:
+def lock_pins(lock: str = "requirements.lock") -> dict[str, str]:
     pins = {}
-    for line in (REPO / "requirements.lock").read_text().splitlines():
+    for line in (REPO / lock).read_text().splitlines():
         line = line.split("#", 1)[0].strip()
         if line:
             name, sep, version = line.partition("==")
-            assert sep, f"requirements.lock: {line!r} is not an exact pin"
+            assert sep, f"{lock}: {line!r} is not an exact pin"
             pins[normalise(name.split("[")[0])] = version
     return pins
 
@@ -30,9 +30,33 @@ def test_lock_pins_the_stack():
     assert pins["torch"] == "2.14.1" and pins["torchvision"] == "0.29.1"
     assert pins["tensorflow-cpu"] == "2.21.0"
     assert pins["snakemake"].startswith("9.")
-    for name in ("ai-edge-litert", "torch-pruning", "snakemake-executor-plugin-slurm", "papermill", "ipykernel",
-                 "nbconvert", "jinja2", "pandas", "matplotlib", "typst", "pypdf", "pytest", "jsonschema"):
+    for name in (
+        "ai-edge-litert",
+        "torch-pruning",
+        "snakemake-executor-plugin-slurm",
+        "papermill",
+        "ipykernel",
+        "nbconvert",
+        "jinja2",
+        "pandas",
+        "matplotlib",
+        "typst",
+        "pypdf",
+        "jsonschema",
+    ):
         assert name in pins, f"{name} missing from requirements.lock"
+
+
+def test_the_test_and_lint_tools_are_a_dev_group_of_their_own():
+    pins = lock_pins()
+    dev = lock_pins("requirements-dev.lock")
+    tools = ("pytest", "hypothesis", "vulture", "ruff", "snakefmt")
+    assert all(t in dev for t in tools), f"requirements-dev.lock lacks {[t for t in tools if t not in dev]}"
+    assert not set(tools) & set(pins), "a test or lint tool is in the runtime lock"
+    assert not set(dev) & set(pins), f"pinned in both locks: {sorted(set(dev) & set(pins))}"
+    for env_file in ENV_FILES:  # no rule's env carries them
+        text = env_file.read_text()
+        assert not [t for t in tools if re.search(rf"\b{t}\b", text)], env_file.name
 
 
 def test_expected_env_files_exist():
@@ -100,8 +124,9 @@ def _imports(path) -> set[str]:
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
             found.add(node.module if node.module.startswith("edgecompress.") else node.module.split(".")[0])
         elif isinstance(node, ast.ImportFrom) and node.level >= 1:  # relative: resolved from the file's package
-            package = _package_of(path)[: len(_package_of(path)) - (node.level - 1)] if node.level > 1 else \
-                _package_of(path)
+            package = (
+                _package_of(path)[: len(_package_of(path)) - (node.level - 1)] if node.level > 1 else _package_of(path)
+            )
             base = ".".join(["edgecompress", *package, *([node.module] if node.module else [])])
             found |= {base} if node.module else {f"{base}.{a.name}" for a in node.names}
     return found
@@ -188,7 +213,7 @@ def test_each_rules_env_provides_what_its_code_imports():
         code = []
         if "script:" in block:
             code.append((REPO / "workflow" / "rules" / block[block.index("script:") + 1].strip('"')).resolve())
-        code += [REPO / "notebooks" / f"{n}.ipynb" for n in re.findall(r'notebooks/(\w+)\.ipynb', "\n".join(block))]
+        code += [REPO / "notebooks" / f"{n}.ipynb" for n in re.findall(r"notebooks/(\w+)\.ipynb", "\n".join(block))]
         for path in code:
             for module in _third_party(path):
                 dists = {normalise(d) for d in dists_of.get(module, [module])}

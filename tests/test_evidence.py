@@ -24,13 +24,33 @@ SCHEMA = REPO / "workflow" / "schemas" / "config.schema.yaml"
 SEEDS = [42, 43, 44, 45, 46, 47]
 STRUCTURED_F32 = [40.4, 37.8, 43.0, 42.0, 38.8, 35.9]
 UNSTRUCTURED_I8 = [46.6, 44.3, 46.4, 46.0, 43.7, 44.5]
-EVIDENCE = {"min_points_over_chance": 20, "alpha": 0.05, "max_cost_points": 1.0, "tie_points": 0.5,
-            "speedup_noise": 0.15}
-BOARD = {"name": "single-board CPU", "hardware": "cpu", "flash_mib": 20, "ram_mib": 64, "latency_ms": 2,
-         "precisions": ["float32", "int8"]}
+EVIDENCE = {
+    "min_points_over_chance": 20,
+    "alpha": 0.05,
+    "max_cost_points": 1.0,
+    "tie_points": 0.5,
+    "speedup_noise": 0.15,
+}
+BOARD = {
+    "name": "single-board CPU",
+    "hardware": "cpu",
+    "flash_mib": 20,
+    "ram_mib": 64,
+    "latency_ms": 2,
+    "precisions": ["float32", "int8"],
+}
 # the three other classes of the default config that each had two models within budget (four tests in the family)
-OTHERS = [{"name": n, "hardware": "cpu", "flash_mib": 500, "ram_mib": 4096, "latency_ms": 5,
-           "precisions": ["float32", "int8"]} for n in ("phone-class CPU", "server CPU", "another CPU")]
+OTHERS = [
+    {
+        "name": n,
+        "hardware": "cpu",
+        "flash_mib": 500,
+        "ram_mib": 4096,
+        "latency_ms": 5,
+        "precisions": ["float32", "int8"],
+    }
+    for n in ("phone-class CPU", "server CPU", "another CPU")
+]
 
 
 def recorded_rows():
@@ -38,15 +58,42 @@ def recorded_rows():
     int8 10.8 MiB 0.53 ms (latencies within 15 %); the dense baseline too large for the board."""
     rows = []
     for s, a_s, a_u in zip(SEEDS, STRUCTURED_F32, UNSTRUCTURED_I8):
-        common = {"process_rss_bytes_float32": 25.6 * 2**20, "process_rss_bytes_int8": 25.6 * 2**20,
-                  "arena_bytes_float32": "", "arena_bytes_int8": "", "tflm_float32": "runs", "tflm_int8": "runs",
-                  "litert_float32_suspect": "False", "litert_int8_suspect": "False"}
-        rows.append(dict(common, model=f"structured/amount0.5/seed{s}", accuracy_torch=a_s / 100,
-                         accuracy_float32=a_s / 100, accuracy_int8=(a_s - 5) / 100, mib_float32=10.7, mib_int8=2.8,
-                         litert_float32_ms=0.50, litert_int8_ms=0.30))
-        rows.append(dict(common, model=f"unstructured/amount0.5/seed{s}", accuracy_torch=(a_u + 0.2) / 100,
-                         accuracy_float32=(a_u + 0.2) / 100, accuracy_int8=a_u / 100, mib_float32=42.7,
-                         mib_int8=10.8, litert_float32_ms=1.9, litert_int8_ms=0.53))
+        common = {
+            "process_rss_bytes_float32": 25.6 * 2**20,
+            "process_rss_bytes_int8": 25.6 * 2**20,
+            "arena_bytes_float32": "",
+            "arena_bytes_int8": "",
+            "tflm_float32": "runs",
+            "tflm_int8": "runs",
+            "litert_float32_suspect": "False",
+            "litert_int8_suspect": "False",
+        }
+        rows.append(
+            dict(
+                common,
+                model=f"structured/amount0.5/seed{s}",
+                accuracy_torch=a_s / 100,
+                accuracy_float32=a_s / 100,
+                accuracy_int8=(a_s - 5) / 100,
+                mib_float32=10.7,
+                mib_int8=2.8,
+                litert_float32_ms=0.50,
+                litert_int8_ms=0.30,
+            )
+        )
+        rows.append(
+            dict(
+                common,
+                model=f"unstructured/amount0.5/seed{s}",
+                accuracy_torch=(a_u + 0.2) / 100,
+                accuracy_float32=(a_u + 0.2) / 100,
+                accuracy_int8=a_u / 100,
+                mib_float32=42.7,
+                mib_int8=10.8,
+                litert_float32_ms=1.9,
+                litert_int8_ms=0.53,
+            )
+        )
     return rows
 
 
@@ -61,8 +108,9 @@ def test_the_recorded_six_seed_run_chooses_the_unstructured_int8_model_with_an_i
     # the verdict, in a family of four tests as on the real run: the t-interval clears 0 but the sign-flip
     # check cannot (2/2^6 = 0.031 > 0.05/4): open, and the row says how many seeds would decide it
     gates_passing = {"CIFAR-10": [], "Fashion-MNIST": []}
-    table = [c for c in plain(choices(rows, [BOARD, *OTHERS], gates_passing, EVIDENCE, "CPU"))
-             if c["task"] == "CIFAR-10"]
+    table = [
+        c for c in plain(choices(rows, [BOARD, *OTHERS], gates_passing, EVIDENCE, "CPU")) if c["task"] == "CIFAR-10"
+    ]
     board = next(c for c in table if c["device"] == "single-board CPU")
     assert board["chosen"] == "unstructured/amount0.5 int8"
     assert board["verdict"] == "open: cannot decide with 6 seeds; needs 8 seeds", board["verdict"]
@@ -92,8 +140,12 @@ def test_interval_verdicts_supported_refuted_equivalent_open():
     down = judge([Comparison("x", {i: 0.47 + noise[i] for i in range(10)}, base)], 0.05, tolerance=0.5)["x"]
     flat = judge([Comparison("x", {i: 0.5 + noise[i] / 4 for i in range(10)}, base)], 0.05, tolerance=0.5)["x"]
     noisy = judge([Comparison("x", {i: 0.5 + 10 * noise[i] for i in range(10)}, base)], 0.05, tolerance=0.5)["x"]
-    assert (up["verdict"], down["verdict"], flat["verdict"], noisy["verdict"]) == \
-        ("supported", "refuted", "equivalent", "open")
+    assert (up["verdict"], down["verdict"], flat["verdict"], noisy["verdict"]) == (
+        "supported",
+        "refuted",
+        "equivalent",
+        "open",
+    )
     lo, hi = up["interval"]
     assert lo > 0 and lo < up["points"] < hi
     assert noisy["needed"] is None or noisy["needed"] > 10
@@ -103,9 +155,15 @@ def test_an_interval_clears_its_bound_exactly_when_holm_rejects():
     rng = np.random.default_rng(7)
     for _ in range(200):
         m = int(rng.integers(1, 6))
-        comps = [Comparison(f"c{k}", {i: 0.5 + rng.normal(rng.normal(0, 0.02), 0.02) for i in range(8)},
-                            dict.fromkeys(range(8), 0.5), margin_points=float(rng.choice([0.0, 1.0])))
-                 for k in range(m)]
+        comps = [
+            Comparison(
+                f"c{k}",
+                {i: 0.5 + rng.normal(rng.normal(0, 0.02), 0.02) for i in range(8)},
+                dict.fromkeys(range(8), 0.5),
+                margin_points=float(rng.choice([0.0, 1.0])),
+            )
+            for k in range(m)
+        ]
         ps = {c.key: c.p_t for c in comps}
         rejected = {k: p < 0.05 for k, p in stats.holm_adjusted(ps).items()}
         levels = evidence.holm_levels(ps, 0.05)
@@ -161,7 +219,10 @@ def test_reach_says_which_families_the_default_seeds_can_decide(tmp_path):
     for branch in ("pruning", "distillation"):
         six[branch]["seeds"] = SEEDS
     assert not {r["family"]: r for r in reach(six)}["device choices, CIFAR-10"]["decidable"]
-    assert "cannot decide with 6 seeds (8 needed)" in {r["family"]: r for r in reach(six)}["device choices, CIFAR-10"]["status"]
+    assert (
+        "cannot decide with 6 seeds (8 needed)"
+        in {r["family"]: r for r in reach(six)}["device choices, CIFAR-10"]["status"]
+    )
 
 
 def test_the_run_cost_benchmark_sums_a_committed_run_by_stage_and_seed(tmp_path):
@@ -173,7 +234,9 @@ def test_the_run_cost_benchmark_sums_a_committed_run_by_stage_and_seed(tmp_path)
     spec = importlib.util.spec_from_file_location("run_cost", REPO / "benchmarks" / "run_cost.py")
     bench = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(bench)
-    bench.main([str(REPO / "docs/sizing/paper-scale-6-seeds-cpu"), "--compare-seeds", "8", "--out", str(tmp_path / "c.csv")])
+    bench.main(
+        [str(REPO / "docs/sizing/paper-scale-6-seeds-cpu"), "--compare-seeds", "8", "--out", str(tmp_path / "c.csv")]
+    )
     with open(tmp_path / "c.csv", newline="") as fh:
         rows = {r["metric"]: float(r["value"]) for r in csv.DictReader(fh)}
     total = next(v for k, v in rows.items() if k.startswith("all ") and k.endswith("jobs: seconds"))
@@ -207,10 +270,21 @@ def test_the_sign_flip_test_on_per_image_outcomes_is_exact_for_any_number_of_ima
 
 
 def cnn_rows(f32: float, i8: float) -> list[dict]:
-    common = {"model": "cnn", "mib_float32": 0.2, "mib_int8": 0.06, "litert_float32_ms": 0.05,
-              "litert_int8_ms": 0.04, "litert_float32_suspect": "False", "litert_int8_suspect": "False",
-              "tflm_float32": "runs", "tflm_int8": "runs", "arena_bytes_float32": "", "arena_bytes_int8": "",
-              "process_rss_bytes_float32": 20 * 2**20, "process_rss_bytes_int8": 20 * 2**20}
+    common = {
+        "model": "cnn",
+        "mib_float32": 0.2,
+        "mib_int8": 0.06,
+        "litert_float32_ms": 0.05,
+        "litert_int8_ms": 0.04,
+        "litert_float32_suspect": "False",
+        "litert_int8_suspect": "False",
+        "tflm_float32": "runs",
+        "tflm_int8": "runs",
+        "arena_bytes_float32": "",
+        "arena_bytes_int8": "",
+        "process_rss_bytes_float32": 20 * 2**20,
+        "process_rss_bytes_int8": 20 * 2**20,
+    }
     return [dict(common, accuracy_float32=f32, accuracy_int8=i8)]
 
 
@@ -228,12 +302,28 @@ def test_the_cnn_choice_is_decided_over_its_test_images_not_left_open_for_want_o
     i8 = f32.copy()
     right, wrong = np.flatnonzero(f32), np.flatnonzero(~f32)
     i8[right[:35]], i8[wrong[:25]] = False, True
-    bits = {("cnn", "float32"): "".join("1" if b else "0" for b in f32),
-            ("cnn", "int8"): "".join("1" if b else "0" for b in i8)}
-    micro = {"name": "microcontroller", "hardware": "cpu", "flash_mib": 1, "ram_mib": 64, "latency_ms": 5,
-             "precisions": ["float32", "int8"]}
-    table = plain(choices(cnn_rows(f32.mean(), i8.mean()), [micro], {"CIFAR-10": [], "Fashion-MNIST": []},
-                          EVIDENCE, "CPU", per_image=bits))
+    bits = {
+        ("cnn", "float32"): "".join("1" if b else "0" for b in f32),
+        ("cnn", "int8"): "".join("1" if b else "0" for b in i8),
+    }
+    micro = {
+        "name": "microcontroller",
+        "hardware": "cpu",
+        "flash_mib": 1,
+        "ram_mib": 64,
+        "latency_ms": 5,
+        "precisions": ["float32", "int8"],
+    }
+    table = plain(
+        choices(
+            cnn_rows(f32.mean(), i8.mean()),
+            [micro],
+            {"CIFAR-10": [], "Fashion-MNIST": []},
+            EVIDENCE,
+            "CPU",
+            per_image=bits,
+        )
+    )
     row = next(c for c in table if c["task"] == "Fashion-MNIST")
     # within the 0.5-point tolerance: a tie, won by the smaller int8 (latencies within the noise); its claim,
     # "at most 0.5 points below float32", is decided over the 10,000 images: the interval lies above -0.5
@@ -243,9 +333,12 @@ def test_the_cnn_choice_is_decided_over_its_test_images_not_left_open_for_want_o
     lo, hi = (float(x) for x in row["interval"].split(" at ")[0].strip("[]").split(", "))
     assert lo > -0.5 and lo < -0.1 < hi
     # the same files without per-image outcomes: one seed, nothing can be decided (today's behaviour)
-    without = plain(choices(cnn_rows(f32.mean(), i8.mean()), [micro], {"CIFAR-10": [], "Fashion-MNIST": []},
-                            EVIDENCE, "CPU"))
-    assert next(c for c in without if c["task"] == "Fashion-MNIST")["verdict"].startswith("open: cannot decide with 1 seed")
+    without = plain(
+        choices(cnn_rows(f32.mean(), i8.mean()), [micro], {"CIFAR-10": [], "Fashion-MNIST": []}, EVIDENCE, "CPU")
+    )
+    assert next(c for c in without if c["task"] == "Fashion-MNIST")["verdict"].startswith(
+        "open: cannot decide with 1 seed"
+    )
     # outcomes that do not give the table's accuracy are refused, naming the model
     with pytest.raises(ValueError, match="cnn int8: its per-image outcomes give accuracy"):
         recommend.candidates(cnn_rows(f32.mean(), i8.mean() + 0.01), per_image=bits)

@@ -4,12 +4,12 @@ import numpy as np
 import pytest
 import yaml
 
-from helpers import REPO
-from edgecompress.data.cifar import load_cifar10
 from edgecompress.checksums import file_digests
+from edgecompress.data.cifar import load_cifar10
 from edgecompress.data.download import resolve_source
 from edgecompress.data.prepare import load_fashion_mnist
 from edgecompress.training.models import load_state_dict
+from helpers import REPO
 
 
 def pinned_sources():
@@ -36,8 +36,12 @@ def _accuracy(x_train, y_train, x_test, y_test):
 
 
 def test_fashion_fixture_is_learnable(fixture_dir):
-    names = ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz",
-             "t10k-labels-idx1-ubyte.gz"]
+    names = [
+        "train-images-idx3-ubyte.gz",
+        "train-labels-idx1-ubyte.gz",
+        "t10k-images-idx3-ubyte.gz",
+        "t10k-labels-idx1-ubyte.gz",
+    ]
     data = load_fashion_mnist(*(fixture_dir / n for n in names))
     assert np.bincount(data["y_train"], minlength=10).min() > 0
     assert _accuracy(data["x_train"], data["y_train"], data["x_test"], data["y_test"]) > 0.8  # chance: 0.1

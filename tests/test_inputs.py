@@ -29,12 +29,18 @@ def cifar_npz(path, **change):
     return path
 
 
-@pytest.mark.parametrize("change, message", [
-    ({"x_train": np.zeros((20, 28, 28), np.uint8)}, r"x_train must be uint8 images of shape \(N, 32, 32, 3\), got uint8 \(20, 28, 28\)"),
-    ({"x_test": np.zeros((10, 32, 32, 3), np.float32)}, r"x_test must be uint8 images .* got float32"),
-    ({"y_test": np.full(10, 12, np.uint8)}, r"y_test must be 10 integer labels in 0\.\.9"),
-    ({"y_train": np.zeros(7, np.uint8)}, r"y_train must be 20 integer labels"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (
+            {"x_train": np.zeros((20, 28, 28), np.uint8)},
+            r"x_train must be uint8 images of shape \(N, 32, 32, 3\), got uint8 \(20, 28, 28\)",
+        ),
+        ({"x_test": np.zeros((10, 32, 32, 3), np.float32)}, r"x_test must be uint8 images .* got float32"),
+        ({"y_test": np.full(10, 12, np.uint8)}, r"y_test must be 10 integer labels in 0\.\.9"),
+        ({"y_train": np.zeros(7, np.uint8)}, r"y_train must be 20 integer labels"),
+    ],
+)
 def test_a_prepared_file_of_the_wrong_shape_or_dtype_is_named(tmp_path, change, message):
     path = cifar_npz(tmp_path / "cifar10_subset.npz", **change)
     with pytest.raises(InputError, match=message) as err:
@@ -82,8 +88,14 @@ for k in ("input", "output", "params", "wildcards", "log"):
 sm.threads, sm.scriptdir = 1, {str(REPO / "workflow" / "scripts")!r}
 runpy.run_path({str(REPO / "workflow" / "scripts" / f"{script}.py")!r}, init_globals={{"snakemake": sm}})
 """
-    return subprocess.run([sys.executable, "-c", harness, json.dumps(spec)], capture_output=True, text=True,
-                          cwd=tmp_path, timeout=600, env=dict(os.environ, PYTHONPATH=str(REPO / "workflow")))
+    return subprocess.run(
+        [sys.executable, "-c", harness, json.dumps(spec)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=600,
+        env=dict(os.environ, PYTHONPATH=str(REPO / "workflow")),
+    )
 
 
 @pytest.mark.parametrize("broken", ["model", "arrays", "trained"])
@@ -94,17 +106,25 @@ def test_deploy_model_stops_with_one_line_naming_the_broken_input(tmp_path, brok
     cifar_npz(arrays, **({"x_test": np.zeros((10, 3, 32, 32), np.uint8)} if broken == "arrays" else {}))
     if broken == "model":
         model.write_bytes(model.read_bytes()[:4096])
-    out = {k: str(tmp_path / "out" / f) for k, f in (("float32", "float32.tflite"), ("int8", "int8.tflite"),
-                                                     ("metrics", "metrics.json"))}
+    out = {
+        k: str(tmp_path / "out" / f)
+        for k, f in (("float32", "float32.tflite"), ("int8", "int8.tflite"), ("metrics", "metrics.json"))
+    }
     log = tmp_path / "deploy.log"
-    done = run_script("deploy_model", tmp_path, input={"model": str(model), "arrays": str(arrays),
-                                                       "trained": str(trained)}, output=out,
-                      params={"resolution": 32, "calibration_samples": 4, "seed": 0},
-                      wildcards={"model": "student/seed0"}, log={"log": str(log)})
+    done = run_script(
+        "deploy_model",
+        tmp_path,
+        input={"model": str(model), "arrays": str(arrays), "trained": str(trained)},
+        output=out,
+        params={"resolution": 32, "calibration_samples": 4, "seed": 0},
+        wildcards={"model": "student/seed0"},
+        log={"log": str(log)},
+    )
     assert done.returncode == 1, done.stderr[-2000:]
     errors = [line for line in log.read_text().splitlines() if "ERROR" in line]
-    assert len(errors) == 1 and str({"model": model, "arrays": arrays, "trained": trained}[broken]) in errors[0], \
+    assert len(errors) == 1 and str({"model": model, "arrays": arrays, "trained": trained}[broken]) in errors[0], (
         log.read_text()[-2000:]
+    )
     assert "Traceback" not in log.read_text()
     assert not (tmp_path / "out").exists() or not list((tmp_path / "out").iterdir())
 
@@ -115,10 +135,15 @@ def test_evaluating_a_corrupted_tflite_names_it(tmp_path):
     x, y = np.zeros((4, 28, 28), np.uint8), np.zeros(4, np.uint8)
     np.savez(tmp_path / "fashion_mnist.npz", x_train=x, y_train=y, x_test=x, y_test=y)
     log = tmp_path / "eval.log"
-    done = run_script("evaluate_tflite", tmp_path, input={"tflite": str(tflite), "model": "unused.keras",
-                                                         "arrays": str(tmp_path / "fashion_mnist.npz")},
-                      output={"metrics": str(tmp_path / "out" / "int8.json")}, params={"seed": 0},
-                      wildcards={"variant": "int8"}, log={"log": str(log)})
+    done = run_script(
+        "evaluate_tflite",
+        tmp_path,
+        input={"tflite": str(tflite), "model": "unused.keras", "arrays": str(tmp_path / "fashion_mnist.npz")},
+        output={"metrics": str(tmp_path / "out" / "int8.json")},
+        params={"seed": 0},
+        wildcards={"variant": "int8"},
+        log={"log": str(log)},
+    )
     assert done.returncode == 1, done.stderr[-2000:]
     errors = [line for line in log.read_text().splitlines() if "ERROR" in line]
     assert len(errors) == 1 and f"{tflite}: not a loadable .tflite file" in errors[0], log.read_text()[-2000:]

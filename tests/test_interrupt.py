@@ -30,12 +30,23 @@ TIMING_LOG = "logs/deployment/time_models.log"
 
 def start(run, workdir, mirror, target):
     files = [REPO / "config" / "config.yaml", REPO / "config" / "test.yaml", mirror]
-    cmd = [str(BIN / "snakemake"), target, "--snakefile", str(run["repo"] / "Snakefile"), "--directory",
-           str(workdir), "--cores", str(CORES), "--configfile", *map(str, files)]
+    cmd = [
+        str(BIN / "snakemake"),
+        target,
+        "--snakefile",
+        str(run["repo"] / "Snakefile"),
+        "--directory",
+        str(workdir),
+        "--cores",
+        str(CORES),
+        "--configfile",
+        *map(str, files),
+    ]
     env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
     # its own process group: the kill reaches Snakemake and every job it started, as a lost node would
-    return subprocess.Popen(cmd, cwd=workdir, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            text=True, start_new_session=True)
+    return subprocess.Popen(
+        cmd, cwd=workdir, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True
+    )
 
 
 def kill_when(proc, log, pattern, timeout=900):
@@ -88,9 +99,17 @@ def test_a_run_killed_mid_training_and_mid_timing_finishes_equal_after_unlock(ru
     # the two kills on two copies at once: each run takes a core or two, and waits on its log
     from concurrent.futures import ThreadPoolExecutor
 
-    cases = {"timing": (TARGET, TIMING_LOG, r"round 1 done", before_timing, "time_models", "deploy_model"),
-             "training": (STUDENT, TRAINING_LOG, r"student epoch 1: \d+/\d+ batches", before_student,
-                          "train_student", "finetune_baseline")}
+    cases = {
+        "timing": (TARGET, TIMING_LOG, r"round 1 done", before_timing, "time_models", "deploy_model"),
+        "training": (
+            STUDENT,
+            TRAINING_LOG,
+            r"student epoch 1: \d+/\d+ batches",
+            before_student,
+            "train_student",
+            "finetune_baseline",
+        ),
+    }
     with ThreadPoolExecutor(max_workers=2) as pool:
         futures = [pool.submit(killed_and_finished, run, tmp_path / name, *case) for name, case in cases.items()]
         for future in futures:

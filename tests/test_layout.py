@@ -39,7 +39,9 @@ def imports(path: Path, pkg: Path = PKG) -> list[tuple[int, list[str]]]:
                 continue
             for alias in node.names:  # "from . import paper" imports a module
                 sub = target + [alias.name]
-                is_module = (pkg.joinpath(*sub).with_suffix(".py").exists() or (pkg.joinpath(*sub) / "__init__.py").exists())
+                is_module = (
+                    pkg.joinpath(*sub).with_suffix(".py").exists() or (pkg.joinpath(*sub) / "__init__.py").exists()
+                )
                 found.append((node.lineno, sub if is_module else target))
         elif isinstance(node, ast.Import):
             for alias in node.names:
@@ -69,8 +71,10 @@ def violations(pkg: Path = PKG) -> list[str]:
         source = stage_of(module_of(path, pkg))
         for line, target in imports(path, pkg):
             if not allowed(source, stage_of(target)):
-                found.append(f"{path.relative_to(pkg.parent.parent)}:{line} ({source or 'root'}) imports "
-                             f"edgecompress.{'.'.join(target)} ({stage_of(target) or 'root'})")
+                found.append(
+                    f"{path.relative_to(pkg.parent.parent)}:{line} ({source or 'root'}) imports "
+                    f"edgecompress.{'.'.join(target)} ({stage_of(target) or 'root'})"
+                )
     return found
 
 
@@ -85,17 +89,23 @@ def test_the_rule_catches_an_import_across_stages(tmp_path):
     pkg = tmp_path / "workflow" / "edgecompress"
     shutil.copytree(PKG, pkg, ignore=shutil.ignore_patterns("__pycache__"))
     probe = pkg / "pruning" / "_layout_probe.py"
-    probe.write_text("from ..distillation.methods import train_student\nfrom ..training.models import build\nfrom .. import paper\n")
+    probe.write_text(
+        "from ..distillation.methods import train_student\nfrom ..training.models import build\nfrom .. import paper\n"
+    )
     found = [v for v in violations(pkg) if "_layout_probe" in v]
-    assert found == ["workflow/edgecompress/pruning/_layout_probe.py:1 (pruning) imports "
-                     "edgecompress.distillation.methods (distillation)"]
+    assert found == [
+        "workflow/edgecompress/pruning/_layout_probe.py:1 (pruning) imports "
+        "edgecompress.distillation.methods (distillation)"
+    ]
     assert not allowed(None, "pruning") and allowed("report", "pruning") and allowed("deployment", "training")
 
 
 def test_stage_folders_mirror_the_rule_files():
     rules = {p.stem for p in (REPO / "workflow" / "rules").glob("*.smk")} - {"common"}
     assert rules <= STAGES, f"stages without a sub-package: {sorted(rules - STAGES)}"
-    assert STAGES - rules == {SHARED_STAGE}, f"sub-packages without a rule file: {sorted(STAGES - rules - {SHARED_STAGE})}"
+    assert STAGES - rules == {SHARED_STAGE}, (
+        f"sub-packages without a rule file: {sorted(STAGES - rules - {SHARED_STAGE})}"
+    )
 
 
 def test_every_notebook_cell_has_a_fixed_id():
@@ -126,9 +136,12 @@ def test_every_rule_calls_the_function_named_after_it_in_its_stage():
     assert len(scripts) >= 20 and {"download", "prune", "render_report", "time_models"} <= set(scripts)
     wrong = []
     for rule, (stage, script) in sorted(scripts.items()):
-        origin = {alias.name: node.module for node in ast.walk(ast.parse(script.read_text()))
-                  if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("edgecompress.")
-                  for alias in node.names}
+        origin = {
+            alias.name: node.module
+            for node in ast.walk(ast.parse(script.read_text()))
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("edgecompress.")
+            for alias in node.names
+        }
         module = origin.get(rule)
         if module is None or module.split(".")[1] != stage:
             wrong.append(f"rule {rule} ({stage}.smk): {script.name} imports {rule!r} from {module}")
@@ -142,10 +155,15 @@ def test_every_rule_calls_the_function_named_after_it_in_its_stage():
 
 def test_the_package_reaches_the_python_path_one_way():
     """common.smk puts it there for the planner and every job; scripts and notebooks set no path."""
-    setters = [p.relative_to(REPO).as_posix() for p in [*(REPO / "workflow" / "scripts").glob("*.py"),
-                                                        *(REPO / "notebooks").glob("*.ipynb"),
-                                                        *(REPO / "workflow" / "rules").glob("*.smk")]
-               if re.search(r"sys\.path|PYTHONPATH|package_dir", p.read_text())]
+    setters = [
+        p.relative_to(REPO).as_posix()
+        for p in [
+            *(REPO / "workflow" / "scripts").glob("*.py"),
+            *(REPO / "notebooks").glob("*.ipynb"),
+            *(REPO / "workflow" / "rules").glob("*.smk"),
+        ]
+        if re.search(r"sys\.path|PYTHONPATH|package_dir", p.read_text())
+    ]
     assert setters == ["workflow/rules/common.smk"], setters
 
 
@@ -173,7 +191,9 @@ DOES = {
 
 def test_every_marker_is_a_need_the_fast_tier_leaves_out_and_the_tiers_nest():
     named = {t: set(re.findall(r"\w+", expr)) - {"not", "or", "and"} for t, expr in tiers().items()}
-    assert named["FAST"] == registered_markers(), "a marker the Makefile's FAST_TIER does not name runs in make test-fast"
+    assert named["FAST"] == registered_markers(), (
+        "a marker the Makefile's FAST_TIER does not name runs in make test-fast"
+    )
     assert named["TEST"] < named["FAST"]  # make test leaves out less than make test-fast: the tiers nest
 
 
@@ -191,7 +211,9 @@ def test_each_test_of_this_session_declares_what_it_does(request):
         source = inspect.getsource(item.function) if hasattr(item, "function") else ""
         for pattern, needs in DOES.items():
             if pattern.search(source) and not marks & needs:
-                wrong.append(f"{item.nodeid}: its code matches {pattern.pattern!r} but it carries none of {sorted(needs)}")
+                wrong.append(
+                    f"{item.nodeid}: its code matches {pattern.pattern!r} but it carries none of {sorted(needs)}"
+                )
         in_fast, in_test = (e.evaluate(lambda name, **_: name in marks) for e in (fast, test))
         if in_fast and not in_test:
             wrong.append(f"{item.nodeid}: in make test-fast but not in make test")

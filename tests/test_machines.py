@@ -29,7 +29,6 @@ from edgecompress import modelkey
 from edgecompress.deployment import levels, roofline, tables
 from edgecompress.report.context import deployment_section
 from edgecompress.report.format import plain
-
 from helpers import REPO, require_shared_data
 
 pytestmark = pytest.mark.workflow
@@ -80,16 +79,35 @@ def replay(record: Path | None, run_dir: Path, out: Path, machine: dict | None =
     (out / "machine.json").write_text(json.dumps(machine))
     files = {"table": out / "table.csv", "roofline": out / "roofline.csv", "speedups": out / "speedups.csv"}
     tables.deployment_table(
-        deployed_keys=keys, deployed_metrics=[metrics[k] for k in keys], pruning_keys=unstructured,
+        deployed_keys=keys,
+        deployed_metrics=[metrics[k] for k in keys],
+        pruning_keys=unstructured,
         pruning_metrics=[str(run_dir / modelkey.parse(demo_key(k)).path("metrics.json")) for k in unstructured],
-        variants=variants, variant_metrics=[str(run_dir / f"results/quantization/metrics/{v}.json") for v in variants],
-        latency_csv=str(write_rows(out / "latency.csv", latency)), ratios_csv=str(write_rows(out / "ratios.csv", ratios)),
-        machine_json=str(out / "machine.json"), memory_csv=str(run_dir / "results/deployment/memory.csv"),
-        batch=8, out={k: str(v) for k, v in files.items()})
-    section = deployment_section(files["table"], out / "machine.json", out / "latency.csv",
-                                 run_dir / "results/deployment/memory.csv", files["roofline"], files["speedups"])
-    return {"latency": latency, "ratios": ratios, "table": read_rows(files["table"]),
-            "roofline": read_rows(files["roofline"]), "speedups": read_rows(files["speedups"]), "section": section}
+        variants=variants,
+        variant_metrics=[str(run_dir / f"results/quantization/metrics/{v}.json") for v in variants],
+        latency_csv=str(write_rows(out / "latency.csv", latency)),
+        ratios_csv=str(write_rows(out / "ratios.csv", ratios)),
+        machine_json=str(out / "machine.json"),
+        memory_csv=str(run_dir / "results/deployment/memory.csv"),
+        batch=8,
+        out={k: str(v) for k, v in files.items()},
+    )
+    section = deployment_section(
+        files["table"],
+        out / "machine.json",
+        out / "latency.csv",
+        run_dir / "results/deployment/memory.csv",
+        files["roofline"],
+        files["speedups"],
+    )
+    return {
+        "latency": latency,
+        "ratios": ratios,
+        "table": read_rows(files["table"]),
+        "roofline": read_rows(files["roofline"]),
+        "speedups": read_rows(files["speedups"]),
+        "section": section,
+    }
 
 
 def assert_every_variant_has_a_roofline_row(result):
@@ -111,8 +129,12 @@ def test_a_vm_that_reports_its_hosts_cache_keeps_every_latency_the_tool_agreed_w
     below = [k for k, c in checks.items() if c == levels.ROOF_MISFIT]
     assert ("baseline/seed42", "float32") in below  # 1.97 ms against a 2.9 ms bound from the VM's DRAM rate
     # every ratio the VM's job measured is printed, none with a dagger; no latency is suspect
-    printed = {(r["model"], column) for r in result["table"] for column in tables.operands(r)
-               if r.get(column) not in ("", None)}
+    printed = {
+        (r["model"], column)
+        for r in result["table"]
+        for column in tables.operands(r)
+        if r.get(column) not in ("", None)
+    }
     assert {(r["model"], r["column"]) for r in result["ratios"]} <= printed
     assert all(r["suspect"] == "" for r in result["table"]), [r["suspect"] for r in result["table"] if r["suspect"]]
     rows = plain(result["section"]["table"])
@@ -120,8 +142,10 @@ def test_a_vm_that_reports_its_hosts_cache_keeps_every_latency_the_tool_agreed_w
     assert not any("‡" in r["fraction"] for r in plain(result["section"]["roofline"]["rows"]))
     assert_every_variant_has_a_roofline_row(result)
     # the VM's reported L3 streamed at DRAM's rate: it is no level of its own
-    assert [lv["name"] for lv in levels.levels_of(json.loads((record / "machine.json").read_text())["roofline"])] \
-        == ["L2", "DRAM"]
+    assert [lv["name"] for lv in levels.levels_of(json.loads((record / "machine.json").read_text())["roofline"])] == [
+        "L2",
+        "DRAM",
+    ]
 
 
 def test_on_the_sizing_epyc_the_roof_model_fits_and_explains_the_speed_ups(run, tmp_path):
@@ -143,14 +167,17 @@ def test_a_machine_that_reports_no_cache_sizes_is_placed_on_the_levels_its_sweep
         return [{"bytes": n, "bandwidth_bytes_per_s": 60e9 if n <= 8 * 2**20 else 12e9} for n in sizes]
 
     demo = json.loads((run["dir"] / "results/deployment/machine.json").read_text())
-    files = {name: str(run["dir"] / f"results/deployment/roofs/{name}.tflite")
-             for name in ("float32_dense", "int8_dense", "float32_depthwise", "int8_depthwise")}
+    files = {
+        name: str(run["dir"] / f"results/deployment/roofs/{name}.tflite")
+        for name in ("float32_dense", "int8_dense", "float32_depthwise", "int8_depthwise")
+    }
     roofs = roofline.measure_roofs(files, 1, "xnnpack", caches=no_caches, sweep=sweep)
     assert roofs["status"] == "measured" and roofs["cache_bytes"] == {}
     result = replay(None, run["dir"], tmp_path, machine=dict(demo, roofline=roofs))
     placed = {(r["model"], r["precision"]): r["roof_level"] for r in result["roofline"] if r["runtime"] == "litert"}
     assert placed[("baseline/seed42", "float32")] == "DRAM"  # 43 MiB of weights
     assert placed[("cnn", "float32")] == "cache 1"
-    assert "none" in plain(result["section"]["roofline"]["caches"]) or "no cache sizes" in \
-        plain(result["section"]["roofline"]["caches"])
+    assert "none" in plain(result["section"]["roofline"]["caches"]) or "no cache sizes" in plain(
+        result["section"]["roofline"]["caches"]
+    )
     assert_every_variant_has_a_roofline_row(result)

@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 import torch
 
-from helpers import assert_learned, snakemake, write_yaml
-from edgecompress.training import models
 from edgecompress.pruning import methods as pruning
+from edgecompress.training import models
 from edgecompress.training.data import Batches
 from edgecompress.training.loop import cross_entropy, fit, fit_and_keep, make_optimizer, resolve_device
+from helpers import assert_learned, snakemake, write_yaml
 
 PAPER_LAYERS = ["conv1", "layer1.0.conv1", "layer1.0.conv2", "layer2.0.conv1", "layer3.0.conv1", "fc"]
 
@@ -35,8 +35,10 @@ def test_resnet18_macs_at_32_px_match_a_hand_count():
     conv = lambda hw, c_in, c_out, k: hw * hw * c_out * c_in * k * k  # noqa: E731
     stem = conv(16, 3, 64, 7)
     stage1 = 4 * conv(8, 64, 64, 3)
-    later = sum(conv(hw, c // 2, c, 3) + 3 * conv(hw, c, c, 3) + conv(hw, c // 2, c, 1)
-                for hw, c in ((4, 128), (2, 256), (1, 512)))
+    later = sum(
+        conv(hw, c // 2, c, 3) + 3 * conv(hw, c, c, 3) + conv(hw, c // 2, c, 1)
+        for hw, c in ((4, 128), (2, 256), (1, 512))
+    )
     by_hand = stem + stage1 + later + 512 * 10
     assert by_hand == 37_016_576
     macs, params = models.macs_and_params(models.build("resnet18"), 32)
@@ -97,13 +99,17 @@ def test_masks_survive_fine_tuning_and_the_saved_file_holds_the_zeros(tmp_path):
 def test_a_longer_run_keeps_the_model_of_the_deployed_length():
     """Training 2 epochs and keeping epoch 1 gives exactly the model a 1-epoch run gives (same seed, same
     data order), and the rows still hold both epochs' test accuracy."""
+
     def trained(epochs, keep=None):
         torch.manual_seed(0)
         model = models.build("resnet18")
         opt = make_optimizer(model.parameters(), "sgd", 0.05, 0.9, 5e-4)
         args = (model, tiny_batches(), tiny_batches(augment=False), epochs)
-        rows = (fit_and_keep(*args, keep, opt, cross_entropy, torch.device("cpu")) if keep is not None
-                else fit(*args, opt, cross_entropy, torch.device("cpu")))
+        rows = (
+            fit_and_keep(*args, keep, opt, cross_entropy, torch.device("cpu"))
+            if keep is not None
+            else fit(*args, opt, cross_entropy, torch.device("cpu"))
+        )
         return model, rows
 
     short, _ = trained(1)
@@ -120,8 +126,9 @@ def test_a_longer_run_keeps_the_model_of_the_deployed_length():
 def test_zero_macs_count_output_pixels_per_zero_weight():
     """A 3x3 conv (3 -> 4 channels, padding 1) on a 32 x 32 input does 32 x 32 MACs per weight: masking
     half of its 108 weights zeroes 54 x 1024 MACs; the 10 x 4 linear layer's 20 masked weights one each."""
-    model = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3, padding=1), torch.nn.AdaptiveAvgPool2d(1),
-                                torch.nn.Flatten(), torch.nn.Linear(4, 10))
+    model = torch.nn.Sequential(
+        torch.nn.Conv2d(3, 4, 3, padding=1), torch.nn.AdaptiveAvgPool2d(1), torch.nn.Flatten(), torch.nn.Linear(4, 10)
+    )
     targets = pruning.unstructured(model, 0.5, "layers", ["0", "3"])
     assert pruning.zero_macs(model, targets, 32) == 54 * 32 * 32 + 20
 
@@ -187,8 +194,9 @@ def test_branch_end_to_end_on_fixtures(run):
     # the sweep (test.yaml: [1, 2]) trains 2 epochs and records both; the model kept is the one of epoch 1
     assert [r["epoch"] for r in m["history"]] == [1, 2] and (m["trained_epochs"], m["finetune_epochs"]) == (2, 1)
     assert m["accuracy"] == pytest.approx(m["history"][0]["test_accuracy"])
-    loaded = models.load_structured(models.build("resnet18"),
-                                     d / "results/pruning/structured/amount0.5/seed42/model.pt")
+    loaded = models.load_structured(
+        models.build("resnet18"), d / "results/pruning/structured/amount0.5/seed42/model.pt"
+    )
     assert models.count_parameters(loaded) == m["report"]["parameters"]
     u = json.loads((d / "results/pruning/unstructured/amount0.5/seed42/metrics.json").read_text())
     assert u["saved_mask_check"]["zero_in_saved_file"] == u["sparsity"]["removed_weights"] > 0
@@ -200,8 +208,10 @@ def test_branch_end_to_end_on_fixtures(run):
     assert_learned(m["accuracy"], "structured 50 % after fine-tuning")
     assert m["accuracy_before_finetune"] < base["accuracy"]  # half the filters gone: it must lose accuracy
     assert m["accuracy"] > m["accuracy_before_finetune"]  # and fine-tuning wins some back
-    assert "weights" in json.loads((d / "results/pruning/baseline/seed42/metrics.json").read_text())[
-        "provenance"]["inputs"]
+    assert (
+        "weights"
+        in json.loads((d / "results/pruning/baseline/seed42/metrics.json").read_text())["provenance"]["inputs"]
+    )
     # the dense control: fine-tuned as long as the longest sweep, unpruned, the model of epoch 1 kept
     control = json.loads((d / "results/pruning/control/seed42/metrics.json").read_text())
     assert (control["trained_epochs"], control["finetune_epochs"], control["amount"]) == (2, 1, 0.0)
@@ -215,10 +225,18 @@ def test_branch_end_to_end_on_fixtures(run):
     with open(d / "results/pruning/finetune_sweep.csv") as fh:
         sweep = list(csv.DictReader(fh))
     got = {(r["method"], r["epochs"]) for r in sweep}
-    assert got == {("control", "1"), ("control", "2"), ("structured", "1"), ("structured", "2"),
-                   ("unstructured", "1"), ("chain", "1")}
+    assert got == {
+        ("control", "1"),
+        ("control", "2"),
+        ("structured", "1"),
+        ("structured", "2"),
+        ("unstructured", "1"),
+        ("chain", "1"),
+    }
     for r in sweep:  # each gap is the difference of the two accuracies beside it, in points
-        assert float(r["gap_control_points"]) == pytest.approx(100 * (float(r["accuracy"]) - float(r["control_accuracy"])))
+        assert float(r["gap_control_points"]) == pytest.approx(
+            100 * (float(r["accuracy"]) - float(r["control_accuracy"]))
+        )
     structured2 = next(r for r in sweep if (r["method"], r["epochs"]) == ("structured", "2"))
     assert float(structured2["accuracy"]) == pytest.approx(m["history"][1]["test_accuracy"])
     assert float(summary["unstructured"]["zero_macs_pct"]) > 0 and summary["structured"]["zero_macs_pct"] == ""
@@ -236,8 +254,16 @@ def test_without_pretrained_weights_nothing_is_downloaded(tmp_path):
 
 @pytest.mark.workflow
 def test_a_sweep_plans_one_job_per_amount_and_seed(tmp_path):
-    config = write_yaml(tmp_path / "sweep.yaml", {"pruning": {"seeds": [1, 2, 3], "unstructured": {
-        "amounts": [0.1, 0.5, 0.9]}, "structured": {"amounts": [0.25, 0.5]}}})
+    config = write_yaml(
+        tmp_path / "sweep.yaml",
+        {
+            "pruning": {
+                "seeds": [1, 2, 3],
+                "unstructured": {"amounts": [0.1, 0.5, 0.9]},
+                "structured": {"amounts": [0.25, 0.5]},
+            }
+        },
+    )
     result = snakemake(tmp_path, "-n", "results/pruning/summary.csv", configs=(config,))
     assert result.returncode == 0, result.stderr
     table = result.stdout.split("Job stats:", 1)[1]
@@ -251,12 +277,33 @@ def test_sweep_rows_count_removed_parameters_per_method():
     from edgecompress.report.figures import sweep_rows
 
     summary = [
-        {"method": "baseline", "amount": "0", "parameters": "1000", "model_sparsity_pct": "0", "accuracy_pct": "70",
-         "accuracy_std": "0", "macs": "100"},
-        {"method": "structured", "amount": "0.5", "parameters": "250", "model_sparsity_pct": "0",
-         "accuracy_pct": "60", "accuracy_std": "1", "macs": "25"},
-        {"method": "unstructured", "amount": "0.5", "parameters": "1000", "model_sparsity_pct": "2.04",
-         "accuracy_pct": "71", "accuracy_std": "0", "macs": "100"},
+        {
+            "method": "baseline",
+            "amount": "0",
+            "parameters": "1000",
+            "model_sparsity_pct": "0",
+            "accuracy_pct": "70",
+            "accuracy_std": "0",
+            "macs": "100",
+        },
+        {
+            "method": "structured",
+            "amount": "0.5",
+            "parameters": "250",
+            "model_sparsity_pct": "0",
+            "accuracy_pct": "60",
+            "accuracy_std": "1",
+            "macs": "25",
+        },
+        {
+            "method": "unstructured",
+            "amount": "0.5",
+            "parameters": "1000",
+            "model_sparsity_pct": "2.04",
+            "accuracy_pct": "71",
+            "accuracy_std": "0",
+            "macs": "100",
+        },
     ]
     removed = {r["method"]: r["removed_pct"] for r in sweep_rows(summary)}
     assert removed == {"baseline": 0.0, "structured": 75.0, "unstructured": 2.04}

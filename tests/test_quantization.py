@@ -7,21 +7,24 @@ import numpy as np
 import pytest
 import yaml
 
-from helpers import REPO, assert_learned, require_shared_data, snakemake, write_yaml
 from edgecompress.quantization.tables import table_rows
+from helpers import REPO, assert_learned, require_shared_data, snakemake, write_yaml
 
 
 @pytest.fixture(scope="module")
 def tiny(fixture_dir, tmp_path_factory):
     """A small base CNN trained one epoch on the Fashion-MNIST fixture, and its TFLite variants."""
-    from edgecompress.quantization import cnn, tflite
-    from edgecompress import litert
     from edgecompress.data.prepare import load_fashion_mnist
+    from edgecompress.quantization import cnn, tflite
     from edgecompress.seeding import seed_everything
 
     seed_everything(0, 1, frameworks=("tensorflow",))
-    names = ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz",
-             "t10k-labels-idx1-ubyte.gz"]
+    names = [
+        "train-images-idx3-ubyte.gz",
+        "train-labels-idx1-ubyte.gz",
+        "t10k-images-idx3-ubyte.gz",
+        "t10k-labels-idx1-ubyte.gz",
+    ]
     data = load_fashion_mnist(*(fixture_dir / n for n in names))
     x_train, x_test = cnn.to_input(data["x_train"]), cnn.to_input(data["x_test"])
     model = cnn.build_base_cnn([8, 16], 3)
@@ -61,16 +64,21 @@ def test_dequantized_int8_weights_match_the_float_model(tiny):
 
     checks = tflite.check_weights(litert.interpreter(tiny["paths"]["int8"], 1), tiny["model"])
     assert sorted((c["layer"], c["tensor"]) for c in checks) == [  # matched by name: 2 conv + 1 dense layers
-        ("conv1", "bias"), ("conv1", "kernel"), ("conv2", "bias"), ("conv2", "kernel"),
-        ("logits", "bias"), ("logits", "kernel")]
+        ("conv1", "bias"),
+        ("conv1", "kernel"),
+        ("conv2", "bias"),
+        ("conv2", "kernel"),
+        ("logits", "bias"),
+        ("logits", "kernel"),
+    ]
     for c in checks:
         assert c["within_one_step"], c
         assert c["max_error_in_steps"] <= 0.5 + 1e-3  # round to nearest: half a step
 
 
 def test_weight_check_names_a_layer_it_could_not_check(tiny):
-    from edgecompress.quantization import cnn, tflite
     from edgecompress import litert
+    from edgecompress.quantization import cnn, tflite
 
     interp = litert.interpreter(tiny["paths"]["int8"], 1)
     ops = interp._get_ops_details()
@@ -84,7 +92,6 @@ def test_weight_check_names_a_layer_it_could_not_check(tiny):
 
 def test_conversion_has_a_batch_one_input_and_no_dynamic_shape_ops(tiny):
     from edgecompress import litert
-    from edgecompress.quantization import tflite
 
     for variant in ("float32", "int8"):
         interp = litert.interpreter(tiny["paths"][variant], 1)
@@ -96,7 +103,6 @@ def test_conversion_has_a_batch_one_input_and_no_dynamic_shape_ops(tiny):
 
 def test_every_variant_evaluates_and_int8_stays_close_to_float(tiny):
     from edgecompress import litert
-    from edgecompress.quantization import tflite
 
     acc = {}
     for variant, path in tiny["paths"].items():
@@ -115,7 +121,6 @@ def test_file_without_optimizer_state_is_smaller(tiny):
 
 
 def test_bad_conversion_requests(tiny):
-    from edgecompress import litert
     from edgecompress.quantization import tflite
 
     with pytest.raises(ValueError, match="variant must be one of"):
@@ -125,8 +130,13 @@ def test_bad_conversion_requests(tiny):
 
 
 def test_table_follows_the_paper_rows():
-    keras = {"accuracy": 0.85, "size": {"with_optimizer": {"bytes": 440_000, "mib": 0.42},
-                                         "without_optimizer": {"bytes": 150_000, "mib": 0.14}}}
+    keras = {
+        "accuracy": 0.85,
+        "size": {
+            "with_optimizer": {"bytes": 440_000, "mib": 0.42},
+            "without_optimizer": {"bytes": 150_000, "mib": 0.14},
+        },
+    }
     variants = {
         "float32": {"size": {"bytes": 140_000, "mib": 0.13}, "accuracy": 0.85},
         "int8": {"size": {"bytes": 40_000, "mib": 0.04}, "accuracy": 0.84},
@@ -173,8 +183,13 @@ def test_branch_on_real_fashion_mnist_with_the_paper_config(tmp_path):
     """The default config.yaml on the real data (about a minute on 2 cores)."""
     shared = require_shared_data()
     mirror = write_yaml(tmp_path / "m.yaml", {"data": {"mirror": str(shared / "data" / "fashion-mnist")}})
-    result = snakemake(tmp_path, "results/quantization/table.csv", base=False,
-                       configs=(REPO / "config" / "config.yaml", mirror), timeout=900)
+    result = snakemake(
+        tmp_path,
+        "results/quantization/table.csv",
+        base=False,
+        configs=(REPO / "config" / "config.yaml", mirror),
+        timeout=900,
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     table = read_table(tmp_path / "results/quantization/table.csv")
     keras_acc = float(table[("accuracy", "float32 (Keras)")]["ours"])

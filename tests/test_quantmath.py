@@ -22,11 +22,19 @@ def test_round_half_away_from_zero():
     assert round_half_away([0.5, 1.5, 2.5, -0.5, -2.5, 2.4]).tolist() == [1, 2, 3, -1, -3, 2]
 
 
-@pytest.mark.parametrize("x, expected", [
-    (0.49999999999999994, 0.0), (-0.49999999999999994, 0.0),  # the largest double below 0.5: nearest is 0
-    (2.4999999999999996, 2.0), (170.49999999999997, 170.0),
-    (0.5000000000000001, 1.0), (170.5, 171.0), (-170.5, -171.0), (4503599627370495.5, 4503599627370496.0),
-])
+@pytest.mark.parametrize(
+    "x, expected",
+    [
+        (0.49999999999999994, 0.0),
+        (-0.49999999999999994, 0.0),  # the largest double below 0.5: nearest is 0
+        (2.4999999999999996, 2.0),
+        (170.49999999999997, 170.0),
+        (0.5000000000000001, 1.0),
+        (170.5, 171.0),
+        (-170.5, -171.0),
+        (4503599627370495.5, 4503599627370496.0),
+    ],
+)
 def test_half_away_only_at_exact_ties(x, expected):
     assert round_half_away(x) == expected
 

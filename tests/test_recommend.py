@@ -15,14 +15,38 @@ from edgecompress.report.verdicts import choices, claims, gates
 SEEDS = [42, 43, 44, 45, 46, 47]
 EIGHT = list(range(42, 50))
 DEVICES = [
-    {"name": "microcontroller", "hardware": "mcu", "flash_mib": 1, "ram_mib": 0.5, "latency_ms": None,
-     "precisions": ["int8"]},
-    {"name": "phone", "hardware": "cpu", "flash_mib": 50, "ram_mib": 200, "latency_ms": 1.0,
-     "precisions": ["float32", "int8"]},
-    {"name": "gpu", "hardware": "gpu", "flash_mib": 200, "ram_mib": 1024, "latency_ms": None, "precisions": ["float32"]},
+    {
+        "name": "microcontroller",
+        "hardware": "mcu",
+        "flash_mib": 1,
+        "ram_mib": 0.5,
+        "latency_ms": None,
+        "precisions": ["int8"],
+    },
+    {
+        "name": "phone",
+        "hardware": "cpu",
+        "flash_mib": 50,
+        "ram_mib": 200,
+        "latency_ms": 1.0,
+        "precisions": ["float32", "int8"],
+    },
+    {
+        "name": "gpu",
+        "hardware": "gpu",
+        "flash_mib": 200,
+        "ram_mib": 1024,
+        "latency_ms": None,
+        "precisions": ["float32"],
+    },
 ]
-EVIDENCE = {"min_points_over_chance": 20, "alpha": 0.05, "max_cost_points": 1.0, "tie_points": 0.5,
-            "speedup_noise": 0.15}
+EVIDENCE = {
+    "min_points_over_chance": 20,
+    "alpha": 0.05,
+    "max_cost_points": 1.0,
+    "tie_points": 0.5,
+    "speedup_noise": 0.15,
+}
 
 
 MIB = 2**20
@@ -30,12 +54,24 @@ MIB = 2**20
 
 def row(model, acc32, acc8, mib32, mib8, ms32, ms8, suspect32=False, suspect8=False):
     """Process memory is twice the file, the TFLM arena a tenth of it (both measured in a real run)."""
-    return {"model": model, "accuracy_torch": acc32, "accuracy_float32": acc32, "accuracy_int8": acc8,
-            "mib_float32": mib32, "mib_int8": mib8, "litert_float32_ms": ms32, "litert_int8_ms": ms8,
-            "litert_float32_suspect": str(suspect32), "litert_int8_suspect": str(suspect8),
-            "process_rss_bytes_float32": 2 * mib32 * MIB, "process_rss_bytes_int8": 2 * mib8 * MIB,
-            "arena_bytes_float32": mib32 * MIB / 10, "arena_bytes_int8": mib8 * MIB / 10,
-            "tflm_float32": "runs", "tflm_int8": "runs"}
+    return {
+        "model": model,
+        "accuracy_torch": acc32,
+        "accuracy_float32": acc32,
+        "accuracy_int8": acc8,
+        "mib_float32": mib32,
+        "mib_int8": mib8,
+        "litert_float32_ms": ms32,
+        "litert_int8_ms": ms8,
+        "litert_float32_suspect": str(suspect32),
+        "litert_int8_suspect": str(suspect8),
+        "process_rss_bytes_float32": 2 * mib32 * MIB,
+        "process_rss_bytes_int8": 2 * mib8 * MIB,
+        "arena_bytes_float32": mib32 * MIB / 10,
+        "arena_bytes_int8": mib8 * MIB / 10,
+        "tflm_float32": "runs",
+        "tflm_int8": "runs",
+    }
 
 
 def table(seeds=SEEDS, kd_gain=0.03, structured_cost=0.11):
@@ -46,11 +82,20 @@ def table(seeds=SEEDS, kd_gain=0.03, structured_cost=0.11):
     rows = []
     for i, s in enumerate(seeds):
         jitter = 0.001 * i
-        rows += [row(f"baseline/seed{s}", 0.85 + jitter, 0.84 + jitter, 42.7, 10.8, 1.4, 1.1),
-                 row(f"structured/amount0.5/seed{s}", 0.85 - structured_cost + jitter, 0.84 - structured_cost + jitter,
-                     10.7, 2.8, 0.2, 0.07),
-                 row(f"student/seed{s}", 0.78 + jitter, 0.77 + jitter, 8.6, 2.7, 0.17, 0.06),
-                 row(f"kd/T4_alpha0.9/seed{s}", 0.78 + kd_gain + jitter, 0.77 + kd_gain + jitter, 8.6, 2.7, 0.17, 0.06)]
+        rows += [
+            row(f"baseline/seed{s}", 0.85 + jitter, 0.84 + jitter, 42.7, 10.8, 1.4, 1.1),
+            row(
+                f"structured/amount0.5/seed{s}",
+                0.85 - structured_cost + jitter,
+                0.84 - structured_cost + jitter,
+                10.7,
+                2.8,
+                0.2,
+                0.07,
+            ),
+            row(f"student/seed{s}", 0.78 + jitter, 0.77 + jitter, 8.6, 2.7, 0.17, 0.06),
+            row(f"kd/T4_alpha0.9/seed{s}", 0.78 + kd_gain + jitter, 0.77 + kd_gain + jitter, 8.6, 2.7, 0.17, 0.06),
+        ]
     rows.append(dict(row("cnn", 0.90, 0.89, 0.4, 0.1, 0.05, 0.06), accuracy_torch=""))
     return rows
 
@@ -79,8 +124,9 @@ def test_candidates_group_seeds_and_precisions():
 
 
 def test_violations_name_each_broken_budget():
-    c = recommend.Candidate("baseline", "float32", "CIFAR-10", {1: 0.8}, 42.7, 1.4, arena_mib=0.19, process_mib=88.0,
-                            tflm="runs")
+    c = recommend.Candidate(
+        "baseline", "float32", "CIFAR-10", {1: 0.8}, 42.7, 1.4, arena_mib=0.19, process_mib=88.0, tflm="runs"
+    )
     found = plain(recommend.violations(DEVICES[0], c))
     assert found == ["precision: float32 not in int8", "flash: 42.70 MiB > 1 MiB"]  # arena 0.19 MiB fits 0.5 MiB
     assert plain(recommend.violations(DEVICES[1], c)) == ["latency: 1.400 ms > 1 ms"]
@@ -88,26 +134,47 @@ def test_violations_name_each_broken_budget():
 
 
 def test_ram_budgets_are_checked_against_measured_memory_not_the_file():
-    device = {"name": "mcu", "hardware": "mcu", "flash_mib": 4, "ram_mib": 0.25, "latency_ms": None,
-              "precisions": ["int8"]}
+    device = {
+        "name": "mcu",
+        "hardware": "mcu",
+        "flash_mib": 4,
+        "ram_mib": 0.25,
+        "latency_ms": None,
+        "precisions": ["int8"],
+    }
     # a 2.7 MiB file fits the flash; its 0.3 MiB arena does not fit the RAM (the file size never counts as RAM)
-    c = recommend.Candidate("student", "int8", "CIFAR-10", {1: 0.8}, 2.7, 0.06, arena_mib=0.3, process_mib=9.0,
-                            tflm="runs")
+    c = recommend.Candidate(
+        "student", "int8", "CIFAR-10", {1: 0.8}, 2.7, 0.06, arena_mib=0.3, process_mib=9.0, tflm="runs"
+    )
     assert plain(recommend.violations(device, c)) == ["RAM: TFLM arena 0.3 MiB > 0.25 MiB"]
     assert plain(recommend.violations(dict(device, ram_mib=0.5), c)) == []
-    missing_op = recommend.Candidate("student", "int8", "CIFAR-10", {1: 0.8}, 2.7, 0.06, arena_mib=None,
-                                     process_mib=9.0, tflm="not runnable on TFLM: HARD_SWISH")
-    assert plain(recommend.violations(device, missing_op)) == ["runtime: not runnable on TFLM: HARD_SWISH",
-                                                        "RAM: TFLM arena not measured"]
+    missing_op = recommend.Candidate(
+        "student",
+        "int8",
+        "CIFAR-10",
+        {1: 0.8},
+        2.7,
+        0.06,
+        arena_mib=None,
+        process_mib=9.0,
+        tflm="not runnable on TFLM: HARD_SWISH",
+    )
+    assert plain(recommend.violations(device, missing_op)) == [
+        "runtime: not runnable on TFLM: HARD_SWISH",
+        "RAM: TFLM arena not measured",
+    ]
     phone = dict(DEVICES[1], ram_mib=8.0)  # process memory 9 MiB against 8 MiB, though the file is 2.7 MiB
     assert plain(recommend.violations(phone, c)) == ["RAM: process memory 9 MiB > 8 MiB"]
 
 
 def test_a_model_without_a_measured_latency_fails_a_cpu_latency_budget():
-    unmeasured = recommend.Candidate("student", "int8", "CIFAR-10", {1: 0.8}, 2.7, None, arena_mib=0.1,
-                                     process_mib=5.0, tflm="runs")
+    unmeasured = recommend.Candidate(
+        "student", "int8", "CIFAR-10", {1: 0.8}, 2.7, None, arena_mib=0.1, process_mib=5.0, tflm="runs"
+    )
     assert plain(recommend.violations(DEVICES[1], unmeasured)) == ["latency: not measured"]
-    assert not any(v.startswith("latency") for v in plain(recommend.violations(DEVICES[0], unmeasured)))  # mcu: not checked
+    assert not any(
+        v.startswith("latency") for v in plain(recommend.violations(DEVICES[0], unmeasured))
+    )  # mcu: not checked
     rows = [r for r in table() if r["model"] != "cnn"]
     for r in rows:
         if r["model"].startswith("kd/") and r["model"].endswith("seed44"):
@@ -200,15 +267,23 @@ def test_pruning_claims_cost_at_most_the_tolerance():
     assert "at most 1 point of accuracy" in cheap["claim"]
 
 
-@pytest.mark.parametrize("cond, gate_text", [
-    (conditions(True, False, PRETRAINED, True, "public JPEG copies"), "data official: CIFAR-10 is not the official data"),
-    (conditions(True, True, NOT_PRETRAINED, True, ""), "did not start from torchvision's ImageNet files"),
-    (conditions(True, True, NOT_PRETRAINED, False, ""), "weights pretrained: no pretrained weights"),
-    # a teacher alone not pretrained fails the gate; so does a run with nothing to check
-    (conditions(True, True, dict(PRETRAINED, **{"pruning/baseline/seed43/metrics.json": False}), True, ""),
-     "1 of 3 trained models (e.g. pruning/baseline/seed43/metrics.json)"),
-    (conditions(True, True, {}, True, ""), "weights pretrained: no trained model records its starting weights"),
-])
+@pytest.mark.parametrize(
+    "cond, gate_text",
+    [
+        (
+            conditions(True, False, PRETRAINED, True, "public JPEG copies"),
+            "data official: CIFAR-10 is not the official data",
+        ),
+        (conditions(True, True, NOT_PRETRAINED, True, ""), "did not start from torchvision's ImageNet files"),
+        (conditions(True, True, NOT_PRETRAINED, False, ""), "weights pretrained: no pretrained weights"),
+        # a teacher alone not pretrained fails the gate; so does a run with nothing to check
+        (
+            conditions(True, True, dict(PRETRAINED, **{"pruning/baseline/seed43/metrics.json": False}), True, ""),
+            "1 of 3 trained models (e.g. pruning/baseline/seed43/metrics.json)",
+        ),
+        (conditions(True, True, {}, True, ""), "weights pretrained: no trained model records its starting weights"),
+    ],
+)
 def test_each_failed_gate_alone_flips_a_significant_claim(cond, gate_text):
     assert verdicts_of(table())["kd/T4_alpha0.9"]["verdict"] == "supported"  # all gates pass: p 0.031 < 0.05
     claim = verdicts_of(table(), cond)["kd/T4_alpha0.9"]
@@ -226,7 +301,11 @@ def test_a_baseline_at_chance_flips_the_claims_and_choices():
     kd = {c["model"]: c for c in claims(rows, EVIDENCE, gate)["rows"]}["kd/T4_alpha0.9"]
     assert kd["verdict"] == "not supported by this run" and "baseline above chance" in kd["reason"]
     picked = [c for c in plain(choices(rows, DEVICES, gate, EVIDENCE, "CPU")) if c["task"] == "CIFAR-10"]
-    assert all(c["verdict"] == "not supported by this run (failed gates: baseline above chance)" for c in picked if c["chosen"] != "none")
+    assert all(
+        c["verdict"] == "not supported by this run (failed gates: baseline above chance)"
+        for c in picked
+        if c["chosen"] != "none"
+    )
     assert any(c["chosen"] != "none" for c in picked)
 
 
@@ -249,8 +328,10 @@ def test_gates_pass_and_the_expected_model_is_chosen_per_device_class():
 
 
 def picks(rows, seeds_note=""):
-    return {(c["task"], c["device"]): c for c in plain(choices(rows, DEVICES, gates(passing_conditions(), rows, EVIDENCE),
-                                                              EVIDENCE, "CPU"))}
+    return {
+        (c["task"], c["device"]): c
+        for c in plain(choices(rows, DEVICES, gates(passing_conditions(), rows, EVIDENCE), EVIDENCE, "CPU"))
+    }
 
 
 def test_six_seeds_choose_by_expectation_and_say_they_cannot_decide():
@@ -291,7 +372,11 @@ def test_failed_gates_make_every_choice_not_supported_with_the_reason():
     cond = conditions(False, False, NOT_PRETRAINED, True, "fixtures")
     gate = gates(cond, rows, EVIDENCE)
     picked = plain(choices(rows, DEVICES, gate, EVIDENCE, "Test CPU"))
-    assert all(c["verdict"].startswith("not supported by this run (failed gates: data official") for c in picked if c["chosen"] != "none")
+    assert all(
+        c["verdict"].startswith("not supported by this run (failed gates: data official")
+        for c in picked
+        if c["chosen"] != "none"
+    )
     phone = next(c for c in picked if c["task"] == "CIFAR-10" and c["device"] == "phone")
     assert "not the official data (fixtures)" in phone["reasons"]
     assert "did not start from torchvision's ImageNet files" in phone["reasons"]
@@ -316,12 +401,15 @@ def test_pruning_is_also_judged_against_the_dense_control_in_its_own_family():
     assert found["structured/amount0.5"]["tests"] == "1"  # the control's test does not enlarge the family
 
 
-@pytest.mark.parametrize(("latency_b", "chosen", "decided_by"), [
-    (1.10, "student int8", "size"),  # 10 % slower than the student's 1.00 ms: within the timing noise
-    (1.15, "student int8", "size"),  # exactly at the noise: still no difference
-    (0.80, "unstructured/amount0.5 int8", "speed"),  # 20 % faster: beyond the noise, the faster wins
-    (1.30, "student int8", "speed"),  # the student is faster beyond the noise (and smaller)
-])
+@pytest.mark.parametrize(
+    ("latency_b", "chosen", "decided_by"),
+    [
+        (1.10, "student int8", "size"),  # 10 % slower than the student's 1.00 ms: within the timing noise
+        (1.15, "student int8", "size"),  # exactly at the noise: still no difference
+        (0.80, "unstructured/amount0.5 int8", "speed"),  # 20 % faster: beyond the noise, the faster wins
+        (1.30, "student int8", "speed"),  # the student is faster beyond the noise (and smaller)
+    ],
+)
 def test_a_tie_goes_to_the_faster_model_only_beyond_the_timing_noise(latency_b, chosen, decided_by):
     mem = {"arena_mib": 0.1, "process_mib": 50.0, "tflm": "runs"}
     b = recommend.Candidate("unstructured/amount0.5", "int8", "CIFAR-10", {1: 0.4529}, 10.8, latency_b, **mem)

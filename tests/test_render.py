@@ -27,16 +27,40 @@ def test_values_are_escaped_for_typst(tmp_path):
 def test_an_executed_notebook_keeps_no_clock_time_and_no_checkout_path():
     from edgecompress.report.nbclean import strip_clock
 
-    nb = {"metadata": {"papermill": {"start_time": "t0", "end_time": "t1", "duration": 2.0, "version": "2.7.0",
-                                     "input_path": "/home/ana/my clone/notebooks/pruning.ipynb",
-                                     "output_path": "results/report/pruning/pruning.ipynb"}},
-          "cells": [{"id": "x1", "metadata": {"execution": {"iopub.status.busy": "t"}, "tags": ["injected-parameters"],
-                                              "papermill": {"duration": 0.1, "status": "completed"}}}]}
+    nb = {
+        "metadata": {
+            "papermill": {
+                "start_time": "t0",
+                "end_time": "t1",
+                "duration": 2.0,
+                "version": "2.7.0",
+                "input_path": "/home/ana/my clone/notebooks/pruning.ipynb",
+                "output_path": "results/report/pruning/pruning.ipynb",
+            }
+        },
+        "cells": [
+            {
+                "id": "x1",
+                "metadata": {
+                    "execution": {"iopub.status.busy": "t"},
+                    "tags": ["injected-parameters"],
+                    "papermill": {"duration": 0.1, "status": "completed"},
+                },
+            }
+        ],
+    }
     strip_clock(nb)
-    assert nb["metadata"]["papermill"] == {"version": "2.7.0", "input_path": "notebooks/pruning.ipynb",
-                                           "output_path": "results/report/pruning/pruning.ipynb"}
-    assert nb["cells"] == [{"id": "injected-parameters", "metadata": {"tags": ["injected-parameters"],
-                                                                      "papermill": {"status": "completed"}}}]
+    assert nb["metadata"]["papermill"] == {
+        "version": "2.7.0",
+        "input_path": "notebooks/pruning.ipynb",
+        "output_path": "results/report/pruning/pruning.ipynb",
+    }
+    assert nb["cells"] == [
+        {
+            "id": "injected-parameters",
+            "metadata": {"tags": ["injected-parameters"], "papermill": {"status": "completed"}},
+        }
+    ]
 
 
 def test_the_readme_picture_is_the_first_page_of_the_report(tmp_path):

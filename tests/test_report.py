@@ -6,8 +6,8 @@ import time
 
 import pytest
 
-from helpers import REPO, assert_every_model_learned, demo_config, snakemake
 from edgecompress.report.context import TITLE_UK, num, read_csv
+from helpers import REPO, assert_every_model_learned, demo_config, snakemake
 
 pytestmark = pytest.mark.workflow
 
@@ -66,8 +66,9 @@ def typst_tables(typ: str) -> list[dict]:
         header = _cells(typ, header_at + len("table.header("))[0] if header_at >= 0 else []
         width = len(header) or 1
         assert len(body) % width == 0, f"table {header}: {len(body)} cells do not fill rows of {width}"
-        tables.append({"header": header, "rows": [dict(zip(header, body[k : k + width]))
-                                                  for k in range(0, len(body), width)]})
+        tables.append(
+            {"header": header, "rows": [dict(zip(header, body[k : k + width])) for k in range(0, len(body), width)]}
+        )
     return tables
 
 
@@ -90,8 +91,11 @@ def test_rendered_table_cells_equal_the_workflow_files(run):
     for r in read_csv(d / "results/quantization/table.csv"):
         cell = quant[(r["metric"], r["model"])]
         n = digits[r["unit"]]
-        assert (cell["ours"], cell["paper"], cell["difference"]) == (num(r["ours"], n), num(r["paper"], n),
-                                                                     num(r["difference"], n)), r
+        assert (cell["ours"], cell["paper"], cell["difference"]) == (
+            num(r["ours"], n),
+            num(r["paper"], n),
+            num(r["difference"], n),
+        ), r
     summary = {(c["method"], c["amount"]): c for c in rows_of(tables, "method", "amount", "seeds")}
     for r in read_csv(d / "results/pruning/summary.csv"):
         cell = summary[(r["method"], num(r["amount"], 2))]
@@ -102,11 +106,15 @@ def test_rendered_table_cells_equal_the_workflow_files(run):
         assert cell["final % (ours)"] == num(r["accuracy_pct"], 2)
         assert cell["final % (paper)"] == num(r["paper_accuracy_pct"], 2)
         assert cell["parameters"] == f"{int(r['parameters']):,}"
-    epoch_tables = [[(row["epoch"], row["loss (ours)"], row["accuracy % (ours)"]) for row in t["rows"]]
-                    for t in table_with(tables, "epoch", "loss (paper)", "loss (ours)")]
+    epoch_tables = [
+        [(row["epoch"], row["loss (ours)"], row["accuracy % (ours)"]) for row in t["rows"]]
+        for t in table_with(tables, "epoch", "loss (paper)", "loss (ours)")
+    ]
     # the report prints the per-epoch tables of the paper's runs: three pruning runs, teacher and student
-    for path, key, shown in (("results/pruning/epochs.csv", "method", {"baseline", "unstructured", "structured"}),
-                             ("results/distillation/epochs.csv", "run", {"teacher", "student"})):
+    for path, key, shown in (
+        ("results/pruning/epochs.csv", "method", {"baseline", "unstructured", "structured"}),
+        ("results/distillation/epochs.csv", "run", {"teacher", "student"}),
+    ):
         runs: dict = {}
         for r in read_csv(d / path):
             runs.setdefault(r[key], []).append((r["epoch"], num(r["loss"]), num(r["test_accuracy_pct"], 2)))
@@ -124,8 +132,11 @@ def test_rendered_table_cells_equal_the_workflow_files(run):
     for r in read_csv(d / "results/distillation/grid.csv"):
         cell = grid[(r["temperature"], r["alpha"])]
         assert (cell["KD %"], cell["no KD %"], cell["p (sign flip)"], cell["p (Holm)"]) == (
-            num(r["kd_accuracy_pct"], 2), num(r["no_kd_accuracy_pct"], 2), num(r["gain_p_value"], 3),
-            num(r["gain_p_holm"], 3))
+            num(r["kd_accuracy_pct"], 2),
+            num(r["no_kd_accuracy_pct"], 2),
+            num(r["gain_p_value"], 3),
+            num(r["gain_p_holm"], 3),
+        )
         assert r["p_family"] == "distillation" and r["tests_in_family"] == str(len(grid))
 
 
@@ -154,16 +165,27 @@ def test_every_page_and_figure_of_a_fixture_run_carries_the_mark(run):
     typ = (run["dir"] / "results/report/paper.typ").read_text(encoding="utf-8")
     figures = re.findall(r"#figure\((\w+)\(image", typ)
     assert figures and set(figures) == {"marked"}
-    assert squash("generated fixtures in the official file formats") in squash(pdf_text(run["dir"] / "results/report/paper.pdf"))
+    assert squash("generated fixtures in the official file formats") in squash(
+        pdf_text(run["dir"] / "results/report/paper.pdf")
+    )
 
 
 def test_fixture_weights_are_not_recorded_as_pretrained(run):
     import json
 
     # every PyTorch model trained from the (fixture) ImageNet weights records what it started from
-    trained = sorted(p for stage in ("pruning", "distillation") for p in (run["dir"] / "results" / stage).rglob("metrics.json"))
+    trained = sorted(
+        p for stage in ("pruning", "distillation") for p in (run["dir"] / "results" / stage).rglob("metrics.json")
+    )
     assert {p.relative_to(run["dir"] / "results").parts[1] for p in trained} == {
-        "baseline", "control", "unstructured", "structured", "chain", "student", "kd"}
+        "baseline",
+        "control",
+        "unstructured",
+        "structured",
+        "chain",
+        "student",
+        "kd",
+    }
     for path in trained:
         data = json.loads(path.read_text())
         assert data["provenance"]["config"]["torch"]["pretrained"] is True, path  # the config asks for them
@@ -197,8 +219,10 @@ def test_a_reader_can_recompute_every_recommendation_from_the_printed_tables(run
     shown = {(c["task"], c["class"]): c for c in rows_of(tables, "task", "class", "chosen")}
     config = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
     schema = yaml.safe_load((REPO / "workflow/schemas/config.schema.yaml").read_text())
-    noise, tie = (config["evidence"].get(k, schema["properties"]["evidence"]["properties"][k]["default"])
-                  for k in ("speedup_noise", "tie_points"))
+    noise, tie = (
+        config["evidence"].get(k, schema["properties"]["evidence"]["properties"][k]["default"])
+        for k in ("speedup_noise", "tie_points")
+    )
     devices = config["devices"]
     rows = read_csv(d / "results/deployment/table.csv")
     # RAM: on a microcontroller the TFLM tensor arena (and TFLM must run the file), elsewhere the
@@ -207,17 +231,32 @@ def test_a_reader_can_recompute_every_recommendation_from_the_printed_tables(run
     # an npu class: flash, RAM and latency against Vela's estimates for its accelerator (vela.csv)
     vela = {(v["model"], v["accelerator"]): v for v in read_csv(d / "results/deployment/vela.csv")}
     assert len(shown) == 2 * len(devices)
-    for task, models in (("CIFAR-10", [r for r in rows if r["model"] != "cnn"]),
-                         ("Fashion-MNIST", [r for r in rows if r["model"] == "cnn"])):
-        options = [(r["model"].rsplit("/seed", 1)[0] + " " + p, 100 * float(r[f"accuracy_{p}"]),
-                    float(r[f"mib_{p}"]), float(r[f"litert_{p}_ms"]), memory[(r["model"], p)], r["model"])
-                   for r in models for p in ("float32", "int8")]
+    for task, models in (
+        ("CIFAR-10", [r for r in rows if r["model"] != "cnn"]),
+        ("Fashion-MNIST", [r for r in rows if r["model"] == "cnn"]),
+    ):
+        options = [
+            (
+                r["model"].rsplit("/seed", 1)[0] + " " + p,
+                100 * float(r[f"accuracy_{p}"]),
+                float(r[f"mib_{p}"]),
+                float(r[f"litert_{p}_ms"]),
+                memory[(r["model"], p)],
+                r["model"],
+            )
+            for r in models
+            for p in ("float32", "int8")
+        ]
 
         def npu_fits(o, device):
             v = vela.get((o[5], device["npu"]))
-            return (v is not None and v["status"] == "compiled" and int(v["weights_bytes"]) / 2**20 <= device["flash_mib"]
-                    and int(v["sram_bytes"]) / 2**20 <= device["ram_mib"]
-                    and (device["latency_ms"] is None or float(v["inference_ms"]) <= device["latency_ms"]))
+            return (
+                v is not None
+                and v["status"] == "compiled"
+                and int(v["weights_bytes"]) / 2**20 <= device["flash_mib"]
+                and int(v["sram_bytes"]) / 2**20 <= device["ram_mib"]
+                and (device["latency_ms"] is None or float(v["inference_ms"]) <= device["latency_ms"])
+            )
 
         def ram_fits(o, device):
             m = o[4]
@@ -232,8 +271,14 @@ def test_a_reader_can_recompute_every_recommendation_from_the_printed_tables(run
             if device["hardware"] == "npu":
                 fit = [o for o in options if o[0].split()[-1] in device["precisions"] and npu_fits(o, device)]
             else:
-                fit = [o for o in options if o[0].split()[-1] in device["precisions"] and o[2] <= device["flash_mib"]
-                       and ram_fits(o, device) and (budget is None or o[3] <= budget)]
+                fit = [
+                    o
+                    for o in options
+                    if o[0].split()[-1] in device["precisions"]
+                    and o[2] <= device["flash_mib"]
+                    and ram_fits(o, device)
+                    and (budget is None or o[3] <= budget)
+                ]
             fit.sort(key=lambda o: (-o[1], o[2]))
             if len(fit) > 1 and fit[0][1] - fit[1][1] < tie:
                 tied = [o for o in fit if o[1] >= fit[1][1]]
@@ -268,8 +313,7 @@ def test_the_report_opens_with_the_papers_conclusions_each_undecided_on_the_demo
     claims, details = rows[0::2], rows[1::2]
     assert [c["the paper's conclusion; our numbers"] for c in claims] == list(paper.CONCLUSIONS)
     assert all(c["our verdict; the test and why"] == "not supported by this run" for c in claims)
-    assert all("gates failed: data official, weights pretrained" in d["our verdict; the test and why"]
-               for d in details)
+    assert all("gates failed: data official, weights pretrained" in d["our verdict; the test and why"] for d in details)
     assert "the dense control" in details[2]["the paper's conclusion; our numbers"]  # claim 3 rests on the control
     text = squash(pdf_text(run["dir"] / "results/report/paper.pdf"))
     # (Typst sets the apostrophe of "paper's" as a typographic one: the sentence is matched after it)
@@ -281,8 +325,9 @@ def test_the_report_opens_with_the_papers_conclusions_each_undecided_on_the_demo
 def test_same_inputs_give_a_byte_identical_pdf(run):
     d = run["dir"]
     first = (d / "results/report/paper.pdf").read_bytes()
-    result = again(run, "results/report/paper.pdf", "--forcerun", "render_report", "compile_report",
-                   "notebook_quantization")
+    result = again(
+        run, "results/report/paper.pdf", "--forcerun", "render_report", "compile_report", "notebook_quantization"
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     assert (d / "results/report/paper.pdf").read_bytes() == first
     assert b"CreationDate" not in first
@@ -331,8 +376,10 @@ def test_notebooks_are_kept_executed_and_exported(run):
 
 
 def medians(d) -> dict:
-    return {(r["model"], r["runtime"], r["precision"], int(r["batch"])): float(r["median_ms"])
-            for r in read_csv(d / "results/deployment/latency.csv")}
+    return {
+        (r["model"], r["runtime"], r["precision"], int(r["batch"])): float(r["median_ms"])
+        for r in read_csv(d / "results/deployment/latency.csv")
+    }
 
 
 def speedups(d) -> dict[tuple[str, str], float]:
@@ -371,13 +418,16 @@ def test_deployment_table_cells_equal_the_workflow_files(run):
         base = "baseline/" + m.rsplit("/", 1)[1]
         batch = int(r["batch"])
         litert, torch_n = ratio[(m, "speedup_litert_float32")], ratio[(m, "speedup_pytorch_batchN")]
-        for got, of_medians in ((litert, lat[(base, "litert", "float32", 1)] / lat[(m, "litert", "float32", 1)]),
-                                (torch_n, lat[(base, "pytorch", "float32", batch)] / lat[(m, "pytorch", "float32", batch)])):
+        for got, of_medians in (
+            (litert, lat[(base, "litert", "float32", 1)] / lat[(m, "litert", "float32", 1)]),
+            (torch_n, lat[(base, "pytorch", "float32", batch)] / lat[(m, "pytorch", "float32", batch)]),
+        ):
             assert abs(got / of_medians - 1) < 0.3, (m, got, of_medians)
         key = next(k for k in cell if k.startswith("speed-up LiteRT"))
-        assert cell[key] == (f"{num(litert, 2)}{dagger('speedup_litert_float32')} / "
-                             f"{num(torch_n, 2)}{dagger('speedup_pytorch_batchN')} / {num(r['macs_reduction'], 2)}"), \
-            (m, cell[key])
+        assert cell[key] == (
+            f"{num(litert, 2)}{dagger('speedup_litert_float32')} / "
+            f"{num(torch_n, 2)}{dagger('speedup_pytorch_batchN')} / {num(r['macs_reduction'], 2)}"
+        ), (m, cell[key])
 
 
 def named_ratios(d) -> dict[str, str]:
@@ -408,12 +458,17 @@ def named_ratios(d) -> dict[str, str]:
             add(lat[(base, "litert", p, 1)], lat[(m, "litert", p, 1)], f"{m}: LiteRT {p} speed-up")
             add(float(table[base][f"mib_{p}"]), float(r[f"mib_{p}"]), f"{m}: {p} size ratio")
         for batch in (1, int(r["batch"])):
-            add(lat[(base, "pytorch", "float32", batch)], lat[(m, "pytorch", "float32", batch)], f"{m}: PyTorch b{batch}")
+            add(
+                lat[(base, "pytorch", "float32", batch)],
+                lat[(m, "pytorch", "float32", batch)],
+                f"{m}: PyTorch b{batch}",
+            )
         if r["macs_reduction"]:
             found.setdefault(num(r["macs_reduction"], 2), f"{m}: MACs reduction")
         if m.startswith("chain/"):  # each method alone against the chain in int8 (the conclusions)
-            alone = [(base, "int8")] + [(o, "float32") for o in table if o.endswith(seed)
-                                          and o.split("/")[0] in ("structured", "kd")]
+            alone = [(base, "int8")] + [
+                (o, "float32") for o in table if o.endswith(seed) and o.split("/")[0] in ("structured", "kd")
+            ]
             for o, p in alone:
                 add(lat[(o, "litert", p, 1)], lat[(m, "litert", "int8", 1)], f"{o} {p} over {m} int8")
                 add(float(table[o][f"mib_{p}"]), float(r["mib_int8"]), f"{o} {p} size over {m} int8")
@@ -464,8 +519,15 @@ def test_memory_of_every_demo_model_is_measured_and_printed(run):
     assert int(cnn["tflm_images"]) == 300  # the fixture's whole test split
     assert abs(float(cnn["tflm_accuracy"]) - float(cnn["litert_accuracy"])) <= 0.005
     assert float(cnn["tflm_litert_agreement"]) >= 0.99
-    shown = {(c["model"], c["precision"]): c for c in rows_of(typst_tables(
-        (d / "results/report/paper.typ").read_text(encoding="utf-8")), "model", "precision", "file (MiB)")}
+    shown = {
+        (c["model"], c["precision"]): c
+        for c in rows_of(
+            typst_tables((d / "results/report/paper.typ").read_text(encoding="utf-8")),
+            "model",
+            "precision",
+            "file (MiB)",
+        )
+    }
     for m in memory:
         cell = shown[(m["model"], m["precision"])]
         assert cell["TFLM arena (KiB)"] == f"{int(m['arena_bytes']) / 1024:.1f}"

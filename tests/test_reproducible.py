@@ -57,8 +57,12 @@ def demos(run, second_demo):
 
 
 def outputs(root: Path) -> list[str]:
-    return sorted(str(p.relative_to(root)) for folder in ("results", "resources/data", "resources/downloads")
-                  for p in (root / folder).rglob("*") if p.is_file() and p.name != "mirror.yaml")
+    return sorted(
+        str(p.relative_to(root))
+        for folder in ("results", "resources/data", "resources/downloads")
+        for p in (root / folder).rglob("*")
+        if p.is_file() and p.name != "mirror.yaml"
+    )
 
 
 def words(text: str) -> list[str]:
@@ -118,8 +122,11 @@ def test_two_clean_demos_differ_only_in_measured_values(demos, tmp_path):
     assert not deterministic_differences(result), "\n".join(deterministic_differences(result)[:40])
     compared_fields = {r.file for r in result.rows}
     compared = {rel: "compare" for rel in files if rel in compared_fields}
-    assert {"results/deployment/latency.csv", "results/deployment/table.csv",
-            "results/pruning/structured/amount0.5/seed42/metrics.json"} <= set(compared)
+    assert {
+        "results/deployment/latency.csv",
+        "results/deployment/table.csv",
+        "results/pruning/structured/amount0.5/seed42/metrics.json",
+    } <= set(compared)
     for rel in files:
         if rel in compared:
             continue
@@ -141,7 +148,8 @@ def test_two_clean_demos_differ_only_in_measured_values(demos, tmp_path):
             how = "notebook without output numbers and images"
         elif rel.endswith(".html"):
             assert words(re.sub(r'src="data:image[^"]*"', "", fa.read_text())) == words(
-                re.sub(r'src="data:image[^"]*"', "", fb.read_text())), rel
+                re.sub(r'src="data:image[^"]*"', "", fb.read_text())
+            ), rel
             how = "HTML without numbers and images"
         elif rel in TIMING_FILES:
             continue  # a figure of measured times: nothing else in it to compare
@@ -150,14 +158,18 @@ def test_two_clean_demos_differ_only_in_measured_values(demos, tmp_path):
             how = "bytes"
         compared[rel] = how
     kinds = set(compared.values())
-    assert {"bytes", "compare", "Typst lines, measured values blanked",
-            "PDF words with numbers, measured values as one placeholder"} <= kinds
+    assert {
+        "bytes",
+        "compare",
+        "Typst lines, measured values blanked",
+        "PDF words with numbers, measured values as one placeholder",
+    } <= kinds
     byte_identical = [r for r, how in compared.items() if how == "bytes"]
     for suffix in (".pt", ".keras", ".tflite", ".npz", ".png"):
         assert any(r.endswith(suffix) for r in byte_identical), f"no {suffix} compared byte for byte"
     # a deployment-table row is compared on its sizes and accuracies, not skipped: only its times are blanked
     typ = (a / "results/report/paper.typ").read_text()
-    mixed = [l for l in typ.splitlines() if "#measured(" in l and re.search(r'#"\d[\d.,]*";', l)]
+    mixed = [ln for ln in typ.splitlines() if "#measured(" in ln and re.search(r'#"\d[\d.,]*";', ln)]
     assert len(mixed) >= 5, "no line prints a measured value beside a deterministic number"
 
 
@@ -179,11 +191,21 @@ def test_the_demo_reproduces_the_committed_reference(demos):
         differences = deterministic_differences(result)
     else:
         print("another CPU than the reference's; trained values against the stated tolerances:")
-        print("\n".join(f"{r.file} {r.key} {r.field}: {r.a} -> {r.b} ({r.verdict})" for r in result.rows
-                        if r.kind == "trained" and r.verdict != "equal"))
-        differences = [f"{r.file} {r.key} {r.field}: {r.a!r} -> {r.b!r} ({r.kind}, {r.verdict})"
-                       for r in result.failing if r.kind == "structure" or r.verdict in ("missing", "only in A", "only in B")]
-    assert not differences, f"{len(differences)} difference(s) from the reference; {hint}:\n" + "\n".join(differences[:40])
+        print(
+            "\n".join(
+                f"{r.file} {r.key} {r.field}: {r.a} -> {r.b} ({r.verdict})"
+                for r in result.rows
+                if r.kind == "trained" and r.verdict != "equal"
+            )
+        )
+        differences = [
+            f"{r.file} {r.key} {r.field}: {r.a!r} -> {r.b!r} ({r.kind}, {r.verdict})"
+            for r in result.failing
+            if r.kind == "structure" or r.verdict in ("missing", "only in A", "only in B")
+        ]
+    assert not differences, f"{len(differences)} difference(s) from the reference; {hint}:\n" + "\n".join(
+        differences[:40]
+    )
     # the report's provenance appendix names the reference and prints the comparison's summary
     typ = (run / "results/report/paper.typ").read_text()
     assert str(REFERENCE) in typ and "Comparison with the reference run" in typ

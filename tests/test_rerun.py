@@ -16,8 +16,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import yaml
 
-from helpers import REPO, snakemake, write_yaml
 from edgecompress.config import load_schema, merge
+from helpers import REPO, snakemake, write_yaml
 
 pytestmark = pytest.mark.workflow
 
@@ -28,27 +28,54 @@ READERS = {
     "seed": {"train_base_cnn", "convert_tflite", "evaluate_tflite", "deploy_model", "roof_models"},
     "threads": set(),
     "data.description": set(),
-    "data.mirror": set(), "data.retries": set(), "data.backoff_seconds": set(), "data.timeout_seconds": set(),
+    "data.mirror": set(),
+    "data.retries": set(),
+    "data.backoff_seconds": set(),
+    "data.timeout_seconds": set(),
     "data.*.url": set(),
     # a download's cut-off: where and how a file is fetched, not what it is (its checksums are)
-    "data.max_download_mib": set(), "data.*.bytes": set(),
+    "data.max_download_mib": set(),
+    "data.*.bytes": set(),
     # a checksum reruns the download of its own file and what reads that file
     **{f"data.fashion_mnist.*.{k}": {"download", "prepare_fashion_mnist"} for k in ("md5", "sha256", "sha256_prefix")},
     **{f"data.cifar10.*.{k}": {"download", "prepare_cifar10"} for k in ("md5", "sha256", "sha256_prefix")},
     **{f"data.weights.resnet18.{k}": {"download", "finetune_baseline"} for k in ("md5", "sha256", "sha256_prefix")},
-    **{f"data.weights.mobilenet_v2.{k}": {"download", "train_student", "distill_student"}
-       for k in ("md5", "sha256", "sha256_prefix")},
-    "data.cifar10.train_size": {"prepare_cifar10"}, "data.cifar10.test_size": {"prepare_cifar10"},
+    **{
+        f"data.weights.mobilenet_v2.{k}": {"download", "train_student", "distill_student"}
+        for k in ("md5", "sha256", "sha256_prefix")
+    },
+    "data.cifar10.train_size": {"prepare_cifar10"},
+    "data.cifar10.test_size": {"prepare_cifar10"},
     "data.cifar10.subset_seed": {"prepare_cifar10"},
-    **{f"quantization.{k}": {"train_base_cnn"} for k in ("conv_filters", "kernel_size", "dense_units", "epochs",
-                                                          "batch_size", "optimizer", "learning_rate")},
+    **{
+        f"quantization.{k}": {"train_base_cnn"}
+        for k in ("conv_filters", "kernel_size", "dense_units", "epochs", "batch_size", "optimizer", "learning_rate")
+    },
     "quantization.representative_samples": {"convert_tflite"},
     # the demo has all four variants (the schema's whole enum): the change drops one, so nothing is converted
     # or evaluated anew, and the rules that gather the variants rerun
-    "quantization.variants": {"quantization_table", "notebook_quantization", "time_models", "measure_memory",
-                              "deployment_table", "arm_parity", "vela"},
-    **{f"torch.{k}": TRAIN for k in ("device", "batch_size", "eval_batch_size", "optimizer", "learning_rate",
-                                     "momentum", "weight_decay", "augment")},
+    "quantization.variants": {
+        "quantization_table",
+        "notebook_quantization",
+        "time_models",
+        "measure_memory",
+        "deployment_table",
+        "arm_parity",
+        "vela",
+    },
+    **{
+        f"torch.{k}": TRAIN
+        for k in (
+            "device",
+            "batch_size",
+            "eval_batch_size",
+            "optimizer",
+            "learning_rate",
+            "momentum",
+            "weight_decay",
+            "augment",
+        )
+    },
     "torch.pretrained": TRAIN,  # the demo downloads the weights already; turning it off loads none
     "torch.resolution": TRAIN | {"deploy_model", "time_models"},
     "pruning.epochs": {"finetune_baseline"},
@@ -66,15 +93,23 @@ READERS = {
     "pruning.chain.amounts": {"prune", "pruning_tables", "deploy_model"},
     **{f"pruning.chain.{k}": {"prune"} for k in ("ignored_layers", "temperature", "alpha")},
     "distillation.epochs": {"train_student", "distill_student"},
-    "distillation.seeds": {"train_student", "distill_student", "distillation_tables", "deploy_model",
-                           "finetune_baseline", "time_models"},
+    "distillation.seeds": {
+        "train_student",
+        "distill_student",
+        "distillation_tables",
+        "deploy_model",
+        "finetune_baseline",
+        "time_models",
+    },
     "distillation.temperatures": {"distill_student", "distillation_tables", "deploy_model"},
     "distillation.alphas": {"distill_student", "distillation_tables", "deploy_model"},
     "distillation.table_temperature": {"distillation_tables", "notebook_distillation"},
     "distillation.table_alpha": {"distillation_tables", "notebook_distillation"},
     "deployment.calibration_samples": {"deploy_model"},
-    **{f"deployment.{k}": {"time_models"} for k in ("threads", "rounds", "max_rounds", "ratio_ci", "runs", "warmup",
-                                                    "benchmark_runs")},
+    **{
+        f"deployment.{k}": {"time_models"}
+        for k in ("threads", "rounds", "max_rounds", "ratio_ci", "runs", "warmup", "benchmark_runs")
+    },
     "deployment.kernels": {"time_models", "arm_parity"},  # ARM parity runs the timing job's kernels
     **{f"deployment.arm.{k}": {"arm_parity"} for k in ("enabled", "images", "core", "sysroot")},
     **{f"deployment.vela.{k}": {"vela"} for k in ("enabled", "accelerators")},
@@ -82,24 +117,55 @@ READERS = {
     "deployment.max_arena_mib": {"measure_memory"},
     # measure_memory reads only the largest microcontroller flash, which dropping the last class keeps
     "devices": set(),
-    **{f"evidence.{k}": set() for k in ("min_points_over_chance", "alpha", "max_cost_points", "tie_points",
-                                        "int8_max_cost_points", "speedup_noise")},
+    **{
+        f"evidence.{k}": set()
+        for k in (
+            "min_points_over_chance",
+            "alpha",
+            "max_cost_points",
+            "tie_points",
+            "int8_max_cost_points",
+            "speedup_noise",
+        )
+    },
     "report.kernel": {"notebook_quantization", "notebook_pruning", "notebook_distillation", "notebook_deployment"},
     "report.reference": set(),  # compared in the provenance appendix: the report only
 }
 # a new seed adds that seed's jobs, which a rule-level closure over-states (the teacher of a distillation
 # seed is a pruning baseline, but a new pruning seed trains no student): these are stated whole
-AFTER_DEPLOY = {"deploy_model", "time_models", "measure_memory", "arm_parity", "vela", "deployment_table", "notebook_deployment",
-                "render_report", "compile_report"}
+AFTER_DEPLOY = {
+    "deploy_model",
+    "time_models",
+    "measure_memory",
+    "arm_parity",
+    "vela",
+    "deployment_table",
+    "notebook_deployment",
+    "render_report",
+    "compile_report",
+}
 EXACT = {
     "pruning.seeds": {"finetune_baseline", "prune", "finetune_control", "pruning_tables", "notebook_pruning"}
     | AFTER_DEPLOY,
-    "distillation.seeds": {"finetune_baseline", "train_student", "distill_student", "distillation_tables",
-                           "notebook_distillation"} | AFTER_DEPLOY,
+    "distillation.seeds": {
+        "finetune_baseline",
+        "train_student",
+        "distill_student",
+        "distillation_tables",
+        "notebook_distillation",
+    }
+    | AFTER_DEPLOY,
 }
 # keys that say where or how files are fetched: the config the report prints leaves them out
-LOCATIONS = {"data.mirror", "data.retries", "data.backoff_seconds", "data.timeout_seconds", "data.*.url",
-             "data.max_download_mib", "data.*.bytes"}
+LOCATIONS = {
+    "data.mirror",
+    "data.retries",
+    "data.backoff_seconds",
+    "data.timeout_seconds",
+    "data.*.url",
+    "data.max_download_mib",
+    "data.*.bytes",
+}
 
 
 def _resolve(node, schema):
@@ -268,8 +334,11 @@ def test_every_key_reruns_exactly_its_readers_and_their_downstream(run, tmp_path
 
     with ThreadPoolExecutor(max_workers=3) as pool:
         results = list(pool.map(check, keys))
-    wrong = {key: {"unexpected": sorted(got - exp), "missing": sorted(exp - got)}
-             for key, got, exp, _ in results if got != exp}
+    wrong = {
+        key: {"unexpected": sorted(got - exp), "missing": sorted(exp - got)}
+        for key, got, exp, _ in results
+        if got != exp
+    }
     assert not wrong, wrong
     counts = {key: jobs for key, _, _, jobs in results}
     # a timing knob: no conversion, one timing job

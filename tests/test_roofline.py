@@ -12,15 +12,18 @@ import pytest
 from edgecompress.deployment import levels, roofline, tables, timing
 from edgecompress.deployment.graph import read_graph
 
-ROOFS = {"status": "measured", "cache_bytes": {"L1": 32 * 2**10, "L2": 2**20, "L3": 32 * 2**20},
-         "bandwidth_bytes_per_s": {"L2": 80e9, "L3": 60e9, "DRAM": 30e9},
-         "peak_macs_per_s": {"float32_dense": 50e9, "float32_depthwise": 20e9, "int8_dense": 200e9,
-                             "int8_depthwise": 20e9}}
+ROOFS = {
+    "status": "measured",
+    "cache_bytes": {"L1": 32 * 2**10, "L2": 2**20, "L3": 32 * 2**20},
+    "bandwidth_bytes_per_s": {"L2": 80e9, "L3": 60e9, "DRAM": 30e9},
+    "peak_macs_per_s": {"float32_dense": 50e9, "float32_depthwise": 20e9, "int8_dense": 200e9, "int8_depthwise": 20e9},
+}
 
 
 def test_cache_sizes_are_read_from_the_os_tree(tmp_path):
-    for i, (level, kind, size) in enumerate(((1, "Data", "32K"), (1, "Instruction", "32K"), (2, "Unified", "1024K"),
-                                             (3, "Unified", "32M"))):
+    for i, (level, kind, size) in enumerate(
+        ((1, "Data", "32K"), (1, "Instruction", "32K"), (2, "Unified", "1024K"), (3, "Unified", "32M"))
+    ):
         d = tmp_path / f"index{i}"
         d.mkdir()
         (d / "level").write_text(f"{level}\n")
@@ -34,13 +37,15 @@ def test_cache_sizes_are_read_from_the_os_tree(tmp_path):
 def test_a_roof_that_cannot_be_measured_says_why_and_raises_nothing(tmp_path):
     broken = tmp_path / "broken.tflite"
     broken.write_bytes(b"not a flatbuffer")
-    roofs = roofline.measure_roofs({"float32_dense": str(broken)}, 1, "xnnpack",
-                                   caches=lambda: {"L2": 2**20, "L3": 2**21})
+    roofs = roofline.measure_roofs(
+        {"float32_dense": str(broken)}, 1, "xnnpack", caches=lambda: {"L2": 2**20, "L3": 2**21}
+    )
     assert roofs["status"] == "not measured" and "broken.tflite" in roofs["reason"]
 
 
 def test_without_cache_sizes_from_the_os_the_levels_still_come_from_the_sweep():
     """The OS's sizes are a hint: a machine that reports none is swept to 256 MiB and its plateaus named by place."""
+
     def no_caches():
         raise roofline.RoofError("the OS reports no cache sizes (/sys/... is missing or empty)")
 
@@ -94,11 +99,15 @@ def test_plateaus_are_the_levels_the_sweep_shows_not_the_sizes_the_os_reports():
 
 
 def test_a_record_before_the_sweep_has_no_level_its_bandwidths_cannot_tell_apart():
-    vm = {"cache_bytes": {"L1": 49152, "L2": 2097152, "L3": 503316480},
-          "bandwidth_bytes_per_s": {"DRAM": 15.43e9, "L2": 89.0e9, "L3": 15.30e9}}
+    vm = {
+        "cache_bytes": {"L1": 49152, "L2": 2097152, "L3": 503316480},
+        "bandwidth_bytes_per_s": {"DRAM": 15.43e9, "L2": 89.0e9, "L3": 15.30e9},
+    }
     assert [(lv["name"], lv["holds_bytes"]) for lv in levels.levels_of(vm)] == [("L2", 2097152), ("DRAM", None)]
-    epyc = {"cache_bytes": {"L1": 32768, "L2": 524288, "L3": 33554432},
-            "bandwidth_bytes_per_s": {"DRAM": 17.1e9, "L2": 52.2e9, "L3": 38.1e9}}
+    epyc = {
+        "cache_bytes": {"L1": 32768, "L2": 524288, "L3": 33554432},
+        "bandwidth_bytes_per_s": {"DRAM": 17.1e9, "L2": 52.2e9, "L3": 38.1e9},
+    }
     assert [lv["name"] for lv in levels.levels_of(epyc)] == ["L2", "L3", "DRAM"]
 
 
@@ -122,7 +131,9 @@ def test_the_bound_is_the_larger_of_compute_and_memory_from_the_right_cache_leve
     small = roofline.attainable({"dense": 10_000_000, "depthwise": 2_000_000}, 9_000_000, 1_000_000, "float32", ROOFS)
     assert small["level"] == "L3" and small["bound"] == "compute" and small["attainable_ms"] == pytest.approx(0.3)
     # at batch 4 the MACs and activations scale, the weights do not: 4 x 0.3 ms compute, 13 MB memory
-    batch = roofline.attainable({"dense": 10_000_000, "depthwise": 2_000_000}, 9_000_000, 1_000_000, "float32", ROOFS, 4)
+    batch = roofline.attainable(
+        {"dense": 10_000_000, "depthwise": 2_000_000}, 9_000_000, 1_000_000, "float32", ROOFS, 4
+    )
     assert batch["compute_ms"] == pytest.approx(1.2) and batch["bytes"] == 13_000_000
     assert levels.level_of(500_000, ROOFS) == ("L2", 80e9) and levels.level_of(2**30, ROOFS) == ("DRAM", 30e9)
 
@@ -151,18 +162,39 @@ def test_each_speed_up_is_explained_from_the_two_bounds():
 
 
 def test_speed_ups_are_predicted_as_ratios_of_bounds():
-    latency = [{"model": m, "runtime": "litert", "precision": "float32", "batch": "1", "median_ms": v, "file": m}
-               for m, v in (("baseline/seed1", "2.0"), ("structured/amount0.5/seed1", "0.5"))]
+    latency = [
+        {"model": m, "runtime": "litert", "precision": "float32", "batch": "1", "median_ms": v, "file": m}
+        for m, v in (("baseline/seed1", "2.0"), ("structured/amount0.5/seed1", "0.5"))
+    ]
     bound = {"baseline/seed1": 1.5, "structured/amount0.5/seed1": 0.25}
-    roof_rows = [{"model": r["model"], "runtime": "litert", "precision": "float32", "batch": 1,
-                  "roof_attainable_ms": bound[r["model"]], "roof_bound": "memory",
-                  "roof_level": "DRAM" if r["model"].startswith("baseline") else "L3",
-                  "roof_fraction": bound[r["model"]] / float(r["median_ms"])} for r in latency]
+    roof_rows = [
+        {
+            "model": r["model"],
+            "runtime": "litert",
+            "precision": "float32",
+            "batch": 1,
+            "roof_attainable_ms": bound[r["model"]],
+            "roof_bound": "memory",
+            "roof_level": "DRAM" if r["model"].startswith("baseline") else "L3",
+            "roof_fraction": bound[r["model"]] / float(r["median_ms"]),
+        }
+        for r in latency
+    ]
     row = {"model": "structured/amount0.5/seed1", "family": "structured", "speedup_litert_float32": 4.0}
-    ratios = [{"model": "structured/amount0.5/seed1", "column": "speedup_litert_float32", "speedup_ci_low": "3.8",
-               "speedup_ci_high": "4.2", "speedup_ci_halfwidth": "0.05", "speedup_certain": "True"}]
+    ratios = [
+        {
+            "model": "structured/amount0.5/seed1",
+            "column": "speedup_litert_float32",
+            "speedup_ci_low": "3.8",
+            "speedup_ci_high": "4.2",
+            "speedup_ci_halfwidth": "0.05",
+            "speedup_certain": "True",
+        }
+    ]
     [out] = tables.speedup_rows([row], ratios, roof_rows)
-    assert out["speedup_predicted"] == pytest.approx(6.0) and out["speedup_measured_over_predicted"] == pytest.approx(4 / 6)
+    assert out["speedup_predicted"] == pytest.approx(6.0) and out["speedup_measured_over_predicted"] == pytest.approx(
+        4 / 6
+    )
     assert out["speedup_ci_low"] == 3.8 and out["speedup_certain"] is True
     assert out["speedup_explained"].startswith("memory-bound: this model's weights and activations fit in L3")
 
@@ -174,21 +206,33 @@ def test_without_roofs_the_latencies_stay_and_the_roofline_columns_say_not_measu
 
     path = tmp_path / "m.tflite"
     export(to_litert(torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3)).eval(), 8, "float32"), str(path))
-    latency = [{"model": "cnn", "runtime": "litert", "precision": "float32", "batch": "1", "median_ms": "0.5",
-                "file": str(path)}]
+    latency = [
+        {
+            "model": "cnn",
+            "runtime": "litert",
+            "precision": "float32",
+            "batch": "1",
+            "median_ms": "0.5",
+            "file": str(path),
+        }
+    ]
     [row] = tables.roofline_rows(latency, {"status": "not measured", "reason": "the OS reports no cache sizes"})
     assert row["measured_ms"] == 0.5 and row["macs"] == 6 * 6 * 4 * 27
     assert row["roof_status"] == "not measured: the OS reports no cache sizes" and "roof_attainable_ms" not in row
 
 
 def test_macs_and_bytes_are_read_from_the_tflite_graph(tmp_path):
-    import torch
     from torch import nn
 
     from edgecompress.deployment.convert import export, to_litert
 
-    model = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.ReLU(), nn.Conv2d(8, 8, 3, padding=1, groups=8),
-                          nn.Flatten(), nn.Linear(8 * 8 * 8, 10)).eval()
+    model = nn.Sequential(
+        nn.Conv2d(3, 8, 3, padding=1),
+        nn.ReLU(),
+        nn.Conv2d(8, 8, 3, padding=1, groups=8),
+        nn.Flatten(),
+        nn.Linear(8 * 8 * 8, 10),
+    ).eval()
     path = tmp_path / "m.tflite"
     export(to_litert(model, 8, "float32"), str(path))
     g = read_graph(path)
@@ -213,8 +257,10 @@ def entry(model, precision, medians):
 
 
 def test_the_interval_of_a_speed_up_is_a_t_interval_over_rounds():
-    base, pruned = entry("baseline/seed1", "float32", [4.0, 4.0, 4.0]), entry("structured/amount0.5/seed1", "float32",
-                                                                              [1.0, 2.0, 1.0])
+    base, pruned = (
+        entry("baseline/seed1", "float32", [4.0, 4.0, 4.0]),
+        entry("structured/amount0.5/seed1", "float32", [1.0, 2.0, 1.0]),
+    )
     ci = timing.ratio_interval(base, pruned)  # ratios 4, 2, 4: geometric mean 2^(5/3), log sd ln2/sqrt(3), t(2) 4.303
     half = 4.3027 * np.log(2) / np.sqrt(3) / np.sqrt(3)
     assert ci["speedup"] == pytest.approx(2 ** (5 / 3))
@@ -224,8 +270,10 @@ def test_the_interval_of_a_speed_up_is_a_t_interval_over_rounds():
 
 @pytest.mark.parametrize(("noisy", "expected_rounds"), [(False, 3), (True, 8)])
 def test_rounds_are_added_while_a_speed_up_interval_is_too_wide(monkeypatch, noisy, expected_rounds):
-    entries = [timing.Entry("baseline/seed1", "litert", "float32", 1, lambda: None),
-               timing.Entry("structured/amount0.5/seed1", "litert", "float32", 1, lambda: None)]
+    entries = [
+        timing.Entry("baseline/seed1", "litert", "float32", 1, lambda: None),
+        timing.Entry("structured/amount0.5/seed1", "litert", "float32", 1, lambda: None),
+    ]
 
     def fake_round(entries, r, runs, warmup):
         for e in entries:

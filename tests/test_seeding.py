@@ -33,10 +33,14 @@ def test_same_seed_same_draws_tensorflow():
     assert np.array_equal(tf.random.uniform((3,)).numpy(), a)
 
 
-@pytest.mark.parametrize("seed, threads, frameworks, message", [
-    (-1, 1, (), "seed must be a non-negative integer, got -1"),
-    (1, 0, (), "threads must be a positive integer, got 0"),
-    (1, 1, ("jax",), r"unknown frameworks \['jax'\]")])
+@pytest.mark.parametrize(
+    "seed, threads, frameworks, message",
+    [
+        (-1, 1, (), "seed must be a non-negative integer, got -1"),
+        (1, 0, (), "threads must be a positive integer, got 0"),
+        (1, 1, ("jax",), r"unknown frameworks \['jax'\]"),
+    ],
+)
 def test_bad_seeding_arguments(seed, threads, frameworks, message):
     with pytest.raises(ValueError, match=message):
         seed_everything(seed, threads, frameworks)

@@ -29,13 +29,21 @@ def test_whole_workflow_on_slurm_matches_the_local_run(cluster, run, second_demo
     assert len(logs) >= 20, logs
     ids = {int(p.stem) for p in logs if p.stem.isdigit()}
     assert len(ids) == len(logs)
-    known = subprocess.run(["squeue", "-h", "-t", "all", "-o", "%i %T"], capture_output=True, text=True,
-                           env=cluster.env).stdout
+    known = subprocess.run(
+        ["squeue", "-h", "-t", "all", "-o", "%i %T"], capture_output=True, text=True, env=cluster.env
+    ).stdout
     states = dict(line.split() for line in known.splitlines())
     assert all(states.get(str(i)) == "COMPLETED" for i in ids), states
     rules = {part for p in logs for part in p.relative_to(remote / "logs" / "slurm").parts if part.startswith("rule_")}
-    assert {"rule_download", "rule_train_base_cnn", "rule_convert_tflite", "rule_finetune_baseline", "rule_prune",
-            "rule_distill_student", "rule_pruning_tables"} <= rules
+    assert {
+        "rule_download",
+        "rule_train_base_cnn",
+        "rule_convert_tflite",
+        "rule_finetune_baseline",
+        "rule_prune",
+        "rule_distill_student",
+        "rule_pruning_tables",
+    } <= rules
 
 
 def test_a_failing_job_fails_the_run(cluster, tmp_path, fixture_dir):
@@ -43,8 +51,14 @@ def test_a_failing_job_fails_the_run(cluster, tmp_path, fixture_dir):
 
     The run asks for the CIFAR-10 archive only (one job), whose pinned checksum is wrong."""
     broken = write_yaml(tmp_path / "broken.yaml", {"data": {"cifar10": {"archive": {"sha256": "0" * 64}}}})
-    result = slurm_run(cluster, tmp_path, mirror_config(tmp_path, fixture_dir), broken, timeout=600,
-                       targets=("resources/downloads/cifar-10-python.tar.gz",))
+    result = slurm_run(
+        cluster,
+        tmp_path,
+        mirror_config(tmp_path, fixture_dir),
+        broken,
+        timeout=600,
+        targets=("resources/downloads/cifar-10-python.tar.gz",),
+    )
     assert result.returncode != 0
     text = result.stdout + result.stderr
     assert "Error in rule download:" in text and "cifar-10-python.tar.gz" in text
@@ -55,7 +69,7 @@ def test_a_failing_job_fails_the_run(cluster, tmp_path, fixture_dir):
         fields = dict(f.split("=", 1) for f in show.stdout.split() if "=" in f)
         failed[path.parent.name] = (fields.get("JobState"), fields.get("ExitCode"))
     # the CIFAR-10 download's job, the run's only one: FAILED with the script's exit status 1
-    (folder, state), = failed.items()
+    ((folder, state),) = failed.items()
     assert "cifar-10" in folder and state == ("FAILED", "1:0"), failed
     log = (tmp_path / "logs/download/cifar-10-python.tar.gz.log").read_text()
     assert "checksum mismatch" in log

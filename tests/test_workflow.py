@@ -7,9 +7,9 @@ import pickle
 import numpy as np
 import pytest
 
-from helpers import REPO, mirror_config, snakemake, write_yaml
 from edgecompress.data import fixtures
 from edgecompress.data.cifar import FOLDER
+from helpers import REPO, mirror_config, snakemake, write_yaml
 
 pytestmark = pytest.mark.workflow
 
@@ -23,8 +23,12 @@ def planned_rules(output: str) -> set[str]:
 
 @pytest.mark.parametrize("test_config", [False, True], ids=["config.yaml", "test.yaml"])
 def test_dry_run_plans_the_whole_dag(tmp_path, test_config):
-    result = snakemake(tmp_path, "-n", base=False, configs=(REPO / "config" / "config.yaml",)
-                       + ((REPO / "config" / "test.yaml",) if test_config else ()))
+    result = snakemake(
+        tmp_path,
+        "-n",
+        base=False,
+        configs=(REPO / "config" / "config.yaml",) + ((REPO / "config" / "test.yaml",) if test_config else ()),
+    )
     assert result.returncode == 0, result.stderr
     assert planned_rules(result.stdout) >= DATA_RULES
 
@@ -49,8 +53,12 @@ def test_plain_snakemake_uses_the_default_profile(tmp_path):
     assert "Using workflow specific profile profiles/default" in result.stdout + result.stderr
 
 
-DATA_TARGETS = ("resources/data/fashion_mnist.npz", "resources/data/cifar10_subset.npz",
-                "resources/downloads/resnet18-f37072fd.pth", "resources/downloads/mobilenet_v2-b0353104.pth")
+DATA_TARGETS = (
+    "resources/data/fashion_mnist.npz",
+    "resources/data/cifar10_subset.npz",
+    "resources/downloads/resnet18-f37072fd.pth",
+    "resources/downloads/mobilenet_v2-b0353104.pth",
+)
 
 
 def run_data_stage(workdir, mirror, *extra):
@@ -64,8 +72,10 @@ def test_data_stage_of_the_demo(run, fixture_dir):
     d = run["dir"]
     summary = json.loads((d / "resources/data/cifar10_subset.json").read_text())
     assert summary["train"]["per_class"] == [100] * 10 and summary["test"]["per_class"] == [20] * 10
-    assert summary["provenance"]["inputs"]["archive"]["sha256"] == hashlib.sha256(
-        (fixture_dir / "cifar-10-python.tar.gz").read_bytes()).hexdigest()
+    assert (
+        summary["provenance"]["inputs"]["archive"]["sha256"]
+        == hashlib.sha256((fixture_dir / "cifar-10-python.tar.gz").read_bytes()).hexdigest()
+    )
     arrays = np.load(d / "resources/data/fashion_mnist.npz")
     assert arrays["x_train"].shape == (1200, 28, 28) and arrays["x_train"].dtype == np.uint8
     assert (d / "resources/downloads/resnet18-f37072fd.pth").is_file()
@@ -116,7 +126,9 @@ def test_bad_downloads_fail_the_rule_and_leave_nothing(tmp_path, fixture_dir, se
     serve_fixtures(server, fixture_dir, skip=("train-images-idx3-ubyte.gz",))
     body = (fixture_dir / "train-images-idx3-ubyte.gz").read_bytes()
     if failure == "checksum":
-        server.serve("/mirror/train-images-idx3-ubyte.gz", (200, body[:100] + bytes([body[100] ^ 0xFF]) + body[101:], None))
+        server.serve(
+            "/mirror/train-images-idx3-ubyte.gz", (200, body[:100] + bytes([body[100] ^ 0xFF]) + body[101:], None)
+        )
     elif failure == "truncated":
         server.serve("/mirror/train-images-idx3-ubyte.gz", (200, body[: len(body) // 2], len(body)))
     result = run_data_stage(tmp_path, f"{server.url}/mirror", TARGET)
@@ -144,9 +156,21 @@ def test_malicious_pickle_fails_the_prepare_rule(tmp_path, server):
     fixtures.write_tar_gz(archive, members)
     server.serve_file("/cifar-10-python.tar.gz", archive)
     digest = hashlib.sha256(archive.read_bytes()).hexdigest()
-    config = write_yaml(tmp_path / "evil.yaml", {"data": {"mirror": "", "cifar10": {"archive": {
-        "url": f"{server.url}/cifar-10-python.tar.gz", "md5": hashlib.md5(archive.read_bytes()).hexdigest(),
-        "sha256": digest}}}})
+    config = write_yaml(
+        tmp_path / "evil.yaml",
+        {
+            "data": {
+                "mirror": "",
+                "cifar10": {
+                    "archive": {
+                        "url": f"{server.url}/cifar-10-python.tar.gz",
+                        "md5": hashlib.md5(archive.read_bytes()).hexdigest(),
+                        "sha256": digest,
+                    }
+                },
+            }
+        },
+    )
     result = snakemake(tmp_path, "resources/data/cifar10_subset.npz", configs=(config,))
     assert result.returncode != 0
     log = (tmp_path / "logs/prepare_cifar10.log").read_text()
@@ -177,8 +201,9 @@ def test_an_explicit_url_wins_over_the_mirror_and_the_log_says_so(tmp_path, fixt
     own = tmp_path / "own" / "cifar-10-python.tar.gz"
     own.parent.mkdir()
     own.write_bytes((fixture_dir / "cifar-10-python.tar.gz").read_bytes())
-    config = write_yaml(tmp_path / "explicit.yaml", {"data": {"mirror": str(partial), "cifar10": {
-        "archive": {"url": own.as_uri()}}}})
+    config = write_yaml(
+        tmp_path / "explicit.yaml", {"data": {"mirror": str(partial), "cifar10": {"archive": {"url": own.as_uri()}}}}
+    )
     result = snakemake(tmp_path, "resources/downloads/cifar-10-python.tar.gz", configs=(config,))
     assert result.returncode == 0, result.stderr[-3000:]
     log = (tmp_path / "logs/download/cifar-10-python.tar.gz.log").read_text()
@@ -192,8 +217,19 @@ def test_gpu_preset_plans_on_both_cluster_profiles(tmp_path, profile):
 
     from helpers import SNAKEMAKE
 
-    cmd = [SNAKEMAKE, "-n", "--profile", str(REPO / "profiles" / profile), "--snakefile", str(REPO / "Snakefile"),
-           "--directory", str(tmp_path), "--configfile", str(REPO / "config/config.yaml"), str(REPO / "config/gpu.yaml")]
+    cmd = [
+        SNAKEMAKE,
+        "-n",
+        "--profile",
+        str(REPO / "profiles" / profile),
+        "--snakefile",
+        str(REPO / "Snakefile"),
+        "--directory",
+        str(tmp_path),
+        "--configfile",
+        str(REPO / "config/config.yaml"),
+        str(REPO / "config/gpu.yaml"),
+    ]
     result = subprocess.run(cmd, capture_output=True, text=True, timeout=300, cwd=tmp_path)
     assert result.returncode == 0, result.stderr[-3000:]
     jobs = result.stdout.split("\nrule ")

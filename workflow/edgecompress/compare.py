@@ -41,8 +41,26 @@ PATTERNS = ("results/**/*.json", "results/**/*.csv", "resources/data/*.json")
 MACHINE = "results/deployment/machine.json"
 # Columns that name a row rather than measure it: a table's row key is those of its header (and the
 # row's number where they do not tell rows apart).
-KEY_COLUMNS = ("model", "column", "run", "role", "name", "metric", "method", "family", "runtime", "precision", "batch",
-               "amount", "temperature", "alpha", "seed", "epoch", "epochs", "arch")
+KEY_COLUMNS = (
+    "model",
+    "column",
+    "run",
+    "role",
+    "name",
+    "metric",
+    "method",
+    "family",
+    "runtime",
+    "precision",
+    "batch",
+    "amount",
+    "temperature",
+    "alpha",
+    "seed",
+    "epoch",
+    "epochs",
+    "arch",
+)
 TIME_NOISE = 0.15  # a ratio of times differs when off by more than this, or by the recorded spread
 
 ACCURACY_ATOL = 0.05  # another platform: an accuracy or agreement (a fraction) within 5 points
@@ -60,31 +78,61 @@ class Kind:
 
 # The one table of tolerances, first match wins (docs/reproducibility.md).
 KINDS = (
-    Kind("config", r"^provenance\.config(\.|$)|^provenance\.config_sha256$",
-         "listed in the config diff", "listed in the config diff"),
-    Kind("environment", r"^provenance\.(git_commit|packages|python|platform|cpu|cpu_count|device|threads)(\.|$)"
-                        r"|^(cpu_model|isa|packages|logical_cpus|cores_reserved|kernels)(\.|$)",
-         "listed, never fails", "listed, never fails"),
-    Kind("time", r"(^|_|\.)ms($|_)|seconds|latency|throughput|speedup|_per_s($|\.)",
-         f"ratio B/A within the larger of {TIME_NOISE:.0%} and the summed recorded spread",
-         "not comparable (times of two CPUs)"),
-    Kind("from times", r"spread|suspect|benchmark_agrees|benchmark_verdict|calls_per_sample|load_average|^note$"
-                       r"|roof|rounds",
-         "listed, never fails (follows from measured times)", "listed, never fails"),
+    Kind(
+        "config",
+        r"^provenance\.config(\.|$)|^provenance\.config_sha256$",
+        "listed in the config diff",
+        "listed in the config diff",
+    ),
+    Kind(
+        "environment",
+        r"^provenance\.(git_commit|packages|python|platform|cpu|cpu_count|device|threads)(\.|$)"
+        r"|^(cpu_model|isa|packages|logical_cpus|cores_reserved|kernels)(\.|$)",
+        "listed, never fails",
+        "listed, never fails",
+    ),
+    Kind(
+        "time",
+        r"(^|_|\.)ms($|_)|seconds|latency|throughput|speedup|_per_s($|\.)",
+        f"ratio B/A within the larger of {TIME_NOISE:.0%} and the summed recorded spread",
+        "not comparable (times of two CPUs)",
+    ),
+    Kind(
+        "from times",
+        r"spread|suspect|benchmark_agrees|benchmark_verdict|calls_per_sample|load_average|^note$"
+        r"|roof|rounds",
+        "listed, never fails (follows from measured times)",
+        "listed, never fails",
+    ),
     Kind("memory", r"process_rss", f"ratio B/A within {TIME_NOISE:.0%}", f"ratio B/A within {TIME_NOISE:.0%}"),
     Kind("checksum", r"sha256|md5", "equal", "equal for data; trained files not comparable"),
-    Kind("structure", r"parameters|macs|(?<!gzip_state_dict_)bytes|mib|shape|per_class|images|sparsity|weights"
-                      r"|^seeds?$|epoch|amount|runs|dtype|removed",
-         "equal", "equal"),
-    Kind("trained", r".",
-         "equal",
-         f"accuracies within {ACCURACY_ATOL:g}, points within {POINTS_ATOL:g}, per-image outcomes differing on at most "
-         f"{ACCURACY_ATOL:.0%} of images, other values within {OTHER_RTOL:.0%}"),
+    Kind(
+        "structure",
+        r"parameters|macs|(?<!gzip_state_dict_)bytes|mib|shape|per_class|images|sparsity|weights"
+        r"|^seeds?$|epoch|amount|runs|dtype|removed",
+        "equal",
+        "equal",
+    ),
+    Kind(
+        "trained",
+        r".",
+        "equal",
+        f"accuracies within {ACCURACY_ATOL:g}, points within {POINTS_ATOL:g}, per-image outcomes differing on at most "
+        f"{ACCURACY_ATOL:.0%} of images, other values within {OTHER_RTOL:.0%}",
+    ),
 )
 # The kinds that are measurements: judged by their own tolerance; a test of determinism leaves them out.
 MEASURED_KINDS = ("time", "from times", "memory")
-SEVERITY = {"missing": 0, "differs": 1, "only in A": 1, "only in B": 1, "not comparable": 2, "listed": 3,
-            "within tolerance": 4, "equal": 5}
+SEVERITY = {
+    "missing": 0,
+    "differs": 1,
+    "only in A": 1,
+    "only in B": 1,
+    "not comparable": 2,
+    "listed": 3,
+    "within tolerance": 4,
+    "equal": 5,
+}
 FAILING = ("missing", "differs", "only in A", "only in B")
 COLUMNS = ("file", "key", "field", "a", "b", "change", "kind", "verdict")
 
@@ -93,7 +141,9 @@ def kinds_markdown() -> str:
     """The tolerance table as docs/reproducibility.md prints it (a test keeps the two the same)."""
     lines = ["| kind | fields (regex, first match wins) | same CPU | GPU or another CPU |", "|---|---|---|---|"]
     for k in KINDS:
-        lines.append(f"| {k.name} | `{k.fields.replace('|', chr(92) + '|')}` | {k.same_platform} | {k.other_platform} |")
+        lines.append(
+            f"| {k.name} | `{k.fields.replace('|', chr(92) + '|')}` | {k.same_platform} | {k.other_platform} |"
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -331,12 +381,23 @@ def compare(a: str | Path, b: str | Path, files: Iterable[str] | None = None) ->
             if key_field not in fb or key_field not in fa:
                 side = "only in A" if key_field in fa else "only in B"
                 value, _, kind_field = fa.get(key_field) or fb[key_field]
-                rows.append(Row(rel, key, field, _cell(value) if side == "only in A" else "",
-                                _cell(value) if side == "only in B" else "", "", kind_of(kind_field).name, side))
+                rows.append(
+                    Row(
+                        rel,
+                        key,
+                        field,
+                        _cell(value) if side == "only in A" else "",
+                        _cell(value) if side == "only in B" else "",
+                        "",
+                        kind_of(kind_field).name,
+                        side,
+                    )
+                )
                 continue
             (va, sa, kind_field), (vb, sb, _) = fa[key_field], fb[key_field]
-            kind, change, verdict = judge(kind_field, va, vb, _number(sa), _number(sb), same,
-                                          _input_path(flat_a, field))
+            kind, change, verdict = judge(
+                kind_field, va, vb, _number(sa), _number(sb), same, _input_path(flat_a, field)
+            )
             rows.append(Row(rel, key, field, _cell(va), _cell(vb), change, kind, verdict))
     config = [r for r in rows if r.kind == "config" and r.verdict != "equal" and r.field != "provenance.config_sha256"]
     rows.sort(key=lambda r: (SEVERITY[r.verdict], r.file, r.key, r.field))
@@ -355,8 +416,11 @@ def _config_diff(rows: list[Row]) -> list[Row]:
 # ---------------------------------------------------------------- writing it out
 def markdown(result: Comparison, a: str, b: str, limit: int | None = None) -> str:
     lines = [f"# Comparison: A = `{a}`, B = `{b}`", ""]
-    lines.append("Same platform (trained values must be equal)." if result.same_platform else
-                 "Different platforms (trained values within the stated tolerances, times not comparable).")
+    lines.append(
+        "Same platform (trained values must be equal)."
+        if result.same_platform
+        else "Different platforms (trained values within the stated tolerances, times not comparable)."
+    )
     lines += ["", "## Config diff", ""]
     if result.config:
         lines += ["| key | A | B | first recorded in |", "|---|---|---|---|"]
@@ -366,8 +430,12 @@ def markdown(result: Comparison, a: str, b: str, limit: int | None = None) -> st
     counts = result.counts()
     lines += ["", "## Summary", "", ", ".join(f"{n} {v}" for v, n in counts.items()), ""]
     shown = [r for r in result.rows if r.verdict != "equal"]
-    lines += ["## Every field that is not equal, most severe first", "",
-              "| field | A | B | change | kind | verdict |", "|---|---|---|---|---|---|"]
+    lines += [
+        "## Every field that is not equal, most severe first",
+        "",
+        "| field | A | B | change | kind | verdict |",
+        "|---|---|---|---|---|---|",
+    ]
     for r in shown[:limit]:
         name = f"{r.file} {r.key} {r.field}".replace("  ", " ").replace("|", "/")
         lines.append(f"| {name} | {r.a} | {r.b} | {r.change} | {r.kind} | {r.verdict} |")

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import jsonschema
 import yaml
+
 from . import yamlfile
 from .sources import file_name, sources
 
@@ -77,11 +78,18 @@ def _allowed(error: jsonschema.ValidationError, schema: dict) -> str:
     if v == "enum":
         return "allowed values: " + ", ".join(map(repr, node["enum"]))
     if v in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "minItems", "maxItems", "type"):
-        bounds = [f"{k} {node[k]}" for k in ("type", "minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum",
-                                               "minItems", "maxItems") if k in node]
+        bounds = [
+            f"{k} {node[k]}"
+            for k in ("type", "minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum", "minItems", "maxItems")
+            if k in node
+        ]
         return "allowed: " + ", ".join(bounds)
     if v == "pattern":
-        return "must match " + node.get("pattern", "") + (f" ({node['description'].strip()})" if "description" in node else "")
+        return (
+            "must match "
+            + node.get("pattern", "")
+            + (f" ({node['description'].strip()})" if "description" in node else "")
+        )
     if v == "anyOf" and error.validator_value and all("required" in s for s in error.validator_value):
         return "needs one of: " + ", ".join(s["required"][0] for s in error.validator_value)
     if v == "contains" and "const" in error.validator_value:
@@ -116,9 +124,12 @@ FILE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 INPUT_PX = 28  # Fashion-MNIST
 # torchvision's ResNet-18: its conv and linear layers by module name (tests/test_config.py checks the list
 # against the model itself), so a layer the model does not have is refused before any job runs
-RESNET18_LAYERS = (["conv1"]
-                   + [f"layer{i}.{b}.conv{c}" for i in range(1, 5) for b in (0, 1) for c in (1, 2)]
-                   + [f"layer{i}.0.downsample.0" for i in range(2, 5)] + ["fc"])
+RESNET18_LAYERS = (
+    ["conv1"]
+    + [f"layer{i}.{b}.conv{c}" for i in range(1, 5) for b in (0, 1) for c in (1, 2)]
+    + [f"layer{i}.0.downsample.0" for i in range(2, 5)]
+    + ["fc"]
+)
 
 
 def non_finite(node, path: str = "") -> list[str]:
@@ -158,26 +169,36 @@ def cross_checks(config: dict, workdir: str | os.PathLike = ".") -> list[str]:
             found.append(f"{key}: values {values} share the path labels {clash}; list each value once")
     dep = config["deployment"]
     if dep["max_rounds"] < dep["rounds"]:
-        found.append(f"deployment.max_rounds: {dep['max_rounds']} is below deployment.rounds {dep['rounds']} "
-                     "(the timing job runs at least `rounds` rounds)")
+        found.append(
+            f"deployment.max_rounds: {dep['max_rounds']} is below deployment.rounds {dep['rounds']} "
+            "(the timing job runs at least `rounds` rounds)"
+        )
     device_names = [dev["name"] for dev in config["devices"]]
     for name in sorted({n for n in device_names if device_names.count(n) > 1}):
-        found.append(f"devices: the name {name!r} is given to {device_names.count(name)} device classes; "
-                     "names must be unique (the report's tables are keyed by them)")
+        found.append(
+            f"devices: the name {name!r} is given to {device_names.count(name)} device classes; "
+            "names must be unique (the report's tables are keyed by them)"
+        )
     compiled = dep["vela"]["accelerators"]
     for i, dev in enumerate(config["devices"]):
         if dev["hardware"] == "npu" and dev.get("npu") not in compiled:
-            found.append(f"devices[{i}] ({dev['name']}): an npu class needs `npu`, one of deployment.vela.accelerators "
-                         f"{compiled} (its budgets are checked against Vela's estimates for it); got {dev.get('npu')!r}")
+            found.append(
+                f"devices[{i}] ({dev['name']}): an npu class needs `npu`, one of deployment.vela.accelerators "
+                f"{compiled} (its budgets are checked against Vela's estimates for it); got {dev.get('npu')!r}"
+            )
         if dev["hardware"] == "npu" and dev["precisions"] != ["int8"]:
             found.append(f"devices[{i}] ({dev['name']}): an Ethos-U NPU runs int8 only; precisions must be [int8]")
-    for key, layers in (("pruning.unstructured.layers", config["pruning"]["unstructured"]["layers"]),
-                        ("pruning.structured.ignored_layers", config["pruning"]["structured"]["ignored_layers"]),
-                        ("pruning.chain.ignored_layers", config["pruning"]["chain"]["ignored_layers"])):
+    for key, layers in (
+        ("pruning.unstructured.layers", config["pruning"]["unstructured"]["layers"]),
+        ("pruning.structured.ignored_layers", config["pruning"]["structured"]["ignored_layers"]),
+        ("pruning.chain.ignored_layers", config["pruning"]["chain"]["ignored_layers"]),
+    ):
         unknown = [name for name in layers if name not in RESNET18_LAYERS]
         if unknown:
-            found.append(f"{key}: ResNet-18 has no conv or linear layer {', '.join(map(repr, unknown))} "
-                         f"(its layers: {', '.join(RESNET18_LAYERS)})")
+            found.append(
+                f"{key}: ResNet-18 has no conv or linear layer {', '.join(map(repr, unknown))} "
+                f"(its layers: {', '.join(RESNET18_LAYERS)})"
+            )
         doubled = sorted({name for name in layers if layers.count(name) > 1})
         if doubled:
             found.append(f"{key}: {', '.join(map(repr, doubled))} listed more than once")
@@ -185,8 +206,10 @@ def cross_checks(config: dict, workdir: str | os.PathLike = ".") -> list[str]:
     for key, source in sources(config["data"]).items():
         name = file_name(source["url"])
         if not FILE_NAME.match(name):
-            found.append(f"data.{key}.url: the file name {name!r} of {source['url']!r} must match {FILE_NAME.pattern} "
-                         "(downloads are named after it)")
+            found.append(
+                f"data.{key}.url: the file name {name!r} of {source['url']!r} must match {FILE_NAME.pattern} "
+                "(downloads are named after it)"
+            )
         elif name in names:
             found.append(f"data.{key}.url: file name {name!r} is also the file of data.{names[name]}.url")
         names.setdefault(name, key)
@@ -196,17 +219,21 @@ def cross_checks(config: dict, workdir: str | os.PathLike = ".") -> list[str]:
         after_conv = size - q["kernel_size"] + 1
         size = after_conv // 2
         if after_conv < 1 or size < 1:
-            found.append(f"quantization.kernel_size: {q['kernel_size']} with conv_filters {q['conv_filters']} leaves "
-                         f"no pixels after block {block} of the {INPUT_PX} px input (conv {max(after_conv, 0)} px, "
-                         "then pooling halves it); use a smaller kernel_size or fewer conv blocks")
+            found.append(
+                f"quantization.kernel_size: {q['kernel_size']} with conv_filters {q['conv_filters']} leaves "
+                f"no pixels after block {block} of the {INPUT_PX} px input (conv {max(after_conv, 0)} px, "
+                "then pooling halves it); use a smaller kernel_size or fewer conv blocks"
+            )
             break
     mirror = config["data"]["mirror"]
     if mirror and not mirror.startswith(("http://", "https://")):
-        folder = Path(mirror[len("file://"):] if mirror.startswith("file://") else mirror)
+        folder = Path(mirror[len("file://") :] if mirror.startswith("file://") else mirror)
         folder = folder if folder.is_absolute() else Path(workdir) / folder
         if not folder.is_dir():
-            found.append(f"data.mirror: folder {mirror!r} does not exist (from {Path(workdir).resolve()}); "
-                         "for config/test.yaml run `make fixtures` first")
+            found.append(
+                f"data.mirror: folder {mirror!r} does not exist (from {Path(workdir).resolve()}); "
+                "for config/test.yaml run `make fixtures` first"
+            )
     return found
 
 
@@ -218,8 +245,10 @@ def check_kernel(name: str) -> None:
         return
     specs = KernelSpecManager().find_kernel_specs()
     if name not in specs:
-        raise ConfigError(f"invalid config:\n  - report.kernel: no Jupyter kernel {name!r} is installed (found: "
-                          f"{', '.join(sorted(specs)) or 'none'}); `make venv` registers 'edgecompress'")
+        raise ConfigError(
+            f"invalid config:\n  - report.kernel: no Jupyter kernel {name!r} is installed (found: "
+            f"{', '.join(sorted(specs)) or 'none'}); `make venv` registers 'edgecompress'"
+        )
 
 
 def _unique_key_mapping(loader: yamlfile.SafeLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
@@ -227,9 +256,11 @@ def _unique_key_mapping(loader: yamlfile.SafeLoader, node: yaml.MappingNode, dee
     for key_node, _ in node.value:
         key = loader.construct_object(key_node, deep=deep)
         if key in seen:
-            raise ConfigError(f"{node.start_mark.name}: key {key!r} appears twice in one mapping (lines "
-                              f"{seen[key] + 1} and {key_node.start_mark.line + 1}); YAML would silently keep "
-                              "the last one")
+            raise ConfigError(
+                f"{node.start_mark.name}: key {key!r} appears twice in one mapping (lines "
+                f"{seen[key] + 1} and {key_node.start_mark.line + 1}); YAML would silently keep "
+                "the last one"
+            )
         seen[key] = key_node.start_mark.line
     return yaml.constructor.SafeConstructor.construct_mapping(loader, node, deep=deep)
 

@@ -1,6 +1,6 @@
 """The key table of ``config/README.md``, generated from the config's JSON schema (so it cannot drift).
 
-    python -m edgecompress.configdocs workflow/schemas/config.schema.yaml config/README.md
+python -m edgecompress.configdocs workflow/schemas/config.schema.yaml config/README.md
 """
 
 from __future__ import annotations
@@ -14,8 +14,15 @@ from .config import _resolve, load_schema
 
 def _constraint(node: dict) -> str:
     parts = []
-    for key, label in (("enum", "one of"), ("minimum", "≥"), ("exclusiveMinimum", ">"), ("maximum", "≤"),
-                       ("exclusiveMaximum", "<"), ("minItems", "items ≥"), ("pattern", "pattern")):
+    for key, label in (
+        ("enum", "one of"),
+        ("minimum", "≥"),
+        ("exclusiveMinimum", ">"),
+        ("maximum", "≤"),
+        ("exclusiveMaximum", "<"),
+        ("minItems", "items ≥"),
+        ("pattern", "pattern"),
+    ):
         if key in node:
             value = ", ".join(map(str, node[key])) if key == "enum" else node[key]
             parts.append(f"{label} `{value}`" if key == "pattern" else f"{label} {value}")
@@ -57,8 +64,13 @@ def markdown_table(schema: dict) -> str:
     lines += [f"| `{k}` | {t} | {cell(a)} | {cell(d)} | {cell(x)} |" for k, t, a, d, x in schema_rows(schema)]
     source = schema.get("definitions", {}).get("source")
     if source:
-        lines += ["", "Each source object (the `object` rows whose allowed column says \"needs\") has these keys:", "",
-                  "| key | type | allowed | description |", "|---|---|---|---|"]
+        lines += [
+            "",
+            'Each source object (the `object` rows whose allowed column says "needs") has these keys:',
+            "",
+            "| key | type | allowed | description |",
+            "|---|---|---|---|",
+        ]
         for key in source["properties"]:
             sub = _resolve(source["properties"][key], schema)
             req = " Required." if key in source.get("required", []) else ""

@@ -31,10 +31,14 @@ def load_prepared(path: str | os.PathLike, dataset: str) -> dict[str, np.ndarray
     for split in ("train", "test"):
         x, y = arrays.get(f"x_{split}"), arrays.get(f"y_{split}")
         if x is None or y is None:
-            raise InputError(f"{path}: no x_{split} or y_{split} (found {sorted(arrays)}): not a prepared {dataset} file")
+            raise InputError(
+                f"{path}: no x_{split} or y_{split} (found {sorted(arrays)}): not a prepared {dataset} file"
+            )
         if x.dtype != np.uint8 or x.shape[1:] != image:
-            raise InputError(f"{path}: x_{split} must be uint8 images of shape (N, {', '.join(map(str, image))}), "
-                             f"got {x.dtype} {x.shape}")
+            raise InputError(
+                f"{path}: x_{split} must be uint8 images of shape (N, {', '.join(map(str, image))}), "
+                f"got {x.dtype} {x.shape}"
+            )
         if y.shape != (len(x),) or not np.issubdtype(y.dtype, np.integer) or (len(y) and (y.min() < 0 or y.max() > 9)):
             raise InputError(f"{path}: y_{split} must be {len(x)} integer labels in 0..9, got {y.dtype} {y.shape}")
     return arrays
@@ -48,7 +52,9 @@ def trained_accuracy(path: str | os.PathLike) -> float:
         with open(path, encoding="utf-8") as fh:
             value = json.load(fh)["accuracy"]
     except (OSError, ValueError, KeyError, TypeError) as err:
-        raise InputError(f"{path}: not a training run's metrics.json with an accuracy ({type(err).__name__}: {err})") from err
+        raise InputError(
+            f"{path}: not a training run's metrics.json with an accuracy ({type(err).__name__}: {err})"
+        ) from err
     if not isinstance(value, (int, float)) or not 0 <= value <= 1:
         raise InputError(f"{path}: accuracy {value!r} is not a fraction between 0 and 1")
     return float(value)

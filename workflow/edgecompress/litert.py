@@ -21,8 +21,11 @@ def interpreter(model_path: str, threads: int, kernels: str = "xnnpack"):
     if kernels not in KERNELS:
         raise ValueError(f"kernels must be one of {sorted(KERNELS)}, got {kernels!r}")
     try:
-        interp = Interpreter(model_path=str(model_path), num_threads=threads,
-                             experimental_op_resolver_type=getattr(OpResolverType, KERNELS[kernels]))
+        interp = Interpreter(
+            model_path=str(model_path),
+            num_threads=threads,
+            experimental_op_resolver_type=getattr(OpResolverType, KERNELS[kernels]),
+        )
         interp.allocate_tensors()
     except (ValueError, RuntimeError) as err:  # "not a valid Flatbuffer buffer", a model LiteRT cannot prepare
         raise InputError(f"{model_path}: not a loadable .tflite file ({err})") from err

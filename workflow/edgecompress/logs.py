@@ -14,7 +14,6 @@ from contextlib import contextmanager
 from typing import IO
 
 
-
 def setup_logging(stream: IO[str] | None = None) -> logging.Logger:
     """Route the ``edgecompress`` logger to ``stream`` (default: stderr).
 

@@ -14,8 +14,9 @@ import numpy as np
 MIB = 1024 * 1024
 
 
-def samples_ms(run: Callable[[], object], warmup: int, runs: int,
-               prepare: Callable[[], object] | None = None) -> np.ndarray:
+def samples_ms(
+    run: Callable[[], object], warmup: int, runs: int, prepare: Callable[[], object] | None = None
+) -> np.ndarray:
     """Milliseconds of each of ``runs`` timed calls of ``run`` after ``warmup`` untimed ones.
 
     ``prepare`` (e.g. copying the input into place) runs before each call, outside the timer.
@@ -49,4 +50,3 @@ def summary_ms(samples: np.ndarray) -> dict:
 def file_size(path: str | os.PathLike) -> dict:
     size = os.path.getsize(path)
     return {"bytes": size, "mib": size / MIB}
-

@@ -12,9 +12,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 # family -> (experiment folder under results/, architecture)
-FAMILIES = {"baseline": ("pruning", "resnet18"), "unstructured": ("pruning", "resnet18"),
-            "structured": ("pruning", "resnet18"), "chain": ("pruning", "resnet18"),
-            "student": ("distillation", "mobilenet_v2"), "kd": ("distillation", "mobilenet_v2")}
+FAMILIES = {
+    "baseline": ("pruning", "resnet18"),
+    "unstructured": ("pruning", "resnet18"),
+    "structured": ("pruning", "resnet18"),
+    "chain": ("pruning", "resnet18"),
+    "student": ("distillation", "mobilenet_v2"),
+    "kd": ("distillation", "mobilenet_v2"),
+}
 PRUNING = ("unstructured", "structured")  # the paper's two methods
 STRUCTURED = ("structured", "chain")  # families whose filters are removed (a smaller network to rebuild)
 CNN = "cnn"  # Experiment 1's CNN, the one deployed model without a seed or a PyTorch file
@@ -64,12 +69,15 @@ def parse(text: str) -> ModelKey:
     parts = text.split("/")
     family, last = parts[0], parts[-1]
     if family not in FAMILIES or not last.startswith("seed") or not last[4:].isdigit() or len(parts) > 3:
-        raise ValueError(f"model key {text!r} must read <family>[/<setting>]/seed<n> with a family of "
-                         f"{sorted(FAMILIES)}")
+        raise ValueError(
+            f"model key {text!r} must read <family>[/<setting>]/seed<n> with a family of {sorted(FAMILIES)}"
+        )
     setting = parts[1] if len(parts) == 3 else None
     if (setting is None) != (family in ("baseline", "student")):
-        raise ValueError(f"model key {text!r}: family {family!r} " +
-                         ("takes no setting" if setting else "needs a setting (amount or T and alpha)"))
+        raise ValueError(
+            f"model key {text!r}: family {family!r} "
+            + ("takes no setting" if setting else "needs a setting (amount or T and alpha)")
+        )
     return ModelKey(family, setting, int(last[4:]))
 
 

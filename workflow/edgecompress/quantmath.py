@@ -55,8 +55,7 @@ def params_from_range(r_min: float, r_max: float, dtype: str = "uint8") -> Quant
         raise ValueError(f"range must be finite, got [{r_min}, {r_max}]")
     if r_max <= r_min:
         raise ValueError(
-            f"degenerate range [{r_min}, {r_max}]: r_max must exceed r_min, or the scale S would be 0 "
-            "and r/S undefined"
+            f"degenerate range [{r_min}, {r_max}]: r_max must exceed r_min, or the scale S would be 0 and r/S undefined"
         )
     q_min, q_max = RANGES[dtype]
     scale = (r_max - r_min) / (q_max - q_min)

@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Mapping, NamedTuple
 
 
-
 class Location(NamedTuple):
     source: str  # what is fetched: a URL, a file:// URL or a path
     mirror: str | None  # the mirror it lies under, None when fetched from its own URL
@@ -41,8 +40,12 @@ def official_sources(schema_path: str | os.PathLike) -> dict[str, Mapping]:
     from . import yamlfile  # the schema is plain YAML; no jsonschema needed to read its defaults
 
     data = yamlfile.read(schema_path)["properties"]["data"]["properties"]
-    return sources({section: {k: v["default"] for k, v in data[section]["properties"].items()}
-                    for section in ("fashion_mnist", "cifar10", "weights")})
+    return sources(
+        {
+            section: {k: v["default"] for k, v in data[section]["properties"].items()}
+            for section in ("fashion_mnist", "cifar10", "weights")
+        }
+    )
 
 
 def official_urls(schema_path: str | os.PathLike) -> dict[str, str]:
@@ -53,8 +56,9 @@ def official_urls(schema_path: str | os.PathLike) -> dict[str, str]:
 def locate(key: str, url: str, mirror: str, official_url: str) -> Location:
     """Where source ``key`` (configured ``url``) is fetched from, given ``data.mirror`` and its official URL."""
     if url != official_url:
-        why = f"data.{key}.url set explicitly" + (f" (data.mirror {mirror!r} applies only to official URLs)"
-                                                    if mirror else "")
+        why = f"data.{key}.url set explicitly" + (
+            f" (data.mirror {mirror!r} applies only to official URLs)" if mirror else ""
+        )
         return Location(url, None, why)
     if mirror:
         return Location(mirror.rstrip("/") + "/" + file_name(url), mirror, "data.mirror")

@@ -163,5 +163,10 @@ def geometric_ratio(reference: Sequence[float], other: Sequence[float], confiden
     center = float(np.exp(logs.mean()))
     lo, hi = t_interval(logs, confidence)
     low, high = math.exp(lo) if math.isfinite(lo) else 0.0, math.exp(hi) if math.isfinite(hi) else math.inf
-    return {"ratio": center, "low": low, "high": high,
-            "halfwidth": (high - low) / 2 / center if math.isfinite(high) else math.inf, "n": len(logs)}
+    return {
+        "ratio": center,
+        "low": low,
+        "high": high,
+        "halfwidth": (high - low) / 2 / center if math.isfinite(high) else math.inf,
+        "n": len(logs),
+    }

@@ -11,7 +11,9 @@ PACKAGE_DIR = str(Path(workflow.current_basedir).parent)
 sys.path.insert(0, PACKAGE_DIR)
 # (set, not required from the user: so not an `envvars:` entry, which --lint asks of variables a workflow reads)
 os.environ.update(
-    PYTHONPATH=os.pathsep.join(dict.fromkeys([PACKAGE_DIR, *filter(None, os.getenv("PYTHONPATH", "").split(os.pathsep))]))
+    PYTHONPATH=os.pathsep.join(
+        dict.fromkeys([PACKAGE_DIR, *filter(None, os.getenv("PYTHONPATH", "").split(os.pathsep))])
+    )
 )
 # under --sdm conda the notebooks run in the report env's kernel, which this process cannot see
 _USES_CONDA = "conda" in str(getattr(workflow.deployment_settings, "deployment_method", "")).lower()
@@ -86,8 +88,11 @@ def distillation_keys():
 def chain_keys():
     """Key of every model of the full chain (structured pruning fine-tuned with the teacher's soft targets)."""
     pcfg = config["pruning"]
-    return [modelkey.key("chain", seed, f"amount{sweep_label(a)}") for a in pcfg["chain"]["amounts"]
-            for seed in pcfg["seeds"]]
+    return [
+        modelkey.key("chain", seed, f"amount{sweep_label(a)}")
+        for a in pcfg["chain"]["amounts"]
+        for seed in pcfg["seeds"]
+    ]
 
 
 def pruning_runs():
@@ -217,8 +222,17 @@ def largest_mcu_flash():
     return max(flash) if flash else None
 
 
-TIMING_KEYS = ("threads", "kernels", "rounds", "max_rounds", "ratio_ci", "runs", "warmup", "throughput_batch",
-               "benchmark_runs")
+TIMING_KEYS = (
+    "threads",
+    "kernels",
+    "rounds",
+    "max_rounds",
+    "ratio_ci",
+    "runs",
+    "warmup",
+    "throughput_batch",
+    "benchmark_runs",
+)
 
 
 def timing_settings():

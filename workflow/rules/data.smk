@@ -6,19 +6,19 @@ rule download:
         "resources/downloads/{filename}",
     log:
         "logs/download/{filename}.log",
+    conda:
+        "../../envs/data.yaml"
+    threads: 1
+    # sized from: network-bound (170 MB for CIFAR-10 on a slow link); streams 64 KiB chunks
+    resources:
+        mem_mb=256,
+        runtime=30,
     # Only the checksums define a download. Where the file comes from (URL, mirror) and how it is
     # fetched (retries, timeouts) are read from the config by the script, deliberately not as
     # params: a changed mirror or URL must not re-plan the download and every job after it.
     params:
         checksums=checksums_of,
         official_url=lambda wildcards: OFFICIAL_URL_BY_FILE[wildcards.filename],
-    threads: 1
-    # sized from: network-bound (170 MB for CIFAR-10 on a slow link); streams 64 KiB chunks
-    resources:
-        mem_mb=256,
-        runtime=30,
-    conda:
-        "../../envs/data.yaml"
     script:
         "../scripts/download.py"
 
@@ -36,13 +36,13 @@ rule prepare_fashion_mnist:
         "logs/prepare_fashion_mnist.log",
     benchmark:
         "benchmarks/rules/prepare_fashion_mnist.tsv"
+    conda:
+        "../../envs/data.yaml"
     threads: 1
     # sized from docs/sizing/paper-scale-cpu: 0.4 s, 8 MB max RSS (real Fashion-MNIST)
     resources:
         mem_mb=1024,
         runtime=10,
-    conda:
-        "../../envs/data.yaml"
     script:
         "../scripts/prepare_fashion_mnist.py"
 
@@ -57,16 +57,16 @@ rule prepare_cifar10:
         "logs/prepare_cifar10.log",
     benchmark:
         "benchmarks/rules/prepare_cifar10.tsv"
-    params:
-        train_size=lookup(dpath="data/cifar10/train_size", within=config),
-        test_size=lookup(dpath="data/cifar10/test_size", within=config),
-        seed=lookup(dpath="data/cifar10/subset_seed", within=config),
+    conda:
+        "../../envs/data.yaml"
     threads: 1
     # sized from docs/sizing/paper-scale-cpu: 0.4 s, 4 MB; gpu-preset-h200: 0.8 s, 44 MB
     resources:
         mem_mb=2048,
         runtime=10,
-    conda:
-        "../../envs/data.yaml"
+    params:
+        train_size=lookup(dpath="data/cifar10/train_size", within=config),
+        test_size=lookup(dpath="data/cifar10/test_size", within=config),
+        seed=lookup(dpath="data/cifar10/subset_seed", within=config),
     script:
         "../scripts/prepare_cifar10.py"

@@ -16,17 +16,17 @@ rule deploy_model:
         "logs/deployment/deploy_model/{model}.log",
     benchmark:
         "benchmarks/rules/deploy_model/{model}.tsv"
-    params:
-        resolution=lookup(dpath="torch/resolution", within=config),
-        calibration_samples=lookup(dpath="deployment/calibration_samples", within=config),
-        seed=lookup(dpath="seed", within=config),
+    conda:
+        "../../envs/deploy.yaml"
     threads: config["threads"]
     # sized from docs/sizing/paper-scale-6-seeds-cpu: 18-30 s and 1.2-1.3 GB max RSS per model (1,000 test images)
     resources:
         mem_mb=4000,
         runtime=30,
-    conda:
-        "../../envs/deploy.yaml"
+    params:
+        resolution=lookup(dpath="torch/resolution", within=config),
+        calibration_samples=lookup(dpath="deployment/calibration_samples", within=config),
+        seed=lookup(dpath="seed", within=config),
     script:
         "../scripts/deploy_model.py"
 
@@ -39,23 +39,25 @@ rule roof_models:
         int8_depthwise="results/deployment/roofs/int8_depthwise.tflite",
     log:
         "logs/deployment/roof_models.log",
-    params:
-        seed=lookup(dpath="seed", within=config),
+    conda:
+        "../../envs/deploy.yaml"
     threads: 1
     # sized from the demo run: two small conversions, about 5 s and 1 GB
     resources:
         mem_mb=2000,
         runtime=10,
-    conda:
-        "../../envs/deploy.yaml"
+    params:
+        seed=lookup(dpath="seed", within=config),
     script:
         "../scripts/roof_models.py"
 
 
 rule time_models:
     input:
-        roofs=multiext("results/deployment/roofs/", *(f"{p}_{k}.tflite" for p in ("float32", "int8")
-                                                      for k in ("dense", "depthwise"))),
+        roofs=multiext(
+            "results/deployment/roofs/",
+            *(f"{p}_{k}.tflite" for p in ("float32", "int8") for k in ("dense", "depthwise")),
+        ),
         float32=deployed_files("float32"),
         int8=deployed_files("int8"),
         pytorch=[trained_model(m) for m in deployed_models()],
@@ -68,12 +70,8 @@ rule time_models:
         "logs/deployment/time_models.log",
     benchmark:
         "benchmarks/rules/time_models.tsv"
-    params:
-        models=deployed_models(),
-        variants=lookup(dpath="quantization/variants", within=config),
-        resolution=lookup(dpath="torch/resolution", within=config),
-        # the timing knobs only: the calibration sample size is deploy_model's
-        timing=lambda wildcards: timing_settings(),
+    conda:
+        "../../envs/deploy.yaml"
     # every core: nothing else runs beside the timing job (the SLURM profiles ask for an exclusive node)
     threads: workflow.cores
     # sized from docs/sizing/paper-scale-6-seeds-cpu: 209 s and 3.2 GB max RSS for 30 PyTorch models
@@ -82,8 +80,12 @@ rule time_models:
     resources:
         mem_mb=8000,
         runtime=60,
-    conda:
-        "../../envs/deploy.yaml"
+    params:
+        models=deployed_models(),
+        variants=lookup(dpath="quantization/variants", within=config),
+        resolution=lookup(dpath="torch/resolution", within=config),
+        # the timing knobs only: the calibration sample size is deploy_model's
+        timing=lambda wildcards: timing_settings(),
     script:
         "../scripts/time_models.py"
 
@@ -101,6 +103,13 @@ rule measure_memory:
         "logs/deployment/measure_memory.log",
     benchmark:
         "benchmarks/rules/measure_memory.tsv"
+    conda:
+        "../../envs/deploy.yaml"
+    threads: 1
+    # sized from the demo run: TFLM bisection and three fresh LiteRT processes per file (about 1-2 s each)
+    resources:
+        mem_mb=3000,
+        runtime=30,
     params:
         models=deployed_models(),
         variants=lookup(dpath="quantization/variants", within=config),
@@ -108,13 +117,6 @@ rule measure_memory:
         max_arena_mib=lookup(dpath="deployment/max_arena_mib", within=config),
         # int8 models within the largest microcontroller flash are classified by TFLM on the whole test split
         mcu_flash_mib=lambda wildcards: largest_mcu_flash(),
-    threads: 1
-    # sized from the demo run: TFLM bisection and three fresh LiteRT processes per file (about 1-2 s each)
-    resources:
-        mem_mb=3000,
-        runtime=30,
-    conda:
-        "../../envs/deploy.yaml"
     script:
         "../scripts/measure_memory.py"
 
@@ -132,6 +134,14 @@ rule arm_parity:
         "logs/deployment/arm_parity.log",
     benchmark:
         "benchmarks/rules/arm_parity.tsv"
+    conda:
+        "../../envs/deploy.yaml"
+    threads: 1
+    # sized from the demo run: 16 files of 4 images in about 10 s under emulation; a float32 ResNet-18
+    # at 32 px takes about 0.5 s per image (docs/sizing/)
+    resources:
+        mem_mb=3000,
+        runtime=60,
     params:
         models=deployed_models(),
         variants=lookup(dpath="quantization/variants", within=config),
@@ -139,14 +149,6 @@ rule arm_parity:
         kernels=lookup(dpath="deployment/kernels", within=config),
         seed=lookup(dpath="seed", within=config),
         arm=lookup(dpath="deployment/arm", within=config),
-    threads: 1
-    # sized from the demo run: 16 files of 4 images in about 10 s under emulation; a float32 ResNet-18
-    # at 32 px takes about 0.5 s per image (docs/sizing/)
-    resources:
-        mem_mb=3000,
-        runtime=60,
-    conda:
-        "../../envs/deploy.yaml"
     script:
         "../scripts/arm_parity.py"
 
@@ -161,17 +163,17 @@ rule vela:
         "logs/deployment/vela.log",
     benchmark:
         "benchmarks/rules/vela.tsv"
-    params:
-        models=deployed_models(),
-        variants=lookup(dpath="quantization/variants", within=config),
-        vela=lookup(dpath="deployment/vela", within=config),
+    conda:
+        "../../envs/deploy.yaml"
     threads: 1
     # sized from the demo run: under a second per model and accelerator
     resources:
         mem_mb=2000,
         runtime=30,
-    conda:
-        "../../envs/deploy.yaml"
+    params:
+        models=deployed_models(),
+        variants=lookup(dpath="quantization/variants", within=config),
+        vela=lookup(dpath="deployment/vela", within=config),
     script:
         "../scripts/vela.py"
 
@@ -196,17 +198,17 @@ rule deployment_table:
         speedups="results/deployment/speedups.csv",
     log:
         "logs/deployment/table.log",
-    params:
-        models=deployed_models(),
-        unstructured=unstructured_keys(),
-        variants=lookup(dpath="quantization/variants", within=config),
-        batch=lookup(dpath="deployment/throughput_batch", within=config),
+    conda:
+        "../../envs/deploy.yaml"
     threads: 1
     # sized from the demo and paper-scale runs: reads JSON and CSV files (no benchmark: under a second)
     resources:
         mem_mb=500,
         runtime=5,
-    conda:
-        "../../envs/deploy.yaml"
+    params:
+        models=deployed_models(),
+        unstructured=unstructured_keys(),
+        variants=lookup(dpath="quantization/variants", within=config),
+        batch=lookup(dpath="deployment/throughput_batch", within=config),
     script:
         "../scripts/deployment_table.py"

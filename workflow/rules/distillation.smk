@@ -14,17 +14,17 @@ rule train_student:
         "logs/distillation/student/seed{seed}.log",
     benchmark:
         "benchmarks/rules/train_student/seed{seed}.tsv"
-    params:
-        torch=lambda wildcards: stable(config["torch"]),
-        epochs=lookup(dpath="distillation/epochs", within=config),
-        weights_prefix=OFFICIAL_WEIGHT_PREFIX["mobilenet_v2"],
+    conda:
+        "../../envs/torch.yaml"
     threads: config["threads"]
     # sized from docs/sizing/paper-scale-cpu: 20 s, 1.2 GB max RSS; gpu-preset-h200 (224 px): 23 s, 1.5 GB
     resources:
         mem_mb=4000,
         runtime=60,
-    conda:
-        "../../envs/torch.yaml"
+    params:
+        torch=lambda wildcards: stable(config["torch"]),
+        epochs=lookup(dpath="distillation/epochs", within=config),
+        weights_prefix=OFFICIAL_WEIGHT_PREFIX["mobilenet_v2"],
     script:
         "../scripts/train_student.py"
 
@@ -42,17 +42,17 @@ rule distill_student:
         "logs/distillation/kd/T{temperature}_alpha{alpha}/seed{seed}.log",
     benchmark:
         "benchmarks/rules/distill_student/T{temperature}_alpha{alpha}/seed{seed}.tsv"
-    params:
-        torch=lambda wildcards: stable(config["torch"]),
-        epochs=lookup(dpath="distillation/epochs", within=config),
-        weights_prefix=OFFICIAL_WEIGHT_PREFIX["mobilenet_v2"],
+    conda:
+        "../../envs/torch.yaml"
     threads: config["threads"]
     # sized from docs/sizing/paper-scale-cpu: 25 s, 1.24 GB max RSS; gpu-preset-h200 (224 px): 23 s, 1.6 GB
     resources:
         mem_mb=4000,
         runtime=90,
-    conda:
-        "../../envs/torch.yaml"
+    params:
+        torch=lambda wildcards: stable(config["torch"]),
+        epochs=lookup(dpath="distillation/epochs", within=config),
+        weights_prefix=OFFICIAL_WEIGHT_PREFIX["mobilenet_v2"],
     script:
         "../scripts/distill_student.py"
 
@@ -68,15 +68,15 @@ rule distillation_tables:
         epochs="results/distillation/epochs.csv",
     log:
         "logs/distillation/tables.log",
-    params:
-        temperature=lookup(dpath="distillation/table_temperature", within=config),
-        alpha=lookup(dpath="distillation/table_alpha", within=config),
+    conda:
+        "../../envs/torch.yaml"
     threads: 1
     # sized from the demo and paper-scale runs: reads the metrics JSON files (no benchmark: under a second)
     resources:
         mem_mb=500,
         runtime=5,
-    conda:
-        "../../envs/torch.yaml"
+    params:
+        temperature=lookup(dpath="distillation/table_temperature", within=config),
+        alpha=lookup(dpath="distillation/table_alpha", within=config),
     script:
         "../scripts/distillation_tables.py"

@@ -16,17 +16,17 @@ rule finetune_baseline:
         "logs/pruning/baseline/seed{seed}.log",
     benchmark:
         "benchmarks/rules/finetune_baseline/seed{seed}.tsv"
-    params:
-        torch=lambda wildcards: stable(config["torch"]),
-        epochs=lookup(dpath="pruning/epochs", within=config),
-        weights_prefix=OFFICIAL_WEIGHT_PREFIX["resnet18"],
+    conda:
+        "../../envs/torch.yaml"
     threads: config["threads"]
     # sized from docs/sizing/paper-scale-cpu: 22 s, 1.25 GB max RSS; gpu-preset-h200 (224 px): 16 s, 1.7 GB
     resources:
         mem_mb=4000,
         runtime=60,
-    conda:
-        "../../envs/torch.yaml"
+    params:
+        torch=lambda wildcards: stable(config["torch"]),
+        epochs=lookup(dpath="pruning/epochs", within=config),
+        weights_prefix=OFFICIAL_WEIGHT_PREFIX["resnet18"],
     script:
         "../scripts/finetune_baseline.py"
 
@@ -44,18 +44,18 @@ rule prune:
         "logs/pruning/{method}/amount{amount}/seed{seed}.log",
     benchmark:
         "benchmarks/rules/prune/{method}/amount{amount}/seed{seed}.tsv"
-    params:
-        torch=lambda wildcards: stable(config["torch"]),
-        # the method's own settings, without the sweep of amounts (the amount is the wildcard)
-        method_settings=lambda wildcards: method_settings(wildcards.method),
-        finetune_epochs=lookup(dpath="pruning/finetune_epochs", within=config),
+    conda:
+        "../../envs/torch.yaml"
     threads: config["threads"]
     # sized from docs/sizing/paper-scale-cpu: 25 s, 1.27 GB max RSS; gpu-preset-h200 (224 px): 19 s, 1.73 GB
     resources:
         mem_mb=4000,
         runtime=60,
-    conda:
-        "../../envs/torch.yaml"
+    params:
+        torch=lambda wildcards: stable(config["torch"]),
+        # the method's own settings, without the sweep of amounts (the amount is the wildcard)
+        method_settings=lambda wildcards: method_settings(wildcards.method),
+        finetune_epochs=lookup(dpath="pruning/finetune_epochs", within=config),
     script:
         "../scripts/prune.py"
 
@@ -73,17 +73,17 @@ rule finetune_control:
         "logs/pruning/control/seed{seed}.log",
     benchmark:
         "benchmarks/rules/finetune_control/seed{seed}.tsv"
-    params:
-        torch=lambda wildcards: stable(config["torch"]),
-        epochs=control_epochs(),
-        finetune_epochs=lookup(dpath="pruning/finetune_epochs", within=config),
+    conda:
+        "../../envs/torch.yaml"
     threads: config["threads"]
     # sized from docs/sizing/paper-scale-cpu (finetune_baseline: 22 s for 3 epochs, 1.25 GB): the same model, up to 2x the epochs
     resources:
         mem_mb=4000,
         runtime=90,
-    conda:
-        "../../envs/torch.yaml"
+    params:
+        torch=lambda wildcards: stable(config["torch"]),
+        epochs=control_epochs(),
+        finetune_epochs=lookup(dpath="pruning/finetune_epochs", within=config),
     script:
         "../scripts/finetune_control.py"
 
@@ -101,17 +101,17 @@ rule pruning_tables:
         sweep="results/pruning/finetune_sweep.csv",
     log:
         "logs/pruning/tables.log",
-    params:
-        layers=lookup(dpath="pruning/unstructured/layers", within=config),
-        amount=lambda wildcards: config["pruning"]["unstructured"]["amounts"][0],
-        sweeps=lambda wildcards: sweeps(),
-        finetune_epochs=lookup(dpath="pruning/finetune_epochs", within=config),
+    conda:
+        "../../envs/torch.yaml"
     threads: 1
     # sized from the demo and paper-scale runs: reads the metrics JSON files, counts layer lists (3 s, 0.5 GB)
     resources:
         mem_mb=1000,
         runtime=5,
-    conda:
-        "../../envs/torch.yaml"
+    params:
+        layers=lookup(dpath="pruning/unstructured/layers", within=config),
+        amount=lambda wildcards: config["pruning"]["unstructured"]["amounts"][0],
+        sweeps=lambda wildcards: sweeps(),
+        finetune_epochs=lookup(dpath="pruning/finetune_epochs", within=config),
     script:
         "../scripts/pruning_tables.py"

@@ -13,6 +13,13 @@ rule train_base_cnn:
         "logs/quantization/train_base_cnn.log",
     benchmark:
         "benchmarks/rules/train_base_cnn.tsv"
+    conda:
+        "../../envs/tensorflow.yaml"
+    threads: config["threads"]
+    # sized from docs/sizing/paper-scale-cpu: 17 s, 1.3 GB max RSS (real Fashion-MNIST, 1 epoch)
+    resources:
+        mem_mb=3000,
+        runtime=30,
     params:
         model=lambda wildcards: {
             k: config["quantization"][k]
@@ -27,13 +34,6 @@ rule train_base_cnn:
             )
         },
         seed=lookup(dpath="seed", within=config),
-    threads: config["threads"]
-    # sized from docs/sizing/paper-scale-cpu: 17 s, 1.3 GB max RSS (real Fashion-MNIST, 1 epoch)
-    resources:
-        mem_mb=3000,
-        runtime=30,
-    conda:
-        "../../envs/tensorflow.yaml"
     script:
         "../scripts/train_base_cnn.py"
 
@@ -48,16 +48,16 @@ rule convert_tflite:
         "logs/quantization/convert_tflite/{variant}.log",
     benchmark:
         "benchmarks/rules/convert_tflite/{variant}.tsv"
-    params:
-        samples=lookup(dpath="quantization/representative_samples", within=config),
-        seed=lookup(dpath="seed", within=config),
+    conda:
+        "../../envs/tensorflow.yaml"
     threads: 1
     # sized from docs/sizing/paper-scale-cpu: under 5 s, 0.7 GB max RSS per variant
     resources:
         mem_mb=2000,
         runtime=10,
-    conda:
-        "../../envs/tensorflow.yaml"
+    params:
+        samples=lookup(dpath="quantization/representative_samples", within=config),
+        seed=lookup(dpath="seed", within=config),
     script:
         "../scripts/convert_tflite.py"
 
@@ -73,15 +73,15 @@ rule evaluate_tflite:
         "logs/quantization/evaluate_tflite/{variant}.log",
     benchmark:
         "benchmarks/rules/evaluate_tflite/{variant}.tsv"
-    params:
-        seed=lookup(dpath="seed", within=config),
+    conda:
+        "../../envs/tensorflow.yaml"
     threads: config["threads"]
     # sized from docs/sizing/paper-scale-cpu: 5 s, 0.65 GB max RSS (int8; its 1,000 timed runs since moved to time_models)
     resources:
         mem_mb=2000,
         runtime=10,
-    conda:
-        "../../envs/tensorflow.yaml"
+    params:
+        seed=lookup(dpath="seed", within=config),
     script:
         "../scripts/evaluate_tflite.py"
 
@@ -97,14 +97,14 @@ rule quantization_table:
         table="results/quantization/table.csv",
     log:
         "logs/quantization/table.log",
-    params:
-        variants=lookup(dpath="quantization/variants", within=config),
+    conda:
+        "../../envs/tensorflow.yaml"
     threads: 1
     # sized from the demo and paper-scale runs: reads a few JSON files (no benchmark: under a second)
     resources:
         mem_mb=500,
         runtime=5,
-    conda:
-        "../../envs/tensorflow.yaml"
+    params:
+        variants=lookup(dpath="quantization/variants", within=config),
     script:
         "../scripts/quantization_table.py"

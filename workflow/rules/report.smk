@@ -32,6 +32,13 @@ rule notebook_quantization:
         html="results/report/quantization/quantization.html",
     log:
         "logs/report/notebook_quantization.log",
+    conda:
+        "../../envs/report.yaml"
+    threads: 1
+    # sized from the demo run: the report stage (4 notebooks, render, compile) took about 11 s in all
+    resources:
+        mem_mb=1000,
+        runtime=10,
     params:
         kernel=lookup(dpath="report/kernel", within=config),
         parameters=lambda wildcards, input, output: notebook_parameters(
@@ -39,13 +46,6 @@ rule notebook_quantization:
             variant_metrics=list(input.variants),
             out_dir="results/report/quantization",
         ),
-    threads: 1
-    # sized from the demo run: the report stage (4 notebooks, render, compile) took about 11 s in all
-    resources:
-        mem_mb=1000,
-        runtime=10,
-    conda:
-        "../../envs/report.yaml"
     shell:
         PAPERMILL
 
@@ -80,6 +80,13 @@ rule notebook_pruning:
         html="results/report/pruning/pruning.html",
     log:
         "logs/report/notebook_pruning.log",
+    conda:
+        "../../envs/report.yaml"
+    threads: 1
+    # sized from the demo run: the report stage (4 notebooks, render, compile) took about 11 s in all
+    resources:
+        mem_mb=1000,
+        runtime=10,
     params:
         kernel=lookup(dpath="report/kernel", within=config),
         parameters=lambda wildcards, input, output: notebook_parameters(
@@ -90,13 +97,6 @@ rule notebook_pruning:
             amounts={m: config["pruning"][m]["amounts"][0] for m in ("unstructured", "structured")},
             out_dir="results/report/pruning",
         ),
-    threads: 1
-    # sized from the demo run: the report stage (4 notebooks, render, compile) took about 11 s in all
-    resources:
-        mem_mb=1000,
-        runtime=10,
-    conda:
-        "../../envs/report.yaml"
     shell:
         PAPERMILL
 
@@ -123,6 +123,13 @@ rule notebook_distillation:
         html="results/report/distillation/distillation.html",
     log:
         "logs/report/notebook_distillation.log",
+    conda:
+        "../../envs/report.yaml"
+    threads: 1
+    # sized from the demo run: the report stage (4 notebooks, render, compile) took about 11 s in all
+    resources:
+        mem_mb=1000,
+        runtime=10,
     params:
         kernel=lookup(dpath="report/kernel", within=config),
         parameters=lambda wildcards, input, output: notebook_parameters(
@@ -133,13 +140,6 @@ rule notebook_distillation:
             alpha=config["distillation"]["table_alpha"],
             out_dir="results/report/distillation",
         ),
-    threads: 1
-    # sized from the demo run: the report stage (4 notebooks, render, compile) took about 11 s in all
-    resources:
-        mem_mb=1000,
-        runtime=10,
-    conda:
-        "../../envs/report.yaml"
     shell:
         PAPERMILL
 
@@ -173,6 +173,13 @@ rule notebook_deployment:
         html="results/report/deployment/deployment.html",
     log:
         "logs/report/notebook_deployment.log",
+    conda:
+        "../../envs/report.yaml"
+    threads: 1
+    # sized from the demo run: the report stage (4 notebooks, render, compile) took about 11 s in all
+    resources:
+        mem_mb=1000,
+        runtime=10,
     params:
         kernel=lookup(dpath="report/kernel", within=config),
         parameters=lambda wildcards, input, output: notebook_parameters(
@@ -181,13 +188,6 @@ rule notebook_deployment:
             machine_json=input.machine,
             out_dir="results/report/deployment",
         ),
-    threads: 1
-    # sized from the demo run: the report stage (4 notebooks, render, compile) took about 11 s in all
-    resources:
-        mem_mb=1000,
-        runtime=10,
-    conda:
-        "../../envs/report.yaml"
     shell:
         PAPERMILL
 
@@ -223,8 +223,10 @@ rule render_report:
         metrics=quantization_metrics()
         + [rules.train_base_cnn.output.metrics]
         # the baselines of every seed: the pruning's and the distillation teachers' (the weights gate checks them all)
-        + expand(rules.finetune_baseline.output.metrics,
-                 seed=list(dict.fromkeys(config["pruning"]["seeds"] + config["distillation"]["seeds"])))
+        + expand(
+            rules.finetune_baseline.output.metrics,
+            seed=list(dict.fromkeys(config["pruning"]["seeds"] + config["distillation"]["seeds"])),
+        )
         + pruning_runs()
         + expand(rules.finetune_control.output.metrics, seed=config["pruning"]["seeds"])
         + chain_runs()
@@ -235,18 +237,18 @@ rule render_report:
         typst="results/report/paper.typ",
     log:
         "logs/report/render_report.log",
-    params:
-        # the config less the fetch locations: a new mirror or URL with the same checksums re-renders nothing
-        config=lambda wildcards: stable(without_locations(config)),
-        # each figure as the template includes it (relative to paper.typ) and the notebook that drew it
-        figures=lambda wildcards: report_figures(),
+    conda:
+        "../../envs/report.yaml"
     threads: 1
     # sized from the demo run: the report stage (4 notebooks, render, compile) took about 11 s in all
     resources:
         mem_mb=500,
         runtime=5,
-    conda:
-        "../../envs/report.yaml"
+    params:
+        # the config less the fetch locations: a new mirror or URL with the same checksums re-renders nothing
+        config=lambda wildcards: stable(without_locations(config)),
+        # each figure as the template includes it (relative to paper.typ) and the notebook that drew it
+        figures=lambda wildcards: report_figures(),
     script:
         "../scripts/render_report.py"
 
@@ -274,12 +276,12 @@ rule compile_report:
         ),
     log:
         "logs/report/compile_report.log",
+    conda:
+        "../../envs/report.yaml"
     threads: 1
     # sized from the demo run: the report stage (4 notebooks, render, compile) took about 11 s in all
     resources:
         mem_mb=1000,
         runtime=5,
-    conda:
-        "../../envs/report.yaml"
     script:
         "../scripts/compile_report.py"

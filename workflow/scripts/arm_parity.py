@@ -14,8 +14,13 @@ setup_logging()
 arm = snakemake.params.arm
 with one_line_errors(InputError):  # a truncated or malformed input file: one line naming it
     arm_parity(
-        files=tflite_files(snakemake.params.models, snakemake.input.float32, snakemake.input.int8,
-                           snakemake.params.variants, snakemake.input.cnn),
+        files=tflite_files(
+            snakemake.params.models,
+            snakemake.input.float32,
+            snakemake.input.int8,
+            snakemake.params.variants,
+            snakemake.input.cnn,
+        ),
         cifar_arrays=snakemake.input.cifar,
         fashion_arrays=snakemake.input.fashion,
         resolution=snakemake.params.resolution,

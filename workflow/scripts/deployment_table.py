@@ -4,8 +4,8 @@ import sys
 
 sys.stderr = open(snakemake.log[0], "w", buffering=1)
 
-from edgecompress.logs import setup_logging
 from edgecompress.deployment.tables import deployment_table
+from edgecompress.logs import setup_logging
 
 setup_logging()
 deployment_table(

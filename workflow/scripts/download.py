@@ -17,6 +17,9 @@ with one_line_errors(DownloadError, ChecksumError):
         checksums=dict(snakemake.params.checksums),
         official_url=snakemake.params.official_url,
         data=snakemake.config["data"],  # the location, deliberately not a param: see rules/data.smk
-        official=next(s for s in official_sources(snakemake.scriptdir + "/../schemas/config.schema.yaml").values()
-                      if file_name(s["url"]) == snakemake.wildcards.filename),
+        official=next(
+            s
+            for s in official_sources(snakemake.scriptdir + "/../schemas/config.schema.yaml").values()
+            if file_name(s["url"]) == snakemake.wildcards.filename
+        ),
     )

@@ -1,4 +1,5 @@
-"""Rule finetune_control: the dense baseline fine-tuned as long as the pruned models, without pruning (the fair control)."""
+"""Rule finetune_control: the dense baseline fine-tuned as long as the pruned models, without pruning
+(the fair control)."""
 
 import sys
 

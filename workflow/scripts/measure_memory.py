@@ -12,8 +12,13 @@ from edgecompress.modelkey import tflite_files
 setup_logging()
 with one_line_errors(InputError):  # a truncated or malformed input file: one line naming it
     measure_memory(
-        files=tflite_files(snakemake.params.models, snakemake.input.float32, snakemake.input.int8,
-                           snakemake.params.variants, snakemake.input.cnn),
+        files=tflite_files(
+            snakemake.params.models,
+            snakemake.input.float32,
+            snakemake.input.int8,
+            snakemake.params.variants,
+            snakemake.input.cnn,
+        ),
         cifar_arrays=snakemake.input.cifar,
         fashion_arrays=snakemake.input.fashion,
         resolution=snakemake.params.resolution,

@@ -5,8 +5,8 @@ import sys
 sys.stderr = open(snakemake.log[0], "w", buffering=1)
 
 from edgecompress.data.cifar import UnsafeArchiveError
-from edgecompress.logs import PINNED_FILE_HINT, one_line_errors, setup_logging
 from edgecompress.data.prepare import DataError, prepare_cifar10
+from edgecompress.logs import PINNED_FILE_HINT, one_line_errors, setup_logging
 
 setup_logging()
 with one_line_errors(DataError), one_line_errors(UnsafeArchiveError, hint=PINNED_FILE_HINT):

@@ -12,8 +12,13 @@ from edgecompress.modelkey import tflite_files
 setup_logging()
 with one_line_errors(InputError):  # a truncated or malformed input file: one line naming it
     time_models(
-        litert=tflite_files(snakemake.params.models, snakemake.input.float32, snakemake.input.int8,
-                            snakemake.params.variants, snakemake.input.cnn),
+        litert=tflite_files(
+            snakemake.params.models,
+            snakemake.input.float32,
+            snakemake.input.int8,
+            snakemake.params.variants,
+            snakemake.input.cnn,
+        ),
         pytorch=dict(zip(snakemake.params.models, snakemake.input.pytorch)),
         roofs=dict(zip(("float32_dense", "float32_depthwise", "int8_dense", "int8_depthwise"), snakemake.input.roofs)),
         out_csv=snakemake.output.latency,

@@ -4,9 +4,9 @@ import sys
 
 sys.stderr = open(snakemake.log[0], "w", buffering=1)
 
-from edgecompress.quantization.cnn import train_base_cnn
 from edgecompress.inputs import InputError
 from edgecompress.logs import one_line_errors, setup_logging
+from edgecompress.quantization.cnn import train_base_cnn
 
 setup_logging()
 with one_line_errors(InputError):  # a truncated or malformed input file: one line naming it

@@ -47,7 +47,9 @@ class RestrictedUnpickler(pickle.Unpickler):
     def find_class(self, module: str, name: str) -> Any:
         if (module, name) in ALLOWED_GLOBALS:
             return super().find_class(module, name)
-        raise pickle.UnpicklingError(f"refused global {module}.{name}: CIFAR-10 batches hold only arrays, lists and dicts")
+        raise pickle.UnpicklingError(
+            f"refused global {module}.{name}: CIFAR-10 batches hold only arrays, lists and dicts"
+        )
 
 
 def safe_unpickle(raw: bytes, name: str) -> Any:
@@ -92,12 +94,16 @@ def read_members(archive: str | os.PathLike, wanted: tuple[str, ...]) -> dict[st
                     if base in found:
                         raise UnsafeArchiveError(f"{archive}: member {base!r} appears twice")
                     if member.size > MAX_MEMBER_BYTES:
-                        raise UnsafeArchiveError(f"{archive}: member {member.name!r} claims {member.size:,} bytes, "
-                                                 f"over the {MAX_MEMBER_BYTES:,} a CIFAR-10 batch can need")
+                        raise UnsafeArchiveError(
+                            f"{archive}: member {member.name!r} claims {member.size:,} bytes, "
+                            f"over the {MAX_MEMBER_BYTES:,} a CIFAR-10 batch can need"
+                        )
                     data = tar.extractfile(member).read(MAX_MEMBER_BYTES + 1)
                     if len(data) != member.size:
-                        raise UnsafeArchiveError(f"{archive}: member {member.name!r} holds {len(data):,} bytes, "
-                                                 f"its header says {member.size:,}")
+                        raise UnsafeArchiveError(
+                            f"{archive}: member {member.name!r} holds {len(data):,} bytes, "
+                            f"its header says {member.size:,}"
+                        )
                     found[base] = data
     except (tarfile.TarError, EOFError, OSError) as err:
         raise UnsafeArchiveError(f"{archive}: not a readable tar.gz archive ({err})") from err
@@ -130,7 +136,9 @@ def load_cifar10(archive: str | os.PathLike) -> dict[str, np.ndarray]:
     try:
         names = [n.decode() if isinstance(n, bytes) else str(n) for n in _key(meta, "label_names")]
     except (KeyError, TypeError) as err:
-        raise UnsafeArchiveError(f"{archive}:{META}: not CIFAR-10's batches.meta (no list 'label_names': {err!r})") from None
+        raise UnsafeArchiveError(
+            f"{archive}:{META}: not CIFAR-10's batches.meta (no list 'label_names': {err!r})"
+        ) from None
     if len(names) != 10:
         raise UnsafeArchiveError(f"{archive}:{META}: expected 10 label names, got {len(names)}")
     return {

@@ -17,10 +17,10 @@ import urllib.request
 from pathlib import Path
 from typing import Callable, Mapping
 
-from ..results import atomic_path
 from ..checksums import ChecksumError, file_digests, mismatches, verify
 from ..logs import Progress
-from ..sources import file_name, locate, sources, checksums
+from ..results import atomic_path
+from ..sources import checksums, file_name, locate, sources
 
 log = logging.getLogger(__name__)
 
@@ -69,8 +69,10 @@ class Cap:
 
     def refuse(self, source: str, size: int, what: str) -> None:
         if self.limit is not None and size > self.limit:
-            raise DownloadError(f"{source} {what} {size:,} bytes, more than the {self.limit:,} allowed ({self.why}): "
-                                "refused, nothing kept")
+            raise DownloadError(
+                f"{source} {what} {size:,} bytes, more than the {self.limit:,} allowed ({self.why}): "
+                "refused, nothing kept"
+            )
 
 
 def _copy_stream(read: Callable[[int], bytes], out, total: int | None, desc: str, cap: Cap, source: str) -> int:
@@ -133,7 +135,8 @@ def fetch(
     """Fetch ``url`` (or its copy under ``mirror``) to ``dest`` and verify it.
 
     ``timeout`` bounds each wait for the server (a stalled transfer is retried, then given up);
-    ``cap`` the bytes accepted (more is refused at once, not retried). Returns the file's digests. A ``dest`` that already exists and verifies is
+    ``cap`` the bytes accepted (more is refused at once, not retried). Returns the file's digests. A ``dest``
+    that already exists and verifies is
     kept as it is. Raises :class:`DownloadError` or :class:`ChecksumError`,
     leaving nothing at ``dest``.
     """
@@ -160,8 +163,10 @@ def fetch(
                 problems = mismatches(digests, checksums)
                 if problems:
                     raise ChecksumError(
-                        f"checksum mismatch for {source} (to {dest}): " + "; ".join(problems)
-                        + "; the file was removed: check the source (URL or mirror) or the pinned checksum in the config"
+                        f"checksum mismatch for {source} (to {dest}): "
+                        + "; ".join(problems)
+                        + "; the file was removed: check the source (URL or mirror) "
+                        "or the pinned checksum in the config"
                     )
             log.info("verified %s: %s", dest, ", ".join(f"{k} {v}" for k, v in sorted(digests.items())))
             return digests
@@ -171,8 +176,8 @@ def fetch(
                 if _local_path(source) is None and "cannot reach" in str(err):
                     hint = (
                         f"; mirror {mirror} is unreachable: check data.mirror or clear it to use the official URLs"
-                        if mirror else
-                        "; the network looks unreachable: set data.mirror in the config to a local folder "
+                        if mirror
+                        else "; the network looks unreachable: set data.mirror in the config to a local folder "
                         "or file:// URL holding the files under their official names (see config/README.md)"
                     )
                 raise DownloadError(f"giving up after {attempts} attempts: {err}{hint}") from err
@@ -182,8 +187,14 @@ def fetch(
     raise AssertionError("unreachable")
 
 
-def download(filename: str, dest: str | os.PathLike, checksums: Mapping[str, str], official_url: str,
-                 data: Mapping, official: Mapping | None = None) -> dict[str, str]:
+def download(
+    filename: str,
+    dest: str | os.PathLike,
+    checksums: Mapping[str, str],
+    official_url: str,
+    data: Mapping,
+    official: Mapping | None = None,
+) -> dict[str, str]:
     """Rule download: the source of ``data`` (the config's data section) whose file is ``filename``.
 
     Its location (the URL set explicitly, or the mirror) is read from ``data`` here, so that only
@@ -196,8 +207,16 @@ def download(filename: str, dest: str | os.PathLike, checksums: Mapping[str, str
     key, source = next((k, s) for k, s in sources(data).items() if file_name(s["url"]) == filename)
     where = locate(key, source["url"], data["mirror"], official_url)
     log.info("%s: fetching from %s (%s)", key, where.source, where.why)
-    return fetch(source["url"], dest, checksums, mirror=where.mirror, retries=data["retries"],
-                 backoff=data["backoff_seconds"], timeout=data["timeout_seconds"], cap=cap_of(key, source, data, official))
+    return fetch(
+        source["url"],
+        dest,
+        checksums,
+        mirror=where.mirror,
+        retries=data["retries"],
+        backoff=data["backoff_seconds"],
+        timeout=data["timeout_seconds"],
+        cap=cap_of(key, source, data, official),
+    )
 
 
 def cap_of(key: str, source: Mapping, data: Mapping, official: Mapping | None) -> Cap:

@@ -26,8 +26,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..results import atomic_path
 from ..checksums import sha256
+from ..results import atomic_path
 from .cifar import FOLDER, META, TEST_BATCH, TRAIN_BATCHES
 from .idx import idx_bytes
 
@@ -179,9 +179,15 @@ def write_weights(path: str | os.PathLike, arch: str, seed: int = 0) -> None:
         tmp.write_bytes(buf.getvalue())
 
 
-def write_all(out: str | os.PathLike, seed: int = 0, weights: bool = True,
-              fashion_train: int = 1200, fashion_test: int = 300,
-              cifar_train_per_batch: int = 300, cifar_test: int = 300) -> dict[str, str]:
+def write_all(
+    out: str | os.PathLike,
+    seed: int = 0,
+    weights: bool = True,
+    fashion_train: int = 1200,
+    fashion_test: int = 300,
+    cifar_train_per_batch: int = 300,
+    cifar_test: int = 300,
+) -> dict[str, str]:
     """Write every fixture under ``out``; return the sha256 of each file by name."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)

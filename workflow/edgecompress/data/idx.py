@@ -27,8 +27,10 @@ def parse_idx(raw: bytes, name: str = "<bytes>", ndim: int | None = None) -> np.
         raise IdxError(f"{name}: {len(raw)} bytes is too short for an IDX header")
     zero, dtype, dims = struct.unpack(">HBB", raw[:4])
     if zero != 0:
-        raise IdxError(f"{name}: bad magic number 0x{raw[:4].hex()}: an IDX file starts with two zero bytes "
-                       "(0x0000, then type and dimensions): not an IDX file")
+        raise IdxError(
+            f"{name}: bad magic number 0x{raw[:4].hex()}: an IDX file starts with two zero bytes "
+            "(0x0000, then type and dimensions): not an IDX file"
+        )
     if dtype != UBYTE:
         raise IdxError(f"{name}: IDX type code 0x{dtype:02x} is not 0x08 (unsigned byte)")
     if ndim is not None and dims != ndim:
@@ -64,8 +66,10 @@ def _read_bounded(fh) -> bytes:
     shape = struct.unpack(f">{len(dims_raw) // 4}I", dims_raw[: len(dims_raw) // 4 * 4])
     need = int(np.prod(shape, dtype=np.int64)) if shape else 0
     if need > MAX_DATA_BYTES:
-        raise IdxError(f"{getattr(fh, 'name', '<stream>')}: the header's shape {shape} claims {need:,} bytes, "
-                       f"over the {MAX_DATA_BYTES:,} any (Fashion-)MNIST file needs")
+        raise IdxError(
+            f"{getattr(fh, 'name', '<stream>')}: the header's shape {shape} claims {need:,} bytes, "
+            f"over the {MAX_DATA_BYTES:,} any (Fashion-)MNIST file needs"
+        )
     return head + dims_raw + fh.read(need + 1)
 
 

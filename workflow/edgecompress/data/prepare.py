@@ -102,8 +102,9 @@ def summary(arrays: dict[str, np.ndarray]) -> dict:
 
 def prepare_fashion_mnist(inputs: Mapping[str, str], arrays: str, summary: str) -> None:
     """Rule prepare_fashion_mnist: the four IDX archives to one .npz, and its JSON summary."""
-    info = fashion_mnist_arrays(inputs["train_images"], inputs["train_labels"], inputs["test_images"],
-                                inputs["test_labels"], arrays)
+    info = fashion_mnist_arrays(
+        inputs["train_images"], inputs["train_labels"], inputs["test_images"], inputs["test_labels"], arrays
+    )
     log.info("wrote %s: %s", arrays, info)
     write_json(summary, {"dataset": "fashion_mnist", **info, "provenance": collect({}, inputs, packages=("numpy",))})
 
@@ -113,5 +114,7 @@ def prepare_cifar10(archive: str, arrays: str, summary: str, train_size: int, te
     info = prepare_cifar10_subset(archive, arrays, train_size, test_size, seed)
     log.info("wrote %s: %s", arrays, info)
     used = {"train_size": train_size, "test_size": test_size, "subset_seed": seed}
-    write_json(summary, {"dataset": "cifar10_subset", **info,
-                         "provenance": collect(used, {"archive": archive}, packages=("numpy",))})
+    write_json(
+        summary,
+        {"dataset": "cifar10_subset", **info, "provenance": collect(used, {"archive": archive}, packages=("numpy",))},
+    )

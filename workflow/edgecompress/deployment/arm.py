@@ -39,9 +39,25 @@ from .testdata import TestSplits
 
 log = logging.getLogger(__name__)
 
-COLUMNS = ("model", "precision", "task", "status", "core", "images", "output_type", "identical",
-           "identical_fraction", "max_step_difference", "max_abs_difference", "argmax_agreement", "accuracy_arm",
-           "accuracy_x86", "flagged", "explanation", "file")
+COLUMNS = (
+    "model",
+    "precision",
+    "task",
+    "status",
+    "core",
+    "images",
+    "output_type",
+    "identical",
+    "identical_fraction",
+    "max_step_difference",
+    "max_abs_difference",
+    "argmax_agreement",
+    "accuracy_arm",
+    "accuracy_x86",
+    "flagged",
+    "explanation",
+    "file",
+)
 FLOAT_TOLERANCE = 1e-3  # of the largest |logit| (plus 1e-6): summation order differs between ISAs, no more
 STEP_TOLERANCE = 1  # integer outputs: one step is a rounding difference of a requantization
 SETUP = "set it up with `make arm` (as root: it installs Debian's qemu-user and unpacks arm64 packages)"
@@ -61,8 +77,11 @@ def not_ready(sysroot: Path) -> str | None:
     if shutil.which("qemu-aarch64") is None:
         return f"qemu-aarch64 is not installed; {SETUP}"
     where = "the checkout's .arm/sysroot" if sysroot == default_sysroot() else f"the sysroot {sysroot}"
-    for rel, what in ((PYTHON, "arm64 Python 3.11"), (f"{SITE}/ai_edge_litert", "aarch64 ai-edge-litert wheel"),
-                      ("proc/cpuinfo", "ARM-format proc/cpuinfo (LiteRT's CPU probe reads it)")):
+    for rel, what in (
+        (PYTHON, "arm64 Python 3.11"),
+        (f"{SITE}/ai_edge_litert", "aarch64 ai-edge-litert wheel"),
+        ("proc/cpuinfo", "ARM-format proc/cpuinfo (LiteRT's CPU probe reads it)"),
+    ):
         if not (sysroot / rel).exists():
             return f"{where} has no {what}; {SETUP}"
     return None
@@ -80,10 +99,22 @@ def run_arm(request: dict, sysroot: Path, core: str, timeout: float) -> dict[str
         spec = Path(tmp) / "request.json"
         out = Path(tmp) / "arm.npz"
         spec.write_text(json.dumps({**request, "out": str(out)}))
-        cmd = ["qemu-aarch64", "-cpu", core, "-L", str(sysroot), str(sysroot / PYTHON), str(Path(arm_worker.__file__)),
-               str(spec)]
-        env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(sysroot / SITE), "PYTHONNOUSERSITE": "1",
-               "QEMU_LD_PREFIX": str(sysroot)}
+        cmd = [
+            "qemu-aarch64",
+            "-cpu",
+            core,
+            "-L",
+            str(sysroot),
+            str(sysroot / PYTHON),
+            str(Path(arm_worker.__file__)),
+            str(spec),
+        ]
+        env = {
+            "PATH": "/usr/bin:/bin",
+            "PYTHONPATH": str(sysroot / SITE),
+            "PYTHONNOUSERSITE": "1",
+            "QEMU_LD_PREFIX": str(sysroot),
+        }
         done = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=timeout)
         if done.returncode != 0 or not out.exists():
             raise RuntimeError(f"the aarch64 worker failed (exit {done.returncode}): {done.stderr.strip()[-800:]}")
@@ -97,9 +128,14 @@ def compare(x86: np.ndarray, arm: np.ndarray, labels: np.ndarray) -> dict:
     same = np.all(x86 == arm, axis=1)
     diff = np.abs(x86.astype(np.float64) - arm.astype(np.float64))
     agree = float(np.mean(x86.argmax(1) == arm.argmax(1)))
-    row = {"output_type": np.dtype(x86.dtype).name, "identical": int(same.sum()),
-           "identical_fraction": float(same.mean()), "argmax_agreement": agree,
-           "accuracy_arm": float(np.mean(arm.argmax(1) == labels)), "accuracy_x86": float(np.mean(x86.argmax(1) == labels))}
+    row = {
+        "output_type": np.dtype(x86.dtype).name,
+        "identical": int(same.sum()),
+        "identical_fraction": float(same.mean()),
+        "argmax_agreement": agree,
+        "accuracy_arm": float(np.mean(arm.argmax(1) == labels)),
+        "accuracy_x86": float(np.mean(x86.argmax(1) == labels)),
+    }
     if integer:
         row["max_step_difference"] = int(diff.max())
         beyond = row["max_step_difference"] > STEP_TOLERANCE
@@ -122,23 +158,45 @@ def explain(path: str, x86: Mapping[int, np.ndarray], arm: Mapping[int, np.ndarr
                 continue
             steps = np.abs(a.astype(np.float64) - b.astype(np.float64)).max()
             unit = "steps" if np.issubdtype(a.dtype, np.integer) else "(absolute)"
-            return (f"image {image}: the first op whose output differs is {op['op_name']} (tensor {names.get(int(t), t)}), "
-                    f"by up to {steps:g} {unit}, with the reference kernels on both platforms")
-    return (f"image {image}: the reference kernels agree on every op, so the difference comes from XNNPACK's aarch64 "
-            "kernels (fused: their tensors are not visible)")
+            return (
+                f"image {image}: the first op whose output differs is {op['op_name']} (tensor {names.get(int(t), t)}), "
+                f"by up to {steps:g} {unit}, with the reference kernels on both platforms"
+            )
+    return (
+        f"image {image}: the reference kernels agree on every op, so the difference comes from XNNPACK's aarch64 "
+        "kernels (fused: their tensors are not visible)"
+    )
 
 
-def arm_parity(files: Mapping[str, Mapping[str, str]], cifar_arrays: str, fashion_arrays: str, resolution: int,
-               arm_cfg: Mapping, kernels: str, seed: int, sysroot: Path, out_csv: str) -> None:
+def arm_parity(
+    files: Mapping[str, Mapping[str, str]],
+    cifar_arrays: str,
+    fashion_arrays: str,
+    resolution: int,
+    arm_cfg: Mapping,
+    kernels: str,
+    seed: int,
+    sysroot: Path,
+    out_csv: str,
+) -> None:
     """Rule arm_parity: one row per ``.tflite`` of ``files`` (model -> precision -> path)."""
     pairs = [(m, p, path) for m, by in files.items() for p, path in by.items()]
-    base = [{"model": m, "precision": p, "task": "Fashion-MNIST" if m == CNN else "CIFAR-10", "core": arm_cfg["core"],
-             "file": path} for m, p, path in pairs]
+    base = [
+        {
+            "model": m,
+            "precision": p,
+            "task": "Fashion-MNIST" if m == CNN else "CIFAR-10",
+            "core": arm_cfg["core"],
+            "file": path,
+        }
+        for m, p, path in pairs
+    ]
     why = "turned off (deployment.arm.enabled: false)" if not arm_cfg["enabled"] else not_ready(sysroot)
     if why:
         log.warning("ARM parity not run: %s", why)
-        write_csv(out_csv, [dict(r, status=why if why.startswith("turned off") else f"not run: {why}") for r in base],
-                  COLUMNS)
+        write_csv(
+            out_csv, [dict(r, status=why if why.startswith("turned off") else f"not run: {why}") for r in base], COLUMNS
+        )
         return
     splits = TestSplits(cifar_arrays, fashion_arrays, resolution)
     inputs, labels, request = {}, {}, {"files": [path for _, _, path in pairs], "resolver": KERNELS[kernels]}
@@ -157,7 +215,9 @@ def arm_parity(files: Mapping[str, Mapping[str, str]], cifar_arrays: str, fashio
         for i, r in enumerate(base):
             r = dict(r, images=len(labels[i]))
             if f"error_{i}" in x86 or f"error_{i}" in arm:
-                r["status"] = f"refused: x86 {x86.get(f'error_{i}', 'loads it')}; aarch64 {arm.get(f'error_{i}', 'loads it')}"
+                r["status"] = (
+                    f"refused: x86 {x86.get(f'error_{i}', 'loads it')}; aarch64 {arm.get(f'error_{i}', 'loads it')}"
+                )
                 r["flagged"] = True
             else:
                 r.update(status="ran", **compare(x86[f"out_{i}"], arm[f"out_{i}"], labels[i]))
@@ -171,9 +231,19 @@ def arm_parity(files: Mapping[str, Mapping[str, str]], cifar_arrays: str, fashio
             for i, image in trace:
                 prefix = f"trace_{i}_"
                 rows[i]["explanation"] = explain(
-                    request["files"][i], {int(k[len(prefix):]): v for k, v in x86_t.items() if k.startswith(prefix)},
-                    {int(k[len(prefix):]): v for k, v in arm_t.items() if k.startswith(prefix)}, image)
+                    request["files"][i],
+                    {int(k[len(prefix) :]): v for k, v in x86_t.items() if k.startswith(prefix)},
+                    {int(k[len(prefix) :]): v for k, v in arm_t.items() if k.startswith(prefix)},
+                    image,
+                )
     for r in rows:
-        log.info("%s %s: %s, identical %s of %s, argmax %s", r["model"], r["precision"], r["status"], r.get("identical"),
-                 r.get("images"), r.get("argmax_agreement"))
+        log.info(
+            "%s %s: %s, identical %s of %s, argmax %s",
+            r["model"],
+            r["precision"],
+            r["status"],
+            r.get("identical"),
+            r.get("images"),
+            r.get("argmax_agreement"),
+        )
     write_csv(out_csv, rows, COLUMNS)

@@ -22,8 +22,12 @@ import numpy as np
 def _interpreter(path: str, resolver: str, preserve: bool = False):
     from ai_edge_litert.interpreter import Interpreter, OpResolverType
 
-    interp = Interpreter(model_path=path, num_threads=1, experimental_preserve_all_tensors=preserve,
-                         experimental_op_resolver_type=getattr(OpResolverType, resolver))
+    interp = Interpreter(
+        model_path=path,
+        num_threads=1,
+        experimental_preserve_all_tensors=preserve,
+        experimental_op_resolver_type=getattr(OpResolverType, resolver),
+    )
     interp.allocate_tensors()
     return interp
 

@@ -30,10 +30,30 @@ import tempfile
 from pathlib import Path
 
 # Debian bookworm's arm64 Python 3.11 and the shared libraries its interpreter and stdlib modules load
-PACKAGES = ("python3.11-minimal", "libpython3.11-minimal", "libpython3.11-stdlib", "libc6", "zlib1g", "libexpat1",
-            "libffi8", "libssl3", "libstdc++6", "libgcc-s1", "libbz2-1.0", "liblzma5", "libsqlite3-0", "libuuid1",
-            "libncursesw6", "libtinfo6", "libreadline8", "libcrypt1", "libnsl2", "libtirpc3", "libdb5.3",
-            "libgssapi-krb5-2")
+PACKAGES = (
+    "python3.11-minimal",
+    "libpython3.11-minimal",
+    "libpython3.11-stdlib",
+    "libc6",
+    "zlib1g",
+    "libexpat1",
+    "libffi8",
+    "libssl3",
+    "libstdc++6",
+    "libgcc-s1",
+    "libbz2-1.0",
+    "liblzma5",
+    "libsqlite3-0",
+    "libuuid1",
+    "libncursesw6",
+    "libtinfo6",
+    "libreadline8",
+    "libcrypt1",
+    "libnsl2",
+    "libtirpc3",
+    "libdb5.3",
+    "libgssapi-krb5-2",
+)
 WHEELS = ("ai-edge-litert", "numpy")
 PLATFORMS = ("manylinux_2_27_aarch64", "manylinux_2_17_aarch64", "manylinux2014_aarch64")
 CPUINFO = """processor\t: 0
@@ -106,14 +126,50 @@ def wheels(sysroot: Path, lock: Path) -> None:
         constraints = Path(tmp) / "constraints.txt"
         constraints.write_text("".join(f"{n}=={v}\n" for n, v in pins.items()))
         pip = [sys.executable, "-m", "pip"]
-        _run("downloading the aarch64 wheels", [*pip, "download", "--quiet", "--dest", tmp, *platform, "--python-version",
-                                                "311", "--implementation", "cp", "--only-binary=:all:", "-c",
-                                                str(constraints), *(f"{w}=={pins[w]}" for w in WHEELS)])
+        _run(
+            "downloading the aarch64 wheels",
+            [
+                *pip,
+                "download",
+                "--quiet",
+                "--dest",
+                tmp,
+                *platform,
+                "--python-version",
+                "311",
+                "--implementation",
+                "cp",
+                "--only-binary=:all:",
+                "-c",
+                str(constraints),
+                *(f"{w}=={pins[w]}" for w in WHEELS),
+            ],
+        )
         shutil.rmtree(site, ignore_errors=True)
-        _run("unpacking the aarch64 wheels", [*pip, "install", "--quiet", "--no-deps", "--target", str(site), *platform,
-                                              "--python-version", "311", "--implementation", "cp", "--abi", "cp311",
-                                              "--abi", "abi3", "--abi", "none", "--only-binary=:all:",
-                                              *map(str, sorted(Path(tmp).glob("*.whl")))])
+        _run(
+            "unpacking the aarch64 wheels",
+            [
+                *pip,
+                "install",
+                "--quiet",
+                "--no-deps",
+                "--target",
+                str(site),
+                *platform,
+                "--python-version",
+                "311",
+                "--implementation",
+                "cp",
+                "--abi",
+                "cp311",
+                "--abi",
+                "abi3",
+                "--abi",
+                "none",
+                "--only-binary=:all:",
+                *map(str, sorted(Path(tmp).glob("*.whl"))),
+            ],
+        )
 
 
 def build(sysroot: Path, lock: Path) -> None:
@@ -128,10 +184,20 @@ def build(sysroot: Path, lock: Path) -> None:
     wheels(sysroot, lock)
     (sysroot / "proc").mkdir(exist_ok=True)
     (sysroot / "proc/cpuinfo").write_text(CPUINFO)
-    check = _run("checking the sysroot", ["qemu-aarch64", "-cpu", "cortex-a72", "-L", str(sysroot),
-                                          str(sysroot / "usr/bin/python3.11"), "-c",
-                                          "import platform, numpy, ai_edge_litert.interpreter; print(platform.machine())"],
-                 env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(sysroot / "opt/site"), "PYTHONNOUSERSITE": "1"})
+    check = _run(
+        "checking the sysroot",
+        [
+            "qemu-aarch64",
+            "-cpu",
+            "cortex-a72",
+            "-L",
+            str(sysroot),
+            str(sysroot / "usr/bin/python3.11"),
+            "-c",
+            "import platform, numpy, ai_edge_litert.interpreter; print(platform.machine())",
+        ],
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(sysroot / "opt/site"), "PYTHONNOUSERSITE": "1"},
+    )
     if check.stdout.strip() != "aarch64":
         raise SetupError(f"checking the sysroot: its Python reports {check.stdout.strip()!r}, not aarch64")
     stamp.write_text(digest + "\n")

@@ -19,13 +19,13 @@ from torch import nn
 
 from .. import modelkey
 from ..inputs import load_prepared, trained_accuracy
-from ..training.models import build, load_state_dict, load_structured, count_parameters, macs_and_params
-from ..training.data import resize, to_tensor
-from ..results import atomic_path, write_json
-from ..measure import file_size
 from ..litert import classify, interpreter
+from ..measure import file_size
 from ..provenance import collect
+from ..results import atomic_path, write_json
 from ..seeding import seed_everything
+from ..training.data import resize, to_tensor
+from ..training.models import build, count_parameters, load_state_dict, load_structured, macs_and_params
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +71,8 @@ def to_litert(model: nn.Module, resolution: int, precision: str, calibration: to
     from torchao.quantization.pt2e import move_exported_model_to_eval, quantize_pt2e
 
     quantizer = pt2e_quantizer.PT2EQuantizer().set_global(
-        pt2e_quantizer.get_symmetric_quantization_config(is_per_channel=True, is_dynamic=False))
+        pt2e_quantizer.get_symmetric_quantization_config(is_per_channel=True, is_dynamic=False)
+    )
     prepared = quantize_pt2e.prepare_pt2e(torch.export.export(nhwc, sample).module(), quantizer)
     move_exported_model_to_eval(prepared)  # an exported module has no .eval(); BatchNorm and dropout as at inference
     with torch.no_grad():
@@ -104,12 +105,23 @@ def check_io(interp, precision: str, path: str) -> None:
     want = np.int8 if precision == "int8" else np.float32
     got = [d["dtype"] for d in interp.get_input_details() + interp.get_output_details()]
     if any(g != want for g in got):
-        raise ValueError(f"{path}: {precision} model has input/output types {[np.dtype(g).name for g in got]}, "
-                         f"expected {np.dtype(want).name}")
+        raise ValueError(
+            f"{path}: {precision} model has input/output types {[np.dtype(g).name for g in got]}, "
+            f"expected {np.dtype(want).name}"
+        )
 
 
-def deploy_model(key: str, model_path: str, trained_metrics: str, arrays: str, out: Mapping[str, str], resolution: int,
-                 calibration_samples: int, seed: int, threads: int) -> None:
+def deploy_model(
+    key: str,
+    model_path: str,
+    trained_metrics: str,
+    arrays: str,
+    out: Mapping[str, str],
+    resolution: int,
+    calibration_samples: int,
+    seed: int,
+    threads: int,
+) -> None:
     """Rule deploy_model: float32 and int8 ``.tflite`` of one model, their accuracy and agreement with PyTorch.
 
     The model's PyTorch accuracy is its training run's (``trained_metrics``): one number per model,
@@ -138,26 +150,47 @@ def deploy_model(key: str, model_path: str, trained_metrics: str, arrays: str, o
     y = data["y_test"]
     macs, _ = macs_and_params(model, resolution)
     parsed = modelkey.parse(key)
-    metrics = {"model": key, "family": parsed.family, "arch": parsed.arch, "parameters": count_parameters(model),
-               "macs": macs, "test_images": int(len(y)),
-               "accuracy_torch": accuracy_torch,
-               "accuracy_torch_here": float(np.mean(reference.argmax(1) == y)), "calibration_images": len(calibration)}
+    metrics = {
+        "model": key,
+        "family": parsed.family,
+        "arch": parsed.arch,
+        "parameters": count_parameters(model),
+        "macs": macs,
+        "test_images": int(len(y)),
+        "accuracy_torch": accuracy_torch,
+        "accuracy_torch_here": float(np.mean(reference.argmax(1) == y)),
+        "calibration_images": len(calibration),
+    }
     if abs(metrics["accuracy_torch"] - metrics["accuracy_torch_here"]) > 1.5 / len(y):
-        log.warning("%s: the training run's accuracy %.4f and the PyTorch accuracy recomputed here %.4f differ by "
-                    "more than one image", key, metrics["accuracy_torch"], metrics["accuracy_torch_here"])
+        log.warning(
+            "%s: the training run's accuracy %.4f and the PyTorch accuracy recomputed here %.4f differ by "
+            "more than one image",
+            key,
+            metrics["accuracy_torch"],
+            metrics["accuracy_torch_here"],
+        )
     for precision in PRECISIONS:
         ours = np.concatenate(logits[precision])
         metrics[precision] = {
-            "accuracy": float(np.mean(ours.argmax(1) == y)), "size": file_size(out[precision]),
+            "accuracy": float(np.mean(ours.argmax(1) == y)),
+            "size": file_size(out[precision]),
             "argmax_agreement_with_torch": float(np.mean(ours.argmax(1) == reference.argmax(1))),
             "max_abs_logit_difference": float(np.max(np.abs(ours - reference))),
         }
-        log.info("%s %s: accuracy %.4f (PyTorch %.4f), argmax agreement %.4f, max |logit diff| %.3g, %d bytes", key,
-                 precision, metrics[precision]["accuracy"], metrics["accuracy_torch"],
-                 metrics[precision]["argmax_agreement_with_torch"], metrics[precision]["max_abs_logit_difference"],
-                 metrics[precision]["size"]["bytes"])
-    metrics["provenance"] = collect({"resolution": resolution, "calibration_samples": calibration_samples, "model": key,
-                                     "seed": seed},
-                                    {"model": model_path, "arrays": arrays}, threads=threads,
-                                    packages=("numpy", "torch", "litert-torch", "ai-edge-litert"))
+        log.info(
+            "%s %s: accuracy %.4f (PyTorch %.4f), argmax agreement %.4f, max |logit diff| %.3g, %d bytes",
+            key,
+            precision,
+            metrics[precision]["accuracy"],
+            metrics["accuracy_torch"],
+            metrics[precision]["argmax_agreement_with_torch"],
+            metrics[precision]["max_abs_logit_difference"],
+            metrics[precision]["size"]["bytes"],
+        )
+    metrics["provenance"] = collect(
+        {"resolution": resolution, "calibration_samples": calibration_samples, "model": key, "seed": seed},
+        {"model": model_path, "arrays": arrays},
+        threads=threads,
+        packages=("numpy", "torch", "litert-torch", "ai-edge-litert"),
+    )
     write_json(out["metrics"], metrics)

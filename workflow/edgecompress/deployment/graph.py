@@ -46,8 +46,11 @@ class Graph:
             if name not in MAC_OPS or len(ins) < 2:
                 continue
             out, weights = self.shapes[outs[0]], self.shapes[ins[1]]
-            per_output = {"CONV_2D": int(np.prod(weights[1:])), "DEPTHWISE_CONV_2D": int(np.prod(weights[1:3])),
-                          "FULLY_CONNECTED": int(weights[-1])}[name]
+            per_output = {
+                "CONV_2D": int(np.prod(weights[1:])),
+                "DEPTHWISE_CONV_2D": int(np.prod(weights[1:3])),
+                "FULLY_CONNECTED": int(weights[-1]),
+            }[name]
             total["depthwise" if name == "DEPTHWISE_CONV_2D" else "dense"] += int(np.prod(out)) * per_output
         return total
 
@@ -74,8 +77,10 @@ def read_graph(path: str | os.PathLike) -> Graph:
         graph = model.subgraphs[0]
     except Exception as exc:  # the flatbuffer reader raises whatever a corrupt buffer provokes
         raise ValueError(f"{path}: not a readable .tflite file ({type(exc).__name__}: {exc})") from exc
-    itemsize = {getattr(schema.TensorType, name.upper()): np.dtype(name).itemsize
-                for name in ("float32", "int8", "uint8", "int32", "int64", "int16", "float16", "bool")}
+    itemsize = {
+        getattr(schema.TensorType, name.upper()): np.dtype(name).itemsize
+        for name in ("float32", "int8", "uint8", "int32", "int64", "int16", "float16", "bool")
+    }
     op_names = {v: k for k, v in vars(schema.BuiltinOperator).items() if not k.startswith("_")}
     sizes, shapes, constant = {}, {}, set()
     for i, t in enumerate(graph.tensors):
@@ -88,7 +93,18 @@ def read_graph(path: str | os.PathLike) -> Graph:
     for op in graph.operators:
         code = model.operatorCodes[op.opcodeIndex]
         name = op_names.get(max(code.builtinCode, code.deprecatedBuiltinCode), "CUSTOM")
-        ops.append((name, tuple(int(x) for x in (op.inputs if op.inputs is not None else [])),
-                    tuple(int(x) for x in (op.outputs if op.outputs is not None else []))))
-    return Graph(sizes, shapes, frozenset(constant), tuple(int(x) for x in graph.inputs),
-                 tuple(int(x) for x in graph.outputs), tuple(ops))
+        ops.append(
+            (
+                name,
+                tuple(int(x) for x in (op.inputs if op.inputs is not None else [])),
+                tuple(int(x) for x in (op.outputs if op.outputs is not None else [])),
+            )
+        )
+    return Graph(
+        sizes,
+        shapes,
+        frozenset(constant),
+        tuple(int(x) for x in graph.inputs),
+        tuple(int(x) for x in graph.outputs),
+        tuple(ops),
+    )

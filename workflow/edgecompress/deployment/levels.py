@@ -22,8 +22,9 @@ def same_level(a: float, b: float, tolerance: float = PLATEAU_TOLERANCE) -> bool
     return abs(np.log(a / b)) <= np.log1p(tolerance)
 
 
-def plateaus(sweep: list[Mapping], reported: Mapping[str, int] | None = None,
-             tolerance: float = PLATEAU_TOLERANCE) -> list[dict]:
+def plateaus(
+    sweep: list[Mapping], reported: Mapping[str, int] | None = None, tolerance: float = PLATEAU_TOLERANCE
+) -> list[dict]:
     """The memory levels the sweep shows, from the core outward: its plateaus of bandwidth.
 
     A working set cannot stream faster than a smaller one, so the sweep is first replaced by its upper
@@ -31,7 +32,8 @@ def plateaus(sweep: list[Mapping], reported: Mapping[str, int] | None = None,
     by other load, or numpy's per-call cost on a read of a few KiB, does not make a level. Then
     consecutive points within ``tolerance`` of the running plateau's median bandwidth form one plateau;
     fewer than ``MIN_PLATEAU_POINTS`` points between two plateaus are a transition, not a level. The last
-    plateau is DRAM. A level holds every working set up to the first size of the next plateau (a transition point streams at
+    plateau is DRAM. A level holds every working set up to the first size of the next plateau (a transition
+    point streams at
     the faster rate at least: the bound stays a lower bound). The caches are named after the OS's report
     where a reported size lies within the plateau's sizes (:func:`_name_caches`).
     """
@@ -56,9 +58,16 @@ def plateaus(sweep: list[Mapping], reported: Mapping[str, int] | None = None,
     for i, g in enumerate(kept):
         last = i == len(kept) - 1
         holds = None if last else kept[i + 1][0]["bytes"]
-        levels.append({"name": "DRAM" if last else "", "from_bytes": g[0]["bytes"], "to_bytes": g[-1]["bytes"],
-                       "holds_bytes": holds, "points": len(g),
-                       "bandwidth_bytes_per_s": float(np.median([q["bandwidth_bytes_per_s"] for q in g]))})
+        levels.append(
+            {
+                "name": "DRAM" if last else "",
+                "from_bytes": g[0]["bytes"],
+                "to_bytes": g[-1]["bytes"],
+                "holds_bytes": holds,
+                "points": len(g),
+                "bandwidth_bytes_per_s": float(np.median([q["bandwidth_bytes_per_s"] for q in g])),
+            }
+        )
     _name_caches(levels[:-1], reported)
     return levels
 
@@ -69,8 +78,11 @@ def _name_caches(caches: list[dict], reported: Mapping[str, int]) -> None:
     taken: set[str] = set()
     for i, level in enumerate(caches):
         low = caches[i - 1]["holds_bytes"] if i else 0
-        fits = [name for name, size in sorted(reported.items(), key=lambda kv: kv[1])
-                if low < size <= 2 * level["holds_bytes"] and name not in taken]
+        fits = [
+            name
+            for name, size in sorted(reported.items(), key=lambda kv: kv[1])
+            if low < size <= 2 * level["holds_bytes"] and name not in taken
+        ]
         before = caches[i - 1]["name"] if i else ""
         after = f"L{int(before[1:]) + 1}" if before[:1] == "L" and before[1:].isdigit() else ""
         level["name"] = fits[-1] if fits else after if after and after not in taken else f"cache {i + 1}"
@@ -91,8 +103,9 @@ def legacy_levels(roofs: Mapping) -> list[dict]:
         bw = bandwidth[name]
         if outer and same_level(bw, bandwidth[outer]):
             continue
-        levels.append({"name": name, "holds_bytes": sizes.get(name) if outer else None,
-                       "bandwidth_bytes_per_s": float(bw)})
+        levels.append(
+            {"name": name, "holds_bytes": sizes.get(name) if outer else None, "bandwidth_bytes_per_s": float(bw)}
+        )
     return levels
 
 
@@ -144,5 +157,7 @@ def roof_fit(roofline) -> dict:
 
 
 def misfit_text(fitted: Mapping) -> str:
-    return (f"not explained here: the roof model does not fit this CPU ({fitted['below']} of {fitted['bounded']} "
-            "latencies are below their bounds)")
+    return (
+        f"not explained here: the roof model does not fit this CPU ({fitted['below']} of {fitted['bounded']} "
+        "latencies are below their bounds)"
+    )

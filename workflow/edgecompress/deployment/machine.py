@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+
 from ..provenance import cpu_model
 
 # the extensions that decide whether int8 kernels beat float32 ones on x86 (VNNI: int8 dot products)

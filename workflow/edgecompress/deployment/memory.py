@@ -35,16 +35,34 @@ from .testdata import TestSplits
 
 log = logging.getLogger(__name__)
 
-COLUMNS = ("model", "precision", "file", "file_bytes", "tflm_runnable", "tflm_reason", "arena_bytes",
-           "peak_live_bytes", "process_rss_bytes", "tflm_accuracy", "litert_accuracy", "tflm_litert_agreement",
-           "tflm_images")
+COLUMNS = (
+    "model",
+    "precision",
+    "file",
+    "file_bytes",
+    "tflm_runnable",
+    "tflm_reason",
+    "arena_bytes",
+    "peak_live_bytes",
+    "process_rss_bytes",
+    "tflm_accuracy",
+    "litert_accuracy",
+    "tflm_litert_agreement",
+    "tflm_images",
+)
 ARENA_STEP = 16  # TFLM aligns allocations to 16 bytes: the bisection stops at this resolution
 TOTAL = re.compile(r"Arena allocation total (\d+) bytes")
 
 
 # ---------------------------------------------------------------- peak live tensors (graph only)
-def peak_live(n_tensors: int, sizes: Mapping[int, int], constant: set, inputs: Sequence[int], outputs: Sequence[int],
-              ops: Sequence[tuple[Sequence[int], Sequence[int]]]) -> int:
+def peak_live(
+    n_tensors: int,
+    sizes: Mapping[int, int],
+    constant: set,
+    inputs: Sequence[int],
+    outputs: Sequence[int],
+    ops: Sequence[tuple[Sequence[int], Sequence[int]]],
+) -> int:
     """Largest sum of non-constant tensor bytes alive at once when ``ops`` (inputs, outputs) run in order.
 
     A tensor is alive from the op that writes it (the graph's inputs: from the start) to the last op
@@ -61,8 +79,11 @@ def peak_live(n_tensors: int, sizes: Mapping[int, int], constant: set, inputs: S
                 last[t] = max(last.get(t, i), i)
     peak = 0
     for i in range(n):
-        live = sum(sizes[t] for t in range(n_tensors) if t not in constant and t in first
-                   and first[t] <= i <= last.get(t, first[t]))
+        live = sum(
+            sizes[t]
+            for t in range(n_tensors)
+            if t not in constant and t in first and first[t] <= i <= last.get(t, first[t])
+        )
         peak = max(peak, live)
     return peak
 
@@ -70,8 +91,9 @@ def peak_live(n_tensors: int, sizes: Mapping[int, int], constant: set, inputs: S
 def graph_peak_live(path: str | os.PathLike) -> int:
     """:func:`peak_live` of the first subgraph of a ``.tflite`` file."""
     g = read_graph(path)
-    return peak_live(len(g.sizes), g.sizes, set(g.constant), list(g.inputs), list(g.outputs),
-                     [(ins, outs) for _, ins, outs in g.ops])
+    return peak_live(
+        len(g.sizes), g.sizes, set(g.constant), list(g.inputs), list(g.outputs), [(ins, outs) for _, ins, outs in g.ops]
+    )
 
 
 # ---------------------------------------------------------------- TFLM
@@ -119,8 +141,11 @@ def unsupported_op(reason: str) -> str | None:
     prepare = re.search(r"Node ([A-Z_0-9]+) \(number \d+\) failed to prepare", reason)
     if prepare:
         return f"{prepare.group(1)} fails to prepare (its TFLM kernel does not take these tensor types)"
-    m = re.search(r"(?:Didn't find op for builtin opcode|unsupported op|Failed to get registration from op code)"
-                  r"\s*'?([A-Z_0-9]+)?", reason)
+    m = re.search(
+        r"(?:Didn't find op for builtin opcode|unsupported op|Failed to get registration from op code)"
+        r"\s*'?([A-Z_0-9]+)?",
+        reason,
+    )
     return (m.group(1) or "an op") if m else None
 
 
@@ -129,8 +154,7 @@ def smallest_arena(data: bytes, sample: np.ndarray, upper: int) -> dict:
     ok, why = runs_in(data, upper, sample)
     if not ok:
         op = unsupported_op(why)
-        reason = (f"not runnable on TFLM: {op}" if op else
-                  f"not runnable on TFLM within {upper / MIB:g} MiB: {why}")
+        reason = f"not runnable on TFLM: {op}" if op else f"not runnable on TFLM within {upper / MIB:g} MiB: {why}"
         return {"runnable": False, "reason": reason, "arena_bytes": None}
     lo, hi = 0, upper  # runs at hi, not (known) at lo
     while hi - lo > ARENA_STEP:
@@ -173,7 +197,9 @@ def process_rss(path: str, threads: int, repeats: int = 3, run: Callable | None 
     for _ in range(repeats):
         done = run([sys.executable, "-c", RSS_PROBE, path, str(threads)])
         if done.returncode != 0:
-            raise RuntimeError(f"{path}: the memory probe failed (exit {done.returncode}): {done.stderr.strip()[-300:]}")
+            raise RuntimeError(
+                f"{path}: the memory probe failed (exit {done.returncode}): {done.stderr.strip()[-300:]}"
+            )
         values.append(int(done.stdout.strip().splitlines()[-1]))
     return int(np.median(values))
 
@@ -190,8 +216,12 @@ class TflmAsLiteRT:
     def _details(d: Mapping) -> dict:
         q = d.get("quantization_parameters") or {}
         scales, zeros = list(q.get("scales", [])), list(q.get("zero_points", []))
-        return {"index": 0, "shape": np.asarray(d["shape"]), "dtype": d["dtype"],
-                "quantization": (float(scales[0]) if scales else 0.0, int(zeros[0]) if zeros else 0)}
+        return {
+            "index": 0,
+            "shape": np.asarray(d["shape"]),
+            "dtype": d["dtype"],
+            "quantization": (float(scales[0]) if scales else 0.0, int(zeros[0]) if zeros else 0),
+        }
 
     def get_input_details(self):
         return [self._details(self.interp.get_input_details(0))]
@@ -209,8 +239,16 @@ class TflmAsLiteRT:
         return np.asarray(self.interp.get_output(0))
 
 
-def measure_file(model: str, precision: str, path: str, images: np.ndarray | None, labels: np.ndarray | None,
-                 threads: int, max_arena_bytes: int, evaluate: bool) -> dict:
+def measure_file(
+    model: str,
+    precision: str,
+    path: str,
+    images: np.ndarray | None,
+    labels: np.ndarray | None,
+    threads: int,
+    max_arena_bytes: int,
+    evaluate: bool,
+) -> dict:
     """One row of ``memory.csv``: the file's size, TFLM arena, peak live tensors, process memory, TFLM accuracy."""
     row = {c: None for c in COLUMNS}
     row.update(model=model, precision=precision, file=path, file_bytes=os.path.getsize(path))
@@ -232,26 +270,47 @@ def measure_file(model: str, precision: str, path: str, images: np.ndarray | Non
     if evaluate and arena["runnable"] and images is not None:
         tflm = classify(TflmAsLiteRT(tflm_interpreter(data, arena["arena_bytes"] + 4 * ARENA_STEP)), images)
         ref = classify(litert, images)
-        row.update(tflm_accuracy=float(np.mean(tflm.argmax(1) == labels)),
-                   litert_accuracy=float(np.mean(ref.argmax(1) == labels)),
-                   tflm_litert_agreement=float(np.mean(tflm.argmax(1) == ref.argmax(1))), tflm_images=len(labels))
-    log.info("%s %s: %d bytes, arena %s, peak live %s, process %s bytes%s", model, precision, row["file_bytes"],
-             row["arena_bytes"], row["peak_live_bytes"], row["process_rss_bytes"],
-             f", TFLM accuracy {row['tflm_accuracy']:.4f} vs LiteRT {row['litert_accuracy']:.4f}"
-             if row["tflm_accuracy"] is not None else "")
+        row.update(
+            tflm_accuracy=float(np.mean(tflm.argmax(1) == labels)),
+            litert_accuracy=float(np.mean(ref.argmax(1) == labels)),
+            tflm_litert_agreement=float(np.mean(tflm.argmax(1) == ref.argmax(1))),
+            tflm_images=len(labels),
+        )
+    log.info(
+        "%s %s: %d bytes, arena %s, peak live %s, process %s bytes%s",
+        model,
+        precision,
+        row["file_bytes"],
+        row["arena_bytes"],
+        row["peak_live_bytes"],
+        row["process_rss_bytes"],
+        f", TFLM accuracy {row['tflm_accuracy']:.4f} vs LiteRT {row['litert_accuracy']:.4f}"
+        if row["tflm_accuracy"] is not None
+        else "",
+    )
     return row
 
 
-def measure_memory(files: Mapping[str, Mapping[str, str]], cifar_arrays: str, fashion_arrays: str, resolution: int,
-                   out_csv: str, threads: int, max_arena_mib: float, mcu_flash_mib: float | None) -> None:
+def measure_memory(
+    files: Mapping[str, Mapping[str, str]],
+    cifar_arrays: str,
+    fashion_arrays: str,
+    resolution: int,
+    out_csv: str,
+    threads: int,
+    max_arena_mib: float,
+    mcu_flash_mib: float | None,
+) -> None:
     """Rule measure_memory: one row per (model, precision) ``.tflite``; see the module docstring."""
     split = TestSplits(cifar_arrays, fashion_arrays, resolution)  # prepared only when a model is evaluated
     rows = []
     for model, by_precision in files.items():
         for precision, path in by_precision.items():
-            evaluate = (precision == "int8" and mcu_flash_mib is not None
-                        and os.path.getsize(path) <= mcu_flash_mib * MIB)
+            evaluate = (
+                precision == "int8" and mcu_flash_mib is not None and os.path.getsize(path) <= mcu_flash_mib * MIB
+            )
             images, labels = split(model) if evaluate else (None, None)
-            rows.append(measure_file(model, precision, path, images, labels, threads, int(max_arena_mib * MIB),
-                                     evaluate))
+            rows.append(
+                measure_file(model, precision, path, images, labels, threads, int(max_arena_mib * MIB), evaluate)
+            )
     write_csv(out_csv, rows, COLUMNS)

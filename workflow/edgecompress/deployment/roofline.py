@@ -4,7 +4,8 @@ A model's time per inference is bounded below by ``max(MACs / peak MAC rate, byt
 Both roofs are measured in the timing job, on its core and thread count:
 
 - the peak multiply-accumulate rate per precision and kind of kernel: compute-bound models
-  (rule roof_models, :mod:`.roofs`) run through LiteRT with the kernels the timing uses, their MACs (``graph.Graph.macs_by_kind``) over
+  (rule roof_models, :mod:`.roofs`) run through LiteRT with the kernels the timing uses, their MACs
+  (``graph.Graph.macs_by_kind``) over
   their best round's median: ``dense`` (1x1 convolutions, a 1,024 x 512 x 512
   matrix product each) and ``depthwise`` (3x3 depthwise convolutions over 256 channels of a 16 x 16
   map, in cache), whose kernels reach a fraction of the dense ones' rate. Only float32 and int8
@@ -35,6 +36,7 @@ from pathlib import Path
 from typing import Callable, Mapping
 
 import numpy as np
+
 from ..litert import interpreter
 from ..measure import samples_ms
 from .graph import read_graph
@@ -117,9 +119,13 @@ def bandwidth_sweep(sizes: list[int], measure: Callable[[int], float] | None = N
     return [{"bytes": int(n), "bandwidth_bytes_per_s": float(measure(n))} for n in sizes]
 
 
-def measure_roofs(files: Mapping[str, str], threads: int, kernels: str,
-                  caches: Callable[[], dict[str, int]] = cache_sizes,
-                  sweep: Callable[[list[int]], list[dict]] = bandwidth_sweep) -> dict:
+def measure_roofs(
+    files: Mapping[str, str],
+    threads: int,
+    kernels: str,
+    caches: Callable[[], dict[str, int]] = cache_sizes,
+    sweep: Callable[[list[int]], list[dict]] = bandwidth_sweep,
+) -> dict:
     """The roofs of this machine (``files``: "<precision>_<kind>" -> roof model), or why they could not be measured.
 
     The OS's cache sizes are a hint (a machine that reports none is swept to ``DRAM_MIN_BYTES``).
@@ -136,15 +142,29 @@ def measure_roofs(files: Mapping[str, str], threads: int, kernels: str,
         levels = plateaus(points, sizes)
     except Exception as exc:  # a roof that fails must not lose the latencies measured before it
         log.warning("roofline not measured: %s", exc)
-        return {"status": NOT_MEASURED, "reason": f"{type(exc).__name__}: {exc}" if not isinstance(exc, RoofError)
-                else str(exc), "seconds": time.perf_counter() - start}
-    roofs = {"status": "measured", "reason": "", "cache_bytes": sizes, "cache_hint": hint or "reported by the OS",
-             "sweep": points, "levels": levels,
-             "bandwidth_bytes_per_s": {lv["name"]: lv["bandwidth_bytes_per_s"] for lv in levels},
-             "peak_macs_per_s": peaks, "seconds": time.perf_counter() - start}
-    log.info("roofs in %.1f s: peak %s MAC/s, levels %s, caches reported %s", roofs["seconds"],
-             {p: f"{v:.3g}" for p, v in peaks.items()},
-             [(lv["name"], lv["holds_bytes"], f"{lv['bandwidth_bytes_per_s']:.3g}") for lv in levels], sizes or hint)
+        return {
+            "status": NOT_MEASURED,
+            "reason": f"{type(exc).__name__}: {exc}" if not isinstance(exc, RoofError) else str(exc),
+            "seconds": time.perf_counter() - start,
+        }
+    roofs = {
+        "status": "measured",
+        "reason": "",
+        "cache_bytes": sizes,
+        "cache_hint": hint or "reported by the OS",
+        "sweep": points,
+        "levels": levels,
+        "bandwidth_bytes_per_s": {lv["name"]: lv["bandwidth_bytes_per_s"] for lv in levels},
+        "peak_macs_per_s": peaks,
+        "seconds": time.perf_counter() - start,
+    }
+    log.info(
+        "roofs in %.1f s: peak %s MAC/s, levels %s, caches reported %s",
+        roofs["seconds"],
+        {p: f"{v:.3g}" for p, v in peaks.items()},
+        [(lv["name"], lv["holds_bytes"], f"{lv['bandwidth_bytes_per_s']:.3g}") for lv in levels],
+        sizes or hint,
+    )
     return roofs
 
 
@@ -156,29 +176,47 @@ class NoRoof(KeyError):
         return str(self.args[0])
 
 
-def attainable(macs_by_kind: Mapping[str, int], weight_bytes: int, activation_bytes: int, precision: str,
-               roofs: Mapping, batch: int = 1) -> dict:
+def attainable(
+    macs_by_kind: Mapping[str, int],
+    weight_bytes: int,
+    activation_bytes: int,
+    precision: str,
+    roofs: Mapping,
+    batch: int = 1,
+) -> dict:
     """The roofline's bound on one call at ``batch`` images: compute and memory times, the larger, which one.
 
     Compute time is each kind's MACs over that kind's peak (dense and depthwise kernels differ). At
     batch N the MACs and activations scale with N, the weights are read once per call. Raises
     :class:`NoRoof` for a precision without a measured peak (its kernels are none of the roof models').
     """
-    missing = [f"{precision}_{kind}" for kind, n in macs_by_kind.items() if n and
-               f"{precision}_{kind}" not in roofs["peak_macs_per_s"]]
+    missing = [
+        f"{precision}_{kind}"
+        for kind, n in macs_by_kind.items()
+        if n and f"{precision}_{kind}" not in roofs["peak_macs_per_s"]
+    ]
     if missing:
         measured = ", ".join(sorted({k.rsplit("_", 1)[0] for k in roofs["peak_macs_per_s"]}))
-        raise NoRoof(f"no roof measured for {precision}: the roof models are {measured} only "
-                     f"(rule roof_models), and {precision} runs other kernels")
+        raise NoRoof(
+            f"no roof measured for {precision}: the roof models are {measured} only "
+            f"(rule roof_models), and {precision} runs other kernels"
+        )
     moved = weight_bytes + batch * activation_bytes
     level, bandwidth = level_of(moved, roofs)
     macs = sum(macs_by_kind.values())
-    compute_s = batch * sum(n / roofs["peak_macs_per_s"][f"{precision}_{kind}"] for kind, n in macs_by_kind.items()
-                            if n)
+    compute_s = batch * sum(
+        n / roofs["peak_macs_per_s"][f"{precision}_{kind}"] for kind, n in macs_by_kind.items() if n
+    )
     memory_s = moved / bandwidth
-    return {"level": level, "compute_ms": 1e3 * compute_s, "memory_ms": 1e3 * memory_s,
-            "attainable_ms": 1e3 * max(compute_s, memory_s), "bound": "compute" if compute_s >= memory_s else "memory",
-            "bytes": moved, "intensity": batch * macs / moved if moved else float("nan")}
+    return {
+        "level": level,
+        "compute_ms": 1e3 * compute_s,
+        "memory_ms": 1e3 * memory_s,
+        "attainable_ms": 1e3 * max(compute_s, memory_s),
+        "bound": "compute" if compute_s >= memory_s else "memory",
+        "bytes": moved,
+        "intensity": batch * macs / moved if moved else float("nan"),
+    }
 
 
 FAR_FROM_BOUND = 0.25  # a latency over 4x its bound is not explained by the roofs
@@ -190,16 +228,23 @@ def explain(model: Mapping, reference: Mapping) -> str:
     Each side: ``bound`` (compute or memory), ``level`` (where its bytes stream from), ``fraction``
     (its bound over its measured latency).
     """
-    far = [name for name, side in (("this model", model), ("the reference", reference))
-           if float(side.get("fraction", 1)) < FAR_FROM_BOUND]
+    far = [
+        name
+        for name, side in (("this model", model), ("the reference", reference))
+        if float(side.get("fraction", 1)) < FAR_FROM_BOUND
+    ]
     if far:
-        return (f"{' and '.join(far)} run{'s' if len(far) == 1 else ''} at under {FAR_FROM_BOUND:.0%} of the roofline "
-                "bound: per-call overhead or kernels far below the roofs decide, and the roofline cannot predict it")
+        return (
+            f"{' and '.join(far)} run{'s' if len(far) == 1 else ''} at under {FAR_FROM_BOUND:.0%} of the roofline "
+            "bound: per-call overhead or kernels far below the roofs decide, and the roofline cannot predict it"
+        )
     if model["bound"] == reference["bound"] == "compute":
         return "compute-bound: follows the MACs cut"
     if model["bound"] == reference["bound"] == "memory":
         if model["level"] != reference["level"]:
-            return (f"memory-bound: this model's weights and activations fit in {model['level']}, "
-                    f"the reference's stream from {reference['level']}")
+            return (
+                f"memory-bound: this model's weights and activations fit in {model['level']}, "
+                f"the reference's stream from {reference['level']}"
+            )
         return f"memory-bound: follows the bytes cut (both from {model['level']})"
     return f"the reference is {reference['bound']}-bound, this model {model['bound']}-bound"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from typing import Mapping
+
 from ..seeding import seed_everything
 from .convert import PRECISIONS, export, to_litert
 
@@ -35,9 +36,10 @@ def roof_module(kind: str = "dense"):
 
 
 def roof_models(out: Mapping[str, str], seed: int) -> None:
-    """Rule roof_models: ``roof_module`` of each kind as float32 and int8 ``.tflite`` (``out``: "<precision>_<kind>")."""
-    import torch
+    """Rule roof_models: ``roof_module`` of each kind as float32 and int8 ``.tflite``.
 
+    ``out``: "<precision>_<kind>" -> path."""
+    import torch
 
     seed_everything(seed, 1, frameworks=("torch",))
     for kind, size in (("dense", ROOF_SIZE), ("depthwise", DW_SIZE)):

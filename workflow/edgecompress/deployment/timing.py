@@ -27,22 +27,37 @@ from typing import Callable, Mapping
 
 import numpy as np
 
-from ..measure import samples_ms, summary_ms
-from ..litert import interpreter
-from .convert import load_trained
 from .. import modelkey
-from .tables import SPEEDUPS
-from ..results import write_json, write_csv
+from ..litert import interpreter
+from ..measure import samples_ms, summary_ms
 from ..provenance import package_versions
+from ..results import write_csv, write_json
 from ..stats import geometric_ratio
+from .convert import load_trained
 from .machine import describe, load_average
 from .roofline import measure_roofs
+from .tables import SPEEDUPS
 
 log = logging.getLogger(__name__)
 
-COLUMNS = ("model", "runtime", "precision", "batch", "median_ms", "mean_ms", "p90_sample_ms", "calls_per_sample",
-           "per_image_ms", "spread", "rounds", "runs_per_round", "benchmark_tool_ms", "benchmark_agrees",
-           "benchmark_verdict", "file")
+COLUMNS = (
+    "model",
+    "runtime",
+    "precision",
+    "batch",
+    "median_ms",
+    "mean_ms",
+    "p90_sample_ms",
+    "calls_per_sample",
+    "per_image_ms",
+    "spread",
+    "rounds",
+    "runs_per_round",
+    "benchmark_tool_ms",
+    "benchmark_agrees",
+    "benchmark_verdict",
+    "file",
+)
 AGREEMENT = 0.15  # LiteRT's benchmark tool and ours agree when within 15 %
 TOOL_RESOLUTION_MS = 0.01  # the tool rounds milliseconds to two decimals
 RESOLVABLE_MS = 0.1  # below this the tool's rounding (up to 5 % here) cannot support a 15 % comparison
@@ -53,8 +68,9 @@ MIN_SAMPLE_MS = 1.0  # shortest timed sample: faster models are called several t
 class Entry:
     """One thing to time: a call (and the untimed input copy before it) with what it stands for."""
 
-    def __init__(self, model: str, runtime: str, precision: str, batch: int, run: Callable[[], object],
-                 file: str = "") -> None:
+    def __init__(
+        self, model: str, runtime: str, precision: str, batch: int, run: Callable[[], object], file: str = ""
+    ) -> None:
         self.model, self.runtime, self.precision, self.batch, self.file = model, runtime, precision, batch, file
         self.run = run
         self.round_medians: list[float] = []
@@ -74,7 +90,6 @@ def litert_entry(model: str, precision: str, path: str, threads: int, kernels: s
 def torch_entries(model: str, path: str, resolution: int, batch: int) -> list[Entry]:
     """Eager PyTorch in channels-last layout (oneDNN's preferred CPU layout) at batch 1 and ``batch``."""
     import torch
-
 
     net = load_trained(model, path).to(memory_format=torch.channels_last)
     entries = []
@@ -97,6 +112,7 @@ def repeats(run: Callable[[], object], least_ms: float = MIN_SAMPLE_MS) -> int:
 
 def repeated(run: Callable[[], object], reps: int) -> Callable[[], None]:
     """``run`` called ``reps`` times in one timed sample."""
+
     def calls() -> None:
         for _ in range(reps):
             run()
@@ -104,8 +120,16 @@ def repeated(run: Callable[[], object], reps: int) -> Callable[[], None]:
     return calls
 
 
-RATIO_COLUMNS = ("model", "column", "speedup", "speedup_ci_low", "speedup_ci_high", "speedup_ci_halfwidth",
-                 "speedup_certain", "rounds")
+RATIO_COLUMNS = (
+    "model",
+    "column",
+    "speedup",
+    "speedup_ci_low",
+    "speedup_ci_high",
+    "speedup_ci_halfwidth",
+    "speedup_certain",
+    "rounds",
+)
 
 
 def speedup_pairs(entries: list[Entry]) -> list[tuple[str, str, Entry, Entry]]:
@@ -133,8 +157,13 @@ def ratio_interval(reference: Entry, entry: Entry) -> dict:
     difference between two timing jobs (the report says both).
     """
     g = geometric_ratio(reference.round_medians, entry.round_medians, 0.95)
-    return {"speedup": g["ratio"], "speedup_ci_low": g["low"], "speedup_ci_high": g["high"],
-            "speedup_ci_halfwidth": g["halfwidth"], "rounds": g["n"]}
+    return {
+        "speedup": g["ratio"],
+        "speedup_ci_low": g["low"],
+        "speedup_ci_high": g["high"],
+        "speedup_ci_halfwidth": g["halfwidth"],
+        "rounds": g["n"],
+    }
 
 
 def widest(pairs: list[tuple[str, str, Entry, Entry]]) -> float:
@@ -145,7 +174,7 @@ def widest(pairs: list[tuple[str, str, Entry, Entry]]) -> float:
 def time_round(entries: list[Entry], r: int, runs: int, warmup: int) -> None:
     """Round ``r``: every entry in turn, starting ``r`` entries along."""
     n = len(entries)
-    for entry in entries[r % n:] + entries[: r % n]:
+    for entry in entries[r % n :] + entries[: r % n]:
         k = runs if entry.batch == 1 else max(1, runs // 5)
         reps = entry.calls_per_sample
         samples = samples_ms(repeated(entry.run, reps), warmup, k) / reps
@@ -153,8 +182,14 @@ def time_round(entries: list[Entry], r: int, runs: int, warmup: int) -> None:
         entry.round_medians.append(float(np.median(samples)))
 
 
-def time_rounds(entries: list[Entry], rounds: int, runs: int, warmup: int, max_rounds: int | None = None,
-                ci_width: float | None = None) -> int:
+def time_rounds(
+    entries: list[Entry],
+    rounds: int,
+    runs: int,
+    warmup: int,
+    max_rounds: int | None = None,
+    ci_width: float | None = None,
+) -> int:
     """At least ``rounds`` rounds over all entries, each round starting one entry further along; returns how many.
 
     Then, as pyperf and Google Benchmark do, more rounds (up to ``max_rounds``) while any speed-up
@@ -170,8 +205,13 @@ def time_rounds(entries: list[Entry], rounds: int, runs: int, warmup: int, max_r
         time_round(entries, r, runs, warmup)
         r += 1
         width = widest(pairs) if r > 1 else float("inf")
-        log.info("round %d done (at least %d, at most %d); widest speed-up interval +-%.1f %%", r, rounds,
-                 max_rounds or rounds, 100 * width)
+        log.info(
+            "round %d done (at least %d, at most %d); widest speed-up interval +-%.1f %%",
+            r,
+            rounds,
+            max_rounds or rounds,
+            100 * width,
+        )
     return r
 
 
@@ -179,13 +219,26 @@ def benchmark_tool(path: str, threads: int, runs: int) -> float:
     """Median latency (ms) of LiteRT's ``benchmark_litert_model`` tool on ``path``."""
     with tempfile.TemporaryDirectory() as tmp:
         result = Path(tmp) / "result.json"
-        cmd = [sys.executable, "-m", "ai_edge_litert.tools.benchmark_litert_model", "--model", path,
-               "--num_runs", str(runs), "--warmup_runs", str(max(1, runs // 10)), "--num_threads", str(threads),
-               "--result_json", str(result)]
+        cmd = [
+            sys.executable,
+            "-m",
+            "ai_edge_litert.tools.benchmark_litert_model",
+            "--model",
+            path,
+            "--num_runs",
+            str(runs),
+            "--warmup_runs",
+            str(max(1, runs // 10)),
+            "--num_threads",
+            str(threads),
+            "--result_json",
+            str(result),
+        ]
         done = subprocess.run(cmd, capture_output=True, text=True)
         if done.returncode != 0 or not result.exists():
-            raise RuntimeError(f"LiteRT's benchmark tool failed on {path} (exit {done.returncode}): "
-                               f"{done.stderr.strip()[-500:]}")
+            raise RuntimeError(
+                f"LiteRT's benchmark tool failed on {path} (exit {done.returncode}): {done.stderr.strip()[-500:]}"
+            )
         return float(json.loads(result.read_text())["latency"]["median_ms"])
 
 
@@ -211,12 +264,24 @@ def tool_verdict(ours_ms: float, tool_ms: float | None, kernels: str, runs: int)
 def row(entry: Entry) -> dict:
     stats = summary_ms(np.concatenate(entry.samples))
     medians = np.asarray(entry.round_medians)
-    return {"model": entry.model, "runtime": entry.runtime, "precision": entry.precision, "batch": entry.batch,
-            "median_ms": stats["median_ms"], "mean_ms": stats["mean_ms"], "p90_sample_ms": stats["p90_ms"],
-            "calls_per_sample": entry.calls_per_sample, "per_image_ms": stats["median_ms"] / entry.batch,
-            "spread": float((medians.max() - medians.min()) / np.median(medians)), "rounds": len(medians),
-            "runs_per_round": len(entry.samples[0]), "benchmark_tool_ms": None, "benchmark_agrees": None,
-            "benchmark_verdict": "", "file": entry.file}
+    return {
+        "model": entry.model,
+        "runtime": entry.runtime,
+        "precision": entry.precision,
+        "batch": entry.batch,
+        "median_ms": stats["median_ms"],
+        "mean_ms": stats["mean_ms"],
+        "p90_sample_ms": stats["p90_ms"],
+        "calls_per_sample": entry.calls_per_sample,
+        "per_image_ms": stats["median_ms"] / entry.batch,
+        "spread": float((medians.max() - medians.min()) / np.median(medians)),
+        "rounds": len(medians),
+        "runs_per_round": len(entry.samples[0]),
+        "benchmark_tool_ms": None,
+        "benchmark_agrees": None,
+        "benchmark_verdict": "",
+        "file": entry.file,
+    }
 
 
 def ratio_rows(entries: list[Entry], ci_width: float) -> list[dict]:
@@ -228,21 +293,36 @@ def ratio_rows(entries: list[Entry], ci_width: float) -> list[dict]:
     return rows
 
 
-def time_models(litert: Mapping[str, Mapping[str, str]], pytorch: Mapping[str, str], roofs: Mapping[str, str],
-                out_csv: str, out_ratios: str, out_machine: str, dcfg: Mapping, resolution: int, cores: int) -> None:
+def time_models(
+    litert: Mapping[str, Mapping[str, str]],
+    pytorch: Mapping[str, str],
+    roofs: Mapping[str, str],
+    out_csv: str,
+    out_ratios: str,
+    out_machine: str,
+    dcfg: Mapping,
+    resolution: int,
+    cores: int,
+) -> None:
     """Rule time_models: ``litert`` maps model -> precision -> .tflite, ``pytorch`` model -> model.pt,
     ``roofs`` precision -> the roof model (``roofline.roof_models``)."""
     import torch
 
-
     threads = dcfg["threads"]
     torch.set_num_threads(threads)
     load_before = load_average()
-    entries = [litert_entry(m, p, path, threads, dcfg["kernels"]) for m, files in litert.items()
-               for p, path in files.items()]
+    entries = [
+        litert_entry(m, p, path, threads, dcfg["kernels"]) for m, files in litert.items() for p, path in files.items()
+    ]
     entries += [e for m, path in pytorch.items() for e in torch_entries(m, path, resolution, dcfg["throughput_batch"])]
-    log.info("%d entries, %d-%d rounds of %d runs each, %d thread(s)", len(entries), dcfg["rounds"],
-             dcfg["max_rounds"], dcfg["runs"], threads)
+    log.info(
+        "%d entries, %d-%d rounds of %d runs each, %d thread(s)",
+        len(entries),
+        dcfg["rounds"],
+        dcfg["max_rounds"],
+        dcfg["runs"],
+        threads,
+    )
     rounds = time_rounds(entries, dcfg["rounds"], dcfg["runs"], dcfg["warmup"], dcfg["max_rounds"], dcfg["ratio_ci"])
     roofline = measure_roofs(roofs, threads, dcfg["kernels"])
     load_after = load_average()
@@ -253,17 +333,41 @@ def time_models(litert: Mapping[str, Mapping[str, str]], pytorch: Mapping[str, s
             if comparable:
                 r["benchmark_tool_ms"] = benchmark_tool(r["file"], threads, dcfg["benchmark_runs"])
             r["benchmark_agrees"], r["benchmark_verdict"] = tool_verdict(
-                r["median_ms"], r["benchmark_tool_ms"], dcfg["kernels"], dcfg["benchmark_runs"])
+                r["median_ms"], r["benchmark_tool_ms"], dcfg["kernels"], dcfg["benchmark_runs"]
+            )
     for r in rows:
-        log.info("%-40s %-7s %-7s b%-3d median %.4f ms, spread %.2f, tool %s", r["model"], r["runtime"],
-                 r["precision"], r["batch"], r["median_ms"], r["spread"], r["benchmark_tool_ms"])
+        log.info(
+            "%-40s %-7s %-7s b%-3d median %.4f ms, spread %.2f, tool %s",
+            r["model"],
+            r["runtime"],
+            r["precision"],
+            r["batch"],
+            r["median_ms"],
+            r["spread"],
+            r["benchmark_tool_ms"],
+        )
     write_csv(out_csv, rows, COLUMNS)
     write_csv(out_ratios, ratio_rows(entries, dcfg["ratio_ci"]), RATIO_COLUMNS)
-    write_json(out_machine, {**describe(), "load_average_before": load_before, "load_average_after": load_after,
-                             "threads": threads, "kernels": dcfg["kernels"], "cores_reserved": cores,
-                             "rounds": dcfg["rounds"], "max_rounds": dcfg["max_rounds"], "rounds_run": rounds,
-                             "ratio_ci": dcfg["ratio_ci"], "roofline": roofline, "runs": dcfg["runs"],
-                             "warmup": dcfg["warmup"],
-                             "benchmark_runs": dcfg["benchmark_runs"], "benchmark_agreement": AGREEMENT,
-                             "benchmark_resolvable_ms": RESOLVABLE_MS, "benchmark_kernels": list(TOOL_KERNELS),
-                             "packages": package_versions(("numpy", "torch", "ai-edge-litert", "litert-torch"))})
+    write_json(
+        out_machine,
+        {
+            **describe(),
+            "load_average_before": load_before,
+            "load_average_after": load_after,
+            "threads": threads,
+            "kernels": dcfg["kernels"],
+            "cores_reserved": cores,
+            "rounds": dcfg["rounds"],
+            "max_rounds": dcfg["max_rounds"],
+            "rounds_run": rounds,
+            "ratio_ci": dcfg["ratio_ci"],
+            "roofline": roofline,
+            "runs": dcfg["runs"],
+            "warmup": dcfg["warmup"],
+            "benchmark_runs": dcfg["benchmark_runs"],
+            "benchmark_agreement": AGREEMENT,
+            "benchmark_resolvable_ms": RESOLVABLE_MS,
+            "benchmark_kernels": list(TOOL_KERNELS),
+            "packages": package_versions(("numpy", "torch", "ai-edge-litert", "litert-torch")),
+        },
+    )

@@ -27,12 +27,38 @@ from ..results import write_csv
 
 log = logging.getLogger(__name__)
 
-COLUMNS = ("model", "accelerator", "status", "system_config", "memory_mode", "clock_mhz", "npu_operators",
-           "cpu_operators", "npu_share", "cpu_fallback", "inference_ms", "sram_bytes", "weights_bytes", "weights_in",
-           "macs", "vela_version", "file")
+COLUMNS = (
+    "model",
+    "accelerator",
+    "status",
+    "system_config",
+    "memory_mode",
+    "clock_mhz",
+    "npu_operators",
+    "cpu_operators",
+    "npu_share",
+    "cpu_fallback",
+    "inference_ms",
+    "sram_bytes",
+    "weights_bytes",
+    "weights_in",
+    "macs",
+    "vela_version",
+    "file",
+)
 # the summary CSV's columns this module reads (ethos-u-vela's <network>_summary_<system>.csv)
-SUMMARY = ("system_config", "memory_mode", "core_clock", "inference_time", "sram_memory_used", "dram_memory_used",
-           "on_chip_flash_memory_used", "off_chip_flash_memory_used", "weights_storage_area", "nn_macs")
+SUMMARY = (
+    "system_config",
+    "memory_mode",
+    "core_clock",
+    "inference_time",
+    "sram_memory_used",
+    "dram_memory_used",
+    "on_chip_flash_memory_used",
+    "off_chip_flash_memory_used",
+    "weights_storage_area",
+    "nn_macs",
+)
 OPERATORS = re.compile(r"^(CPU|NPU) operators = (\d+)", re.M)
 UNSUPPORTED = re.compile(r"^Warning \(supported operators\) operator: (\w+)", re.M)
 KIB = 1024
@@ -46,31 +72,46 @@ def parse(stdout: str, summary: Mapping[str, str]) -> dict:
     """One row's numbers from Vela's console output and its summary CSV row."""
     missing = [c for c in SUMMARY if c not in summary]
     if missing:
-        raise VelaFormatError(f"Vela's summary CSV has no column {missing[0]!r} (this module reads {', '.join(SUMMARY)})")
+        raise VelaFormatError(
+            f"Vela's summary CSV has no column {missing[0]!r} (this module reads {', '.join(SUMMARY)})"
+        )
     ops = dict((kind, int(n)) for kind, n in OPERATORS.findall(stdout))
     if set(ops) != {"CPU", "NPU"}:
         raise VelaFormatError("Vela's output has no 'CPU operators = ' and 'NPU operators = ' lines")
     fallback = Counter(UNSUPPORTED.findall(stdout))
     storage = summary["weights_storage_area"]
-    weights_kib = {"Off-chip Flash": summary["off_chip_flash_memory_used"], "On-chip Flash":
-                   summary["on_chip_flash_memory_used"], "DRAM": summary["dram_memory_used"]}.get(storage)
+    weights_kib = {
+        "Off-chip Flash": summary["off_chip_flash_memory_used"],
+        "On-chip Flash": summary["on_chip_flash_memory_used"],
+        "DRAM": summary["dram_memory_used"],
+    }.get(storage)
     if weights_kib is None:
         raise VelaFormatError(f"Vela's summary names an unknown weights_storage_area {storage!r}")
     total = ops["CPU"] + ops["NPU"]
-    return {"system_config": summary["system_config"], "memory_mode": summary["memory_mode"],
-            "clock_mhz": float(summary["core_clock"]) / 1e6, "npu_operators": ops["NPU"], "cpu_operators": ops["CPU"],
-            "npu_share": ops["NPU"] / total if total else None,
-            "cpu_fallback": ", ".join(f"{op} x{n}" for op, n in sorted(fallback.items(), key=lambda kv: -kv[1])),
-            "inference_ms": 1000 * float(summary["inference_time"]),
-            "sram_bytes": round(float(summary["sram_memory_used"]) * KIB), "weights_bytes": round(float(weights_kib) * KIB),
-            "weights_in": storage, "macs": int(float(summary["nn_macs"]))}
+    return {
+        "system_config": summary["system_config"],
+        "memory_mode": summary["memory_mode"],
+        "clock_mhz": float(summary["core_clock"]) / 1e6,
+        "npu_operators": ops["NPU"],
+        "cpu_operators": ops["CPU"],
+        "npu_share": ops["NPU"] / total if total else None,
+        "cpu_fallback": ", ".join(f"{op} x{n}" for op, n in sorted(fallback.items(), key=lambda kv: -kv[1])),
+        "inference_ms": 1000 * float(summary["inference_time"]),
+        "sram_bytes": round(float(summary["sram_memory_used"]) * KIB),
+        "weights_bytes": round(float(weights_kib) * KIB),
+        "weights_in": storage,
+        "macs": int(float(summary["nn_macs"])),
+    }
 
 
 def compile_one(path: str, accelerator: str) -> dict:
     """Vela on one file for one accelerator (its default system configuration), in a scratch folder."""
     with tempfile.TemporaryDirectory() as tmp:
-        done = subprocess.run([sys.executable, "-m", "ethosu.vela", "--accelerator-config", accelerator,
-                               "--output-dir", tmp, path], capture_output=True, text=True)
+        done = subprocess.run(
+            [sys.executable, "-m", "ethosu.vela", "--accelerator-config", accelerator, "--output-dir", tmp, path],
+            capture_output=True,
+            text=True,
+        )
         summaries = sorted(Path(tmp).glob("*_summary_*.csv"))
         if done.returncode != 0 or not summaries:
             last = ((done.stderr or done.stdout).strip().splitlines() or ["no output"])[-1]
@@ -87,10 +128,17 @@ def vela(files: Mapping[str, str], accelerators: Sequence[str], enabled: bool, o
     for model, path in files.items():
         for accelerator in accelerators:
             row = {"model": model, "accelerator": accelerator, "file": path, "vela_version": version}
-            row.update(compile_one(path, accelerator) if enabled else
-                       {"status": "turned off (deployment.vela.enabled: false)"})
-            log.info("%s on %s: %s, %s ms, NPU share %s", model, accelerator, row["status"], row.get("inference_ms"),
-                     row.get("npu_share"))
+            row.update(
+                compile_one(path, accelerator) if enabled else {"status": "turned off (deployment.vela.enabled: false)"}
+            )
+            log.info(
+                "%s on %s: %s, %s ms, NPU share %s",
+                model,
+                accelerator,
+                row["status"],
+                row.get("inference_ms"),
+                row.get("npu_share"),
+            )
             rows.append(row)
     write_csv(out_csv, rows, COLUMNS)
 

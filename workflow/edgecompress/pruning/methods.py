@@ -42,7 +42,9 @@ def named_layers(model: nn.Module, names: Iterable[str]) -> list[tuple[str, nn.M
     modules = dict(model.named_modules())
     missing = [n for n in names if n not in modules]
     if missing:
-        raise ValueError(f"unknown layers {missing}; e.g. {[n for n, m in modules.items() if isinstance(m, PRUNABLE)][:8]}")
+        raise ValueError(
+            f"unknown layers {missing}; e.g. {[n for n, m in modules.items() if isinstance(m, PRUNABLE)][:8]}"
+        )
     chosen = [(n, modules[n]) for n in names]
     bad = [n for n, m in chosen if not isinstance(m, PRUNABLE)]
     if bad:
@@ -161,7 +163,8 @@ def structured_pruner(model: nn.Module, amount: float, resolution: int, ignored:
     import torch_pruning as tp
 
     return tp.pruner.BasePruner(
-        model, example_input(model, resolution),
+        model,
+        example_input(model, resolution),
         importance=tp.importance.GroupMagnitudeImportance(p=1),
         pruning_ratio=amount,
         ignored_layers=[m for _, m in named_layers(model, ignored)],
@@ -175,8 +178,10 @@ def zero_macs(model: nn.Module, targets: Sequence[tuple[str, nn.Module]], resolu
     masked weights the forward pass uses.
     """
     shapes: dict[str, tuple] = {}
-    hooks = [m.register_forward_hook(lambda mod, i, out, name=name: shapes.__setitem__(name, tuple(out.shape)))
-             for name, m in targets]
+    hooks = [
+        m.register_forward_hook(lambda mod, i, out, name=name: shapes.__setitem__(name, tuple(out.shape)))
+        for name, m in targets
+    ]
     try:
         with torch.no_grad():
             model.eval()(example_input(model, resolution))
@@ -195,17 +200,41 @@ def run_length(finetune_epochs: int, sweep: Sequence[int] = ()) -> int:
     return max([int(finetune_epochs), *(int(e) for e in sweep)])
 
 
-def finetune_baseline(arrays: str, weights: str | None, paths: Mapping[str, str], cfg: Mapping, epochs: int,
-                      seed: int, threads: int, weights_prefix: str) -> None:
+def finetune_baseline(
+    arrays: str,
+    weights: str | None,
+    paths: Mapping[str, str],
+    cfg: Mapping,
+    epochs: int,
+    seed: int,
+    threads: int,
+    weights_prefix: str,
+) -> None:
     """Rule finetune_baseline: ResNet-18 (ImageNet weights or random init), new head, trained on the subset.
 
     The dense model every pruning method starts from, and the teacher of the distillation stage."""
     trained = train_new("resnet18", arrays, weights, weights_prefix, cfg, epochs, seed, threads, "baseline")
-    metrics = {"method": "baseline", "amount": 0.0, "seed": seed, "arch": "resnet18", "accuracy": trained.accuracy,
-               "test_images": trained.test_images}
+    metrics = {
+        "method": "baseline",
+        "amount": 0.0,
+        "seed": seed,
+        "arch": "resnet18",
+        "accuracy": trained.accuracy,
+        "test_images": trained.test_images,
+    }
     inputs = {"arrays": arrays, **({"weights": trained.weights} if trained.weights else {})}
-    save_run(trained.model, paths, trained.rows, metrics, cfg, {"epochs": epochs, "seed": seed}, inputs, threads,
-             trained.device, trained.pretrained)
+    save_run(
+        trained.model,
+        paths,
+        trained.rows,
+        metrics,
+        cfg,
+        {"epochs": epochs, "seed": seed},
+        inputs,
+        threads,
+        trained.device,
+        trained.pretrained,
+    )
 
 
 def _from_baseline(baseline: str, baseline_metrics: str, cfg, seed: int, threads: int):
@@ -217,8 +246,19 @@ def _from_baseline(baseline: str, baseline_metrics: str, cfg, seed: int, threads
     return model, imagenet, device
 
 
-def prune(baseline: str, baseline_metrics: str, arrays: str, paths, method: str, amount: float, seed: int,
-                       cfg, spec: Mapping, finetune_epochs: int, threads: int) -> None:
+def prune(
+    baseline: str,
+    baseline_metrics: str,
+    arrays: str,
+    paths,
+    method: str,
+    amount: float,
+    seed: int,
+    cfg,
+    spec: Mapping,
+    finetune_epochs: int,
+    threads: int,
+) -> None:
     """Rule prune: prune the trained baseline (masks or filters), fine-tune it, save and measure it.
 
     ``spec`` is the method's own settings (unstructured: mode, layers; structured: ignored_layers;
@@ -240,8 +280,13 @@ def prune(baseline: str, baseline_metrics: str, arrays: str, paths, method: str,
     removed = sparsity(model, targets)
     model.to(device)
     before = accuracy(model, test, device)
-    log.info("%s %.2f: model sparsity %.4f %%, accuracy before fine-tuning %.4f", method, amount,
-             100 * removed["model_sparsity"], before)
+    log.info(
+        "%s %.2f: model sparsity %.4f %%, accuracy before fine-tuning %.4f",
+        method,
+        amount,
+        100 * removed["model_sparsity"],
+        before,
+    )
     epochs = run_length(finetune_epochs, spec.get("finetune_sweep", ()))
     rows = fit_and_keep(model, train, test, epochs, finetune_epochs, optimizer_for(model, cfg), loss_fn, device, method)
     final = accuracy(model, test, device)
@@ -250,18 +295,46 @@ def prune(baseline: str, baseline_metrics: str, arrays: str, paths, method: str,
     masks = masks_of(targets)
     make_permanent(targets)
     saved: dict = {}  # unstructured: filled by the check of the written file (not of the model in memory)
-    metrics = {"method": method, "amount": amount, "seed": seed, "arch": "resnet18", "sparsity": removed,
-               "accuracy_before_finetune": before, "accuracy": final, "test_images": len(test.y),
-               "finetune_epochs": finetune_epochs, "trained_epochs": epochs,
-               "sizes": serialised_sizes(model.cpu()), "saved_mask_check": saved if masks else None}
-    save_run(model, paths, rows, metrics, cfg, {"method": method, method: dict(spec), "finetune_epochs": finetune_epochs,
-                                               "amount": amount, "seed": seed},
-             {"baseline": baseline, "arrays": arrays}, threads, device, imagenet,
-             check=lambda tmp: saved.update(check_saved_masks(tmp, masks)) if masks else None)
+    metrics = {
+        "method": method,
+        "amount": amount,
+        "seed": seed,
+        "arch": "resnet18",
+        "sparsity": removed,
+        "accuracy_before_finetune": before,
+        "accuracy": final,
+        "test_images": len(test.y),
+        "finetune_epochs": finetune_epochs,
+        "trained_epochs": epochs,
+        "sizes": serialised_sizes(model.cpu()),
+        "saved_mask_check": saved if masks else None,
+    }
+    save_run(
+        model,
+        paths,
+        rows,
+        metrics,
+        cfg,
+        {"method": method, method: dict(spec), "finetune_epochs": finetune_epochs, "amount": amount, "seed": seed},
+        {"baseline": baseline, "arrays": arrays},
+        threads,
+        device,
+        imagenet,
+        check=lambda tmp: saved.update(check_saved_masks(tmp, masks)) if masks else None,
+    )
 
 
-def finetune_control(baseline: str, baseline_metrics: str, arrays: str, paths, seed: int, cfg, epochs: int,
-                     finetune_epochs: int, threads: int) -> None:
+def finetune_control(
+    baseline: str,
+    baseline_metrics: str,
+    arrays: str,
+    paths,
+    seed: int,
+    cfg,
+    epochs: int,
+    finetune_epochs: int,
+    threads: int,
+) -> None:
     """Rule finetune_control: the dense baseline fine-tuned exactly as a pruned model is, without pruning.
 
     Same code, optimizer, schedule, data order and seed as rule prune, for ``epochs`` (the longest
@@ -272,11 +345,29 @@ def finetune_control(baseline: str, baseline_metrics: str, arrays: str, paths, s
     train, test = splits(arrays, cfg, seed)
     model.to(device)
     before = accuracy(model, test, device)
-    rows = fit_and_keep(model, train, test, epochs, finetune_epochs, optimizer_for(model, cfg), cross_entropy, device,
-                        "control")
-    metrics = {"method": "control", "amount": 0.0, "seed": seed, "arch": "resnet18",
-               "accuracy_before_finetune": before, "accuracy": accuracy(model, test, device),
-               "test_images": len(test.y), "finetune_epochs": finetune_epochs, "trained_epochs": epochs}
-    save_run(model, paths, rows, metrics, cfg, {"finetune_epochs": finetune_epochs, "trained_epochs": epochs,
-                                               "seed": seed},
-             {"baseline": baseline, "arrays": arrays}, threads, device, imagenet)
+    rows = fit_and_keep(
+        model, train, test, epochs, finetune_epochs, optimizer_for(model, cfg), cross_entropy, device, "control"
+    )
+    metrics = {
+        "method": "control",
+        "amount": 0.0,
+        "seed": seed,
+        "arch": "resnet18",
+        "accuracy_before_finetune": before,
+        "accuracy": accuracy(model, test, device),
+        "test_images": len(test.y),
+        "finetune_epochs": finetune_epochs,
+        "trained_epochs": epochs,
+    }
+    save_run(
+        model,
+        paths,
+        rows,
+        metrics,
+        cfg,
+        {"finetune_epochs": finetune_epochs, "trained_epochs": epochs, "seed": seed},
+        {"baseline": baseline, "arrays": arrays},
+        threads,
+        device,
+        imagenet,
+    )

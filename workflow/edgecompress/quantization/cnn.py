@@ -14,10 +14,10 @@ from typing import Sequence
 
 import numpy as np
 
-from ..results import atomic_path, write_json, write_history
 from ..inputs import load_prepared
 from ..measure import file_size
 from ..provenance import collect
+from ..results import atomic_path, write_history, write_json
 from ..seeding import seed_everything
 
 log = logging.getLogger(__name__)
@@ -30,24 +30,41 @@ def to_input(images: np.ndarray) -> np.ndarray:
     return (images.astype(np.float32) / 255.0)[..., None]
 
 
-def build_base_cnn(conv_filters: Sequence[int], kernel_size: int, dense_units: Sequence[int] = (),
-                   input_shape=(28, 28, 1), classes: int = 10):
+def build_base_cnn(
+    conv_filters: Sequence[int],
+    kernel_size: int,
+    dense_units: Sequence[int] = (),
+    input_shape=(28, 28, 1),
+    classes: int = 10,
+):
     import keras
 
     # Explicit layer names without a "_<number>" ending: TFLite tensor names carry them (with such
     # an ending added when a graph is traced twice), so the int8 weight check can match by name.
     layers = [keras.Input(shape=input_shape)]
     for i, filters in enumerate(conv_filters, 1):
-        layers += [keras.layers.Conv2D(filters, kernel_size, activation="relu", name=f"conv{i}"),
-                   keras.layers.MaxPooling2D(2, name=f"pool{i}")]
+        layers += [
+            keras.layers.Conv2D(filters, kernel_size, activation="relu", name=f"conv{i}"),
+            keras.layers.MaxPooling2D(2, name=f"pool{i}"),
+        ]
     layers.append(keras.layers.Flatten(name="flatten"))
     layers += [keras.layers.Dense(units, activation="relu", name=f"dense{i}") for i, units in enumerate(dense_units, 1)]
     layers.append(keras.layers.Dense(classes, name="logits"))
     return keras.Sequential(layers, name="base_cnn")
 
 
-def train(model, x_train, y_train, x_test, y_test, epochs: int, batch_size: int, optimizer: str,
-          learning_rate: float, seed: int) -> list[dict]:
+def train(
+    model,
+    x_train,
+    y_train,
+    x_test,
+    y_test,
+    epochs: int,
+    batch_size: int,
+    optimizer: str,
+    learning_rate: float,
+    seed: int,
+) -> list[dict]:
     """Compile and fit; return one row per epoch (loss, test accuracy, seconds)."""
     import keras
 
@@ -66,15 +83,31 @@ def train(model, x_train, y_train, x_test, y_test, epochs: int, batch_size: int,
             self.start = time.perf_counter()
 
         def on_epoch_end(self, epoch, logs=None):
-            row = {"epoch": epoch + 1, "loss": float(logs["loss"]), "test_accuracy": float(logs["val_accuracy"]),
-                   "seconds": time.perf_counter() - self.start}
+            row = {
+                "epoch": epoch + 1,
+                "loss": float(logs["loss"]),
+                "test_accuracy": float(logs["val_accuracy"]),
+                "seconds": time.perf_counter() - self.start,
+            }
             rows.append(row)
-            log.info("epoch %d/%d: loss %.4f, test accuracy %.4f, %.1f s", row["epoch"], epochs, row["loss"],
-                     row["test_accuracy"], row["seconds"])
+            log.info(
+                "epoch %d/%d: loss %.4f, test accuracy %.4f, %.1f s",
+                row["epoch"],
+                epochs,
+                row["loss"],
+                row["test_accuracy"],
+                row["seconds"],
+            )
 
     model.fit(
-        x_train, y_train, epochs=epochs, batch_size=batch_size, shuffle=True,
-        validation_data=(x_test, y_test), callbacks=[EpochLog()], verbose=2,
+        x_train,
+        y_train,
+        epochs=epochs,
+        batch_size=batch_size,
+        shuffle=True,
+        validation_data=(x_test, y_test),
+        callbacks=[EpochLog()],
+        verbose=2,
     )
     return rows
 
@@ -127,12 +160,17 @@ def stable_keras_bytes(archive: bytes) -> bytes:
                 meta.pop("date_saved", None)
                 data = json.dumps(meta, sort_keys=True).encode()
             elif info.filename == "config.json":
-                data = re.sub(rb'"shared_object_id": (\d+)', lambda m: b'"shared_object_id": '
-                              + ids.setdefault(m.group(1), str(len(ids)).encode()), data)
+                data = re.sub(
+                    rb'"shared_object_id": (\d+)',
+                    lambda m: b'"shared_object_id": ' + ids.setdefault(m.group(1), str(len(ids)).encode()),
+                    data,
+                )
             entry = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
             entry.compress_type, entry.external_attr = info.compress_type, 0o644 << 16
             dst.writestr(entry, data)
     return out.getvalue()
+
+
 def train_base_cnn(arrays: str, paths, params, seed: int, threads: int) -> None:
     """Rule train_base_cnn: build, train and save the base CNN (with and without optimizer state)."""
     seed_everything(seed, threads, frameworks=("tensorflow",))
@@ -140,18 +178,35 @@ def train_base_cnn(arrays: str, paths, params, seed: int, threads: int) -> None:
     x_train, x_test = to_input(data["x_train"]), to_input(data["x_test"])
     model = build_base_cnn(params["conv_filters"], params["kernel_size"], params["dense_units"])
     log.info("base CNN: %d parameters", model.count_params())
-    rows = train(model, x_train, data["y_train"], x_test, data["y_test"], params["epochs"], params["batch_size"],
-                 params["optimizer"], params["learning_rate"], seed)
+    rows = train(
+        model,
+        x_train,
+        data["y_train"],
+        x_test,
+        data["y_test"],
+        params["epochs"],
+        params["batch_size"],
+        params["optimizer"],
+        params["learning_rate"],
+        seed,
+    )
     write_history(paths["history"], rows)
     save_keras(model, paths["model"])
     save_keras(model, paths["bare"], include_optimizer=False)
-    write_json(paths["metrics"], {
-        "model": "base_cnn (Keras, float32)",
-        "parameters": int(model.count_params()),
-        "accuracy": accuracy(model, x_test, data["y_test"]),
-        "test_images": int(len(x_test)),
-        "size": {"with_optimizer": file_size(paths["model"]), "without_optimizer": file_size(paths["bare"])},
-        "history": rows,
-        "provenance": collect({**params, "seed": seed}, {"arrays": arrays}, threads=threads,
-                              packages=("numpy", "tensorflow-cpu", "keras")),
-    })
+    write_json(
+        paths["metrics"],
+        {
+            "model": "base_cnn (Keras, float32)",
+            "parameters": int(model.count_params()),
+            "accuracy": accuracy(model, x_test, data["y_test"]),
+            "test_images": int(len(x_test)),
+            "size": {"with_optimizer": file_size(paths["model"]), "without_optimizer": file_size(paths["bare"])},
+            "history": rows,
+            "provenance": collect(
+                {**params, "seed": seed},
+                {"arrays": arrays},
+                threads=threads,
+                packages=("numpy", "tensorflow-cpu", "keras"),
+            ),
+        },
+    )

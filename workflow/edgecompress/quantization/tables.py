@@ -13,15 +13,22 @@ import os
 from typing import Mapping
 
 from .. import paper
-from ..results import write_csv, read_json, read_jsons
+from ..results import read_json, read_jsons, write_csv
 
 COLUMNS = ("metric", "model", "paper", "ours", "difference", "unit", "note")
 
 
 def _row(metric, model, ours, unit, note="", paper_value=None):
     diff = None if paper_value is None or ours is None else ours - paper_value
-    return {"metric": metric, "model": model, "paper": paper_value, "ours": ours, "difference": diff,
-            "unit": unit, "note": note}
+    return {
+        "metric": metric,
+        "model": model,
+        "paper": paper_value,
+        "ours": ours,
+        "difference": diff,
+        "unit": unit,
+        "note": note,
+    }
 
 
 def table_rows(keras: Mapping, variants: Mapping[str, Mapping]) -> list[dict]:
@@ -30,29 +37,52 @@ def table_rows(keras: Mapping, variants: Mapping[str, Mapping]) -> list[dict]:
     int8 = variants.get("int8")
     f32 = variants.get("float32")
     rows = [
-        _row("size", "float32 (.keras with optimizer state)", keras["size"]["with_optimizer"]["mib"], "MiB",
-             paper_value=p["size_mb"]["float32"]),
-        _row("size", "float32 (.keras without optimizer state)", keras["size"]["without_optimizer"]["mib"], "MiB",
-             "not in the paper"),
+        _row(
+            "size",
+            "float32 (.keras with optimizer state)",
+            keras["size"]["with_optimizer"]["mib"],
+            "MiB",
+            paper_value=p["size_mb"]["float32"],
+        ),
+        _row(
+            "size",
+            "float32 (.keras without optimizer state)",
+            keras["size"]["without_optimizer"]["mib"],
+            "MiB",
+            "not in the paper",
+        ),
     ]
     if f32:
         rows.append(_row("size", "float32 (.tflite)", f32["size"]["mib"], "MiB", "not in the paper"))
     if int8:
         rows.append(_row("size", "int8 (.tflite)", int8["size"]["mib"], "MiB", paper_value=p["size_mb"]["int8"]))
-        rows.append(_row("compression ratio", "int8 vs .keras with optimizer state",
-                         keras["size"]["with_optimizer"]["bytes"] / int8["size"]["bytes"], "x",
-                         "the paper's ratio: .keras file (weights + Adam state) vs int8 .tflite",
-                         paper_value=p["compression_ratio"]["int8"]))
+        rows.append(
+            _row(
+                "compression ratio",
+                "int8 vs .keras with optimizer state",
+                keras["size"]["with_optimizer"]["bytes"] / int8["size"]["bytes"],
+                "x",
+                "the paper's ratio: .keras file (weights + Adam state) vs int8 .tflite",
+                paper_value=p["compression_ratio"]["int8"],
+            )
+        )
         if f32:
-            rows.append(_row("compression ratio", "int8 vs float32 .tflite", f32["size"]["bytes"] / int8["size"]["bytes"],
-                             "x", "weights alone: the paper's 'theoretical ~4x'"))
-    rows.append(_row("accuracy", "float32 (Keras)", keras["accuracy"], "fraction",
-                     paper_value=p["accuracy"]["float32"]))
+            rows.append(
+                _row(
+                    "compression ratio",
+                    "int8 vs float32 .tflite",
+                    f32["size"]["bytes"] / int8["size"]["bytes"],
+                    "x",
+                    "weights alone: the paper's 'theoretical ~4x'",
+                )
+            )
+    rows.append(
+        _row("accuracy", "float32 (Keras)", keras["accuracy"], "fraction", paper_value=p["accuracy"]["float32"])
+    )
     if f32:
         rows.append(_row("accuracy", "float32 (.tflite)", f32["accuracy"], "fraction", "not in the paper"))
     if int8:
-        rows.append(_row("accuracy", "int8 (.tflite)", int8["accuracy"], "fraction",
-                         paper_value=p["accuracy"]["int8"]))
+        rows.append(_row("accuracy", "int8 (.tflite)", int8["accuracy"], "fraction", paper_value=p["accuracy"]["int8"]))
     for name, m in variants.items():
         if name in ("float32", "int8"):
             continue

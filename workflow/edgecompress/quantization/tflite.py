@@ -9,12 +9,12 @@ import numpy as np
 
 from ..inputs import load_prepared
 from ..litert import evaluate, interpreter
-from ..quantmath import dequantize
-from ..results import atomic_path, write_json
-from .cnn import to_input
-from ..seeding import seed_everything
 from ..measure import file_size
 from ..provenance import collect
+from ..quantmath import dequantize
+from ..results import atomic_path, write_json
+from ..seeding import seed_everything
+from .cnn import to_input
 
 log = logging.getLogger(__name__)
 
@@ -107,12 +107,15 @@ def check_weights(interp, keras_model) -> list[dict]:
         weight_index, bias_index = int(op["inputs"][1]), int(op["inputs"][2]) if len(op["inputs"]) > 2 else -1
         name = layer_of(tensors[weight_index]["name"], layers)
         if name is None:
-            raise ValueError(f"TFLite tensor {tensors[weight_index]['name']!r} matches no single Keras layer "
-                             f"of {sorted(layers)}")
+            raise ValueError(
+                f"TFLite tensor {tensors[weight_index]['name']!r} matches no single Keras layer of {sorted(layers)}"
+            )
         seen.add(name)
         weights = layers[name].get_weights()
-        for label, index, weight in (("kernel", weight_index, weights[0]),
-                                     ("bias", bias_index, weights[1] if len(weights) > 1 else None)):
+        for label, index, weight in (
+            ("kernel", weight_index, weights[0]),
+            ("bias", bias_index, weights[1] if len(weights) > 1 else None),
+        ):
             if index >= 0 and weight is not None:
                 rows.append(_compare(interp, tensors[index], _tflite_layout(weight), name, label))
     missing = sorted(set(layers) - seen)
@@ -124,8 +127,7 @@ def check_weights(interp, keras_model) -> list[dict]:
 def _compare(interp, detail: dict, target: np.ndarray, layer: str, label: str) -> dict:
     q = interp.get_tensor(detail["index"])
     if q.shape != target.shape:
-        raise ValueError(f"{layer}.{label}: TFLite tensor {detail['name']!r} has shape {q.shape}, "
-                         f"Keras {target.shape}")
+        raise ValueError(f"{layer}.{label}: TFLite tensor {detail['name']!r} has shape {q.shape}, Keras {target.shape}")
     params = detail["quantization_parameters"]
     axis = params["quantized_dimension"]
     shape = [1] * q.ndim
@@ -135,9 +137,13 @@ def _compare(interp, detail: dict, target: np.ndarray, layer: str, label: str) -
     error = np.abs(dequantize(q, scales, zeros) - target)
     step = np.broadcast_to(scales, q.shape)
     return {
-        "layer": layer, "tensor": label, "tflite_dtype": np.dtype(q.dtype).name,
-        "shape": list(q.shape), "max_abs_error": float(error.max()),
-        "max_scale": float(np.max(step)), "max_error_in_steps": float(np.max(error / step)),
+        "layer": layer,
+        "tensor": label,
+        "tflite_dtype": np.dtype(q.dtype).name,
+        "shape": list(q.shape),
+        "max_abs_error": float(error.max()),
+        "max_scale": float(np.max(step)),
+        "max_error_in_steps": float(np.max(error / step)),
         "within_one_step": bool(np.all(error <= step * (1 + 1e-6))),
     }
 
@@ -145,7 +151,6 @@ def _compare(interp, detail: dict, target: np.ndarray, layer: str, label: str) -
 def convert_tflite(model_path: str, arrays: str, out: str, variant: str, samples: int, seed: int, threads: int) -> None:
     """Rule convert_tflite: one TFLite variant of the saved Keras model (int8 calibrated on a seeded sample)."""
     import keras
-
 
     seed_everything(seed, threads, frameworks=("tensorflow",))
     model = keras.models.load_model(model_path)
@@ -157,7 +162,9 @@ def convert_tflite(model_path: str, arrays: str, out: str, variant: str, samples
     log.info("%s: %d bytes (representative images: %d)", out, len(flat), len(pick) if variant == "int8" else 0)
 
 
-def evaluate_tflite(tflite_path: str, keras_path: str, arrays: str, out: str, variant: str, threads: int, seed: int) -> None:
+def evaluate_tflite(
+    tflite_path: str, keras_path: str, arrays: str, out: str, variant: str, threads: int, seed: int
+) -> None:
     """Rule evaluate_tflite: accuracy, size and dtypes of one variant (and, for int8, the formula check).
 
     Its speed is measured with every other model's in the deployment stage's one timing job.
@@ -172,8 +179,14 @@ def evaluate_tflite(tflite_path: str, keras_path: str, arrays: str, out: str, va
         import keras
 
         metrics["weight_check"] = check_weights(interp, keras.models.load_model(keras_path))
-        log.info("formula check: max error %.3g quantization steps",
-                 max(c["max_error_in_steps"] for c in metrics["weight_check"]))
-    metrics["provenance"] = collect({"variant": variant, "seed": seed}, {"tflite": tflite_path, "arrays": arrays},
-                                    threads=threads, packages=("numpy", "tensorflow-cpu", "ai-edge-litert"))
+        log.info(
+            "formula check: max error %.3g quantization steps",
+            max(c["max_error_in_steps"] for c in metrics["weight_check"]),
+        )
+    metrics["provenance"] = collect(
+        {"variant": variant, "seed": seed},
+        {"tflite": tflite_path, "arrays": arrays},
+        threads=threads,
+        packages=("numpy", "tensorflow-cpu", "ai-edge-litert"),
+    )
     write_json(out, metrics)

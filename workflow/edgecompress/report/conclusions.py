@@ -59,8 +59,9 @@ def _by_config(rows: Sequence[Mapping]) -> dict:
 
 
 def _of(cands: Mapping, family: str, precision: str) -> list:
-    return sorted((c for (cfg, p), c in cands.items() if p == precision and cfg.split("/")[0] == family),
-                  key=lambda c: c.config)
+    return sorted(
+        (c for (cfg, p), c in cands.items() if p == precision and cfg.split("/")[0] == family), key=lambda c: c.config
+    )
 
 
 def _column(rows: Sequence[Mapping], config: str, column: str) -> list[float]:
@@ -86,8 +87,12 @@ def worst_case(key: str, pairs: Sequence[tuple[Mapping, Mapping]], margin_points
 def _rival_status(cands, rival, base, ev, gates) -> str:
     """Whether ``rival`` costs at most ``max_cost_points`` against the dense baseline (Holm within its method)."""
     family = [c for (cfg, p), c in cands.items() if p == "float32" and cfg.split("/")[0] == rival.config.split("/")[0]]
-    tests = judge([Comparison(c.config, c.accuracy_by_seed, base.accuracy_by_seed, ev["max_cost_points"])
-                   for c in family], ev["alpha"], rival.config.split("/")[0], gates)
+    tests = judge(
+        [Comparison(c.config, c.accuracy_by_seed, base.accuracy_by_seed, ev["max_cost_points"]) for c in family],
+        ev["alpha"],
+        rival.config.split("/")[0],
+        gates,
+    )
     return tests[rival.config]["verdict"]
 
 
@@ -98,13 +103,21 @@ def int8_first(rows, gates_by_task, ev) -> dict:
     cands = _by_config(rows)
     tol = ev["int8_max_cost_points"]
     configs = sorted({cfg for cfg, _ in cands if cfg != CNN and (cfg, "int8") in cands and (cfg, "float32") in cands})
-    comp = worst_case("int8 on every ResNet-18 and MobileNetV2", [
-        (cands[(cfg, "int8")].accuracy_by_seed, cands[(cfg, "float32")].accuracy_by_seed) for cfg in configs], tol)
+    comp = worst_case(
+        "int8 on every ResNet-18 and MobileNetV2",
+        [(cands[(cfg, "int8")].accuracy_by_seed, cands[(cfg, "float32")].accuracy_by_seed) for cfg in configs],
+        tol,
+    )
     test = judge([comp], ev["alpha"], "int8 against float32", gates_by_task["CIFAR-10"])[comp.key] if configs else None
     # int8's gain on the dense ResNet-18 against each other method's gain over it in float32
     base32, base8 = cands.get(("baseline", "float32")), cands.get(("baseline", "int8"))
-    rivals = [c for c in cands.values() if c.precision == "float32" and c.task == "CIFAR-10"
-              and c.config.split("/")[0] in ("unstructured", "structured", "kd")]
+    rivals = [
+        c
+        for c in cands.values()
+        if c.precision == "float32"
+        and c.task == "CIFAR-10"
+        and c.config.split("/")[0] in ("unstructured", "structured", "kd")
+    ]
     # a speed-up is the deployment table's (the geometric mean over timing rounds, the statistic its interval
     # is of), averaged over seeds: int8 over float32 on the baseline, each rival over the baseline in float32
     speed = lambda c: "int8_speedup" if c.config == "baseline" else "speedup_litert_float32"  # noqa: E731
@@ -115,8 +128,10 @@ def int8_first(rows, gates_by_task, ev) -> dict:
         missing.append("no model deployed in both precisions")
     elif test["verdict"] == REFUTED:
         refuted = True
-        missing.append(f"int8 costs more than {tol:g} point(s) (worst model per seed: {signed(-test['points'], 2)} "
-                       f"points; {test['test']})")
+        missing.append(
+            f"int8 costs more than {tol:g} point(s) (worst model per seed: {signed(-test['points'], 2)} "
+            f"points; {test['test']})"
+        )
     elif test["verdict"] != SUPPORTED:
         missing.append(f"the cost of int8: {test['test']}")
     suspect = bool(base8 and (base8.latency_suspect or base32.latency_suspect))
@@ -130,35 +145,53 @@ def int8_first(rows, gates_by_task, ev) -> dict:
         status = _rival_status(cands, c, base32, ev, gates_by_task["CIFAR-10"])
         if more and status == SUPPORTED and not (suspect or c.latency_suspect):
             refuted = True
-            missing.append(measured(f"{c.config} gains {num(g[0], 2)}x size and {num(g[1], 2)}x speed at equal "
-                                    "accuracy"))
+            missing.append(
+                measured(f"{c.config} gains {num(g[0], 2)}x size and {num(g[1], 2)}x speed at equal accuracy")
+            )
         elif at_least and status != REFUTED:
             # whether a rival is open weighs its speed: the phrase follows from times
-            open_rivals.append(measured(f"{c.config} gains {num(g[0], 2)}x size, {num(g[1], 2)}x speed, and "
-                                        f"whether it costs at most {ev['max_cost_points']:g} point(s) is {status}"))
+            open_rivals.append(
+                measured(
+                    f"{c.config} gains {num(g[0], 2)}x size, {num(g[1], 2)}x speed, and "
+                    f"whether it costs at most {ev['max_cost_points']:g} point(s) is {status}"
+                )
+            )
     missing += open_rivals
-    supported = bool(test) and test["verdict"] == SUPPORTED and not open_rivals and not suspect \
-        and int8_gain[1] is not None
+    supported = (
+        bool(test) and test["verdict"] == SUPPORTED and not open_rivals and not suspect and int8_gain[1] is not None
+    )
     verdict, reasons = _verdict(gates_by_task["CIFAR-10"], supported, refuted, missing)
-    costs = [f"{cfg} {_points(-Comparison(cfg, cands[(cfg, 'int8')].accuracy_by_seed, cands[(cfg, 'float32')].accuracy_by_seed).mean_points)}"
-             for cfg in [*configs, *([CNN] if (CNN, "int8") in cands and (CNN, "float32") in cands else [])]]
-    return {"numbers": f"accuracy cost of int8 (points, float32 minus int8, mean over seeds): {'; '.join(costs)}. "
-                       f"Dense ResNet-18 in int8: {num(int8_gain[0], 2)}x smaller, {measured(num(int8_gain[1], 2))}x faster"
-                       + "".join(f"; {c.config} in float32: {num(gain(c)[0], 2)}x smaller, "
-                                 f"{measured(num(gain(c)[1], 2))}x faster"
-                                 for c in rivals if base32),
-            "test": f"int8 against float32: the worst model of each seed costs at most {tol:g} point(s), 1 test "
-                    f"({len(configs)} models; the CNN has one training and is not tested); a rival counts at equal "
-                    f"accuracy when it costs at most {ev['max_cost_points']:g} point(s) against the baseline",
-            "verdict": verdict, "reasons": reasons}
+
+    def cost(cfg: str) -> str:
+        int8, float32 = cands[(cfg, "int8")].accuracy_by_seed, cands[(cfg, "float32")].accuracy_by_seed
+        return f"{cfg} {_points(-Comparison(cfg, int8, float32).mean_points)}"
+
+    costs = [cost(cfg) for cfg in [*configs, *([CNN] if (CNN, "int8") in cands and (CNN, "float32") in cands else [])]]
+    return {
+        "numbers": f"accuracy cost of int8 (points, float32 minus int8, mean over seeds): {'; '.join(costs)}. "
+        f"Dense ResNet-18 in int8: {num(int8_gain[0], 2)}x smaller, {measured(num(int8_gain[1], 2))}x faster"
+        + "".join(
+            f"; {c.config} in float32: {num(gain(c)[0], 2)}x smaller, {measured(num(gain(c)[1], 2))}x faster"
+            for c in rivals
+            if base32
+        ),
+        "test": f"int8 against float32: the worst model of each seed costs at most {tol:g} point(s), 1 test "
+        f"({len(configs)} models; the CNN has one training and is not tested); a rival counts at equal "
+        f"accuracy when it costs at most {ev['max_cost_points']:g} point(s) against the baseline",
+        "verdict": verdict,
+        "reasons": reasons,
+    }
 
 
 def sparse_kernels(rows, latency_rows, summary_rows, gates, ev) -> dict:
     """Claim 2: masked models are no faster on the dense runtime (speed-up within the noise band around 1)
     while their compressed or sparse file is smaller; with the MACs a sparse kernel could skip."""
     band_min = ev["speedup_noise"]
-    spread = {(r["model"], r["precision"]): float(r["spread"]) for r in latency_rows
-              if r.get("runtime") == "litert" and r.get("spread") not in (None, "")}
+    spread = {
+        (r["model"], r["precision"]): float(r["spread"])
+        for r in latency_rows
+        if r.get("runtime") == "litert" and r.get("spread") not in (None, "")
+    }
     found, faster, slower, suspect = [], [], [], []
     for r in rows:
         if family_of(r["model"]) != "unstructured":
@@ -178,8 +211,11 @@ def sparse_kernels(rows, latency_rows, summary_rows, gates, ev) -> dict:
             if str(r.get(f"litert_{p}_suspect")) == "True":
                 suspect.append(f"{r['model']} {p}")
     sizes = [s for s in summary_rows if s["method"] == "unstructured"]
-    smallest = {s["amount"]: min(float(s["gzip_state_dict_bytes"] or "inf"), float(s["sparse_state_dict_bytes"] or "inf"))
-                / float(s["dense_state_dict_bytes"]) for s in sizes}
+    smallest = {
+        s["amount"]: min(float(s["gzip_state_dict_bytes"] or "inf"), float(s["sparse_state_dict_bytes"] or "inf"))
+        / float(s["dense_state_dict_bytes"])
+        for s in sizes
+    }
     zero = [float(s["zero_macs_pct"]) for s in sizes if s.get("zero_macs_pct") not in (None, "")]
     missing = ["no unstructured model was timed"] if not found else []
     if suspect:
@@ -187,21 +223,38 @@ def sparse_kernels(rows, latency_rows, summary_rows, gates, ev) -> dict:
     if any(v >= 1 for v in smallest.values()) or not sizes:
         missing.append("no compressed or sparse file smaller than the dense one")
     refuted = bool(faster) and not suspect
-    supported = bool(found) and not faster and not slower and not suspect and bool(sizes) and all(
-        v < 1 for v in smallest.values())
+    supported = (
+        bool(found)
+        and not faster
+        and not slower
+        and not suspect
+        and bool(sizes)
+        and all(v < 1 for v in smallest.values())
+    )
     # the speed is the runtime's, but the masks (which weights, how many zero MACs) and the compressed
     # sizes come from the trained weights: the paper's models need the paper's data and weights
     verdict, reasons = _verdict(gates, supported, refuted, faster + slower + missing)
     ideal = [100 / (100 - z) for z in zero]
-    return {"numbers": ("speed-ups on the dense runtime: " + "; ".join(f"{m} {p} {measured(num(x, 2))}x (band ± {measured(num(b, 2))})"
-                                                                     for m, p, x, b in found)
-                        + "".join(f"; smallest file (gzip or sparse) at amount {a}: {num(v, 3)} of the dense one"
-                                  for a, v in smallest.items())
-                        + (f"; zero MACs {', '.join(num(z, 2) for z in zero)} %: a sparse kernel that skipped them "
-                           f"all would gain at most {', '.join(num(i, 3) for i in ideal)}x" if zero else "")),
-            "test": f"|speed-up - 1| within max({band_min:g}, the recorded spread) for every unstructured model "
-                    "and precision, and a gzip or sparse file smaller than the dense one",
-            "verdict": verdict, "reasons": reasons}
+    return {
+        "numbers": (
+            "speed-ups on the dense runtime: "
+            + "; ".join(f"{m} {p} {measured(num(x, 2))}x (band ± {measured(num(b, 2))})" for m, p, x, b in found)
+            + "".join(
+                f"; smallest file (gzip or sparse) at amount {a}: {num(v, 3)} of the dense one"
+                for a, v in smallest.items()
+            )
+            + (
+                f"; zero MACs {', '.join(num(z, 2) for z in zero)} %: a sparse kernel that skipped them "
+                f"all would gain at most {', '.join(num(i, 3) for i in ideal)}x"
+                if zero
+                else ""
+            )
+        ),
+        "test": f"|speed-up - 1| within max({band_min:g}, the recorded spread) for every unstructured model "
+        "and precision, and a gzip or sparse file smaller than the dense one",
+        "verdict": verdict,
+        "reasons": reasons,
+    }
 
 
 def longer_finetuning(sweep_rows, gates_by_task, ev, deployed: int) -> dict:
@@ -213,28 +266,46 @@ def longer_finetuning(sweep_rows, gates_by_task, ev, deployed: int) -> dict:
     if lengths and max(lengths) > deployed:
         longest = max(lengths)
         for amount in sorted({r["amount"] for r in rows}):
-            gap = {e: {int(r["seed"]): float(r["gap_control_points"]) / 100 for r in rows
-                       if r["amount"] == amount and int(r["epochs"]) == e} for e in (longest, deployed)}
+            gap = {
+                e: {
+                    int(r["seed"]): float(r["gap_control_points"]) / 100
+                    for r in rows
+                    if r["amount"] == amount and int(r["epochs"]) == e
+                }
+                for e in (longest, deployed)
+            }
             comps.append(Comparison(f"structured/amount{float(amount):g}", gap[longest], gap[deployed]))
     family = "fine-tuning length"
     tests = judge(comps, ev["alpha"], family, gates_by_task["CIFAR-10"])
     missing = []
     if not comps:
-        missing.append(f"this run fine-tunes one length only ({deployed} epochs; pruning.structured.finetune_sweep "
-                       "sets the lengths compared)")
+        missing.append(
+            f"this run fine-tunes one length only ({deployed} epochs; pruning.structured.finetune_sweep "
+            "sets the lengths compared)"
+        )
     missing += _grouped({k: v["test"] for k, v in tests.items() if v["verdict"] != SUPPORTED})
-    verdict, reasons = _verdict(gates_by_task["CIFAR-10"], bool(comps) and all(
-        v["verdict"] == SUPPORTED for v in tests.values()), any(v["verdict"] == REFUTED for v in tests.values()),
-        missing)
+    verdict, reasons = _verdict(
+        gates_by_task["CIFAR-10"],
+        bool(comps) and all(v["verdict"] == SUPPORTED for v in tests.values()),
+        any(v["verdict"] == REFUTED for v in tests.values()),
+        missing,
+    )
     means = []
     for e in lengths:
         g = [float(r["gap_control_points"]) for r in rows if int(r["epochs"]) == e]
         means.append(f"{e} epoch(s) {_points(mean_std(g)[0])}")
-    return {"numbers": "structured minus the dense control, same epochs (points): " + ("; ".join(means) or "–")
-                       + "".join(f"; {k}: the gap changes by {signed(v['points'], 2)} points from {deployed} to "
-                                 f"{max(lengths)} epochs ({_interval(v)})" for k, v in tests.items()),
-            "test": f"{family}: the gap at the longest length against the deployed one, {len(comps)} test(s)",
-            "verdict": verdict, "reasons": reasons}
+    return {
+        "numbers": "structured minus the dense control, same epochs (points): "
+        + ("; ".join(means) or "–")
+        + "".join(
+            f"; {k}: the gap changes by {signed(v['points'], 2)} points from {deployed} to "
+            f"{max(lengths)} epochs ({_interval(v)})"
+            for k, v in tests.items()
+        ),
+        "test": f"{family}: the gap at the longest length against the deployed one, {len(comps)} test(s)",
+        "verdict": verdict,
+        "reasons": reasons,
+    }
 
 
 def kd_small(rows, gates_by_task, ev, kd_config: str) -> dict:
@@ -247,29 +318,55 @@ def kd_small(rows, gates_by_task, ev, kd_config: str) -> dict:
     structured = _of(cands, "structured", "float32")
     params = lambda cfg: _mean(_column(rows, cfg, "parameters"))  # noqa: E731
     near = min(structured, key=lambda c: abs((params(c.config) or 0) - (params(kd_config) or 0)), default=None)
-    main = judge([Comparison(c.config, c.accuracy_by_seed, student.accuracy_by_seed) for c in grid], ev["alpha"],
-                 "distillation", gates_by_task["CIFAR-10"]).get(kd_config) if kd and student else None
-    side = judge([Comparison(near.config, kd.accuracy_by_seed, near.accuracy_by_seed)], ev["alpha"],
-                 "distillation against structured pruning", gates_by_task["CIFAR-10"])[near.config] \
-        if kd and near else None
+    main = (
+        judge(
+            [Comparison(c.config, c.accuracy_by_seed, student.accuracy_by_seed) for c in grid],
+            ev["alpha"],
+            "distillation",
+            gates_by_task["CIFAR-10"],
+        ).get(kd_config)
+        if kd and student
+        else None
+    )
+    side = (
+        judge(
+            [Comparison(near.config, kd.accuracy_by_seed, near.accuracy_by_seed)],
+            ev["alpha"],
+            "distillation against structured pruning",
+            gates_by_task["CIFAR-10"],
+        )[near.config]
+        if kd and near
+        else None
+    )
     missing = [] if main else ["no distilled student or no student alone in this run"]
     if main and main["verdict"] != SUPPORTED:
         missing.append(main["test"])
-    verdict, reasons = _verdict(gates_by_task["CIFAR-10"], bool(main) and main["verdict"] == SUPPORTED,
-                                bool(main) and main["verdict"] == REFUTED, missing)
+    verdict, reasons = _verdict(
+        gates_by_task["CIFAR-10"],
+        bool(main) and main["verdict"] == SUPPORTED,
+        bool(main) and main["verdict"] == REFUTED,
+        missing,
+    )
     numbers = []
     if main:
-        numbers.append(f"{kd_config} against the student alone: {signed(main['points'], 2)} points ({_interval(main)}, "
-                       f"sign-flip p {num(main['p'], 3)})")
+        numbers.append(
+            f"{kd_config} against the student alone: {signed(main['points'], 2)} points ({_interval(main)}, "
+            f"sign-flip p {num(main['p'], 3)})"
+        )
     if side:
-        numbers.append(f"against {near.config} (parameters {num(params(near.config), 0)}, the student "
-                       f"{num(params(kd_config), 0)}): {signed(side['points'], 2)} points ({_interval(side)}), {side['verdict']} "
-                       f"({side['test']})")
-    return {"numbers": "; ".join(numbers) or "–",
-            "test": f"distillation: KD beats the student alone (same epochs, schedule and seed), Holm over the "
-                    f"{len(grid)} cell(s) of the T x alpha grid; the comparison with structured pruning is shown, "
-                    "not counted",
-            "verdict": verdict, "reasons": reasons}
+        numbers.append(
+            f"against {near.config} (parameters {num(params(near.config), 0)}, the student "
+            f"{num(params(kd_config), 0)}): {signed(side['points'], 2)} points ({_interval(side)}), {side['verdict']} "
+            f"({side['test']})"
+        )
+    return {
+        "numbers": "; ".join(numbers) or "–",
+        "test": f"distillation: KD beats the student alone (same epochs, schedule and seed), Holm over the "
+        f"{len(grid)} cell(s) of the T x alpha grid; the comparison with structured pruning is shown, "
+        "not counted",
+        "verdict": verdict,
+        "reasons": reasons,
+    }
 
 
 def combining(rows, gates_by_task, ev) -> dict:
@@ -278,10 +375,15 @@ def combining(rows, gates_by_task, ev) -> dict:
     (one test over seeds of each seed's worst comparison; Holm over the chain's amounts)."""
     cands = _by_config(rows)
     chains = _of(cands, "chain", "int8")
-    alone = [c for c in (cands.get(("baseline", "int8")), *_of(cands, "structured", "float32"),
-                         *_of(cands, "kd", "float32")) if c]
-    comps = [worst_case(ch.label, [(ch.accuracy_by_seed, o.accuracy_by_seed) for o in alone], ev["max_cost_points"])
-             for ch in chains]
+    alone = [
+        c
+        for c in (cands.get(("baseline", "int8")), *_of(cands, "structured", "float32"), *_of(cands, "kd", "float32"))
+        if c
+    ]
+    comps = [
+        worst_case(ch.label, [(ch.accuracy_by_seed, o.accuracy_by_seed) for o in alone], ev["max_cost_points"])
+        for ch in chains
+    ]
     tests = judge(comps, ev["alpha"], "combined against each method alone", gates_by_task["CIFAR-10"])
     missing, refuted, all_beat, numbers = [], False, bool(chains and alone), []
     for ch, comp in zip(chains, comps):
@@ -297,15 +399,28 @@ def combining(rows, gates_by_task, ev) -> dict:
             faster = None if None in (ch.latency_ms, other.latency_ms) else ch.latency_ms < other.latency_ms
             suspect = ch.latency_suspect or other.latency_suspect
             smaller = ch.mib < other.mib
-            numbers.append(f"{ch.label} vs {other.label}: {_points(diff)} points, {num(other.mib / ch.mib, 2)}x "
-                           "smaller, " + (f"{measured(num(other.latency_ms / ch.latency_ms, 2))}x faster" if faster is not None
-                                          else "latency not measured"))
+            numbers.append(
+                f"{ch.label} vs {other.label}: {_points(diff)} points, {num(other.mib / ch.mib, 2)}x "
+                "smaller, "
+                + (
+                    f"{measured(num(other.latency_ms / ch.latency_ms, 2))}x faster"
+                    if faster is not None
+                    else "latency not measured"
+                )
+            )
             if not smaller and faster is False and not suspect:
                 refuted = True
                 missing.append(measured(f"{ch.label} is neither smaller nor faster than {other.label}"))
-            problems = [w for w, bad in (("not smaller", not smaller), (measured("not faster"), faster is False),
-                                         ("latency not measured", faster is None),
-                                         (measured("suspect latency"), suspect)) if bad]
+            problems = [
+                w
+                for w, bad in (
+                    ("not smaller", not smaller),
+                    (measured("not faster"), faster is False),
+                    ("latency not measured", faster is None),
+                    (measured("suspect latency"), suspect),
+                )
+                if bad
+            ]
             if problems and (smaller or faster is not False or suspect):
                 reason = f"{ch.label} vs {other.label}: {', '.join(plain(p) for p in problems)}"
                 # once a latency is measured, whether this reason is there at all follows from times
@@ -314,21 +429,33 @@ def combining(rows, gates_by_task, ev) -> dict:
     if not chains:
         missing.append("no model of the full chain in this run (pruning.chain)")
     verdict, reasons = _verdict(gates_by_task["CIFAR-10"], all_beat, refuted, missing)
-    return {"numbers": "; ".join(numbers) or "–",
-            "test": f"combined against each method alone (int8 alone, structured pruning alone, KD alone): smaller "
-                    f"and faster than each, and the worst comparison of each seed at most {ev['max_cost_points']:g} "
-                    f"point(s) below; {len(comps)} test(s)",
-            "verdict": verdict, "reasons": reasons}
+    return {
+        "numbers": "; ".join(numbers) or "–",
+        "test": f"combined against each method alone (int8 alone, structured pruning alone, KD alone): smaller "
+        f"and faster than each, and the worst comparison of each seed at most {ev['max_cost_points']:g} "
+        f"point(s) below; {len(comps)} test(s)",
+        "verdict": verdict,
+        "reasons": reasons,
+    }
 
 
-def conclusions(rows, latency_rows, summary_rows, sweep_rows, gates_by_task, ev, deployed: int,
-                kd_config: str) -> dict:
+def conclusions(rows, latency_rows, summary_rows, sweep_rows, gates_by_task, ev, deployed: int, kd_config: str) -> dict:
     """Every conclusion of the paper with our verdict; ``k of n supported`` for the report's opening."""
-    decided = [int8_first(rows, gates_by_task, ev), sparse_kernels(rows, latency_rows, summary_rows, gates_by_task["CIFAR-10"], ev),
-               longer_finetuning(sweep_rows, gates_by_task, ev, deployed), kd_small(rows, gates_by_task, ev, kd_config),
-               combining(rows, gates_by_task, ev)]
-    out = [{"n": str(i + 1), "paper": words, **d, "reasons": join_reasons(d["reasons"]) or "–"}
-           for i, (words, d) in enumerate(zip(paper.CONCLUSIONS, decided, strict=True))]
-    return {"rows": out, "n": str(len(out)), "supported": str(sum(r["verdict"] == SUPPORTED for r in out)),
-            "refuted": str(sum(r["verdict"] == REFUTED for r in out)),
-            "undecided": str(sum(r["verdict"] == UNDECIDED for r in out))}
+    decided = [
+        int8_first(rows, gates_by_task, ev),
+        sparse_kernels(rows, latency_rows, summary_rows, gates_by_task["CIFAR-10"], ev),
+        longer_finetuning(sweep_rows, gates_by_task, ev, deployed),
+        kd_small(rows, gates_by_task, ev, kd_config),
+        combining(rows, gates_by_task, ev),
+    ]
+    out = [
+        {"n": str(i + 1), "paper": words, **d, "reasons": join_reasons(d["reasons"]) or "–"}
+        for i, (words, d) in enumerate(zip(paper.CONCLUSIONS, decided, strict=True))
+    ]
+    return {
+        "rows": out,
+        "n": str(len(out)),
+        "supported": str(sum(r["verdict"] == SUPPORTED for r in out)),
+        "refuted": str(sum(r["verdict"] == REFUTED for r in out)),
+        "undecided": str(sum(r["verdict"] == UNDECIDED for r in out)),
+    }

@@ -23,8 +23,15 @@ import math
 from dataclasses import dataclass
 from typing import Mapping, Sequence
 
-from ..stats import (holm_adjusted, mean_std, paired_sign_flip_p, seeds_for_interval, smallest_sign_flip_p,
-                     t_interval, t_test_p)
+from ..stats import (
+    holm_adjusted,
+    mean_std,
+    paired_sign_flip_p,
+    seeds_for_interval,
+    smallest_sign_flip_p,
+    t_interval,
+    t_test_p,
+)
 
 INTERVAL = "t-interval over seeds at Holm's level"
 CHECK = "exact paired sign-flip test"
@@ -55,20 +62,28 @@ def weights_gate(pretrained: Mapping[str, bool], pretrained_asked: bool) -> Gate
         return Gate("weights pretrained", False, "no trained model records its starting weights: nothing to check")
     not_ok = sorted(name for name, ok in pretrained.items() if not ok)
     if not not_ok:
-        return Gate("weights pretrained", True, f"torchvision's ImageNet files (checksums), all {len(pretrained)} "
-                                                "trained models")
+        return Gate(
+            "weights pretrained",
+            True,
+            f"torchvision's ImageNet files (checksums), all {len(pretrained)} trained models",
+        )
     which = f"{len(not_ok)} of {len(pretrained)} trained models (e.g. {not_ok[0]})"
     if pretrained_asked:
-        return Gate("weights pretrained", False, f"{which} did not start from torchvision's ImageNet files "
-                                                 "(checksums differ)")
+        return Gate(
+            "weights pretrained", False, f"{which} did not start from torchvision's ImageNet files (checksums differ)"
+        )
     return Gate("weights pretrained", False, f"no pretrained weights (random initialisation): {which}")
 
 
 def chance_gate(what: str, accuracy: float, chance: float, min_points: float) -> Gate:
     margin = 100 * (accuracy - chance)
     ok = margin >= min_points
-    return Gate("baseline above chance", ok, f"{what} is {margin:+.1f} points from chance ({100 * chance:.0f} %)"
-                + ("" if ok else f", less than the {min_points:g} points required"))
+    return Gate(
+        "baseline above chance",
+        ok,
+        f"{what} is {margin:+.1f} points from chance ({100 * chance:.0f} %)"
+        + ("" if ok else f", less than the {min_points:g} points required"),
+    )
 
 
 def failed(gates: Sequence[Gate]) -> list[str]:
@@ -173,8 +188,9 @@ def _interval_verdict(lo: float, hi: float, bound: float, tolerance: float | Non
     return OPEN
 
 
-def _check_agrees(c: Comparison, by_interval: str, sign_flip_significant: bool, level: float,
-                  tolerance: float | None) -> bool:
+def _check_agrees(
+    c: Comparison, by_interval: str, sign_flip_significant: bool, level: float, tolerance: float | None
+) -> bool:
     """Whether the sign-flip test reaches the interval's verdict (an open interval needs nothing)."""
     if by_interval == SUPPORTED:
         return sign_flip_significant and c.direction > 0
@@ -182,8 +198,12 @@ def _check_agrees(c: Comparison, by_interval: str, sign_flip_significant: bool, 
         return sign_flip_significant and c.direction < 0
     if by_interval == EQUIVALENT:  # both one-sided bounds of the tolerance, each at the claim's level
         d = c.differences
-        return (paired_sign_flip_p([x + tolerance for x in d]) < level and c.mean_points > -tolerance
-                and paired_sign_flip_p([x - tolerance for x in d]) < level and c.mean_points < tolerance)
+        return (
+            paired_sign_flip_p([x + tolerance for x in d]) < level
+            and c.mean_points > -tolerance
+            and paired_sign_flip_p([x - tolerance for x in d]) < level
+            and c.mean_points < tolerance
+        )
     return True
 
 
@@ -191,8 +211,13 @@ def _fmt(x: float) -> str:
     return f"{x:+.2f}" if math.isfinite(x) else ("+inf" if x > 0 else "-inf")
 
 
-def judge(comparisons: Sequence[Comparison], alpha: float, family: str = "",
-          gates: Sequence[Gate] = (), tolerance: float | None = None) -> dict[str, dict]:
+def judge(
+    comparisons: Sequence[Comparison],
+    alpha: float,
+    family: str = "",
+    gates: Sequence[Gate] = (),
+    tolerance: float | None = None,
+) -> dict[str, dict]:
     """Each claim's verdict within its family of ``len(comparisons)`` tests.
 
     The interval of each mean difference is a t-interval at Holm's level for its rank
@@ -220,25 +245,32 @@ def judge(comparisons: Sequence[Comparison], alpha: float, family: str = "",
         need_check = min_seeds(alpha, m)
         lo, hi = c.interval(1 - level)
         bound = -c.margin_points
-        reach = (f"smallest sign-flip p with {c.units(n)} {smallest:.3g} against Holm's "
-                 f"strictest threshold {threshold:.3g}")
+        reach = (
+            f"smallest sign-flip p with {c.units(n)} {smallest:.3g} against Holm's strictest threshold {threshold:.3g}"
+        )
         if n < 2:
             by_interval, check_ok = OPEN, True
-            test = (f"cannot decide with {c.units(n)}: no interval or test over {c.unit}s "
-                    f"({where}; {need_check} {c.unit}s are needed)")
+            test = (
+                f"cannot decide with {c.units(n)}: no interval or test over {c.unit}s "
+                f"({where}; {need_check} {c.unit}s are needed)"
+            )
         else:
             by_interval = _interval_verdict(lo, hi, bound, tolerance)
             significant = sf_adjusted.get(c.key, 1.0) < alpha
             check_ok = _check_agrees(c, by_interval, significant, level, tolerance)
-            test = (f"{_fmt(c.mean_points)} points, {100 * (1 - level):.4g} % {INTERVAL} [{_fmt(lo)}, {_fmt(hi)}] "
-                    f"({where}); {CHECK} p = {sf_ps[c.key]:.3g}, Holm-adjusted {sf_adjusted[c.key]:.3g}")
+            test = (
+                f"{_fmt(c.mean_points)} points, {100 * (1 - level):.4g} % {INTERVAL} [{_fmt(lo)}, {_fmt(hi)}] "
+                f"({where}); {CHECK} p = {sf_ps[c.key]:.3g}, Holm-adjusted {sf_adjusted[c.key]:.3g}"
+            )
             if c.unit != "seed":
                 test += f"; paired over {c.units(n)}"
             if not reachable:
                 test += f"; the sign-flip test cannot decide with {c.units(n)} ({reach}; {need_check} are needed)"
             if not check_ok:
-                test += (f"; the interval says {by_interval} but the sign-flip test does not reach it, "
-                         f"so the weaker verdict, open, stands")
+                test += (
+                    f"; the interval says {by_interval} but the sign-flip test does not reach it, "
+                    f"so the weaker verdict, open, stands"
+                )
             elif by_interval == OPEN and significant and c.direction != 0:
                 test += "; the sign-flip test alone would call it significant, the interval does not: open"
         verdict = by_interval if check_ok else OPEN
@@ -248,16 +280,34 @@ def judge(comparisons: Sequence[Comparison], alpha: float, family: str = "",
             by_t = seeds_for_interval(mean, sd, bound, 1 - threshold) if n > 1 else None
             needed = max(need_check, by_t) if by_t else None
             if n > 1:
-                test += (f"; about {c.units(needed)} would decide it at this spread" if needed else
-                         f"; the mean sits on the claim's margin: no number of {c.unit}s decides it at this spread")
+                test += (
+                    f"; about {c.units(needed)} would decide it at this spread"
+                    if needed
+                    else f"; the mean sits on the claim's margin: no number of {c.unit}s decides it at this spread"
+                )
         if gate_reasons:
             verdict = UNDECIDED
-        out[c.key] = {"verdict": verdict, "supported": verdict == SUPPORTED, "significant": verdict in DECIDED,
-                      "reason": "; ".join(gate_reasons + [test]), "test": test, "p": sf_ps.get(c.key),
-                      "p_holm": sf_adjusted.get(c.key), "p_t": c.p_t, "level": level,
-                      "interval": (lo, hi), "seeds": n, "unit": c.unit, "points": c.mean_points, "family": family,
-                      "tests_in_family": m, "smallest_p": smallest, "threshold": threshold,
-                      "reachable": reachable, "needed": needed}
+        out[c.key] = {
+            "verdict": verdict,
+            "supported": verdict == SUPPORTED,
+            "significant": verdict in DECIDED,
+            "reason": "; ".join(gate_reasons + [test]),
+            "test": test,
+            "p": sf_ps.get(c.key),
+            "p_holm": sf_adjusted.get(c.key),
+            "p_t": c.p_t,
+            "level": level,
+            "interval": (lo, hi),
+            "seeds": n,
+            "unit": c.unit,
+            "points": c.mean_points,
+            "family": family,
+            "tests_in_family": m,
+            "smallest_p": smallest,
+            "threshold": threshold,
+            "reachable": reachable,
+            "needed": needed,
+        }
     return out
 
 
@@ -268,5 +318,7 @@ def verdict_text(v: Mapping) -> str:
     unit = v.get("unit", "seed")
     needs = f"needs {v['needed']} {unit}s" if v["needed"] else ""
     if v["seeds"] < 2 or not v["reachable"]:
-        return f"open: cannot decide with {v['seeds']} {unit}{'s' if v['seeds'] != 1 else ''}" + (f"; {needs}" if needs else "")
+        return f"open: cannot decide with {v['seeds']} {unit}{'s' if v['seeds'] != 1 else ''}" + (
+            f"; {needs}" if needs else ""
+        )
     return f"open: {needs}" if needs else "open"

@@ -18,8 +18,9 @@ from matplotlib.ticker import MaxNLocator, NullFormatter  # noqa: E402
 
 from ..deployment.levels import levels_of  # noqa: E402
 
-plt.rcParams.update({"svg.hashsalt": "edgecompress", "figure.dpi": 100, "font.size": 9,
-                     "axes.grid": True, "grid.alpha": 0.3})
+plt.rcParams.update(
+    {"svg.hashsalt": "edgecompress", "figure.dpi": 100, "font.size": 9, "axes.grid": True, "grid.alpha": 0.3}
+)
 COLORS = plt.rcParams["axes.prop_cycle"].by_key()["color"]
 
 
@@ -34,11 +35,13 @@ def save(fig, stem: str | os.PathLike) -> list[str]:
     return paths
 
 
-def save_with_legend(fig, stem, families: Sequence[str], bottom: float,
-                     precisions: Sequence[str] = ("float32", "int8")) -> list[str]:
+def save_with_legend(
+    fig, stem, families: Sequence[str], bottom: float, precisions: Sequence[str] = ("float32", "int8")
+) -> list[str]:
     """One legend below the axes (colour: the model family, marker: the precision), then :func:`save`."""
-    handles = [plt.Line2D([], [], ls="", marker="o", color=COLORS[i % len(COLORS)], label=f)
-               for i, f in enumerate(families)]
+    handles = [
+        plt.Line2D([], [], ls="", marker="o", color=COLORS[i % len(COLORS)], label=f) for i, f in enumerate(families)
+    ]
     handles += [plt.Line2D([], [], ls="", marker=MARKERS[p], color="gray", label=p) for p in precisions]
     fig.legend(handles=handles, loc="lower center", ncol=len(handles), fontsize=7, frameon=False)
     fig.tight_layout(rect=(0, bottom, 1, 1))
@@ -48,9 +51,14 @@ def save_with_legend(fig, stem, families: Sequence[str], bottom: float,
 def curve(rows: Sequence[Mapping], label: str) -> dict:
     """One run for :func:`training_curves` from its rows of an epochs CSV (strings, empty = no paper value)."""
     values = lambda key: [None if r[key] in ("", None) else float(r[key]) for r in rows]  # noqa: E731
-    return {"label": label, "epochs": [int(r["epoch"]) for r in rows], "loss": values("loss"),
-            "accuracy_pct": values("test_accuracy_pct"), "paper_loss": values("paper_loss"),
-            "paper_accuracy_pct": values("paper_test_accuracy_pct")}
+    return {
+        "label": label,
+        "epochs": [int(r["epoch"]) for r in rows],
+        "loss": values("loss"),
+        "accuracy_pct": values("test_accuracy_pct"),
+        "paper_loss": values("paper_loss"),
+        "paper_accuracy_pct": values("paper_test_accuracy_pct"),
+    }
 
 
 def training_curves(runs: Sequence[Mapping], stem, title: str) -> list[str]:
@@ -65,8 +73,9 @@ def training_curves(runs: Sequence[Mapping], stem, title: str) -> list[str]:
         ax_acc.plot(run["epochs"], run["accuracy_pct"], "o-", color=c, label=f"{run['label']} (ours)")
         if run.get("paper_loss") and any(v is not None for v in run["paper_loss"]):
             ax_loss.plot(run["epochs"], run["paper_loss"], "s--", color=c, alpha=0.7, label=f"{run['label']} (paper)")
-            ax_acc.plot(run["epochs"], run["paper_accuracy_pct"], "s--", color=c, alpha=0.7,
-                        label=f"{run['label']} (paper)")
+            ax_acc.plot(
+                run["epochs"], run["paper_accuracy_pct"], "s--", color=c, alpha=0.7, label=f"{run['label']} (paper)"
+            )
     ax_loss.set(xlabel="epoch", ylabel="training loss")
     ax_acc.set(xlabel="epoch", ylabel="test accuracy (%)")
     for ax in (ax_loss, ax_acc):
@@ -83,8 +92,10 @@ def quantization(variants: Sequence[Mapping], stem) -> list[str]:
     """
     fig, (ax_size, ax_acc) = plt.subplots(1, 2, figsize=(9, 3.4))
     names = [v["name"] for v in variants]
-    for ax, key, scale, label in ((ax_size, "size_mib", 1, "file size (MiB)"),
-                                  (ax_acc, "accuracy", 100, "test accuracy (%)")):
+    for ax, key, scale, label in (
+        (ax_size, "size_mib", 1, "file size (MiB)"),
+        (ax_acc, "accuracy", 100, "test accuracy (%)"),
+    ):
         ax.bar(names, [scale * v[key] for v in variants], color=COLORS[: len(names)])
         ax.set(ylabel=label)
         ax.tick_params(axis="x", rotation=30)
@@ -106,11 +117,13 @@ def pruning_sweep(rows: Sequence[Mapping], stem) -> list[str]:
         acc = [r["accuracy_pct"] for r in pts]
         err = [r["accuracy_std"] for r in pts]
         ax_sp.errorbar(removed, acc, yerr=err, fmt="o-", color=COLORS[i], capsize=3, label=method)
-        ax_macs.errorbar([r["macs"] / 1e6 for r in pts], acc, yerr=err, fmt="o-", color=COLORS[i], capsize=3,
-                         label=method)
+        ax_macs.errorbar(
+            [r["macs"] / 1e6 for r in pts], acc, yerr=err, fmt="o-", color=COLORS[i], capsize=3, label=method
+        )
     for ax, x in ((ax_sp, 0.0), (ax_macs, base["macs"] / 1e6)):
-        ax.errorbar([x], [base["accuracy_pct"]], yerr=[base["accuracy_std"]], fmt="k*", markersize=10,
-                    label="dense baseline")
+        ax.errorbar(
+            [x], [base["accuracy_pct"]], yerr=[base["accuracy_std"]], fmt="k*", markersize=10, label="dense baseline"
+        )
     ax_sp.set(xlabel="parameters removed or masked (% of the model)", ylabel="test accuracy after fine-tuning (%)")
     ax_macs.set(xlabel="MACs per image (millions)", ylabel="test accuracy after fine-tuning (%)")
     ax_macs.legend(fontsize=7)
@@ -125,15 +138,25 @@ def finetune_sweep(rows: Sequence[Mapping], stem) -> list[str]:
     groups: dict[tuple, dict] = {}
     for r in rows:
         groups.setdefault((r["method"], float(r["amount"])), {}).setdefault(int(r["epochs"]), []).append(
-            100 * float(r["accuracy"]))
+            100 * float(r["accuracy"])
+        )
     deployed = sorted({int(r["epochs"]) for r in rows if str(r["deployed"]) == "True"})
     for i, ((method, amount), by_epoch) in enumerate(sorted(groups.items())):
         epochs = sorted(by_epoch)
-        stats = [(float(np.mean(by_epoch[e])), float(np.std(by_epoch[e], ddof=1)) if len(by_epoch[e]) > 1 else 0.0)
-                 for e in epochs]
+        stats = [
+            (float(np.mean(by_epoch[e])), float(np.std(by_epoch[e], ddof=1)) if len(by_epoch[e]) > 1 else 0.0)
+            for e in epochs
+        ]
         label = "dense control" if method == "control" else f"{method} {amount:g}"
-        ax.errorbar(epochs, [m for m, _ in stats], yerr=[s for _, s in stats], fmt="k*--" if method == "control"
-                    else "o-", color=None if method == "control" else COLORS[i % len(COLORS)], capsize=3, label=label)
+        ax.errorbar(
+            epochs,
+            [m for m, _ in stats],
+            yerr=[s for _, s in stats],
+            fmt="k*--" if method == "control" else "o-",
+            color=None if method == "control" else COLORS[i % len(COLORS)],
+            capsize=3,
+            label=label,
+        )
     for e in deployed:
         ax.axvline(e, color="gray", linestyle=":", linewidth=1)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
@@ -155,8 +178,14 @@ def kd_grid(rows: Sequence[Mapping], stem) -> list[str]:
     if len(rows) < 2:
         r = rows[0]
         ax.axis("off")
-        ax.text(0.5, 0.5, f"one cell: T = {float(r['temperature']):g}, alpha = {float(r['alpha']):g}\n"
-                f"gain {float(r['gain_pct']):+.2f} points", ha="center", va="center")
+        ax.text(
+            0.5,
+            0.5,
+            f"one cell: T = {float(r['temperature']):g}, alpha = {float(r['alpha']):g}\n"
+            f"gain {float(r['gain_pct']):+.2f} points",
+            ha="center",
+            va="center",
+        )
         return save(fig, stem)
     gain = np.full((len(alphas), len(temps)), np.nan)
     for r in rows:
@@ -185,8 +214,13 @@ def frontier(points: Sequence[tuple[float, float]]) -> list[tuple[float, float]]
     return out
 
 
-def pareto(rows: Sequence[Mapping], stem, x: str = "litert_{precision}_ms", scale: float = 1.0,
-           xlabel: str = "LiteRT latency, batch 1 (ms, log)") -> list[str]:
+def pareto(
+    rows: Sequence[Mapping],
+    stem,
+    x: str = "litert_{precision}_ms",
+    scale: float = 1.0,
+    xlabel: str = "LiteRT latency, batch 1 (ms, log)",
+) -> list[str]:
     """Accuracy against LiteRT latency (or another cost, column ``x``), float32 and int8 per model.
 
     ``rows`` are deployment-table rows (model, family, accuracy_*, litert_*_ms, mib_*, memory columns);
@@ -194,21 +228,35 @@ def pareto(rows: Sequence[Mapping], stem, x: str = "litert_{precision}_ms", scal
     colour is the family, the marker the precision.
     """
     fig, axes = plt.subplots(1, 2, figsize=(9.5, 3.8), gridspec_kw={"width_ratios": [2, 1]})
-    panels = (("CIFAR-10 models (ResNet-18, MobileNetV2)", [r for r in rows if r["family"] != "cnn"]),
-              ("Experiment 1: CNN on Fashion-MNIST", [r for r in rows if r["family"] == "cnn"]))
+    panels = (
+        ("CIFAR-10 models (ResNet-18, MobileNetV2)", [r for r in rows if r["family"] != "cnn"]),
+        ("Experiment 1: CNN on Fashion-MNIST", [r for r in rows if r["family"] == "cnn"]),
+    )
     families = sorted({r["family"] for r in rows})
     for ax, (title, panel) in zip(axes, panels):
         points = []
         for r in panel:
             colour = COLORS[families.index(r["family"]) % len(COLORS)]
             for precision, marker in (("float32", "o"), ("int8", "s")):
-                lat, acc, mib = r.get(x.format(precision=precision)), r.get(f"accuracy_{precision}"), r.get(f"mib_{precision}")
+                lat, acc, mib = (
+                    r.get(x.format(precision=precision)),
+                    r.get(f"accuracy_{precision}"),
+                    r.get(f"mib_{precision}"),
+                )
                 if lat in (None, "") or acc in (None, ""):
                     continue
                 lat, acc = scale * float(lat), 100 * float(acc)
                 points.append((lat, acc))
-                ax.scatter(lat, acc, s=20 + 8 * float(mib or 0), marker=marker, color=colour, alpha=0.7,
-                           edgecolor="k", linewidth=0.4)
+                ax.scatter(
+                    lat,
+                    acc,
+                    s=20 + 8 * float(mib or 0),
+                    marker=marker,
+                    color=colour,
+                    alpha=0.7,
+                    edgecolor="k",
+                    linewidth=0.4,
+                )
         if points:
             edge = frontier(points)
             ax.plot([p[0] for p in edge], [p[1] for p in edge], "k--", lw=0.8)
@@ -236,8 +284,9 @@ def roofline(rows: Sequence[Mapping], roofs: Mapping, stem) -> list[str]:
         y = float(r["macs"]) / (float(r["measured_ms"]) / 1e3) / 1e9
         xs.append(x)
         colour = COLORS[families.index(r["model"].split("/")[0]) % len(COLORS)]
-        ax.scatter(x, y, marker=MARKERS.get(r["precision"], "x"), color=colour, alpha=0.75,
-                   edgecolor="k", linewidth=0.4, s=28)
+        ax.scatter(
+            x, y, marker=MARKERS.get(r["precision"], "x"), color=colour, alpha=0.75, edgecolor="k", linewidth=0.4, s=28
+        )
     if roofs.get("status") == "measured" and xs:
         levels = levels_of(roofs)
         grid = np.logspace(np.log10(min(xs) / 3), np.log10(max(xs) * 30), 200)
@@ -245,19 +294,39 @@ def roofline(rows: Sequence[Mapping], roofs: Mapping, stem) -> list[str]:
         for name, peak in sorted(roofs["peak_macs_per_s"].items()):
             precision, kind = name.split("_", 1)
             for i, lv in enumerate(levels):
-                ax.plot(grid, np.minimum(peak, lv["bandwidth_bytes_per_s"] * grid) / 1e9, styles.get(kind, "--"),
-                        color="0.3" if precision == "int8" else "0.6", lw=0.6 + 0.3 * i, alpha=0.8)
-            ax.annotate(f"{precision} {kind} peak {peak / 1e9:.0f} GMAC/s", (grid[-1], peak / 1e9), fontsize=6,
-                        ha="right", va="bottom")
-        ax.annotate(", ".join(f"{lv['name']} {lv['bandwidth_bytes_per_s'] / 1e9:.0f} GB/s" for lv in levels),
-                    (0.02, 0.02), xycoords="axes fraction", fontsize=7)  # one label: equal slopes never overlap
+                ax.plot(
+                    grid,
+                    np.minimum(peak, lv["bandwidth_bytes_per_s"] * grid) / 1e9,
+                    styles.get(kind, "--"),
+                    color="0.3" if precision == "int8" else "0.6",
+                    lw=0.6 + 0.3 * i,
+                    alpha=0.8,
+                )
+            ax.annotate(
+                f"{precision} {kind} peak {peak / 1e9:.0f} GMAC/s",
+                (grid[-1], peak / 1e9),
+                fontsize=6,
+                ha="right",
+                va="bottom",
+            )
+        ax.annotate(
+            ", ".join(f"{lv['name']} {lv['bandwidth_bytes_per_s'] / 1e9:.0f} GB/s" for lv in levels),
+            (0.02, 0.02),
+            xycoords="axes fraction",
+            fontsize=7,
+        )  # one label: equal slopes never overlap
         title = "Roofline of the timing job's CPU (one core), LiteRT batch 1"
         _sweep_panel(ax_sweep, roofs, levels)
     else:
         title = f"Roofs not measured: {roofs.get('reason') or 'no roofs recorded'}"
         ax_sweep.set_axis_off()
-    ax.set(xscale="log", yscale="log", xlabel="arithmetic intensity (MACs per byte moved, log)",
-           ylabel="achieved GMAC/s (log)", title=title)
+    ax.set(
+        xscale="log",
+        yscale="log",
+        xlabel="arithmetic intensity (MACs per byte moved, log)",
+        ylabel="achieved GMAC/s (log)",
+        title=title,
+    )
     ax.title.set_fontsize(9)
     precisions = [p for p in MARKERS if any(r["precision"] == p for r in points)]
     return save_with_legend(fig, stem, families, bottom=0.07, precisions=precisions)
@@ -267,8 +336,13 @@ def _sweep_panel(ax, roofs: Mapping, levels: Sequence[Mapping]) -> None:
     """The streaming-read sweep (points), each level's plateau (a line over its sizes), the OS's cache sizes."""
     sweep = roofs.get("sweep") or []
     if sweep:
-        ax.plot([p["bytes"] / 2**20 for p in sweep], [p["bandwidth_bytes_per_s"] / 1e9 for p in sweep], "o",
-                color="0.5", ms=3)
+        ax.plot(
+            [p["bytes"] / 2**20 for p in sweep],
+            [p["bandwidth_bytes_per_s"] / 1e9 for p in sweep],
+            "o",
+            color="0.5",
+            ms=3,
+        )
         for lv in levels:
             low, high = lv.get("from_bytes"), lv.get("holds_bytes") or sweep[-1]["bytes"]
             ax.plot([low / 2**20, high / 2**20], [lv["bandwidth_bytes_per_s"] / 1e9] * 2, "-", lw=2)
@@ -278,8 +352,15 @@ def _sweep_panel(ax, roofs: Mapping, levels: Sequence[Mapping]) -> None:
         title = "No sweep recorded (a record written before it)"
     for name, size in sorted(roofs.get("cache_bytes", {}).items()):
         ax.axvline(size / 2**20, color="0.6", ls=":", lw=0.8)
-        ax.annotate(f"OS {name}", (size / 2**20, 0.98), xycoords=("data", "axes fraction"), fontsize=6,
-                    rotation=90, va="top", ha="right")
+        ax.annotate(
+            f"OS {name}",
+            (size / 2**20, 0.98),
+            xycoords=("data", "axes fraction"),
+            fontsize=6,
+            rotation=90,
+            va="top",
+            ha="right",
+        )
     ax.set(xscale="log", yscale="log", xlabel="working set (MiB, log)", ylabel="GB/s (log)", title=title)
     ax.title.set_fontsize(9)
 
@@ -291,8 +372,18 @@ def sweep_rows(summary: Sequence[Mapping]) -> list[dict]:
     no single weight but whole filters, so its share is the parameters gone against the baseline's.
     """
     base = next(float(r["parameters"]) for r in summary if r["method"] == "baseline")
-    return [{"method": r["method"], "amount": float(r["amount"]),
-             "removed_pct": (100 * (1 - float(r["parameters"]) / base) if r["method"] == "structured"
-                             else float(r["model_sparsity_pct"])),
-             "accuracy_pct": float(r["accuracy_pct"]), "accuracy_std": float(r["accuracy_std"]),
-             "macs": float(r["macs"])} for r in summary]
+    return [
+        {
+            "method": r["method"],
+            "amount": float(r["amount"]),
+            "removed_pct": (
+                100 * (1 - float(r["parameters"]) / base)
+                if r["method"] == "structured"
+                else float(r["model_sparsity_pct"])
+            ),
+            "accuracy_pct": float(r["accuracy_pct"]),
+            "accuracy_std": float(r["accuracy_std"]),
+            "macs": float(r["macs"]),
+        }
+        for r in summary
+    ]

@@ -33,9 +33,12 @@ def spread(std, seeds, digits: int = 2) -> str:
 
 def budget_fields(device: Mapping) -> dict[str, str]:
     """A device class's budgets as printed, field by field (the budget table of the report)."""
-    return {"flash": f"{device['flash_mib']:g}", "ram": f"{device['ram_mib']:g}",
-            "latency": "–" if device.get("latency_ms") is None else f"{device['latency_ms']:g}",
-            "precisions": "/".join(device["precisions"])}
+    return {
+        "flash": f"{device['flash_mib']:g}",
+        "ram": f"{device['ram_mib']:g}",
+        "latency": "–" if device.get("latency_ms") is None else f"{device['latency_ms']:g}",
+        "precisions": "/".join(device["precisions"]),
+    }
 
 
 def budgets_text(device: Mapping) -> str:

@@ -4,7 +4,8 @@ and where the workflow was checked out.
     python -m edgecompress.report.nbclean results/report/x/x.ipynb
 
 Papermill records start and end times and durations for the notebook and each cell, and gives
-the parameters cell it injects a random id; the kernel records ``execution`` timestamps per cell. Without them, the same inputs give the same
+the parameters cell it injects a random id; the kernel records ``execution`` timestamps per cell. Without them,
+the same inputs give the same
 executed notebook, byte for byte. Papermill also records the notebook it executed by its absolute path,
 which names the user's checkout: kept as ``notebooks/<name>``, the path inside the workflow. The
 outputs (tables, figures) are kept.

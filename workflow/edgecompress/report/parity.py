@@ -20,15 +20,19 @@ def summaries(rows: Sequence[Mapping]) -> dict[tuple[str, str], dict]:
     out = {}
     for key, members in groups.items():
         ran = [r for r in members if r["status"] == "ran"]
-        out[key] = {"ran": len(ran) == len(members), "core": members[0]["core"],
-                    "status": next((r["status"] for r in members if r["status"] != "ran"), "ran"),
-                    "images": sum(int(r["images"]) for r in ran), "identical": sum(int(r["identical"]) for r in ran),
-                    "integer": bool(ran) and ran[0]["output_type"] != "float32",
-                    "max_abs": max((float(r["max_abs_difference"]) for r in ran if r["max_abs_difference"]), default=None),
-                    "max_steps": max((int(r["max_step_difference"]) for r in ran if r["max_step_difference"]), default=None),
-                    "agree": sum(round(float(r["argmax_agreement"]) * int(r["images"])) for r in ran),
-                    "flagged": any(str(r["flagged"]) == "True" for r in members),
-                    "files": len(members)}
+        out[key] = {
+            "ran": len(ran) == len(members),
+            "core": members[0]["core"],
+            "status": next((r["status"] for r in members if r["status"] != "ran"), "ran"),
+            "images": sum(int(r["images"]) for r in ran),
+            "identical": sum(int(r["identical"]) for r in ran),
+            "integer": bool(ran) and ran[0]["output_type"] != "float32",
+            "max_abs": max((float(r["max_abs_difference"]) for r in ran if r["max_abs_difference"]), default=None),
+            "max_steps": max((int(r["max_step_difference"]) for r in ran if r["max_step_difference"]), default=None),
+            "agree": sum(round(float(r["argmax_agreement"]) * int(r["images"])) for r in ran),
+            "flagged": any(str(r["flagged"]) == "True" for r in members),
+            "files": len(members),
+        }
     return out
 
 
@@ -38,13 +42,19 @@ def line(s: Mapping | None) -> str:
         return "ARM parity: this model was not run on aarch64"
     if not s["ran"]:
         return f"ARM parity: {s['status']}"
-    what = (f"int8 outputs identical on {s['identical']} of {s['images']}" if s["integer"] else
-            f"logits within {s['max_abs']:.2g} of x86's (largest difference), identical on {s['identical']} of "
-            f"{s['images']}")
+    what = (
+        f"int8 outputs identical on {s['identical']} of {s['images']}"
+        if s["integer"]
+        else f"logits within {s['max_abs']:.2g} of x86's (largest difference), identical on {s['identical']} of "
+        f"{s['images']}"
+    )
     where = f"{s['core']}, {s['images']} images over {s['files']} file(s)"
     if s["flagged"]:
-        return (f"DISAGREES on aarch64 ({where}; {what}, the same class on {s['agree']} of {s['images']}"
-                + (f", up to {s['max_steps']} steps" if s["integer"] else "") + "): beyond rounding, see the ARM parity table")
+        return (
+            f"DISAGREES on aarch64 ({where}; {what}, the same class on {s['agree']} of {s['images']}"
+            + (f", up to {s['max_steps']} steps" if s["integer"] else "")
+            + "): beyond rounding, see the ARM parity table"
+        )
     return f"runs the same on aarch64 ({where}; {what}, the same class on {s['agree']} of {s['images']})"
 
 
@@ -53,13 +63,26 @@ def table(rows: Sequence[Mapping]) -> list[dict]:
     out = []
     for r in rows:
         ran = r["status"] == "ran"
-        diff = ("–" if not ran else f"{r['max_step_difference']} steps" if r["max_step_difference"] not in ("", None)
-                else f"{float(r['max_abs_difference']):.2g}")
-        out.append({"model": r["model"], "precision": r["precision"], "status": r["status"],
-                    "identical": f"{r['identical']}/{r['images']}" if ran else "–", "difference": diff,
-                    "argmax": num(r["argmax_agreement"], 3) if ran else "–",
-                    "accuracy": f"{num(100 * float(r['accuracy_arm']), 1)} / {num(100 * float(r['accuracy_x86']), 1)}"
-                    if ran else "–",
-                    "flag": "yes" if str(r["flagged"]) == "True" else "",
-                    "explanation": r.get("explanation") or ""})
+        diff = (
+            "–"
+            if not ran
+            else f"{r['max_step_difference']} steps"
+            if r["max_step_difference"] not in ("", None)
+            else f"{float(r['max_abs_difference']):.2g}"
+        )
+        out.append(
+            {
+                "model": r["model"],
+                "precision": r["precision"],
+                "status": r["status"],
+                "identical": f"{r['identical']}/{r['images']}" if ran else "–",
+                "difference": diff,
+                "argmax": num(r["argmax_agreement"], 3) if ran else "–",
+                "accuracy": f"{num(100 * float(r['accuracy_arm']), 1)} / {num(100 * float(r['accuracy_x86']), 1)}"
+                if ran
+                else "–",
+                "flag": "yes" if str(r["flagged"]) == "True" else "",
+                "explanation": r.get("explanation") or "",
+            }
+        )
     return out

@@ -43,8 +43,9 @@ class Candidate:
         return mean_std(list(self.accuracy_by_seed.values()))[0]
 
 
-def candidates(rows: Sequence[Mapping], vela: Sequence[Mapping] = (),
-               per_image: Mapping[tuple[str, str], str] | None = None) -> list[Candidate]:
+def candidates(
+    rows: Sequence[Mapping], vela: Sequence[Mapping] = (), per_image: Mapping[tuple[str, str], str] | None = None
+) -> list[Candidate]:
     """One candidate per (model config, precision), accuracy per seed, size and latency averaged over seeds.
 
     A latency is the mean over seeds of measured medians; it is None when any seed has none (a budget
@@ -63,22 +64,33 @@ def candidates(rows: Sequence[Mapping], vela: Sequence[Mapping] = (),
             groups.setdefault((config, precision), []).append((seed, r))
     out = []
     for (config, precision), members in groups.items():
-        lat = [float(r[f"litert_{precision}_ms"]) for _, r in members if r.get(f"litert_{precision}_ms") not in (None, "")]
+        lat = [
+            float(r[f"litert_{precision}_ms"]) for _, r in members if r.get(f"litert_{precision}_ms") not in (None, "")
+        ]
         suspect = any(str(r.get(f"litert_{precision}_suspect", "")) == "True" for _, r in members)
         tflm = [str(r.get(f"tflm_{precision}") or "not measured") for _, r in members]
-        out.append(Candidate(config, precision, "Fashion-MNIST" if config == CNN else "CIFAR-10",
-                             {seed: float(r[f"accuracy_{precision}"]) for seed, r in members},
-                             mean_std([float(r[f"mib_{precision}"]) for _, r in members])[0],
-                             mean_std(lat)[0] if len(lat) == len(members) else None, suspect,
-                             _largest_mib(members, f"arena_bytes_{precision}"),
-                             _largest_mib(members, f"process_rss_bytes_{precision}"),
-                             next((t for t in tflm if t != "runs"), "runs"),
-                             npu_estimates(vela, config) if precision == "int8" else {},
-                             per_image.get((config, precision), "")))
+        out.append(
+            Candidate(
+                config,
+                precision,
+                "Fashion-MNIST" if config == CNN else "CIFAR-10",
+                {seed: float(r[f"accuracy_{precision}"]) for seed, r in members},
+                mean_std([float(r[f"mib_{precision}"]) for _, r in members])[0],
+                mean_std(lat)[0] if len(lat) == len(members) else None,
+                suspect,
+                _largest_mib(members, f"arena_bytes_{precision}"),
+                _largest_mib(members, f"process_rss_bytes_{precision}"),
+                next((t for t in tflm if t != "runs"), "runs"),
+                npu_estimates(vela, config) if precision == "int8" else {},
+                per_image.get((config, precision), ""),
+            )
+        )
     for c in out:
         if c.correct_by_image and abs(c.correct_by_image.count("1") / len(c.correct_by_image) - c.accuracy) > 1e-6:
-            raise ValueError(f"{c.label}: its per-image outcomes give accuracy "
-                             f"{c.correct_by_image.count('1') / len(c.correct_by_image):.4f}, the table {c.accuracy:.4f}")
+            raise ValueError(
+                f"{c.label}: its per-image outcomes give accuracy "
+                f"{c.correct_by_image.count('1') / len(c.correct_by_image):.4f}, the table {c.accuracy:.4f}"
+            )
     return out
 
 
@@ -89,8 +101,17 @@ def npu_estimates(vela: Sequence[Mapping], config: str) -> dict:
     for r in vela:
         if config_of(r["model"])[0] != config:
             continue
-        acc = out.setdefault(r["accelerator"], {"status": "compiled", "ms": 0.0, "sram_bytes": 0, "weights_bytes": 0,
-                                                "clock_mhz": r.get("clock_mhz"), "version": r.get("vela_version")})
+        acc = out.setdefault(
+            r["accelerator"],
+            {
+                "status": "compiled",
+                "ms": 0.0,
+                "sram_bytes": 0,
+                "weights_bytes": 0,
+                "clock_mhz": r.get("clock_mhz"),
+                "version": r.get("vela_version"),
+            },
+        )
         if r["status"] != "compiled":
             acc["status"] = r["status"]
             continue
@@ -109,8 +130,12 @@ def _largest_mib(members, column: str) -> float | None:
 
 
 # what each class's RAM budget is checked against (the report prints it beside the budgets)
-RAM_MEASURE = {"mcu": "TFLM tensor arena", "npu": "Vela's SRAM estimate", "cpu": "LiteRT process memory",
-               "gpu": "LiteRT process memory (CPU)"}
+RAM_MEASURE = {
+    "mcu": "TFLM tensor arena",
+    "npu": "Vela's SRAM estimate",
+    "cpu": "LiteRT process memory",
+    "gpu": "LiteRT process memory (CPU)",
+}
 
 
 def violations(device: Mapping, c: Candidate) -> list[str]:
@@ -140,8 +165,12 @@ def violations(device: Mapping, c: Candidate) -> list[str]:
         if c.latency_ms is None:
             found.append("latency: not measured")
         elif c.latency_ms > budget:
-            found.append(measured(f"latency: {c.latency_ms:.3f} ms > {budget:g} ms"
-                                  + (" (a suspect latency)" if c.latency_suspect else "")))
+            found.append(
+                measured(
+                    f"latency: {c.latency_ms:.3f} ms > {budget:g} ms"
+                    + (" (a suspect latency)" if c.latency_suspect else "")
+                )
+            )
     return found
 
 
@@ -154,7 +183,9 @@ def npu_violations(device: Mapping, c: Candidate) -> list[str]:
         return [f"NPU: {est['status']}"]
     found = []
     if est["weights_bytes"] / 2**20 > device["flash_mib"]:
-        found.append(f"flash: Vela stores {est['weights_bytes'] / 2**20:.2f} MiB of weights > {device['flash_mib']:g} MiB")
+        found.append(
+            f"flash: Vela stores {est['weights_bytes'] / 2**20:.2f} MiB of weights > {device['flash_mib']:g} MiB"
+        )
     if est["sram_bytes"] / 2**20 > device["ram_mib"]:
         found.append(f"RAM: Vela's SRAM {est['sram_bytes'] / 2**20:.3g} MiB > {device['ram_mib']:g} MiB")
     budget = device.get("latency_ms")
@@ -206,19 +237,37 @@ def choose(device: Mapping, cands: Sequence[Candidate], tie_points: float = 0.0,
         chosen, decided_by = break_tie(tied, speed_noise)
     runner = (leader if chosen is not leader else second) if second else None
     if chosen is None:
-        binding = "nothing fits: " + "; ".join(violations(device, min(cands, key=lambda c: c.mib))) if cands else \
-            "no candidate"
+        binding = (
+            "nothing fits: " + "; ".join(violations(device, min(cands, key=lambda c: c.mib)))
+            if cands
+            else "no candidate"
+        )
     elif best is chosen or best.accuracy <= chosen.accuracy:
         binding = "none: the most accurate model fits"
     elif best is leader:
-        binding = (f"none: the most accurate model ({best.label}) fits and ties with the chosen, "
-                   f"{'faster' if decided_by == 'speed' else 'smaller'} one")
+        binding = (
+            f"none: the most accurate model ({best.label}) fits and ties with the chosen, "
+            f"{'faster' if decided_by == 'speed' else 'smaller'} one"
+        )
     else:
         binding = f"{best.label} is more accurate but breaks " + "; ".join(violations(device, best))
-    return {"device": device, "chosen": chosen, "runner_up": runner, "leader": leader, "second": second,
-            "lead_points": lead, "tie": tie, "tied": tied, "decided_by": decided_by,
-            "margin_points": 100 * (chosen.accuracy - runner.accuracy) if chosen and runner else None,
-            "binding": binding, "binding_suspect": bool(chosen and best is not None and best is not chosen
-                                                        and best.latency_suspect
-                                                        and any(plain(v).startswith("latency")
-                                                                for v in violations(device, best)))}
+    return {
+        "device": device,
+        "chosen": chosen,
+        "runner_up": runner,
+        "leader": leader,
+        "second": second,
+        "lead_points": lead,
+        "tie": tie,
+        "tied": tied,
+        "decided_by": decided_by,
+        "margin_points": 100 * (chosen.accuracy - runner.accuracy) if chosen and runner else None,
+        "binding": binding,
+        "binding_suspect": bool(
+            chosen
+            and best is not None
+            and best is not chosen
+            and best.latency_suspect
+            and any(plain(v).startswith("latency") for v in violations(device, best))
+        ),
+    }

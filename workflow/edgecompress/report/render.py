@@ -47,11 +47,18 @@ def typst_literal(value: Any) -> str:
 def environment(template_dir: str | os.PathLike) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(template_dir)),
-        variable_start_string="<<", variable_end_string=">>",
-        block_start_string="<%", block_end_string="%>",
-        comment_start_string="<#", comment_end_string="#>",
-        finalize=typst_literal, undefined=jinja2.StrictUndefined,
-        trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, autoescape=False,
+        variable_start_string="<<",
+        variable_end_string=">>",
+        block_start_string="<%",
+        block_end_string="%>",
+        comment_start_string="<#",
+        comment_end_string="#>",
+        finalize=typst_literal,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        autoescape=False,
     )
     env.filters["measured"] = measured
     return env
@@ -64,8 +71,9 @@ def render(template: str | os.PathLike, context: Mapping[str, Any], out: str | o
         tmp.write_text(text, encoding="utf-8")
 
 
-def render_report(inputs: Mapping[str, Any], template: str, schema: str, config: Mapping, figures: Mapping,
-                  out: str) -> None:
+def render_report(
+    inputs: Mapping[str, Any], template: str, schema: str, config: Mapping, figures: Mapping, out: str
+) -> None:
     """Rule render_report: the Typst source of the report, from the workflow's tables and metrics."""
     sha, md5 = official_checksums(schema)
     render(template, build_context(inputs, config, figures, sha, md5), out)
@@ -88,8 +96,14 @@ def first_page_png(source: str | os.PathLike, out: str | os.PathLike, ppi: int =
 
     source = Path(source)
     with tempfile.TemporaryDirectory() as tmp, atomic_path(out, suffix=".png") as dst:
-        typst.compile(str(source), output=str(Path(tmp) / "page{p}.png"), format="png", ppi=ppi,
-                      root=str(source.parent), ignore_system_fonts=True)
+        typst.compile(
+            str(source),
+            output=str(Path(tmp) / "page{p}.png"),
+            format="png",
+            ppi=ppi,
+            root=str(source.parent),
+            ignore_system_fonts=True,
+        )
         pages = sorted(Path(tmp).glob("page*.png"), key=lambda p: int(p.stem[4:]))
         if not pages:
             raise ValueError(f"{source}: Typst wrote no page")

@@ -21,11 +21,21 @@ from __future__ import annotations
 from typing import Mapping, Sequence
 
 from .. import paper
-from ..stats import smallest_sign_flip_p
-from .evidence import (SUPPORTED, UNDECIDED, Comparison, chance_gate, data_gate, failed, judge, min_seeds, verdict_text,
-                       weights_gate)
-from .format import budgets_text, join_reasons, measured, num, plain, signed
 from ..modelkey import CNN, family_of, parse
+from ..stats import smallest_sign_flip_p
+from .evidence import (
+    SUPPORTED,
+    UNDECIDED,
+    Comparison,
+    chance_gate,
+    data_gate,
+    failed,
+    judge,
+    min_seeds,
+    verdict_text,
+    weights_gate,
+)
+from .format import budgets_text, join_reasons, measured, num, plain, signed
 from .parity import line as parity_line
 from .recommend import candidates, choose
 
@@ -37,14 +47,23 @@ def gates(cond: Mapping, deployment_rows, evidence_cfg) -> dict:
     base = [float(r["accuracy_torch"]) for r in deployment_rows if family_of(r["model"]) == "baseline"]
     cnn = next((r for r in deployment_rows if r["model"] == CNN), None)
     chance = 1 / paper.CLASSES
-    cifar = [data_gate("CIFAR-10", cond["cifar_official"], cond["description"]),
-             weights_gate(cond["pretrained"], cond["pretrained_asked"]),
-             chance_gate("the ResNet-18 baseline (mean over seeds)", sum(base) / len(base), chance,
-                         evidence_cfg["min_points_over_chance"])]
+    cifar = [
+        data_gate("CIFAR-10", cond["cifar_official"], cond["description"]),
+        weights_gate(cond["pretrained"], cond["pretrained_asked"]),
+        chance_gate(
+            "the ResNet-18 baseline (mean over seeds)",
+            sum(base) / len(base),
+            chance,
+            evidence_cfg["min_points_over_chance"],
+        ),
+    ]
     fashion = [data_gate("Fashion-MNIST", cond["fashion_official"], cond["description"])]
     if cnn:
-        fashion.append(chance_gate("the float32 CNN", float(cnn["accuracy_float32"]), chance,
-                                   evidence_cfg["min_points_over_chance"]))
+        fashion.append(
+            chance_gate(
+                "the float32 CNN", float(cnn["accuracy_float32"]), chance, evidence_cfg["min_points_over_chance"]
+            )
+        )
     return {"CIFAR-10": cifar, "Fashion-MNIST": fashion}
 
 
@@ -67,18 +86,27 @@ def claim_families(deployment_rows, evidence_cfg, control: Mapping | None = None
     costs = f"costs at most {cost:g} point{'s' if cost != 1 else ''} of accuracy against the"
     out = {}
     for method in ("unstructured", "structured"):
-        out[f"{method} pruning"] = [(f"{c} {costs} dense baseline", Comparison(c, a, base, cost))
-                                    for c, a in of(method).items()]
+        out[f"{method} pruning"] = [
+            (f"{c} {costs} dense baseline", Comparison(c, a, base, cost)) for c, a in of(method).items()
+        ]
         if control:  # its own family: a second claim, not a second look at the first
             out[f"{method} pruning vs the dense control"] = [
-                (f"{c} {costs} dense control (fine-tuned as long, unpruned)", Comparison(f"{c} (control)", a, control, cost))
-                for c, a in of(method).items()]
-    out["distillation"] = [(f"{c} beats the student alone (same epochs, schedule and seed)",
-                            Comparison(c, a, student)) for c, a in of("kd").items()]
+                (
+                    f"{c} {costs} dense control (fine-tuned as long, unpruned)",
+                    Comparison(f"{c} (control)", a, control, cost),
+                )
+                for c, a in of(method).items()
+            ]
+    out["distillation"] = [
+        (f"{c} beats the student alone (same epochs, schedule and seed)", Comparison(c, a, student))
+        for c, a in of("kd").items()
+    ]
     return out
 
 
-def claims(deployment_rows, evidence_cfg, gates_by_task: Mapping[str, Sequence], control: Mapping | None = None) -> dict:
+def claims(
+    deployment_rows, evidence_cfg, gates_by_task: Mapping[str, Sequence], control: Mapping | None = None
+) -> dict:
     """Every method-vs-method claim with its direction, its family's correction and the CIFAR-10 gates."""
     out = []
     for family, pairs in claim_families(deployment_rows, evidence_cfg, control).items():
@@ -88,14 +116,23 @@ def claims(deployment_rows, evidence_cfg, gates_by_task: Mapping[str, Sequence],
         for words, c in pairs:
             v = verdicts[c.key]
             lo, hi = v["interval"]
-            out.append({"family": family, "tests": str(v["tests_in_family"]), "model": c.key,
-                        "claim": words, "seeds": str(v["seeds"]), "points": signed(v["points"], 2),
-                        "interval": f"[{signed(lo, 2)}, {signed(hi, 2)}]" if v["seeds"] > 1 else "–",
-                        "level": f"{100 * (1 - v['level']):.4g} %",
-                        "p": num(v["p"], 3), "p_holm": num(v["p_holm"], 3),
-                        "reach": f"{num(v['smallest_p'], 3)} / {num(v['threshold'], 3)}",
-                        "verdict": verdict_text(v) if v["verdict"] != UNDECIDED else v["verdict"],
-                        "reason": v["reason"]})
+            out.append(
+                {
+                    "family": family,
+                    "tests": str(v["tests_in_family"]),
+                    "model": c.key,
+                    "claim": words,
+                    "seeds": str(v["seeds"]),
+                    "points": signed(v["points"], 2),
+                    "interval": f"[{signed(lo, 2)}, {signed(hi, 2)}]" if v["seeds"] > 1 else "–",
+                    "level": f"{100 * (1 - v['level']):.4g} %",
+                    "p": num(v["p"], 3),
+                    "p_holm": num(v["p_holm"], 3),
+                    "reach": f"{num(v['smallest_p'], 3)} / {num(v['threshold'], 3)}",
+                    "verdict": verdict_text(v) if v["verdict"] != UNDECIDED else v["verdict"],
+                    "reason": v["reason"],
+                }
+            )
     return {"rows": out, "alpha": f"{evidence_cfg['alpha']:g}"}
 
 
@@ -120,8 +157,16 @@ def _outcomes(bits: str) -> dict[int, float]:
     return {i: float(b == "1") for i, b in enumerate(bits)}
 
 
-def choices(deployment_rows, devices, gates_by_task, evidence_cfg, cpu: str, arm: Mapping | None = None,
-            vela: Sequence[Mapping] = (), per_image: Mapping[tuple[str, str], str] | None = None) -> list[dict]:
+def choices(
+    deployment_rows,
+    devices,
+    gates_by_task,
+    evidence_cfg,
+    cpu: str,
+    arm: Mapping | None = None,
+    vela: Sequence[Mapping] = (),
+    per_image: Mapping[tuple[str, str], str] | None = None,
+) -> list[dict]:
     """The rule table: per task and device class, the choice, its numbers, the binding constraint, the verdict.
 
     The choice is the model with the highest mean accuracy within the budgets (``recommend.choose``);
@@ -139,8 +184,9 @@ def choices(deployment_rows, devices, gates_by_task, evidence_cfg, cpu: str, arm
         pool = [c for c in cands if c.task == task]
         family = f"device choices, {task}"
         picked = {d["name"]: choose(d, pool, tie_points, evidence_cfg["speedup_noise"]) for d in devices}
-        comps = {name: comp for name, ch in picked.items()
-                 if (comp := choice_comparison(name, ch, tie_points)) is not None}
+        comps = {
+            name: comp for name, ch in picked.items() if (comp := choice_comparison(name, ch, tie_points)) is not None
+        }
         tests = judge(list(comps.values()), alpha, family, gates_by_task[task])
         for d in devices:
             ch = picked[d["name"]]
@@ -153,13 +199,18 @@ def choices(deployment_rows, devices, gates_by_task, evidence_cfg, cpu: str, arm
                 basis = "the only model within the budgets"
             elif ch["tie"]:
                 rival = ch["leader"] if c is not ch["leader"] else ch["second"]
-                basis = (f"ties with {rival.label} (lead {signed(ch['lead_points'], 2)} points, below the "
-                         f"{tie_points:g}-point tolerance); "
-                         # which one breaks the tie follows from the measured latencies: a measured clause
-                         + measured("the faster wins, by more than the timing noise" if ch["decided_by"] == "speed" else
-                                    f"their latencies are within {evidence_cfg['speedup_noise']:.0%} of each other "
-                                    "(the timing noise), so the smaller wins")
-                         + f"; claim: at most {tie_points:g} points below it")
+                basis = (
+                    f"ties with {rival.label} (lead {signed(ch['lead_points'], 2)} points, below the "
+                    f"{tie_points:g}-point tolerance); "
+                    # which one breaks the tie follows from the measured latencies: a measured clause
+                    + measured(
+                        "the faster wins, by more than the timing noise"
+                        if ch["decided_by"] == "speed"
+                        else f"their latencies are within {evidence_cfg['speedup_noise']:.0%} of each other "
+                        "(the timing noise), so the smaller wins"
+                    )
+                    + f"; claim: at most {tie_points:g} points below it"
+                )
                 if any(t.latency_suspect for t in ch["tied"]):
                     reasons.append(measured("the tie is broken by a suspect latency"))
                 if any(t.latency_ms is None for t in ch["tied"]):
@@ -177,14 +228,20 @@ def choices(deployment_rows, devices, gates_by_task, evidence_cfg, cpu: str, arm
             where = "not measured here" if d["hardware"] != "cpu" else f"extrapolated from {cpu}"
             if d["hardware"] == "npu":
                 est = c.npu.get(d["npu"]) if c else None
-                where = (f"{num(est['ms'], 3)} ms, estimated by Vela {est['version']} for {d['npu']} at "
-                         f"{num(est['clock_mhz'], 0)} MHz" if est and est["status"] == "compiled" else "not estimated")
+                where = (
+                    f"{num(est['ms'], 3)} ms, estimated by Vela {est['version']} for {d['npu']} at "
+                    f"{num(est['clock_mhz'], 0)} MHz"
+                    if est and est["status"] == "compiled"
+                    else "not estimated"
+                )
             latency = "–" if c is None or c.latency_ms is None else measured(num(c.latency_ms, 3)) + " ms"
             flag = measured(" †") if c and c.latency_suspect and d["hardware"] == "cpu" else ""
             # what keeps the choice from being supported whatever the accuracies say: a failed gate, or a
             # latency that cannot be trusted where a latency decides (named; the reasons say what was found)
             failed_gates = [g.name for g in gates_by_task[task] if not g.passed]
-            blocking = ([f"failed gates: {', '.join(failed_gates)}"] if failed_gates else []) + [plain(x) for x in reasons]
+            blocking = ([f"failed gates: {', '.join(failed_gates)}"] if failed_gates else []) + [
+                plain(x) for x in reasons
+            ]
             if c is None:
                 verdict = "no model meets the budgets"
             elif blocking:
@@ -195,26 +252,47 @@ def choices(deployment_rows, devices, gates_by_task, evidence_cfg, cpu: str, arm
                 verdict = verdict_text(test)
             lo, hi = test["interval"] if test else (None, None)
             row = {
-                "task": task, "device": d["name"], "budgets": budgets_text(d),
+                "task": task,
+                "device": d["name"],
+                "budgets": budgets_text(d),
                 "chosen": c.label if c else "none",
-                "accuracy": num(100 * c.accuracy, 1) if c else "–", "mib": num(c.mib, 2) if c else "–",
+                "accuracy": num(100 * c.accuracy, 1) if c else "–",
+                "mib": num(c.mib, 2) if c else "–",
                 "latency": f"{latency}, {where}{flag}" if d["hardware"] == "cpu" else where,
                 "latency_suspect": bool(c and c.latency_suspect and d["hardware"] == "cpu"),
                 "runner_up": r.label if r else "–",
                 "margin": signed(ch["margin_points"], 1) if ch["margin_points"] is not None else "–",
-                "interval": (f"[{signed(lo, 2)}, {signed(hi, 2)}] at {100 * (1 - test['level']):.4g} %"
-                             if test and test["seeds"] > 1 else "–"),
-                "binding": binding, "basis": basis, "test": test["test"] if test else "–",
+                "interval": (
+                    f"[{signed(lo, 2)}, {signed(hi, 2)}] at {100 * (1 - test['level']):.4g} %"
+                    if test and test["seeds"] > 1
+                    else "–"
+                ),
+                "binding": binding,
+                "basis": basis,
+                "test": test["test"] if test else "–",
                 "arm": parity_line(summary) if on_arm else "",
-                "family": family, "tests": str(len(comps)),
+                "family": family,
+                "tests": str(len(comps)),
                 "verdict": verdict,
                 "reasons": join_reasons(failed(gates_by_task[task]) + reasons) if c else "no model meets the budgets",
             }
             if ch["tie"] and any(t.latency_ms is not None for t in ch["tied"]):
                 # a tie broken by measured latencies (the faster, or the smaller when they are within the noise):
                 # which model is chosen, and all that follows from it, follows from times
-                for key in ("chosen", "accuracy", "mib", "runner_up", "margin", "interval", "binding", "basis", "test",
-                            "verdict", "reasons", "arm"):
+                for key in (
+                    "chosen",
+                    "accuracy",
+                    "mib",
+                    "runner_up",
+                    "margin",
+                    "interval",
+                    "binding",
+                    "basis",
+                    "test",
+                    "verdict",
+                    "reasons",
+                    "arm",
+                ):
                     row[key] = measured(row[key])
             out.append(row)
     return out
@@ -232,25 +310,46 @@ def reach(config: Mapping, cnn_test_images: int = paper.FASHION_MNIST_TEST_IMAGE
     alpha = config["evidence"]["alpha"]
     pruning, distillation = config["pruning"], config["distillation"]
     shared = len(set(pruning["seeds"]) & set(distillation["seeds"]))
-    families = [(f"{m} pruning", len(pruning[m]["amounts"]), len(pruning["seeds"]), "seed")
-                for m in ("unstructured", "structured")]
-    families += [(f"{m} pruning vs the dense control", len(pruning[m]["amounts"]), len(pruning["seeds"]), "seed")
-                 for m in ("unstructured", "structured")]
-    families += [("distillation", len(distillation["temperatures"]) * len(distillation["alphas"]),
-                  len(distillation["seeds"]), "seed"),
-                 ("device choices, CIFAR-10", len(config["devices"]), shared, "seed"),
-                 ("device choices, Fashion-MNIST", len(config["devices"]), cnn_test_images, "test image")]
+    families = [
+        (f"{m} pruning", len(pruning[m]["amounts"]), len(pruning["seeds"]), "seed")
+        for m in ("unstructured", "structured")
+    ]
+    families += [
+        (f"{m} pruning vs the dense control", len(pruning[m]["amounts"]), len(pruning["seeds"]), "seed")
+        for m in ("unstructured", "structured")
+    ]
+    families += [
+        (
+            "distillation",
+            len(distillation["temperatures"]) * len(distillation["alphas"]),
+            len(distillation["seeds"]),
+            "seed",
+        ),
+        ("device choices, CIFAR-10", len(config["devices"]), shared, "seed"),
+        ("device choices, Fashion-MNIST", len(config["devices"]), cnn_test_images, "test image"),
+    ]
     out = []
     for name, tests, n, unit in families:
         images = unit == "test image"
         smallest, threshold = smallest_sign_flip_p(n, 3 if images else None), alpha / tests
         units = f"{n} {unit}{'s' if n != 1 else ''}"
-        status = ("can decide" if smallest < threshold else
-                  f"cannot decide with {units} ({min_seeds(alpha, tests)} needed)")
+        status = (
+            "can decide" if smallest < threshold else f"cannot decide with {units} ({min_seeds(alpha, tests)} needed)"
+        )
         if images:
-            status += (": the CNN is trained once, as in the paper, so its files are paired over the test images "
-                       "(exact McNemar test); this decides between these files, not between trainings")
-        out.append({"family": name, "tests": str(tests), "seeds": units if images else str(n),
-                    "smallest_p": f"2/2^{n}" if images and smallest < 1e-3 else num(smallest, 3),
-                    "threshold": num(threshold, 3), "decidable": smallest < threshold, "status": status})
+            status += (
+                ": the CNN is trained once, as in the paper, so its files are paired over the test images "
+                "(exact McNemar test); this decides between these files, not between trainings"
+            )
+        out.append(
+            {
+                "family": name,
+                "tests": str(tests),
+                "seeds": units if images else str(n),
+                "smallest_p": f"2/2^{n}" if images and smallest < 1e-3 else num(smallest, 3),
+                "threshold": num(threshold, 3),
+                "decidable": smallest < threshold,
+                "status": status,
+            }
+        )
     return out

@@ -53,8 +53,16 @@ def augment(x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
 class Batches:
     """Mini-batches of a split; the order and augmentation of epoch ``e`` depend only on (seed, e)."""
 
-    def __init__(self, images: np.ndarray, labels: np.ndarray, batch_size: int, resolution: int,
-                 shuffle: bool = False, augment: bool = False, seed: int = 0) -> None:
+    def __init__(
+        self,
+        images: np.ndarray,
+        labels: np.ndarray,
+        batch_size: int,
+        resolution: int,
+        shuffle: bool = False,
+        augment: bool = False,
+        seed: int = 0,
+    ) -> None:
         self.x = to_tensor(images)
         self.y = torch.from_numpy(labels.astype(np.int64))
         self.batch_size = batch_size

@@ -22,18 +22,22 @@ import torch.nn.functional as F
 from torch import nn
 
 
-def kd_loss(student_logits: torch.Tensor, teacher_logits: torch.Tensor, labels: torch.Tensor,
-            temperature: float, alpha: float) -> torch.Tensor:
+def kd_loss(
+    student_logits: torch.Tensor, teacher_logits: torch.Tensor, labels: torch.Tensor, temperature: float, alpha: float
+) -> torch.Tensor:
     if temperature <= 0:
         raise ValueError(f"temperature must be > 0, got {temperature}")
     if not 0.0 <= alpha <= 1.0:
         raise ValueError(f"alpha must be in [0, 1], got {alpha}")
-    soft = F.kl_div(
-        F.log_softmax(student_logits / temperature, dim=1),
-        F.log_softmax(teacher_logits / temperature, dim=1),
-        reduction="batchmean",
-        log_target=True,
-    ) * temperature**2
+    soft = (
+        F.kl_div(
+            F.log_softmax(student_logits / temperature, dim=1),
+            F.log_softmax(teacher_logits / temperature, dim=1),
+            reduction="batchmean",
+            log_target=True,
+        )
+        * temperature**2
+    )
     hard = F.cross_entropy(student_logits, labels)
     return alpha * soft + (1.0 - alpha) * hard
 

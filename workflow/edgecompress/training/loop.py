@@ -19,11 +19,10 @@ from typing import Any, Callable, Mapping
 import torch
 from torch import nn
 
-from ..results import write_json
-from ..results import write_history
 from ..inputs import load_prepared
 from ..logs import Progress
 from ..provenance import collect
+from ..results import write_history, write_json
 from ..seeding import seed_everything
 from .data import Batches
 from .models import build, count_parameters, head_init, is_imagenet, macs_and_params, save_state_dict
@@ -55,8 +54,15 @@ def cross_entropy(logits: torch.Tensor, labels: torch.Tensor, inputs: torch.Tens
     return nn.functional.cross_entropy(logits, labels)
 
 
-def train_epoch(model: nn.Module, batches: Batches, epoch: int, optimizer, loss_fn: LossFn,
-                device: torch.device, desc: str = "train") -> float:
+def train_epoch(
+    model: nn.Module,
+    batches: Batches,
+    epoch: int,
+    optimizer,
+    loss_fn: LossFn,
+    device: torch.device,
+    desc: str = "train",
+) -> float:
     model.train()
     total, count = torch.zeros((), device=device), 0
     with Progress(len(batches), f"{desc} epoch {epoch + 1}", unit="batches") as bar:
@@ -67,8 +73,9 @@ def train_epoch(model: nn.Module, batches: Batches, epoch: int, optimizer, loss_
     return float(total) / count  # one device-to-host copy per epoch, not one per step
 
 
-def train_step(model: nn.Module, x: torch.Tensor, y: torch.Tensor, optimizer, loss_fn: LossFn,
-               device: torch.device) -> torch.Tensor:
+def train_step(
+    model: nn.Module, x: torch.Tensor, y: torch.Tensor, optimizer, loss_fn: LossFn, device: torch.device
+) -> torch.Tensor:
     """One optimizer step on a batch (moved to ``device`` here); the detached loss, still on ``device``."""
     x, y = x.to(device), y.to(device)
     optimizer.zero_grad(set_to_none=True)
@@ -93,8 +100,17 @@ def accuracy(model: nn.Module, batches: Batches, device: torch.device) -> float:
     return float((predict(model, batches, device) == batches.y).float().mean())
 
 
-def fit(model: nn.Module, train: Batches, test: Batches, epochs: int, optimizer, loss_fn: LossFn,
-        device: torch.device, desc: str = "train", after_epoch: Callable[[int], None] | None = None) -> list[dict]:
+def fit(
+    model: nn.Module,
+    train: Batches,
+    test: Batches,
+    epochs: int,
+    optimizer,
+    loss_fn: LossFn,
+    device: torch.device,
+    desc: str = "train",
+    after_epoch: Callable[[int], None] | None = None,
+) -> list[dict]:
     """Train ``epochs`` epochs; after each, the test accuracy. Returns the per-epoch rows.
 
     ``after_epoch(n)`` is called after epoch ``n`` (from 1) is trained and evaluated: a run that
@@ -113,8 +129,17 @@ def fit(model: nn.Module, train: Batches, test: Batches, epochs: int, optimizer,
     return rows
 
 
-def fit_and_keep(model: nn.Module, train: Batches, test: Batches, epochs: int, keep: int, optimizer,
-                 loss_fn: LossFn, device: torch.device, desc: str = "train") -> list[dict]:
+def fit_and_keep(
+    model: nn.Module,
+    train: Batches,
+    test: Batches,
+    epochs: int,
+    keep: int,
+    optimizer,
+    loss_fn: LossFn,
+    device: torch.device,
+    desc: str = "train",
+) -> list[dict]:
     """Train ``epochs`` epochs (each one's test accuracy in the rows), then restore the weights of epoch ``keep``.
 
     One long run answers every shorter length at once (the schedule is the same per epoch), and the
@@ -144,20 +169,29 @@ def setup(cfg: Mapping, seed: int, threads: int) -> torch.device:
 def splits(arrays: str, cfg: Mapping, seed: int) -> tuple[Batches, Batches]:
     """Training batches (shuffled, augmented, seeded) and test batches of the prepared CIFAR-10 subset."""
     data = load_prepared(arrays, "cifar10")
-    train = Batches(data["x_train"], data["y_train"], cfg["batch_size"], cfg["resolution"], shuffle=True,
-                    augment=cfg["augment"], seed=seed)
+    train = Batches(
+        data["x_train"],
+        data["y_train"],
+        cfg["batch_size"],
+        cfg["resolution"],
+        shuffle=True,
+        augment=cfg["augment"],
+        seed=seed,
+    )
     test = Batches(data["x_test"], data["y_test"], cfg["eval_batch_size"], cfg["resolution"])
     return train, test
 
 
 def optimizer_for(model: nn.Module, cfg: Mapping):
     """The config's optimizer over ``model``'s parameters."""
-    return make_optimizer(model.parameters(), cfg["optimizer"], cfg["learning_rate"], cfg["momentum"],
-                          cfg["weight_decay"])
+    return make_optimizer(
+        model.parameters(), cfg["optimizer"], cfg["learning_rate"], cfg["momentum"], cfg["weight_decay"]
+    )
 
 
 def model_report(model: nn.Module, cfg: Mapping) -> dict:
-    """Parameters and MACs (convolutions and linear layers: models.macs_and_params) of a model, as every metrics file has them.
+    """Parameters and MACs (convolutions and linear layers: models.macs_and_params) of a model, as every
+    metrics file has them.
 
     Speed is not measured here: a time taken inside a training job depends on whatever else the
     machine runs then; every model is timed in the deployment stage's one interleaved job.
@@ -173,9 +207,20 @@ def used_config(cfg: Mapping, **extra) -> dict:
 TORCH_PACKAGES = ("numpy", "torch", "torchvision", "torch-pruning")
 
 
-def save_run(model: nn.Module, paths: Mapping[str, str], rows: list[dict], metrics: Mapping[str, Any], cfg: Mapping,
-             used: Mapping[str, Any], inputs: Mapping[str, str], threads: int, device: torch.device,
-             pretrained: bool, check=None, packages=TORCH_PACKAGES) -> None:
+def save_run(
+    model: nn.Module,
+    paths: Mapping[str, str],
+    rows: list[dict],
+    metrics: Mapping[str, Any],
+    cfg: Mapping,
+    used: Mapping[str, Any],
+    inputs: Mapping[str, str],
+    threads: int,
+    device: torch.device,
+    pretrained: bool,
+    check=None,
+    packages=TORCH_PACKAGES,
+) -> None:
     """What every PyTorch rule writes, one way: model, history, metrics (report and provenance added).
 
     ``paths`` holds ``model``, ``history`` and ``metrics``; ``model`` is moved to the CPU and
@@ -187,12 +232,24 @@ def save_run(model: nn.Module, paths: Mapping[str, str], rows: list[dict], metri
     model.cpu()
     size = save_state_dict(model, paths["model"], check=check)
     write_history(paths["history"], rows)
-    write_json(paths["metrics"], {
-        **metrics, "pretrained": pretrained, "history": rows, "state_dict_bytes": size,
-        "report": model_report(model, cfg),
-        "provenance": collect(used_config(cfg, **used), inputs, threads=threads, device=str(device),
-                              pretrained=pretrained, packages=packages),
-    })
+    write_json(
+        paths["metrics"],
+        {
+            **metrics,
+            "pretrained": pretrained,
+            "history": rows,
+            "state_dict_bytes": size,
+            "report": model_report(model, cfg),
+            "provenance": collect(
+                used_config(cfg, **used),
+                inputs,
+                threads=threads,
+                device=str(device),
+                pretrained=pretrained,
+                packages=packages,
+            ),
+        },
+    )
 
 
 def describe_init(weights: str | None, imagenet: bool) -> str:
@@ -216,8 +273,18 @@ class Trained:
     pretrained: bool  # the checksum's verdict on that file, not the config's wish
 
 
-def train_new(arch: str, arrays: str, weights: str | None, weights_prefix: str, cfg: Mapping, epochs: int, seed: int,
-              threads: int, desc: str, loss: Callable[[torch.device], LossFn] = lambda device: cross_entropy) -> Trained:
+def train_new(
+    arch: str,
+    arrays: str,
+    weights: str | None,
+    weights_prefix: str,
+    cfg: Mapping,
+    epochs: int,
+    seed: int,
+    threads: int,
+    desc: str,
+    loss: Callable[[torch.device], LossFn] = lambda device: cross_entropy,
+) -> Trained:
     """The one skeleton of a model trained from its initial weights (the pruning baseline, the students):
     set-up, initial weights, build with a seeded new head, splits, loss, fit, accuracy.
 
@@ -234,7 +301,13 @@ def train_new(arch: str, arrays: str, weights: str | None, weights_prefix: str, 
     model.to(device)
     train, test = splits(arrays, cfg, seed)  # the same data order too
     loss_fn = loss(device)
-    log.info("%s: %s, %d parameters, %s, device %s", desc, arch, count_parameters(model),
-             describe_init(weights, imagenet), device)
+    log.info(
+        "%s: %s, %d parameters, %s, device %s",
+        desc,
+        arch,
+        count_parameters(model),
+        describe_init(weights, imagenet),
+        device,
+    )
     rows = fit(model, train, test, epochs, optimizer_for(model, cfg), loss_fn, device, desc)
     return Trained(model, rows, accuracy(model, test, device), len(test.y), device, weights, imagenet)

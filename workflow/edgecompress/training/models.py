@@ -8,10 +8,10 @@ import os
 
 import torch
 from torch import nn
+
+from ..checksums import file_digests
 from ..inputs import InputError
 from ..results import atomic_path
-from ..checksums import file_digests
-
 
 # Parameter counts with a 10-class head (the paper's ResNet-18 figure; MobileNetV2 is
 # 3,504,872 with its 1000-class ImageNet head, the paper's "≈3.5 M").
@@ -26,7 +26,6 @@ def load_state_dict(path: str | os.PathLike) -> dict:
     anything that is not a mapping of names to tensors is refused here.
     """
     import torch
-
 
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
@@ -63,8 +62,9 @@ def build(arch: str, num_classes: int = 10, weights: str | None = None) -> nn.Mo
     if num_classes == 10:
         got = count_parameters(model)
         if got != EXPECTED_PARAMETERS[arch]:
-            raise AssertionError(f"{arch} with a 10-class head has {got:,} parameters, expected "
-                                 f"{EXPECTED_PARAMETERS[arch]:,}")
+            raise AssertionError(
+                f"{arch} with a 10-class head has {got:,} parameters, expected {EXPECTED_PARAMETERS[arch]:,}"
+            )
     return model
 
 
