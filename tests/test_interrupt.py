@@ -19,7 +19,7 @@ import time
 import pytest
 
 from edgecompress import compare
-from helpers import BIN, CORES, REPO, deterministic_differences, snakemake
+from helpers import deterministic_differences, snakemake, snakemake_command
 
 pytestmark = pytest.mark.workflow
 TARGET = "results/deployment/latency.csv"
@@ -29,20 +29,7 @@ TIMING_LOG = "logs/deployment/time_models.log"
 
 
 def start(run, workdir, mirror, target):
-    files = [REPO / "config" / "config.yaml", REPO / "config" / "test.yaml", mirror]
-    cmd = [
-        str(BIN / "snakemake"),
-        target,
-        "--snakefile",
-        str(run["repo"] / "Snakefile"),
-        "--directory",
-        str(workdir),
-        "--cores",
-        str(CORES),
-        "--configfile",
-        *map(str, files),
-    ]
-    env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
+    cmd, env = snakemake_command(workdir, target, configs=(mirror,), repo=run["repo"])
     # its own process group: the kill reaches Snakemake and every job it started, as a lost node would
     return subprocess.Popen(
         cmd, cwd=workdir, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True
