@@ -224,11 +224,11 @@ def test_per_image_outcomes_are_compared_by_the_share_of_images_that_changed(cha
     # change, like an accuracy; on the same CPU any change differs
     a = "01" * 500
     b = "".join(("1" if c == "0" else "0") if i < changed else c for i, c in enumerate(a))
-    kind, change, found = compare.judge("correct_by_image", a, b, None, None, same=False)
+    kind, change, found = compare.judge_field("correct_by_image", a, b, None, None, same=False)
     assert (kind, found) == ("trained", verdict)
     if changed:
         assert change == f"{changed / 1000:.2%} of images"
-        assert compare.judge("correct_by_image", a, b, None, None, same=True)[2] == "differs"
+        assert compare.judge_field("correct_by_image", a, b, None, None, same=True)[2] == "differs"
     assert len(compare._cell(a)) < 60  # a row prints its start and length, not 1,000 characters
 
 

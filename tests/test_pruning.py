@@ -274,7 +274,7 @@ def test_a_sweep_plans_one_job_per_amount_and_seed(tmp_path):
 
 
 def test_sweep_rows_count_removed_parameters_per_method():
-    from edgecompress.report.figures import sweep_rows
+    from edgecompress.report.figures import sweep_points
 
     summary = [
         {
@@ -305,5 +305,5 @@ def test_sweep_rows_count_removed_parameters_per_method():
             "macs": "100",
         },
     ]
-    removed = {r["method"]: r["removed_pct"] for r in sweep_rows(summary)}
+    removed = {r["method"]: r["removed_pct"] for r in sweep_points(summary)}
     assert removed == {"baseline": 0.0, "structured": 75.0, "unstructured": 2.04}

@@ -289,7 +289,7 @@ def _trained_tolerance(field: str, a: float) -> float:
     return OTHER_RTOL * abs(a)
 
 
-def judge(field: str, a, b, spread_a, spread_b, same: bool, path_a: str = "") -> tuple[str, str, str]:
+def judge_field(field: str, a, b, spread_a, spread_b, same: bool, path_a: str = "") -> tuple[str, str, str]:
     """(kind, change, verdict) of one field present in both runs."""
     kind = kind_of(field)
     na, nb = _number(a), _number(b)
@@ -323,7 +323,7 @@ def judge(field: str, a, b, spread_a, spread_b, same: bool, path_a: str = "") ->
 
 # ---------------------------------------------------------------- two runs
 @dataclass
-class Comparison:
+class RunComparison:
     rows: list[Row]
     config: list[Row]
     same_platform: bool
@@ -348,7 +348,7 @@ def _input_path(flat: Mapping, field: str) -> str:
     return ""
 
 
-def compare(a: str | Path, b: str | Path, files: Iterable[str] | None = None) -> Comparison:
+def compare(a: str | Path, b: str | Path, files: Iterable[str] | None = None) -> RunComparison:
     """Compare run folders ``a`` and ``b`` (only ``files``, relative paths, when given)."""
     a, b = Path(a), Path(b)
     for run, name in ((a, "A"), (b, "B")):
@@ -395,13 +395,13 @@ def compare(a: str | Path, b: str | Path, files: Iterable[str] | None = None) ->
                 )
                 continue
             (va, sa, kind_field), (vb, sb, _) = fa[key_field], fb[key_field]
-            kind, change, verdict = judge(
+            kind, change, verdict = judge_field(
                 kind_field, va, vb, _number(sa), _number(sb), same, _input_path(flat_a, field)
             )
             rows.append(Row(rel, key, field, _cell(va), _cell(vb), change, kind, verdict))
     config = [r for r in rows if r.kind == "config" and r.verdict != "equal" and r.field != "provenance.config_sha256"]
     rows.sort(key=lambda r: (SEVERITY[r.verdict], r.file, r.key, r.field))
-    return Comparison(rows, _config_diff(config), same, (pa, pb))
+    return RunComparison(rows, _config_diff(config), same, (pa, pb))
 
 
 def _config_diff(rows: list[Row]) -> list[Row]:
@@ -414,7 +414,7 @@ def _config_diff(rows: list[Row]) -> list[Row]:
 
 
 # ---------------------------------------------------------------- writing it out
-def markdown(result: Comparison, a: str, b: str, limit: int | None = None) -> str:
+def markdown(result: RunComparison, a: str, b: str, limit: int | None = None) -> str:
     lines = [f"# Comparison: A = `{a}`, B = `{b}`", ""]
     lines.append(
         "Same platform (trained values must be equal)."
@@ -444,7 +444,7 @@ def markdown(result: Comparison, a: str, b: str, limit: int | None = None) -> st
     return "\n".join(lines) + "\n"
 
 
-def write(result: Comparison, out: Path, a: str, b: str) -> None:
+def write(result: RunComparison, out: Path, a: str, b: str) -> None:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(COLUMNS)

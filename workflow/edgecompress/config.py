@@ -18,7 +18,7 @@ from pathlib import Path
 import jsonschema
 import yaml
 
-from . import yamlfile
+from . import modelkey, yamlfile
 from .sources import file_name, sources
 
 
@@ -160,7 +160,7 @@ def cross_checks(config: dict, workdir: str | os.PathLike = ".") -> list[str]:
     for key, grid in (("table_temperature", "temperatures"), ("table_alpha", "alphas")):
         if d[key] not in d[grid]:
             found.append(f"distillation.{key}: {d[key]} is not among distillation.{grid} {d[grid]}")
-    sweeps = {f"pruning.{m}.amounts": config["pruning"][m]["amounts"] for m in ("unstructured", "structured", "chain")}
+    sweeps = {f"pruning.{m}.amounts": config["pruning"][m]["amounts"] for m in modelkey.PRUNING_METHODS}
     sweeps.update({"distillation.temperatures": d["temperatures"], "distillation.alphas": d["alphas"]})
     for key, values in sweeps.items():
         labels = [sweep_label(v) for v in values]

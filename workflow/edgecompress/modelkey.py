@@ -21,6 +21,8 @@ FAMILIES = {
     "kd": ("distillation", "mobilenet_v2"),
 }
 PRUNING = ("unstructured", "structured")  # the paper's two methods
+PRUNING_METHODS = (*PRUNING, "chain")  # every pruning method a run can configure (the chain: ours, beyond the paper)
+PRECISIONS = ("float32", "int8")  # the two .tflite files every trained model is deployed as
 STRUCTURED = ("structured", "chain")  # families whose filters are removed (a smaller network to rebuild)
 CNN = "cnn"  # Experiment 1's CNN, the one deployed model without a seed or a PyTorch file
 

@@ -277,9 +277,7 @@ wildcard_constraints:
     variant="|".join(config["quantization"]["variants"]),
     method="unstructured|structured|chain",
     amount="|".join(
-        re.escape(sweep_label(a))
-        for m in ("unstructured", "structured", "chain")
-        for a in config["pruning"][m]["amounts"]
+        re.escape(sweep_label(a)) for m in modelkey.PRUNING_METHODS for a in config["pruning"][m]["amounts"]
     ),
     model="|".join(re.escape(m) for m in deployed_models()),
     seed="|".join(str(s) for s in sorted(set(config["pruning"]["seeds"]) | set(config["distillation"]["seeds"]))),

@@ -94,7 +94,7 @@ rule notebook_pruning:
             summary_csv=input.summary,
             sweep_csv=input.sweep,
             seed=config["pruning"]["seeds"][0],
-            amounts={m: config["pruning"][m]["amounts"][0] for m in ("unstructured", "structured")},
+            amounts={m: config["pruning"][m]["amounts"][0] for m in modelkey.PRUNING},
             out_dir="results/report/pruning",
         ),
     shell:

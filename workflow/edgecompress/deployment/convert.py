@@ -21,6 +21,7 @@ from .. import modelkey
 from ..inputs import load_prepared, trained_accuracy
 from ..litert import classify, interpreter
 from ..measure import file_size
+from ..modelkey import PRECISIONS
 from ..provenance import collect
 from ..results import atomic_path, write_json
 from ..seeding import seed_everything
@@ -28,8 +29,6 @@ from ..training.data import resize, to_tensor
 from ..training.models import build, count_parameters, load_state_dict, load_structured, macs_and_params
 
 log = logging.getLogger(__name__)
-
-PRECISIONS = ("float32", "int8")
 
 
 def load_trained(key: str, path: str) -> nn.Module:

@@ -4,7 +4,7 @@ kinds, the report prints them (without importing the runtime code that measures 
 UNSTRUCTURED_RANGE = (0.8, 1.25)
 
 # why a ratio is suspect, by kind (the report groups flagged ratios by model family, column and kind)
-KINDS = {
+SUSPECT_KINDS = {
     "roofline": "a latency below its roofline bound that LiteRT's benchmark tool disagrees with (two timings disagree)",
     "unstructured": (
         f"an unstructured model outside {UNSTRUCTURED_RANGE[0]}-{UNSTRUCTURED_RANGE[1]}x of its dense model"

@@ -11,8 +11,9 @@ from __future__ import annotations
 import logging
 from typing import Mapping
 
+from ..modelkey import PRECISIONS
 from ..seeding import seed_everything
-from .convert import PRECISIONS, export, to_litert
+from .convert import export, to_litert
 
 log = logging.getLogger(__name__)
 

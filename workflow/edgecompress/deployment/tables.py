@@ -24,7 +24,7 @@ from typing import Iterable, Mapping
 
 from .. import modelkey
 from ..results import read_csv, read_json, read_jsons, write_csv
-from .flags import KINDS, UNSTRUCTURED_RANGE
+from .flags import SUSPECT_KINDS, UNSTRUCTURED_RANGE
 from .graph import read_graph
 from .levels import SUSPECT, WITHIN, check, faster_than_bound, misfit_text, roof_fit
 from .roofline import NOT_MEASURED, NoRoof, attainable, explain
@@ -174,7 +174,7 @@ def flag_suspects(rows: list[dict], too_fast: set = frozenset(), uncertain: set 
         for col, ops in operands(r).items():
             if col not in flagged and r.get(col) is not None and any(op in suspect_latencies for op in ops):
                 kinds.append((col, "operand"))
-        r["suspect"] = "; ".join(f"{col} {r[col]:.2f}x: {KINDS[kind]}" for col, kind in kinds)
+        r["suspect"] = "; ".join(f"{col} {r[col]:.2f}x: {SUSPECT_KINDS[kind]}" for col, kind in kinds)
         r["suspect_columns"] = ";".join(f"{col}:{kind}" for col, kind in kinds)
         for precision in ("float32", "int8"):
             r[f"litert_{precision}_suspect"] = (r["model"], "litert", precision, 1) in suspect_latencies

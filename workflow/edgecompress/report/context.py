@@ -18,10 +18,10 @@ import yaml
 from .. import compare, paper
 from ..checksums import file_digests
 from ..config import sweep_label
-from ..deployment.flags import KINDS
+from ..deployment.flags import SUSPECT_KINDS
 from ..deployment.levels import ROOF_MISFIT, SUSPECT, UNCONFIRMED, WITHIN, levels_of, roof_fit
 from ..deployment.machine import isa_text
-from ..modelkey import CNN, config_of, parse
+from ..modelkey import CNN, PRUNING, config_of, parse
 from ..results import read_csv, read_json
 from ..stats import mean_std
 from . import conclusions, parity, verdicts
@@ -520,7 +520,13 @@ def suspect_lines(table: list[dict]) -> list[dict]:
         total = len({r["seed"] for r in table if config_of(r["model"])[0] == config})
         span = f"{values[0]:.2f}x" if values[0] == values[-1] else f"{values[0]:.2f}–{values[-1]:.2f}x"
         lines.append(
-            {"model": config, "column": column, "range": span, "seeds": f"{seeds} of {total}", "reason": KINDS[kind]}
+            {
+                "model": config,
+                "column": column,
+                "range": span,
+                "seeds": f"{seeds} of {total}",
+                "reason": SUSPECT_KINDS[kind],
+            }
         )
     return lines
 
@@ -722,7 +728,7 @@ def build_context(
     cnn_latency = next((r for r in dep["latency"] if r["model"] == "cnn" and r["precision"] == "int8"), {})
     q = quantization_section(inputs["quant_table"], inputs["quant_keras"], inputs["quant_int8"], cnn, cnn_latency)
     seed = config["pruning"]["seeds"][0]
-    amounts = {m: config["pruning"][m]["amounts"][0] for m in ("unstructured", "structured")}
+    amounts = {m: config["pruning"][m]["amounts"][0] for m in PRUNING}
     pr = pruning_section(inputs["pruning_epochs"], inputs["pruning_summary"], inputs["pruning_layers"], seed, amounts)
     kd = distillation_section(
         inputs["kd_table2"], inputs["kd_grid"], inputs["kd_epochs"], config["distillation"]["seeds"][0]

@@ -17,6 +17,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.ticker import MaxNLocator, NullFormatter  # noqa: E402
 
 from ..deployment.levels import levels_of  # noqa: E402
+from ..modelkey import PRUNING  # noqa: E402
 
 plt.rcParams.update(
     {"svg.hashsalt": "edgecompress", "figure.dpi": 100, "font.size": 9, "axes.grid": True, "grid.alpha": 0.3}
@@ -109,7 +110,7 @@ def pruning_sweep(rows: Sequence[Mapping], stem) -> list[str]:
     """Accuracy against the fraction of weights removed and against MACs, both methods and the baseline."""
     fig, (ax_sp, ax_macs) = plt.subplots(1, 2, figsize=(9, 3.4))
     base = next(r for r in rows if r["method"] == "baseline")
-    for i, method in enumerate(("unstructured", "structured")):
+    for i, method in enumerate(PRUNING):
         pts = sorted((r for r in rows if r["method"] == method), key=lambda r: r["amount"])
         if not pts:
             continue
@@ -365,7 +366,7 @@ def _sweep_panel(ax, roofs: Mapping, levels: Sequence[Mapping]) -> None:
     ax.title.set_fontsize(9)
 
 
-def sweep_rows(summary: Sequence[Mapping]) -> list[dict]:
+def sweep_points(summary: Sequence[Mapping]) -> list[dict]:
     """Rows of the sweep figure: accuracy against the share of parameters removed, per method and amount.
 
     For masks that share is the masked weights (the model sparsity); structured pruning removes

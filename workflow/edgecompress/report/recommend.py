@@ -11,11 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Mapping, Sequence
 
-from ..modelkey import CNN, config_of
+from ..modelkey import CNN, PRECISIONS, config_of
 from ..stats import mean_std
 from .format import measured, plain
-
-PRECISIONS = ("float32", "int8")
 
 
 @dataclass

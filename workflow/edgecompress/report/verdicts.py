@@ -21,7 +21,7 @@ from __future__ import annotations
 from typing import Mapping, Sequence
 
 from .. import paper
-from ..modelkey import CNN, family_of, parse
+from ..modelkey import CNN, PRUNING, family_of, parse
 from ..stats import smallest_sign_flip_p
 from .evidence import (
     SUPPORTED,
@@ -85,7 +85,7 @@ def claim_families(deployment_rows, evidence_cfg, control: Mapping | None = None
     cost = evidence_cfg["max_cost_points"]
     costs = f"costs at most {cost:g} point{'s' if cost != 1 else ''} of accuracy against the"
     out = {}
-    for method in ("unstructured", "structured"):
+    for method in PRUNING:
         out[f"{method} pruning"] = [
             (f"{c} {costs} dense baseline", Comparison(c, a, base, cost)) for c, a in of(method).items()
         ]
@@ -310,13 +310,10 @@ def reach(config: Mapping, cnn_test_images: int = paper.FASHION_MNIST_TEST_IMAGE
     alpha = config["evidence"]["alpha"]
     pruning, distillation = config["pruning"], config["distillation"]
     shared = len(set(pruning["seeds"]) & set(distillation["seeds"]))
-    families = [
-        (f"{m} pruning", len(pruning[m]["amounts"]), len(pruning["seeds"]), "seed")
-        for m in ("unstructured", "structured")
-    ]
+    families = [(f"{m} pruning", len(pruning[m]["amounts"]), len(pruning["seeds"]), "seed") for m in PRUNING]
     families += [
         (f"{m} pruning vs the dense control", len(pruning[m]["amounts"]), len(pruning["seeds"]), "seed")
-        for m in ("unstructured", "structured")
+        for m in PRUNING
     ]
     families += [
         (
