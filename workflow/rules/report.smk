@@ -256,17 +256,8 @@ rule render_report:
 rule compile_report:
     input:
         typst=rules.render_report.output.typst,
-        figures=[
-            rules.notebook_quantization.output.figure,
-            rules.notebook_pruning.output.curves,
-            rules.notebook_pruning.output.sweep,
-            rules.notebook_pruning.output.finetune,
-            rules.notebook_distillation.output.curves,
-            rules.notebook_distillation.output.grid,
-            rules.notebook_deployment.output.figure,
-            rules.notebook_deployment.output.memory,
-            rules.notebook_deployment.output.roofline,
-        ],
+        # the figures paper.typ includes: the one list, common.smk's report_figures
+        figures=lambda wildcards: [figure["file"] for figure in report_figures().values()],
     output:
         pdf=report(
             "results/report/paper.pdf",
