@@ -36,7 +36,7 @@ run: venv
 	$(SNAKEMAKE) --cores $(CORES)
 
 # Three tiers of the suite, selected by what a test needs (pytest markers, pyproject.toml; conftest.py
-# adds demo, second_demo and slurm from the fixtures a test uses). tests/test_layout.py checks that every
+# adds demo, second_demo and slurm from the fixtures a test uses). tests/unit/test_layout.py checks that every
 # marker is named here and that no test is in a tier whose needs it does not declare.
 # make test: the unit tests, the session's demo and every test reading it, the rerun table, the
 # interrupted run, the real-data branch. make test-all (what CI runs) adds the second clean demo through

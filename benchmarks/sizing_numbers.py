@@ -7,7 +7,7 @@ A page under ``docs/``, the README or the config's reference quotes a measured n
 rewrites those spans in place and writes ``docs/sizing/numbers.md``: one table of every key, what it
 is, its value and the file it comes from. ``--check`` changes nothing and fails (exit 1) naming each
 stale span or the stale table, and each KEY a page uses that the table does not define.
-``tests/test_docs.py`` runs the check and fails on a measured number typed outside such a span.
+``tests/unit/test_docs.py`` runs the check and fails on a measured number typed outside such a span.
 """
 
 from __future__ import annotations

@@ -1,4 +1,9 @@
-"""pytest fixtures shared by the test modules; the helpers themselves are in helpers.py."""
+"""pytest fixtures and hooks shared by tests/unit and tests/workflow; the helpers themselves are in helpers.py.
+
+The session's demos start here, before the first test, so that they run in the background while the unit
+tests run; the fixtures that wait for them (``run``, ``second_demo``) and the SLURM cluster are in
+tests/workflow/conftest.py.
+"""
 
 from __future__ import annotations
 
@@ -18,8 +23,6 @@ os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", tempfile.mkdtemp(prefix="h
 # order works. Tests use both in one process, so load torchvision first. Rules never mix them.
 import torchvision  # noqa: F401,E402  isort: skip
 
-from slurm_cluster import Cluster, ensure_installed  # noqa: E402
-
 from helpers import (
     CORES,
     REPO,
@@ -28,6 +31,7 @@ from helpers import (
     copy_workflow,
     demo_config,
     slurm_command,  # noqa: E402
+    slurm_possible,
     snakemake_command,
 )
 
@@ -116,62 +120,6 @@ def start_demo(name: str, request, tmp_path_factory, fixtures: Path) -> dict:
         "slurm": through_slurm,
         "process": Started(cmd, env, workdir, DEMO_TIMEOUT),
     }
-
-
-@pytest.fixture(scope="session")
-def run(background_demos):
-    """The whole demo DAG on the fixtures, ending in the PDF (``start_demo``), finished.
-
-    Shared by the report, reproducibility, SLURM and rerun tests: each leaves it finished, up to date and
-    equal to a clean run in every deterministic value.
-    """
-    demo = background_demos["run"]
-    result = demo["process"].result()
-    assert result.returncode == 0, result.stderr[-4000:]
-    return {k: demo[k] for k in ("dir", "config", "repo")}
-
-
-ROOT_ONLY = (
-    "the SLURM test installs Debian packages (apt-get), starts daemons and links /etc/slurm/slurm.conf "
-    "for its lifetime: it runs as root only (CI runs as root and fails rather than skip it)"
-)
-
-
-def slurm_possible() -> bool:
-    """Whether this session can start the test cluster: as root. Under CI=true it must (a failure, not a skip)."""
-    if os.geteuid() == 0:
-        return True
-    if os.environ.get("CI") == "true":
-        pytest.fail(ROOT_ONLY)
-    return False
-
-
-@pytest.fixture(scope="session")
-def cluster(tmp_path_factory):
-    """A single-node SLURM on this machine (root only), stopped by PID at the end of the session."""
-    if not slurm_possible():
-        pytest.skip(ROOT_ONLY)
-    conf = Cluster.SYSTEM_CONF
-    before = (conf.exists() or conf.is_symlink(), conf.parent.exists())
-    ensure_installed()
-    c = Cluster(tmp_path_factory.mktemp("slurm"))
-    c.start()
-    yield c
-    c.stop()
-    assert all(p.returncode is not None for p in c.procs)
-    after = (conf.exists() or conf.is_symlink(), conf.parent.exists())
-    # what the package install created under /etc stays; what the test itself linked is gone
-    assert after[0] == before[0], f"{conf} left behind by the test"
-
-
-@pytest.fixture(scope="session")
-def second_demo(background_demos):
-    """The same demo once more from clean (``start_demo``), for the reproducibility test (two clean runs
-    differ only in measured values) and the SLURM test (the DAG through sbatch equals the local run)."""
-    demo = background_demos["second_demo"]
-    result = demo["process"].result()
-    assert result.returncode == 0, (result.stdout + result.stderr)[-5000:]
-    return {"dir": demo["dir"], "slurm": demo["slurm"]}
 
 
 @pytest.fixture

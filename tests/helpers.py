@@ -374,3 +374,18 @@ def slurm_run(
     """``slurm_command``, run to its end."""
     cmd, env = slurm_command(cluster, workdir, *configs, timeout=timeout, repo=repo, targets=targets, args=args)
     return subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=timeout + 60, cwd=workdir)
+
+
+ROOT_ONLY = (
+    "the SLURM test installs Debian packages (apt-get), starts daemons and links /etc/slurm/slurm.conf "
+    "for its lifetime: it runs as root only (CI runs as root and fails rather than skip it)"
+)
+
+
+def slurm_possible() -> bool:
+    """Whether this session can start the test cluster: as root. Under CI=true it must (a failure, not a skip)."""
+    if os.geteuid() == 0:
+        return True
+    if os.environ.get("CI") == "true":
+        pytest.fail(ROOT_ONLY)
+    return False

@@ -20,7 +20,7 @@ README = """# The demo's reference results
 
 The metrics and tables (JSON and CSV only) of one clean `make demo`-equivalent run
 (`config/config.yaml` + `config/test.yaml` on the fixtures), in the run's own layout, written by
-`make reference`. `tests/test_reproducible.py` runs the demo and compares it with this folder
+`make reference`. `tests/workflow/test_reproducible.py` runs the demo and compares it with this folder
 (`python -m edgecompress.compare docs/reference/demo <run>`): every deterministic number must be
 equal on the CPU that wrote it, within the stated tolerances elsewhere (the workflow's
 docs/reproducibility.md).

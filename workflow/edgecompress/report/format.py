@@ -51,7 +51,7 @@ def budgets_text(device: Mapping) -> str:
 # A measured value (a time, a ratio of times, a flag or a verdict that follows from times) inside
 # any printed string is wrapped in these two characters (never in real text); the template prints
 # it as ``#measured("...")``, so two runs of the same inputs differ only inside those calls
-# (tests/test_reproducible.py compares everything else, numbers included).
+# (tests/workflow/test_reproducible.py compares everything else, numbers included).
 MEASURED = ("\x1e", "\x1f")
 
 

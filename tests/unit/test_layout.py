@@ -218,3 +218,12 @@ def test_each_test_of_this_session_declares_what_it_does(request):
         if in_fast and not in_test:
             wrong.append(f"{item.nodeid}: in make test-fast but not in make test")
     assert len(request.session.items) >= 1 and not wrong, "\n".join(wrong)
+
+
+def test_tests_live_in_folders_that_say_what_they_need():
+    """tests/unit: no Snakemake (its conftest refuses a test with a workflow marker); tests/workflow: the rest."""
+    tests = REPO / "tests"
+    assert sorted(p.name for p in tests.glob("test_*.py")) == [], "a test module outside tests/unit and tests/workflow"
+    assert len(list((tests / "unit").glob("test_*.py"))) > 10 and len(list((tests / "workflow").glob("test_*.py"))) > 5
+    for folder in ("unit", "workflow"):
+        assert (tests / folder / "conftest.py").exists(), f"tests/{folder} has no conftest"

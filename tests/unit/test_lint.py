@@ -1,5 +1,5 @@
 """Lint is a check, not a wish: ruff (pycodestyle, pyflakes, import order, formatting) and snakefmt pass on
-the checkout, as `make lint` runs them (Snakemake's own linter runs in tests/test_workflow.py)."""
+the checkout, as `make lint` runs them (Snakemake's own linter runs in tests/workflow/test_workflow.py)."""
 
 import subprocess
 import sys

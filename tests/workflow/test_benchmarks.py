@@ -1,7 +1,7 @@
 """The benchmark scripts run once on the demo's results, so that they cannot rot: each writes its
 table (metric / value / target / met) with a row for each of its measurements. Their numbers on the
 demo's fixture models are not the targets' evidence (docs/sizing/ holds the sized runs).
-benchmarks/conclusions_cost.py reads committed sizing runs: tests/test_conclusions.py runs it."""
+benchmarks/conclusions_cost.py reads committed sizing runs: tests/unit/test_conclusions.py runs it."""
 
 import csv
 import subprocess

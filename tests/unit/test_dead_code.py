@@ -18,8 +18,8 @@ KEPT = {
     "on_epoch_begin": "Keras callback, called by Keras",
     "on_epoch_end": "Keras callback, called by Keras",
     "load_structured": "loads a structurally pruned model; the tests and the deployment stage's conversion use it",
-    "params_from_range": "the paper's eq. (2)-(3), checked against its worked example by tests/test_quantmath.py",
-    "quantize": "the paper's eq. (1), checked against its worked example by tests/test_quantmath.py",
+    "params_from_range": "the paper's eq. (2)-(3), checked against its worked example by tests/unit/test_quantmath.py",
+    "quantize": "the paper's eq. (1), checked against its worked example by tests/unit/test_quantmath.py",
 }
 
 

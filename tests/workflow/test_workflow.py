@@ -68,7 +68,7 @@ def run_data_stage(workdir, mirror, *extra):
 
 def test_data_stage_of_the_demo(run, fixture_dir):
     """The data stage of the session's demo: the subset, the inputs' checksums, the arrays, the mirror's copy.
-    That a second clean run writes the same bytes is tests/test_reproducible.py's to check (every output)."""
+    That a second clean run writes the same bytes is tests/workflow/test_reproducible.py's to check (every output)."""
     d = run["dir"]
     summary = json.loads((d / "resources/data/cifar10_subset.json").read_text())
     assert summary["train"]["per_class"] == [100] * 10 and summary["test"]["per_class"] == [20] * 10

@@ -1,7 +1,7 @@
 """`make compare`: two run folders, every metric matched by file, row key and field, judged by its kind.
 
 These build small run folders by hand (the layout the workflow writes); the whole demo is compared
-with its committed reference and with a second clean demo in tests/test_reproducible.py.
+with its committed reference and with a second clean demo in tests/workflow/test_reproducible.py.
 """
 
 from __future__ import annotations

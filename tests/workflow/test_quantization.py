@@ -159,7 +159,7 @@ def read_table(path):
 @pytest.mark.workflow
 def test_branch_end_to_end_on_fixtures(run):
     """The quantization branch of the session's demo (test.yaml on the fixtures). That a second clean run
-    gives the same bytes (models, metrics, table) is tests/test_reproducible.py's to check, on every output."""
+    gives the same bytes (models, metrics, table) is tests/workflow/test_reproducible.py's to check, on every output."""
     d = run["dir"]
     table = read_table(d / "results/quantization/table.csv")
     assert float(table[("accuracy", "float32 (Keras)")]["paper"]) == 0.828

@@ -1,0 +1,21 @@
+"""The unit tests: no Snakemake, no demo, seconds each. A test here that needs more fails collection."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+# what only tests/workflow may need (pyproject.toml's markers; the root conftest adds demo, second_demo, slurm)
+WORKFLOW_MARKERS = ("workflow", "demo", "real_data", "branch_run", "benchmark", "second_demo", "slurm")
+HERE = Path(__file__).parent
+
+
+def pytest_collection_modifyitems(items):
+    misplaced = [
+        f"{item.nodeid} ({', '.join(m for m in WORKFLOW_MARKERS if item.get_closest_marker(m))})"
+        for item in items
+        if Path(item.path).is_relative_to(HERE) and any(item.get_closest_marker(m) for m in WORKFLOW_MARKERS)
+    ]
+    if misplaced:
+        raise pytest.UsageError("tests/unit holds tests that need Snakemake or a demo: " + "; ".join(misplaced))
