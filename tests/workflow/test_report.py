@@ -121,7 +121,7 @@ def test_rendered_table_cells_equal_the_workflow_files(run):
         assert set(runs) >= shown, f"{path} lacks runs {shown - set(runs)}"
         for name, expected in ((n, runs[n]) for n in shown):
             assert expected in epoch_tables, f"{path}: no rendered per-epoch table equals {name}'s rows {expected}"
-    table2 = {c["model"]: c for c in rows_of(tables, "model", "seeds")}
+    table2 = {c["model"]: c for c in rows_of(tables, "model", "seeds", "accuracy % (paper)")}
     for r in read_csv(d / "results/distillation/table2.csv"):
         cell = table2[r["model"]]
         assert cell["accuracy % (ours)"] == num(r["accuracy_pct"], 2)
@@ -428,6 +428,35 @@ def test_deployment_table_cells_equal_the_workflow_files(run):
             f"{num(litert, 2)}{dagger('speedup_litert_float32')} / "
             f"{num(torch_n, 2)}{dagger('speedup_pytorch_batchN')} / {num(r['macs_reduction'], 2)}"
         ), (m, cell[key])
+
+
+def test_the_deployment_table_has_one_row_per_model_pooled_over_seeds(run):
+    """The report's deployment table: one row per model, mean ± std over its seeds of the per-seed rows
+    (the appendix's table), a ratio's dagger when any seed's is flagged, each model's note once."""
+    from edgecompress.modelkey import config_of
+    from edgecompress.stats import mean_std
+
+    d = run["dir"]
+    typ = (d / "results/report/paper.typ").read_text(encoding="utf-8")
+    tables = typst_tables(typ)
+    pooled = {c["model"]: c for c in rows_of(tables, "model", "seeds", "MiB f32")}
+    rows = read_csv(d / "results/deployment/table.csv")
+    by_model: dict[str, list] = {}
+    for r in rows:
+        by_model.setdefault(config_of(r["model"])[0], []).append(r)
+    assert set(pooled) == set(by_model) and len(pooled) < len(rows), "one row per model, fewer than per seed"
+    for model, members in by_model.items():
+        cell = pooled[model]
+        assert cell["seeds"] == str(len(members))
+        acc = [100 * float(r["accuracy_int8"]) for r in members]
+        mean, std = mean_std(acc)
+        assert cell["acc. % int8"] == (num(mean, 1) if len(acc) == 1 else f"{num(mean, 1)} ± {num(std, 1)}")
+        flagged = any("int8_speedup:" in r["suspect_columns"] for r in members)
+        assert cell["int8 speed-up"].endswith(" †") == flagged
+    notes = [r["note"] for r in rows if r["note"]]
+    if notes:  # a model's note is printed once, not once per seed
+        first = next(r for r in rows if r["note"])
+        assert typ.count(first["note"]) == 1
 
 
 def named_ratios(d) -> dict[str, str]:

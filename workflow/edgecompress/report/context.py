@@ -468,6 +468,7 @@ def deployment_section(
     tool_run = machine.get("benchmark_runs", 1) > 0 and any(r["benchmark_tool_ms"] not in ("", None) for r in litert)
     return {
         "table": rows,
+        "models": per_model(table),
         "raw": table,
         "latency": latency,
         "memory": memory,
@@ -499,6 +500,53 @@ def deployment_section(
             "resolvable_ms": f"{machine['benchmark_resolvable_ms']:g}",
         },
     }
+
+
+def over_seeds(values: Sequence, digits: int) -> str:
+    """Mean ± std over seeds ("–" for none; the value alone for one seed)."""
+    found = [float(v) for v in values if v not in (None, "")]
+    if not found:
+        return "–"
+    mean, std = mean_std(found)
+    return num(mean, digits) if len(found) == 1 else f"{num(mean, digits)} ± {num(std, digits)}"
+
+
+# the deployment table's columns summarised over seeds: (column of the per-seed row, digits, a flagged ratio)
+PER_MODEL = {
+    "mib_float32": ("mib_float32", 2, False),
+    "mib_int8": ("mib_int8", 2, False),
+    "acc_float32": ("accuracy_float32", 1, False),
+    "acc_int8": ("accuracy_int8", 1, False),
+    "litert_float32": ("litert_float32_ms", 3, False),
+    "litert_int8": ("litert_int8_ms", 3, False),
+    "int8_speedup": ("int8_speedup", 2, True),
+    "pytorch_b1": ("pytorch_batch1_ms", 3, False),
+    "pytorch_bn": ("pytorch_batchN_ms_per_image", 3, False),
+    "speedup_litert": ("speedup_litert_float32", 2, True),
+    "speedup_bn": ("speedup_pytorch_batchN", 2, True),
+    "macs_reduction": ("macs_reduction", 2, False),
+}
+
+
+def per_model(table: Sequence[Mapping]) -> list[dict]:
+    """One row per model (its seeds pooled: mean ± std), in the per-seed table's order; a ratio gets † when
+    any seed's is flagged, and each model's note is printed once (the per-seed rows are the appendix's)."""
+    groups: dict[str, list] = {}
+    for r in table:
+        groups.setdefault(config_of(r["model"])[0], []).append(r)
+    out = []
+    for config, rows in groups.items():
+        row = {"model": config, "seeds": str(len(rows)), "note": rows[0]["note"]}
+        for name, (column, digits, flagged) in PER_MODEL.items():
+            scale = 100 if column.startswith("accuracy") else 1
+            values = [float(r[column]) * scale for r in rows if r.get(column) not in (None, "")]
+            flag = " †" if flagged and any(_flag(r, column) for r in rows) else ""
+            row[name] = over_seeds(values, digits) + flag
+        row["params"] = count(rows[0]["parameters"]) if rows[0].get("parameters") not in (None, "") else "–"
+        macs = [float(r["macs"]) / 1e6 for r in rows if r.get("macs") not in (None, "")]
+        row["mmacs"] = over_seeds(macs, 1) if macs and max(macs) != min(macs) else (f"{macs[0]:.1f}" if macs else "–")
+        out.append(row)
+    return out
 
 
 def _flag(row: Mapping, column: str) -> str:
@@ -769,11 +817,12 @@ def build_context(
         metrics, config, {"Fashion-MNIST": inputs["fashion_summary"], "CIFAR-10 subset": inputs["cifar_summary"]}
     )
     # the CNN's files, paired image by image in its device choices (it is trained once)
+    # (metrics written before they were recorded have none: those choices stay paired over the one seed)
     cnn_outcomes = {
-        (CNN, precision): read_json(path)["correct_by_image"]
+        (CNN, precision): bits
         for name, path in metrics.items()
         for precision in ("float32", "int8")
-        if name == f"quantization/metrics/{precision}.json"
+        if name == f"quantization/metrics/{precision}.json" and (bits := read_json(path).get("correct_by_image"))
     }
     lengths = {len(bits) for bits in cnn_outcomes.values()}
     reached = verdicts.reach(config, *lengths) if len(lengths) == 1 else verdicts.reach(config)
