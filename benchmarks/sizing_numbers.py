@@ -17,6 +17,7 @@ import contextlib
 import csv
 import functools
 import io
+import json
 import re
 import sys
 import tempfile
@@ -116,6 +117,23 @@ def _conclusions_cost(folder: Path, sweep: str, prefix: str) -> float:
     return float(found[0]["value"])
 
 
+def _total_jobs(path: Path) -> tuple[int, float]:
+    """(jobs, job-seconds) of a ``benchmarks/run_cost.py`` table."""
+    for r in _rows(path):
+        if m := re.match(r"all (\d+) jobs: seconds", r["metric"]):
+            return int(m.group(1)), float(r["value"])
+    raise KeyError(f"{path}: no 'all N jobs' row")
+
+
+def _uncertain(path: Path) -> tuple[int, int]:
+    """(speed-ups flagged "uncertain", speed-ups printed) of a deployment table."""
+    rows = _rows(path)
+    flagged = sum(c.endswith(":uncertain") for r in rows for c in r["suspect_columns"].split(";"))
+    return flagged, sum(
+        v not in (None, "") for r in rows for k, v in r.items() if "speedup" in k and "suspect" not in k
+    )
+
+
 def _stage_share(path: Path, stages: tuple[str, ...]) -> float:
     rows = _rows(path)
     total = next(float(r["value"]) for r in rows if re.match(r"all \d+ jobs: seconds", r["metric"]))
@@ -128,6 +146,7 @@ ROOFLINE = "roofline-six-seeds-demo-cpu/deployment_timing_default_rounds.csv"
 ROOFLINE_FEW_ROUNDS = "roofline-six-seeds-demo-cpu/deployment_timing.csv"
 CONCLUSIONS = "conclusions-cost-cpu"
 CONTENDED = "six-seed-demo-contended/run_cost.csv"
+PAPER = "paper-config-8-seeds-xeon"
 ARM_DEMO = "arm-vela-demo-cpu"
 
 NUMBERS = (
@@ -310,6 +329,91 @@ NUMBERS = (
         "... with a sweep to 6 epochs",
         CONCLUSIONS,
         lambda p: _pct(_conclusions_cost(p, "default-sweep-1-3-6", "default run: extra cost")),
+    ),
+    # the paper's own config on this kind of machine (issue 33; docs/sizing/README.md)
+    Number(
+        "paper-run-jobs",
+        "the paper-config run's jobs with a benchmark file, and their job-seconds",
+        f"{PAPER}/run_cost.csv",
+        lambda p: "{} jobs, {:,.0f} s".format(*_total_jobs(p)),
+    ),
+    Number(
+        "paper-run-two-seeds",
+        "what its seeds 7 and 8 add to the same run with six (estimated from its per-seed mean)",
+        f"{PAPER}/run_cost.csv",
+        lambda p: _pct(
+            -_metric(p, "6 seeds instead of 8: seconds added")
+            / _metric(p, "the same run with 6 seeds: seconds (estimate)")
+        ),
+    ),
+    Number(
+        "paper-run-latencies",
+        "latencies the paper-config run placed on its roofline",
+        f"{PAPER}/results/deployment/roofline.csv",
+        lambda p: str(sum(r["roof_status"] == "measured" for r in _rows(p))),
+    ),
+    Number(
+        "paper-run-faster-than-bound",
+        "of them faster than their bound",
+        f"{PAPER}/results/deployment/roofline.csv",
+        lambda p: str(sum(r["roof_faster_than_bound"] == "True" for r in _rows(p))),
+    ),
+    Number(
+        "paper-run-no-roof",
+        "timed variants without a roof, each with a row saying why",
+        f"{PAPER}/results/deployment/roofline.csv",
+        lambda p: str(sum(r["roof_status"].startswith("no roof measured") for r in _rows(p))),
+    ),
+    Number(
+        "paper-run-uncertain",
+        "speed-ups flagged uncertain (interval wider than the config's bound), of all printed",
+        f"{PAPER}/results/deployment/table.csv",
+        lambda p: "{} of {}".format(*_uncertain(p)),
+    ),
+    Number(
+        "paper-run-load",
+        "load average when its timing job started",
+        f"{PAPER}/results/deployment/machine.json",
+        lambda p: ", ".join(f"{v:.2f}" for v in json.loads(p.read_text())["load_average_before"]),
+    ),
+    Number(
+        "paper-run-arm-files",
+        "its .tflite files that ran on aarch64 LiteRT, of all",
+        f"{PAPER}/results/deployment/arm_parity.csv",
+        lambda p: f"{sum(r['status'] == 'ran' for r in _rows(p))} of {len(_rows(p))}",
+    ),
+    Number(
+        "paper-run-arm-int8-identical",
+        "int8 files whose every output was identical to x86",
+        f"{PAPER}/results/deployment/arm_parity.csv",
+        lambda p: (
+            f"{sum(r['output_type'] == 'int8' and r['identical_fraction'] == '1' for r in _rows(p))} of "
+            f"{sum(r['output_type'] == 'int8' for r in _rows(p))}"
+        ),
+    ),
+    Number(
+        "paper-run-arm-flagged",
+        "files flagged (outputs differing beyond rounding)",
+        f"{PAPER}/results/deployment/arm_parity.csv",
+        lambda p: str(sum(r["flagged"] == "True" for r in _rows(p))),
+    ),
+    Number(
+        "paper-run-vela-rows",
+        "Vela rows (int8 files x accelerators) compiled, of all",
+        f"{PAPER}/results/deployment/vela.csv",
+        lambda p: f"{sum(r['status'] == 'compiled' for r in _rows(p))} of {len(_rows(p))}",
+    ),
+    Number(
+        "paper-run-arm-vela-seconds",
+        "ARM parity and Vela, job-seconds in that run",
+        f"{PAPER}/run_cost.csv",
+        lambda p: f"{sum(_metric(p, f'{rule}: seconds') for rule in ('arm_parity', 'vela')):,.0f} s",
+    ),
+    Number(
+        "paper-run-arm-vela-share",
+        "... their share of the run's job-seconds (contended: see the folder's row)",
+        f"{PAPER}/run_cost.csv",
+        lambda p: _pct(_stage_share(p, ("arm_parity", "vela"))),
     ),
     # ARM parity and Vela (docs/methods.md, config/README.md)
     Number(
