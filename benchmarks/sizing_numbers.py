@@ -134,6 +134,27 @@ def _uncertain(path: Path) -> tuple[int, int]:
     )
 
 
+def _seeds_ratio(path: Path, seeds: int, other: int) -> float:
+    """(shared + seeds x one seed) / (shared + other x one seed), from a ``run_cost.py`` table."""
+    shared, one = _metric(path, "shared jobs"), _metric(path, "one seed")
+    return (shared + seeds * one) / (shared + other * one)
+
+
+def _arm_vela_share(path: Path) -> float:
+    """ARM parity and Vela at the eight-seed default: their seconds per file (per Vela row) in this run, times the
+    default's files and rows (the paper-config run's tables), against the default's estimated job-seconds."""
+    folder, paper = path.parent, SIZING / PAPER / "results" / "deployment"
+    per_file = _metric(path, "arm_parity: seconds") / len(_rows(folder / "results/deployment/arm_parity.csv"))
+    per_row = _metric(path, "vela: seconds") / len(_rows(folder / "results/deployment/vela.csv"))
+    stages = per_file * len(_rows(paper / "arm_parity.csv")) + per_row * len(_rows(paper / "vela.csv"))
+    rest = (
+        _metric(path, "the same run with 8 seeds")
+        - _metric(path, "arm_parity: seconds")
+        - _metric(path, "vela: seconds")
+    )
+    return stages / (rest + stages)
+
+
 def _stage_share(path: Path, stages: tuple[str, ...]) -> float:
     rows = _rows(path)
     total = next(float(r["value"]) for r in rows if re.match(r"all \d+ jobs: seconds", r["metric"]))
@@ -147,6 +168,7 @@ ROOFLINE_FEW_ROUNDS = "roofline-six-seeds-demo-cpu/deployment_timing.csv"
 CONCLUSIONS = "conclusions-cost-cpu"
 CONTENDED = "six-seed-demo-contended/run_cost.csv"
 PAPER = "paper-config-8-seeds-xeon"
+SINGLE = "paper-single-seed-xeon"
 ARM_DEMO = "arm-vela-demo-cpu"
 
 NUMBERS = (
@@ -414,6 +436,37 @@ NUMBERS = (
         "... their share of the run's job-seconds (contended: see the folder's row)",
         f"{PAPER}/run_cost.csv",
         lambda p: _pct(_stage_share(p, ("arm_parity", "vela"))),
+    ),
+    # the same preset, one seed, alone on the same VM: a clean estimate of the default (issues 34, 35, 36)
+    Number(
+        "single-seed-jobs",
+        "the single-seed preset's jobs and job-seconds, nothing else running",
+        f"{SINGLE}/run_cost.csv",
+        lambda p: "{} jobs, {:,.0f} s".format(*_total_jobs(p)),
+    ),
+    Number(
+        "single-seed-per-seed",
+        "one seed's jobs in it",
+        f"{SINGLE}/run_cost.csv",
+        lambda p: f"{_metric(p, 'one seed'):,.0f} s",
+    ),
+    Number(
+        "default-estimate",
+        "the eight-seed default estimated from it (shared jobs + 8 x one seed)",
+        f"{SINGLE}/run_cost.csv",
+        lambda p: f"{_metric(p, 'the same run with 8 seeds'):,.0f} s",
+    ),
+    Number(
+        "default-eight-vs-six",
+        "what eight seeds cost more than six, from the same estimate",
+        f"{SINGLE}/run_cost.csv",
+        lambda p: _pct(_seeds_ratio(p, 8, 6) - 1),
+    ),
+    Number(
+        "default-arm-vela-share",
+        "ARM parity and Vela scaled to the default's files, share of its estimated job-seconds",
+        f"{SINGLE}/run_cost.csv",
+        lambda p: _pct(_arm_vela_share(p)),
     ),
     # ARM parity and Vela (docs/methods.md, config/README.md)
     Number(
