@@ -1,8 +1,8 @@
 """pytest fixtures and hooks shared by tests/unit and tests/workflow; the helpers themselves are in helpers.py.
 
 The session's demos start here, before the first test, so that they run in the background while the unit
-tests run; the fixtures that wait for them (``run``, ``second_demo``) and the SLURM cluster are in
-tests/workflow/conftest.py.
+tests run; the fixtures that wait for them (``run``, ``second_demo``) are in tests/workflow/conftest.py; the SLURM
+cluster the second demo may go through is here, since the demos start from the first test's setup.
 """
 
 from __future__ import annotations
@@ -23,9 +23,12 @@ os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", tempfile.mkdtemp(prefix="h
 # order works. Tests use both in one process, so load torchvision first. Rules never mix them.
 import torchvision  # noqa: F401,E402  isort: skip
 
+from slurm_cluster import Cluster, ensure_installed  # noqa: E402
+
 from helpers import (
     CORES,
     REPO,
+    ROOT_ONLY,
     LoopbackServer,
     Started,
     copy_workflow,
@@ -120,6 +123,24 @@ def start_demo(name: str, request, tmp_path_factory, fixtures: Path) -> dict:
         "slurm": through_slurm,
         "process": Started(cmd, env, workdir, DEMO_TIMEOUT),
     }
+
+
+@pytest.fixture(scope="session")
+def cluster(tmp_path_factory):
+    """A single-node SLURM on this machine (root only), stopped by PID at the end of the session."""
+    if not slurm_possible():
+        pytest.skip(ROOT_ONLY)
+    conf = Cluster.SYSTEM_CONF
+    before = (conf.exists() or conf.is_symlink(), conf.parent.exists())
+    ensure_installed()
+    c = Cluster(tmp_path_factory.mktemp("slurm"))
+    c.start()
+    yield c
+    c.stop()
+    assert all(p.returncode is not None for p in c.procs)
+    after = (conf.exists() or conf.is_symlink(), conf.parent.exists())
+    # what the package install created under /etc stays; what the test itself linked is gone
+    assert after[0] == before[0], f"{conf} left behind by the test"
 
 
 @pytest.fixture

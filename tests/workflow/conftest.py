@@ -1,14 +1,13 @@
-"""Fixtures of the tests that run Snakemake: the finished demos and a single-node SLURM cluster.
+"""Fixtures of the tests that run Snakemake: the finished demos.
 
-The demos themselves are started by the root conftest's ``background_demos`` before the first test.
+The demos themselves are started by the root conftest's ``background_demos`` before the first test, and
+the SLURM cluster the second demo may go through is the root conftest's too (a unit test can be the
+first test of the session, and the demos start from its setup).
 """
 
 from __future__ import annotations
 
 import pytest
-from slurm_cluster import Cluster, ensure_installed
-
-from helpers import ROOT_ONLY, slurm_possible
 
 
 @pytest.fixture(scope="session")
@@ -22,24 +21,6 @@ def run(background_demos):
     result = demo["process"].result()
     assert result.returncode == 0, result.stderr[-4000:]
     return {k: demo[k] for k in ("dir", "config", "repo")}
-
-
-@pytest.fixture(scope="session")
-def cluster(tmp_path_factory):
-    """A single-node SLURM on this machine (root only), stopped by PID at the end of the session."""
-    if not slurm_possible():
-        pytest.skip(ROOT_ONLY)
-    conf = Cluster.SYSTEM_CONF
-    before = (conf.exists() or conf.is_symlink(), conf.parent.exists())
-    ensure_installed()
-    c = Cluster(tmp_path_factory.mktemp("slurm"))
-    c.start()
-    yield c
-    c.stop()
-    assert all(p.returncode is not None for p in c.procs)
-    after = (conf.exists() or conf.is_symlink(), conf.parent.exists())
-    # what the package install created under /etc stays; what the test itself linked is gone
-    assert after[0] == before[0], f"{conf} left behind by the test"
 
 
 @pytest.fixture(scope="session")
