@@ -444,7 +444,9 @@ def test_the_deployment_table_has_one_row_per_model_pooled_over_seeds(run):
     by_model: dict[str, list] = {}
     for r in rows:
         by_model.setdefault(config_of(r["model"])[0], []).append(r)
-    assert set(pooled) == set(by_model) and len(pooled) < len(rows), "one row per model, fewer than per seed"
+    assert set(pooled) == set(by_model), (
+        "one row per model"
+    )  # (the demo has one seed: tests/unit/test_context.py pools)
     for model, members in by_model.items():
         cell = pooled[model]
         assert cell["seeds"] == str(len(members))
