@@ -47,12 +47,16 @@ def _rows(path: Path, delimiter: str = ",") -> list[dict]:
         return list(csv.DictReader(f, delimiter=delimiter))
 
 
-def _metric(path: Path, prefix: str) -> float:
-    """The value of the row of a metric / value CSV whose metric starts with ``prefix``."""
-    found = [r for r in _rows(path) if r["metric"].startswith(prefix)]
+def _value(rows, prefix: str, where: object) -> float:
+    """The value of the one row of a metric / value table whose metric starts with ``prefix``."""
+    found = [r for r in rows if r["metric"].startswith(prefix)]
     if len(found) != 1:
-        raise KeyError(f"{path}: {len(found)} rows start with {prefix!r}")
+        raise KeyError(f"{where}: {len(found)} rows start with {prefix!r}")
     return float(found[0]["value"])
+
+
+def _metric(path: Path, prefix: str) -> float:
+    return _value(_rows(path), prefix, path)
 
 
 def _memory(path: Path, model: str, precision: str, column: str) -> float:
@@ -111,10 +115,7 @@ def _conclusions_rows(folder: Path, sweep: str) -> tuple:
 
 
 def _conclusions_cost(folder: Path, sweep: str, prefix: str) -> float:
-    found = [r for r in _conclusions_rows(folder, sweep) if r["metric"].startswith(prefix)]
-    if len(found) != 1:
-        raise KeyError(f"conclusions_cost.py on {folder}: {len(found)} rows start with {prefix!r}")
-    return float(found[0]["value"])
+    return _value(_conclusions_rows(folder, sweep), prefix, f"conclusions_cost.py on {folder}")
 
 
 def _total_jobs(path: Path) -> tuple[int, float]:

@@ -389,3 +389,14 @@ def slurm_possible() -> bool:
     if os.environ.get("CI") == "true":
         pytest.fail(ROOT_ONLY)
     return False
+
+
+def benchmark_module(name: str):
+    """A script of benchmarks/ imported as a module (registered, so that its dataclasses resolve)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(name, REPO / "benchmarks" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module

@@ -277,13 +277,9 @@ def test_every_verdict_is_undecided_on_one_seed(official):
 
 def test_the_cost_benchmark_reads_the_committed_sizing_runs(tmp_path):
     """benchmarks/conclusions_cost.py on docs/sizing/conclusions-cost-cpu: its rows add up (no timing here)."""
-    import importlib.util
+    from helpers import REPO, benchmark_module
 
-    from helpers import REPO
-
-    spec = importlib.util.spec_from_file_location("conclusions_cost", REPO / "benchmarks" / "conclusions_cost.py")
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
+    bench = benchmark_module("conclusions_cost")
     rows = {
         r["metric"]: r
         for r in bench.main([str(REPO / "docs/sizing/conclusions-cost-cpu"), "--out", str(tmp_path / "cost.csv")])

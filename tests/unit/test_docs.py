@@ -10,7 +10,7 @@ import subprocess
 
 import pytest
 
-from helpers import REPO
+from helpers import REPO, benchmark_module
 
 DOCUMENTS = [
     "README.md",
@@ -68,11 +68,8 @@ def test_outputs_under_docs_are_not_ignored():
 def test_the_readmes_test_times_are_the_committed_tables():
     """The tiers' times the README quotes are generated from docs/sizing/ (make sizing-docs), not typed."""
     import csv
-    import importlib.util
 
-    spec = importlib.util.spec_from_file_location("test_times", REPO / "benchmarks" / "test_times.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = benchmark_module("test_times")
     with open(REPO / "docs" / "sizing" / "test-tiers-xeon-2vcpu" / "test_times.csv", newline="") as fh:
         block = module.readme_block(list(csv.DictReader(fh)))
     assert block.count("tests passed in") >= 3
@@ -81,19 +78,8 @@ def test_the_readmes_test_times_are_the_committed_tables():
     )
 
 
-def sizing_numbers():
-    import importlib.util
-    import sys
-
-    spec = importlib.util.spec_from_file_location("sizing_numbers", REPO / "benchmarks" / "sizing_numbers.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["sizing_numbers"] = module  # its dataclass looks its module up
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_every_number_the_docs_quote_is_generated_from_its_file_and_current():
-    module = sizing_numbers()
+    module = benchmark_module("sizing_numbers")
     found = module.values()
     assert module.problems(found) == [], "a quoted number is stale: make sizing-docs"
     # every key is quoted somewhere, and the check sees a stale or unknown span
@@ -145,8 +131,9 @@ MEASURED = re.compile(
 
 def typed_numbers(text: str) -> list[str]:
     """Numbers with a unit outside generated spans, generated blocks, code blocks and code spans."""
-    text = re.sub(r"<!-- n:[a-z0-9-]+ -->.*?<!-- /n -->", "", text)
-    text = re.sub(r"<!-- test-times:start -->.*?<!-- test-times:end -->", "", text, flags=re.S)
+    text = benchmark_module("sizing_numbers").SPAN.sub("", text)
+    times = benchmark_module("test_times")
+    text = re.sub(re.escape(times.START) + ".*?" + re.escape(times.END), "", text, flags=re.S)
     text = re.sub(r"```.*?```", "", text, flags=re.S)
     text = re.sub(r"`[^`\n]*`", "", text)
     return [m for m in MEASURED.findall(text) if m not in NOT_MEASURED]
@@ -155,7 +142,7 @@ def typed_numbers(text: str) -> list[str]:
 def test_no_measured_number_is_typed_into_the_docs():
     found = {
         page.relative_to(REPO).as_posix(): typed
-        for page in sizing_numbers().pages()
+        for page in benchmark_module("sizing_numbers").pages()
         if (typed := typed_numbers(page.read_text(encoding="utf-8")))
     }
     assert found == {}, "quote measured numbers through docs/sizing/numbers.md (make sizing-docs)"

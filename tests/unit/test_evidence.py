@@ -17,7 +17,7 @@ from edgecompress.report import evidence, recommend
 from edgecompress.report.evidence import Comparison, judge
 from edgecompress.report.format import plain
 from edgecompress.report.verdicts import choices
-from helpers import REPO
+from helpers import REPO, benchmark_module
 
 SCHEMA = REPO / "workflow" / "schemas" / "config.schema.yaml"
 
@@ -229,11 +229,8 @@ def test_the_run_cost_benchmark_sums_a_committed_run_by_stage_and_seed(tmp_path)
     """benchmarks/run_cost.py on docs/sizing/paper-scale-6-seeds-cpu: stages add up to the total, the
     shared jobs plus six mean seeds too, and the eight-seed estimate adds two seeds."""
     import csv
-    import importlib.util
 
-    spec = importlib.util.spec_from_file_location("run_cost", REPO / "benchmarks" / "run_cost.py")
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
+    bench = benchmark_module("run_cost")
     bench.main(
         [str(REPO / "docs/sizing/paper-scale-6-seeds-cpu"), "--compare-seeds", "8", "--out", str(tmp_path / "c.csv")]
     )
