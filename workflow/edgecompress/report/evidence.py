@@ -114,6 +114,12 @@ def holm_levels(pvalues: Mapping, alpha: float, m: int | None = None) -> dict:
     return levels
 
 
+# What a comparison pairs, where the number of magnitudes its shifted differences take is known by design:
+# 0/1 outcomes per test image, shifted by a margin, take three (the sign-flip test stays exact for any number).
+IMAGE = "test image"
+MAGNITUDES = {IMAGE: 3}
+
+
 @dataclass
 class Comparison:
     """``a`` against ``b`` paired over the seeds both have (accuracies as fractions).
@@ -135,8 +141,8 @@ class Comparison:
 
     @property
     def magnitudes(self) -> int | None:
-        """How many magnitudes the shifted differences take where that is known by design (images: three)."""
-        return 3 if self.unit == "test image" else None
+        """How many magnitudes the shifted differences take where that is known by design."""
+        return MAGNITUDES.get(self.unit)
 
     @property
     def seeds(self) -> list:

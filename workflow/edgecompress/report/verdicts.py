@@ -24,6 +24,8 @@ from .. import paper
 from ..modelkey import CNN, PRUNING, family_of, parse
 from ..stats import smallest_sign_flip_p
 from .evidence import (
+    IMAGE,
+    MAGNITUDES,
     SUPPORTED,
     UNDECIDED,
     Comparison,
@@ -149,7 +151,7 @@ def choice_comparison(name: str, ch: Mapping, tie_points: float) -> Comparison |
         return None
     rival, margin = (r, 0.0) if not ch["tie"] else (ch["leader"] if c is not ch["leader"] else ch["second"], tie_points)
     if c.correct_by_image and len(c.correct_by_image) == len(rival.correct_by_image):
-        return Comparison(name, _outcomes(c.correct_by_image), _outcomes(rival.correct_by_image), margin, "test image")
+        return Comparison(name, _outcomes(c.correct_by_image), _outcomes(rival.correct_by_image), margin, IMAGE)
     return Comparison(name, c.accuracy_by_seed, rival.accuracy_by_seed, margin)
 
 
@@ -323,12 +325,12 @@ def reach(config: Mapping, cnn_test_images: int = paper.FASHION_MNIST_TEST_IMAGE
             "seed",
         ),
         ("device choices, CIFAR-10", len(config["devices"]), shared, "seed"),
-        ("device choices, Fashion-MNIST", len(config["devices"]), cnn_test_images, "test image"),
+        ("device choices, Fashion-MNIST", len(config["devices"]), cnn_test_images, IMAGE),
     ]
     out = []
     for name, tests, n, unit in families:
-        images = unit == "test image"
-        smallest, threshold = smallest_sign_flip_p(n, 3 if images else None), alpha / tests
+        images = unit == IMAGE
+        smallest, threshold = smallest_sign_flip_p(n, MAGNITUDES.get(unit)), alpha / tests
         units = f"{n} {unit}{'s' if n != 1 else ''}"
         status = (
             "can decide" if smallest < threshold else f"cannot decide with {units} ({min_seeds(alpha, tests)} needed)"
