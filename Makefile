@@ -9,18 +9,18 @@ SNAKEMAKE   := $(BIN)/snakemake
 FIXTURES    := resources/fixtures
 # Rules that run shell commands (papermill, jupyter) find them in the venv.
 export PATH := $(abspath $(BIN)):$(PATH)
-# The package for the make targets that run its modules (the workflow puts it on the path itself: common.smk).
-export PYTHONPATH := $(abspath workflow)
 
 .PHONY: venv arm run test test-all test-fast demo fixtures dag lock lint config-docs sizing-docs readme-picture compare reference clean
 
-# Rebuilt only when missing or when requirements.lock changed (the stamp keeps the lock's hash).
-$(STAMP): requirements.lock requirements-dev.lock
+# Rebuilt only when missing or when a lock or pyproject.toml changed (the stamp keeps their hashes); the
+# package is installed editable (pip install -e .), so rule scripts, notebooks and benchmarks import it.
+$(STAMP): requirements.lock requirements-dev.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip==26.3
 	$(BIN)/python -m pip install --quiet -r requirements.lock -r requirements-dev.lock
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation --editable .
 	$(BIN)/python -m ipykernel install --prefix $(VENV) --name $(KERNEL) --display-name "edgecompress (.venv)"
-	sha256sum requirements.lock requirements-dev.lock > $(STAMP)
+	sha256sum requirements.lock requirements-dev.lock pyproject.toml > $(STAMP)
 
 # The aarch64 sysroot of ARM parity (qemu-user, Debian's arm64 Python, the aarch64 LiteRT wheel): root
 # for apt-get. Where it cannot be built the arm_parity rule writes "not run" rows and the rest runs.
@@ -111,9 +111,9 @@ lock:
 	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
 	.lock-venv/bin/python -m pip install --quiet --upgrade pip==26.3
 	.lock-venv/bin/python -m pip install --quiet -r requirements.in
-	{ head -n 2 requirements.lock; .lock-venv/bin/python -m pip freeze; } > requirements.lock.new
+	{ head -n 2 requirements.lock; .lock-venv/bin/python -m pip freeze --all --exclude pip; } > requirements.lock.new
 	.lock-venv/bin/python -m pip install --quiet -r requirements-dev.in
-	{ head -n 2 requirements-dev.lock; .lock-venv/bin/python -m pip freeze | grep -vxFf requirements.lock.new; } \
+	{ head -n 2 requirements-dev.lock; .lock-venv/bin/python -m pip freeze --all --exclude pip | grep -vxFf requirements.lock.new; } \
 		> requirements-dev.lock.new
 	mv requirements.lock.new requirements.lock && mv requirements-dev.lock.new requirements-dev.lock && rm -rf .lock-venv
 

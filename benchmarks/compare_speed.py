@@ -15,9 +15,6 @@ import argparse
 import os
 import sys
 import time
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "workflow"))
 
 from edgecompress import compare  # noqa: E402
 from edgecompress.provenance import cpu_model  # noqa: E402

@@ -19,10 +19,7 @@ jobs the default structured sweep reruns on that run: the structured prune and t
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "workflow"))
 
 from edgecompress.results import write_csv  # noqa: E402
 

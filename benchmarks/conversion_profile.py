@@ -17,9 +17,7 @@ Weights and calibration images are random: a conversion's cost depends on the gr
 from __future__ import annotations
 
 import argparse
-import sys
 import time
-from pathlib import Path
 
 T0 = time.perf_counter()
 import torch  # noqa: E402
@@ -29,7 +27,6 @@ import litert_torch  # noqa: E402,F401
 
 T_LITERT = time.perf_counter()
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "workflow"))
 
 from edgecompress.deployment.convert import to_litert  # noqa: E402
 from edgecompress.results import write_csv  # noqa: E402

@@ -23,11 +23,8 @@ from __future__ import annotations
 
 import argparse
 import csv
-import sys
 import tempfile
 from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "workflow"))
 
 from edgecompress import modelkey  # noqa: E402
 from edgecompress.config import load_config  # noqa: E402

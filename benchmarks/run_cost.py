@@ -20,11 +20,8 @@ from __future__ import annotations
 
 import argparse
 import re
-import sys
 from collections import defaultdict
 from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "workflow"))
 
 from edgecompress.results import write_csv  # noqa: E402
 

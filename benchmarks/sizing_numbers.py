@@ -16,6 +16,7 @@ import argparse
 import contextlib
 import csv
 import functools
+import importlib.util
 import io
 import json
 import re
@@ -105,9 +106,9 @@ def _roof_differences(path: Path) -> dict[str, float]:
 @functools.lru_cache(maxsize=None)
 def _conclusions_rows(folder: Path, sweep: str) -> tuple:
     """``benchmarks/conclusions_cost.py`` run on ``folder`` (its own arithmetic, not repeated here)."""
-    sys.path.insert(0, str(REPO / "benchmarks"))
-    import conclusions_cost
-
+    spec = importlib.util.spec_from_file_location("conclusions_cost", Path(__file__).with_name("conclusions_cost.py"))
+    conclusions_cost = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(conclusions_cost)
     with tempfile.TemporaryDirectory() as tmp, contextlib.redirect_stdout(io.StringIO()):
         out = Path(tmp) / "cost.csv"
         conclusions_cost.main([str(folder), "--sweep", sweep, "--out", str(out)])

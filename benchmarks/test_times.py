@@ -14,11 +14,8 @@ file (setup, call and teardown: the test that first waits for a demo carries the
 from __future__ import annotations
 
 import argparse
-import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "workflow"))
 
 from edgecompress.results import write_csv  # noqa: E402
 

@@ -14,14 +14,10 @@ Weights are random: speed does not depend on their values.
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "workflow"))
-
 import torch  # noqa: E402
 
 from edgecompress.results import write_csv  # noqa: E402

@@ -47,7 +47,6 @@ def fixture_dir(tmp_path_factory) -> Path:
         [sys.executable, "-m", "edgecompress.data.fixtures", str(out)],
         check=True,
         capture_output=True,
-        env=dict(os.environ, PYTHONPATH=str(REPO / "workflow")),
     )
     return out
 

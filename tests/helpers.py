@@ -400,3 +400,17 @@ def benchmark_module(name: str):
     sys.modules[name] = module
     spec.loader.exec_module(module)
     return module
+
+
+def env_without_the_package(folder: Path) -> Path:
+    """A fresh venv in ``folder`` that sees this venv's packages (a .pth file naming its site folder) except
+    this package, whose editable install is a .pth of its own that Python does not follow from there. The env
+    a conda job gets before its post-deploy script runs, or a Snakemake installed without the package.
+    Returns the borrowing .pth (unlink it to leave the env with its own packages only)."""
+    import sysconfig
+
+    base = getattr(sys, "_base_executable", sys.executable)
+    subprocess.run([base, "-m", "venv", "--without-pip", str(folder)], check=True)
+    borrowed = next(folder.glob("lib/python3*/site-packages")) / "borrowed-tools.pth"
+    borrowed.write_text(sysconfig.get_paths()["purelib"] + "\n")
+    return borrowed

@@ -275,7 +275,7 @@ def test_the_module_runs_as_a_command(tmp_path):
         capture_output=True,
         text=True,
         cwd=tmp_path,
-        env={"PYTHONPATH": str(REPO / "workflow"), "PATH": "/usr/bin:/bin"},
+        env={"PATH": "/usr/bin:/bin"},
     )
     assert result.returncode == 1, result.stderr
     assert "| 0.71 | 0.5 |" in result.stdout and (tmp_path / "out/comparison.md").is_file()

@@ -1,11 +1,12 @@
 """The conda env files parse, pin exactly the lock's versions, and every rule names one."""
 
 import re
+from pathlib import Path
 
 import pytest
 import yaml
 
-from helpers import REPO
+from helpers import REPO, env_without_the_package
 
 ENV_FILES = sorted((REPO / "envs").glob("*.yaml"))
 
@@ -220,3 +221,53 @@ def test_each_rules_env_provides_what_its_code_imports():
                 assert dists & available, f"rule {name}: {path.name} imports {module}, not in {env_file.name}"
             checked += 1
     assert checked >= 15
+
+
+def test_every_env_installs_the_package_after_it_is_built():
+    """Each env's post-deploy script (Snakemake runs envs/<env>.post-deploy.sh once in the new env) is the one
+    script that installs the package, and each env pins the setuptools it builds with."""
+    for env_file in ENV_FILES:
+        script = env_file.with_name(f"{env_file.stem}.post-deploy.sh")
+        assert script.is_file(), f"{env_file.name} has no post-deploy script: its jobs could not import edgecompress"
+        assert script.resolve() == REPO / "envs" / "install-package.sh", f"{script.name} is not the shared script"
+        pins = next(d["pip"] for d in yaml.safe_load(env_file.read_text())["dependencies"] if isinstance(d, dict))
+        assert f"setuptools=={lock_pins()['setuptools']}" in pins, env_file.name
+
+
+def test_the_post_deploy_script_installs_the_checkout_offline_and_refuses_another_folder(tmp_path):
+    """Run as Snakemake runs it (bash, from the working directory, inside a fresh env whose python is first on
+    PATH), with no index: it installs the package editable into that env, which then imports this checkout's
+    package on its own. From a folder that is not the checkout it fails, naming the folder, installing nothing.
+    (The fresh env borrows pip and setuptools from this venv through a .pth file, as conda would provide them;
+    pip leaves this venv's own install alone, outside the env.)"""
+    import os
+    import subprocess
+
+    env_dir = tmp_path / "env"
+    borrowed = env_without_the_package(env_dir)
+    site = borrowed.parent
+    env = dict(
+        os.environ,
+        PATH=f"{env_dir / 'bin'}:/usr/bin:/bin",
+        PIP_NO_INDEX="1",
+        PIP_DISABLE_PIP_VERSION_CHECK="1",
+    )
+    script = REPO / "envs" / "install-package.sh"
+    elsewhere = tmp_path / "run"
+    elsewhere.mkdir()
+    refused = subprocess.run(["bash", str(script)], cwd=elsewhere, env=env, capture_output=True, text=True)
+    assert refused.returncode == 1 and f"{elsewhere} is not the edgecompress checkout" in refused.stderr
+    assert not list(site.glob("edgecompress*"))
+
+    done = subprocess.run(["bash", str(script)], cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    borrowed.unlink()  # the env on its own now
+    probe = "import edgecompress; print(edgecompress.__file__)"
+    imported = subprocess.run(
+        [str(env_dir / "bin" / "python"), "-I", "-c", probe], capture_output=True, text=True, cwd=tmp_path
+    )
+    assert imported.returncode == 0, imported.stderr
+    assert Path(imported.stdout.strip()).resolve() == REPO / "workflow" / "edgecompress" / "__init__.py"
+    from importlib import metadata
+
+    assert metadata.distribution("edgecompress").read_text("direct_url.json")  # this venv's install is untouched

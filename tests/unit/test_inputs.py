@@ -6,7 +6,6 @@ Snakemake hands a script) on broken inputs, as the next rule of the DAG would ge
 """
 
 import json
-import os
 import subprocess
 import sys
 
@@ -70,8 +69,8 @@ def test_truncated_files_are_named(tmp_path):
 
 
 def run_script(script, tmp_path, **spec):
-    """Run workflow/scripts/<script>.py as Snakemake would (its ``snakemake`` object rebuilt from ``spec``, and
-    the package on PYTHONPATH as common.smk puts it for every job)."""
+    """Run workflow/scripts/<script>.py as Snakemake would (its ``snakemake`` object rebuilt from ``spec``; the
+    package is installed, as in every job's env)."""
     harness = f"""
 import json, runpy, sys
 class Named(dict):
@@ -94,7 +93,6 @@ runpy.run_path({str(REPO / "workflow" / "scripts" / f"{script}.py")!r}, init_glo
         text=True,
         cwd=tmp_path,
         timeout=600,
-        env=dict(os.environ, PYTHONPATH=str(REPO / "workflow")),
     )
 
 

@@ -7,7 +7,7 @@ import yaml
 
 from edgecompress.config import ConfigError, load_schema, validate_config
 from edgecompress.configdocs import markdown_table, render_readme, schema_rows
-from helpers import REPO, snakemake, write_yaml
+from helpers import REPO, env_without_the_package, snakemake, snakemake_command, write_yaml
 
 SCHEMA = REPO / "workflow" / "schemas" / "config.schema.yaml"
 
@@ -175,6 +175,25 @@ def test_missing_section_stops_snakemake(tmp_path):
     bad = write_yaml(tmp_path / "bad.yaml", config)
     result = snakemake(tmp_path, "-n", "--replace-workflow-config", configs=(bad,), base=False)
     assert result.returncode != 0 and "'data' is a required property" in result.stderr + result.stdout
+
+
+@pytest.mark.workflow
+def test_a_snakemake_without_the_package_stops_saying_how_to_install_it(tmp_path):
+    """The workflow puts nothing on the Python path: a Snakemake that cannot import edgecompress stops at once,
+    before any job, naming the package and the command that installs it."""
+    import os
+    import subprocess
+
+    env_dir = tmp_path / "env"
+    env_without_the_package(env_dir)
+    cmd, env = snakemake_command(tmp_path, "-n")
+    cmd = [str(env_dir / "bin" / "python"), "-m", "snakemake", *cmd[1:]]
+    result = subprocess.run(cmd, cwd=tmp_path, env=dict(env, PATH=os.environ["PATH"]), capture_output=True, text=True)
+    said = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "the package edgecompress is not installed in the Python that runs Snakemake" in said, said
+    assert "make venv" in said and "Job stats" not in said
+    assert not (tmp_path / "results").exists()
 
 
 # Each bad value is refused by `snakemake -n` before any job, with a message naming the key.

@@ -1,23 +1,19 @@
 # Config validation, helpers that turn config into targets, and wildcard constraints.
 import os
 import re
-import sys
 from pathlib import Path
 
-# The one way the package reaches the Python path: from this folder, for this process (which plans the
-# DAG with it) and, through PYTHONPATH, for every job it starts (rule scripts, the notebooks' kernels,
-# shell commands; a cluster job runs this file again). Scripts and notebooks set no path of their own.
-PACKAGE_DIR = str(Path(workflow.current_basedir).parent)
-sys.path.insert(0, PACKAGE_DIR)
-# (set, not required from the user: so not an `envvars:` entry, which --lint asks of variables a workflow reads)
-os.environ.update(
-    PYTHONPATH=os.pathsep.join(
-        dict.fromkeys([PACKAGE_DIR, *filter(None, os.getenv("PYTHONPATH", "").split(os.pathsep))])
-    )
-)
+# The package is installed (make venv: `pip install -e .`; under --sdm conda, each env's post-deploy script):
+# this process plans the DAG with it, and every job imports it like any other package.
+try:
+    from edgecompress import modelkey
+except ImportError as error:
+    raise WorkflowError(
+        "the package edgecompress is not installed in the Python that runs Snakemake: run `make venv` and use "
+        "its snakemake (.venv/bin/snakemake), or `pip install --no-deps -e .` in the checkout"
+    ) from error
 # under --sdm conda the notebooks run in the report env's kernel, which this process cannot see
 _USES_CONDA = "conda" in str(getattr(workflow.deployment_settings, "deployment_method", "")).lower()
-from edgecompress import modelkey
 from edgecompress.config import ConfigError, check_config_files, check_kernel, sweep_label, validate_config
 from edgecompress.sources import checksums, file_name, official_checksums, official_urls, sources, without_locations
 
@@ -205,7 +201,7 @@ def quantization_metrics():
 
 
 def notebook_parameters(**parameters):
-    """Papermill parameters as one JSON (YAML) string (the kernel finds the package through PYTHONPATH)."""
+    """Papermill parameters as one JSON (YAML) string (the kernel imports the installed package)."""
     import json
 
     return json.dumps(parameters)
