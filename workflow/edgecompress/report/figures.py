@@ -14,7 +14,7 @@ import numpy as np
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.ticker import MaxNLocator, NullFormatter  # noqa: E402
+from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator, NullFormatter  # noqa: E402
 
 from ..deployment.levels import levels_of  # noqa: E402
 from ..modelkey import PRUNING  # noqa: E402
@@ -23,6 +23,62 @@ plt.rcParams.update(
     {"svg.hashsalt": "edgecompress", "figure.dpi": 100, "font.size": 9, "axes.grid": True, "grid.alpha": 0.3}
 )
 COLORS = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+# The narrowest accuracy axis drawn (percentage points): a smaller range would turn a difference of a tenth of
+# a point into the panel's full height. Differences this small are judged by the report's tests, not by eye.
+ACCURACY_SPAN = 2.0
+# Mantissas tried per decade, coarsest first, until a log axis has this many labelled ticks in view.
+LOG_MANTISSAS = ((1,), (1, 2, 5), (1, 2, 3, 5, 7), tuple(range(1, 10)))
+MIN_LOG_TICKS = 3
+
+
+def log_ticks(ax, axis: str = "x") -> list[float]:
+    """Label a log axis whatever its range: the coarsest 1-2-5 style ticks giving at least
+    :data:`MIN_LOG_TICKS` inside the view, printed as plain numbers (a range within one decade would
+    otherwise show one label or none); a range narrower than that gets evenly spaced round values. Call
+    after the data are drawn; returns the ticks."""
+    lo, hi = sorted(ax.get_xlim() if axis == "x" else ax.get_ylim())
+    decades = range(int(np.floor(np.log10(lo))), int(np.ceil(np.log10(hi))) + 1)
+    for mantissas in LOG_MANTISSAS:
+        ticks = [m * 10.0**d for d in decades for m in mantissas if lo <= m * 10.0**d <= hi]
+        if len(ticks) >= MIN_LOG_TICKS:
+            break
+    else:  # narrower than the gap between two of 1..9 x 10^k (68.1 to 68.9 MiB): evenly spaced round values
+        ticks = [float(t) for t in MaxNLocator(MIN_LOG_TICKS + 1).tick_values(lo, hi) if lo <= t <= hi]
+    target = ax.xaxis if axis == "x" else ax.yaxis
+    target.set_major_locator(FixedLocator(ticks))
+    target.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    target.set_minor_formatter(NullFormatter())
+    (ax.set_xlim if axis == "x" else ax.set_ylim)(lo, hi)
+    return ticks
+
+
+def accuracy_axis(ax, top: float = 100.0) -> None:
+    """Widen an accuracy axis (%) to at least :data:`ACCURACY_SPAN` points around its data, kept at or
+    below ``top`` (plus the margin matplotlib leaves)."""
+    lo, hi = ax.get_ylim()
+    if hi - lo < ACCURACY_SPAN:
+        mid = (lo + hi) / 2
+        lo, hi = mid - ACCURACY_SPAN / 2, mid + ACCURACY_SPAN / 2
+        if hi > top + 0.5:
+            lo, hi = lo - (hi - top - 0.5), top + 0.5
+        ax.set_ylim(lo, hi)
+
+
+def unoverlap(fig, labels: Sequence) -> None:
+    """Move annotations (drawn with ``textcoords="offset points"``) up, in order, until none covers an
+    earlier one: labels of equal values (two memory levels of one bandwidth, two roofs of one peak)
+    would otherwise print over each other."""
+    renderer = fig.canvas.get_renderer()
+    placed = []
+    for label in labels:
+        box = label.get_window_extent(renderer)
+        for _ in range(len(placed)):  # at most one step per earlier label
+            if not any(box.overlaps(other) for other in placed):
+                break
+            dx, dy = label.xyann
+            label.xyann = (dx, dy + box.height * 72 / fig.dpi + 1)
+            box = label.get_window_extent(renderer)
+        placed.append(box)
 
 
 def save(fig, stem: str | os.PathLike) -> list[str]:
@@ -81,6 +137,7 @@ def training_curves(runs: Sequence[Mapping], stem, title: str) -> list[str]:
     ax_acc.set(xlabel="epoch", ylabel="test accuracy (%)")
     for ax in (ax_loss, ax_acc):
         ax.xaxis.get_major_locator().set_params(integer=True)
+    accuracy_axis(ax_acc)
     ax_acc.legend(fontsize=7, loc="best")
     fig.suptitle(title)
     return save(fig, stem)
@@ -127,6 +184,8 @@ def pruning_sweep(rows: Sequence[Mapping], stem) -> list[str]:
         )
     ax_sp.set(xlabel="parameters removed or masked (% of the model)", ylabel="test accuracy after fine-tuning (%)")
     ax_macs.set(xlabel="MACs per image (millions)", ylabel="test accuracy after fine-tuning (%)")
+    for ax in (ax_sp, ax_macs):
+        accuracy_axis(ax)
     ax_macs.legend(fontsize=7)
     fig.suptitle("Experiment 2: accuracy against sparsity and compute (mean ± std over seeds)")
     return save(fig, stem)
@@ -162,6 +221,7 @@ def finetune_sweep(rows: Sequence[Mapping], stem) -> list[str]:
         ax.axvline(e, color="gray", linestyle=":", linewidth=1)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set(xlabel="fine-tuning epochs after pruning (dotted: the deployed length)", ylabel="test accuracy (%)")
+    accuracy_axis(ax)
     ax.legend(fontsize=7)
     fig.suptitle("Experiment 2: accuracy against fine-tuning length (mean ± std over seeds)")
     return save(fig, stem)
@@ -262,7 +322,9 @@ def pareto(
             edge = frontier(points)
             ax.plot([p[0] for p in edge], [p[1] for p in edge], "k--", lw=0.8)
         ax.set(xscale="log", xlabel=xlabel, ylabel="test accuracy (%)", title=title)
-        ax.xaxis.set_minor_formatter(NullFormatter())  # minor log labels of a narrow range overlap
+        if points:
+            log_ticks(ax, "x")
+            accuracy_axis(ax)
         ax.title.set_fontsize(9)
     return save_with_legend(fig, stem, families, bottom=0.08)
 
@@ -292,6 +354,7 @@ def roofline(rows: Sequence[Mapping], roofs: Mapping, stem) -> list[str]:
         levels = levels_of(roofs)
         grid = np.logspace(np.log10(min(xs) / 3), np.log10(max(xs) * 30), 200)
         styles = {"dense": "-", "depthwise": ":"}
+        peak_labels = []
         for name, peak in sorted(roofs["peak_macs_per_s"].items()):
             precision, kind = name.split("_", 1)
             for i, lv in enumerate(levels):
@@ -303,12 +366,16 @@ def roofline(rows: Sequence[Mapping], roofs: Mapping, stem) -> list[str]:
                     lw=0.6 + 0.3 * i,
                     alpha=0.8,
                 )
-            ax.annotate(
-                f"{precision} {kind} peak {peak / 1e9:.0f} GMAC/s",
-                (grid[-1], peak / 1e9),
-                fontsize=6,
-                ha="right",
-                va="bottom",
+            peak_labels.append(
+                ax.annotate(
+                    f"{precision} {kind} peak {peak / 1e9:.0f} GMAC/s",
+                    (grid[-1], peak / 1e9),
+                    xytext=(0, 0),
+                    textcoords="offset points",
+                    fontsize=6,
+                    ha="right",
+                    va="bottom",
+                )
             )
         ax.annotate(
             ", ".join(f"{lv['name']} {lv['bandwidth_bytes_per_s'] / 1e9:.0f} GB/s" for lv in levels),
@@ -329,6 +396,11 @@ def roofline(rows: Sequence[Mapping], roofs: Mapping, stem) -> list[str]:
         title=title,
     )
     ax.title.set_fontsize(9)
+    if xs:
+        log_ticks(ax, "x")
+        log_ticks(ax, "y")
+    if roofs.get("status") == "measured" and xs:  # placed once the axes are final
+        unoverlap(fig, sorted(peak_labels, key=lambda a: a.xy[1]))
     precisions = [p for p in MARKERS if any(r["precision"] == p for r in points)]
     return save_with_legend(fig, stem, families, bottom=0.07, precisions=precisions)
 
@@ -344,10 +416,20 @@ def _sweep_panel(ax, roofs: Mapping, levels: Sequence[Mapping]) -> None:
             color="0.5",
             ms=3,
         )
+        names = []
         for lv in levels:
             low, high = lv.get("from_bytes"), lv.get("holds_bytes") or sweep[-1]["bytes"]
             ax.plot([low / 2**20, high / 2**20], [lv["bandwidth_bytes_per_s"] / 1e9] * 2, "-", lw=2)
-            ax.annotate(lv["name"], (low / 2**20, lv["bandwidth_bytes_per_s"] / 1e9), fontsize=7, va="bottom")
+            names.append(
+                ax.annotate(
+                    lv["name"],
+                    (low / 2**20, lv["bandwidth_bytes_per_s"] / 1e9),
+                    xytext=(0, 1),
+                    textcoords="offset points",
+                    fontsize=7,
+                    va="bottom",
+                )
+            )
         title = "Bandwidth sweep: streaming read, one core"
     else:
         title = "No sweep recorded (a record written before it)"
@@ -364,6 +446,10 @@ def _sweep_panel(ax, roofs: Mapping, levels: Sequence[Mapping]) -> None:
         )
     ax.set(xscale="log", yscale="log", xlabel="working set (MiB, log)", ylabel="GB/s (log)", title=title)
     ax.title.set_fontsize(9)
+    if sweep:
+        log_ticks(ax, "x")
+        log_ticks(ax, "y")
+        unoverlap(ax.figure, names)
 
 
 def sweep_points(summary: Sequence[Mapping]) -> list[dict]:
