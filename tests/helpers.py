@@ -22,6 +22,9 @@ REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 SNAKEMAKE = str(BIN / "snakemake")
 CORES = 2  # a local test run's --cores (the timing job takes them all)
+# What only tests/workflow may need (pyproject.toml's markers; the root conftest adds demo, second_demo and
+# slurm from the fixtures a test uses): each test there carries one, no test in tests/unit does.
+WORKFLOW_MARKERS = ("workflow", "demo", "real_data", "branch_run", "benchmark", "second_demo", "slurm")
 
 
 def shared_dir() -> Path | None:
@@ -414,3 +417,18 @@ def env_without_the_package(folder: Path) -> Path:
     borrowed = next(folder.glob("lib/python3*/site-packages")) / "borrowed-tools.pth"
     borrowed.write_text(sysconfig.get_paths()["purelib"] + "\n")
     return borrowed
+
+
+SCHEMA = REPO / "workflow" / "schemas" / "config.schema.yaml"
+
+
+def paper_config():
+    return yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+
+
+PRESETS = sorted(p.name for p in (REPO / "config").glob("*.yaml") if p.name != "config.yaml")
+
+
+def deployed(family, macs):
+    size = {"size": {"bytes": 1000, "mib": 0.001}, "accuracy": 0.9}
+    return {"family": family, "parameters": 10, "macs": macs, "accuracy_torch": 0.9, "float32": size, "int8": size}

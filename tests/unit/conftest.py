@@ -6,11 +6,12 @@ from pathlib import Path
 
 import pytest
 
-# what only tests/workflow may need (pyproject.toml's markers; the root conftest adds demo, second_demo, slurm)
-WORKFLOW_MARKERS = ("workflow", "demo", "real_data", "branch_run", "benchmark", "second_demo", "slurm")
+from helpers import WORKFLOW_MARKERS
+
 HERE = Path(__file__).parent
 
 
+@pytest.hookimpl(trylast=True)  # after the root conftest has added the markers of the fixtures used
 def pytest_collection_modifyitems(items):
     misplaced = [
         f"{item.nodeid} ({', '.join(m for m in WORKFLOW_MARKERS if item.get_closest_marker(m))})"

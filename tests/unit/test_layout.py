@@ -11,6 +11,8 @@ import ast
 import re
 from pathlib import Path
 
+import pytest
+
 from helpers import REPO
 
 PKG = REPO / "workflow" / "edgecompress"
@@ -253,3 +255,35 @@ def test_tests_live_in_folders_that_say_what_they_need():
     assert len(list((tests / "unit").glob("test_*.py"))) > 10 and len(list((tests / "workflow").glob("test_*.py"))) > 5
     for folder in ("unit", "workflow"):
         assert (tests / folder / "conftest.py").exists(), f"tests/{folder} has no conftest"
+
+
+@pytest.mark.parametrize(
+    "folder, test, refusal",
+    [
+        ("workflow", "def test_plain():\n    assert 1\n", "tests/workflow holds tests that need no Snakemake"),
+        (
+            "unit",
+            "import pytest\n\n\n@pytest.mark.workflow\ndef test_runs_snakemake():\n    assert 1\n",
+            "tests/unit holds tests that need Snakemake or a demo",
+        ),
+    ],
+)
+def test_each_folders_conftest_refuses_a_test_that_belongs_in_the_other(tmp_path, folder, test, refusal):
+    """On a copy of the suite: a plain test put in tests/workflow, or a workflow test in tests/unit, stops the
+    collection naming it."""
+    import shutil
+    import subprocess
+    import sys
+
+    shutil.copytree(REPO / "tests", tmp_path / "tests", ignore=shutil.ignore_patterns("__pycache__", "machines"))
+    shutil.copy(REPO / "pyproject.toml", tmp_path)
+    (tmp_path / "tests" / folder / "test_misplaced.py").write_text(test)
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "--collect-only", "-q", f"tests/{folder}/test_misplaced.py"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode != 0 and refusal in result.stdout + result.stderr, result.stdout + result.stderr
+    assert "test_misplaced.py" in result.stdout + result.stderr

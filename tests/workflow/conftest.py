@@ -7,7 +7,26 @@ first test of the session, and the demos start from its setup).
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+
+from helpers import WORKFLOW_MARKERS
+
+HERE = Path(__file__).parent
+
+
+@pytest.hookimpl(trylast=True)  # after the root conftest has added the markers of the fixtures used
+def pytest_collection_modifyitems(items):
+    """A test here needs Snakemake, a demo, the shared data or a cluster, and says so by a marker; one that
+    needs none of them belongs in tests/unit (the tiers would run it with the slow ones otherwise)."""
+    misplaced = [
+        item.nodeid
+        for item in items
+        if Path(item.path).is_relative_to(HERE) and not any(item.get_closest_marker(m) for m in WORKFLOW_MARKERS)
+    ]
+    if misplaced:
+        raise pytest.UsageError("tests/workflow holds tests that need no Snakemake: " + "; ".join(misplaced))
 
 
 @pytest.fixture(scope="session")

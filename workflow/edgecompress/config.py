@@ -122,7 +122,7 @@ def problems(config: dict, schema: dict) -> list[str]:
 
 FILE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 INPUT_PX = 28  # Fashion-MNIST
-# torchvision's ResNet-18: its conv and linear layers by module name (tests/workflow/test_config.py checks the list
+# torchvision's ResNet-18: its conv and linear layers by module name (tests/unit/test_schema.py checks the list
 # against the model itself), so a layer the model does not have is refused before any job runs
 RESNET18_LAYERS = (
     ["conv1"]
