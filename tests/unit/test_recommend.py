@@ -7,7 +7,7 @@ t-interval of width 0, so there the sign-flip check decides whether the interval
 
 import pytest
 
-from edgecompress.report import evidence, recommend
+from edgecompress.report import evidence, format, recommend
 from edgecompress.report.context import conditions
 from edgecompress.report.format import plain
 from edgecompress.report.verdicts import choices, claims, gates
@@ -231,13 +231,14 @@ def test_min_seeds_and_holm():
 
 def test_one_seed_allows_no_test():
     verdict = evidence.judge([evidence.Comparison("kd", {1: 0.9}, {1: 0.5})], 0.05)["kd"]
-    assert verdict["verdict"] == "open" and verdict["reason"].startswith("cannot decide with 1 seed")
-    assert evidence.verdict_text(verdict) == "open: cannot decide with 1 seed"
+    assert verdict["verdict"] == "open" and format.reason_text(verdict).startswith("cannot decide with 1 seed")
+    assert format.verdict_text(verdict) == "open: cannot decide with 1 seed"
     # five seeds, a constant 40 points: the interval clears 0, but 2/2^5 = 0.0625 cannot reach 0.05
     five = evidence.judge([evidence.Comparison("kd", dict.fromkeys(range(5), 0.9), dict.fromkeys(range(5), 0.5))], 0.05)
-    assert five["kd"]["verdict"] == "open" and "6 are needed" in five["kd"]["reason"]
-    assert "the interval says supported but the sign-flip test does not reach it" in five["kd"]["reason"]
-    assert evidence.verdict_text(five["kd"]) == "open: cannot decide with 5 seeds; needs 6 seeds"
+    assert five["kd"]["verdict"] == "open" and "6 are needed" in format.reason_text(five["kd"])
+    assert not five["kd"]["check_agrees"] and five["kd"]["interval_verdict"] == "supported"  # the values
+    assert "the interval says supported but the sign-flip test does not reach it" in format.test_text(five["kd"])
+    assert format.verdict_text(five["kd"]) == "open: cannot decide with 5 seeds; needs 6 seeds"
 
 
 def test_with_m_tests_a_p_between_alpha_over_m_and_alpha_is_not_supported():
@@ -248,7 +249,7 @@ def test_with_m_tests_a_p_between_alpha_over_m_and_alpha_is_not_supported():
     assert alone["x"]["p"] == pytest.approx(0.03125) and alone["x"]["verdict"] == "supported"
     pair = evidence.judge([evidence.Comparison("x", a, b), evidence.Comparison("y", a, b)], 0.05, "f")
     assert pair["x"]["verdict"] == "open"
-    assert "f, Holm over 2 tests" in pair["x"]["reason"] and pair["x"]["tests_in_family"] == 2
+    assert "f, Holm over 2 tests" in format.test_text(pair["x"]) and pair["x"]["tests_in_family"] == 2
     assert pair["x"]["smallest_p"] == pytest.approx(0.03125) and pair["x"]["threshold"] == pytest.approx(0.025)
 
 
@@ -297,7 +298,8 @@ def test_a_baseline_at_chance_flips_the_claims_and_choices():
     rows = [dict(r, accuracy_torch=0.15) if r["model"].startswith("baseline/") else r for r in table(EIGHT)]
     gate = gates(passing_conditions(), rows, EVIDENCE)
     chance = next(g for g in gate["CIFAR-10"] if g.name == "baseline above chance")
-    assert not chance.passed and "+5.0 points" in chance.reason
+    assert not chance.passed and chance.found["margin_points"] == pytest.approx(5.0)
+    assert "+5.0 points" in format.gate_reason(chance)
     kd = {c["model"]: c for c in claims(rows, EVIDENCE, gate)["rows"]}["kd/T4_alpha0.9"]
     assert kd["verdict"] == "not supported by this run" and "baseline above chance" in kd["reason"]
     picked = [c for c in plain(choices(rows, DEVICES, gate, EVIDENCE, "CPU")) if c["task"] == "CIFAR-10"]

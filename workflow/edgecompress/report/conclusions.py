@@ -17,7 +17,7 @@ from .. import paper
 from ..modelkey import CNN, config_of, family_of, parse
 from ..stats import mean_std
 from .evidence import REFUTED, SUPPORTED, UNDECIDED, Comparison, judge
-from .format import join_reasons, measured, num, plain, signed
+from .format import join_reasons, measured, num, plain, signed, test_text
 from .recommend import candidates
 
 
@@ -130,10 +130,10 @@ def int8_first(rows, gates_by_task, ev) -> dict:
         refuted = True
         missing.append(
             f"int8 costs more than {tol:g} point(s) (worst model per seed: {signed(-test['points'], 2)} "
-            f"points; {test['test']})"
+            f"points; {test_text(test)})"
         )
     elif test["verdict"] != SUPPORTED:
-        missing.append(f"the cost of int8: {test['test']}")
+        missing.append(f"the cost of int8: {test_text(test)}")
     suspect = bool(base8 and (base8.latency_suspect or base32.latency_suspect))
     if suspect:
         missing.append(measured("int8's speed-up on the dense ResNet-18 rests on a suspect latency"))
@@ -283,7 +283,7 @@ def longer_finetuning(sweep_rows, gates_by_task, ev, deployed: int) -> dict:
             f"this run fine-tunes one length only ({deployed} epochs; pruning.structured.finetune_sweep "
             "sets the lengths compared)"
         )
-    missing += _grouped({k: v["test"] for k, v in tests.items() if v["verdict"] != SUPPORTED})
+    missing += _grouped({k: test_text(v) for k, v in tests.items() if v["verdict"] != SUPPORTED})
     verdict, reasons = _verdict(
         gates_by_task["CIFAR-10"],
         bool(comps) and all(v["verdict"] == SUPPORTED for v in tests.values()),
@@ -340,7 +340,7 @@ def kd_small(rows, gates_by_task, ev, kd_config: str) -> dict:
     )
     missing = [] if main else ["no distilled student or no student alone in this run"]
     if main and main["verdict"] != SUPPORTED:
-        missing.append(main["test"])
+        missing.append(test_text(main))
     verdict, reasons = _verdict(
         gates_by_task["CIFAR-10"],
         bool(main) and main["verdict"] == SUPPORTED,
@@ -357,7 +357,7 @@ def kd_small(rows, gates_by_task, ev, kd_config: str) -> dict:
         numbers.append(
             f"against {near.config} (parameters {num(params(near.config), 0)}, the student "
             f"{num(params(kd_config), 0)}): {signed(side['points'], 2)} points ({_interval(side)}), {side['verdict']} "
-            f"({side['test']})"
+            f"({test_text(side)})"
         )
     return {
         "numbers": "; ".join(numbers) or "–",
@@ -392,7 +392,7 @@ def combining(rows, gates_by_task, ev) -> dict:
             refuted = True
             missing.append(f"{ch.label} costs more than {ev['max_cost_points']:g} point(s) against some method alone")
         elif v["verdict"] != SUPPORTED:
-            missing.append(f"{ch.label}: {v['test']}")
+            missing.append(f"{ch.label}: {test_text(v)}")
         all_beat = all_beat and v["verdict"] == SUPPORTED
         for other in alone:
             diff = Comparison("", ch.accuracy_by_seed, other.accuracy_by_seed).mean_points

@@ -25,8 +25,7 @@ from ..modelkey import CNN, PRUNING, config_of, parse
 from ..results import read_csv, read_json
 from ..stats import mean_std
 from . import conclusions, parity, verdicts
-from .evidence import failed
-from .format import budget_fields, code_string, count, measured, num, signed, spread
+from .format import budget_fields, code_string, count, failed_gates, gate_reason, measured, num, signed, spread
 from .recommend import RAM_MEASURE
 
 TITLE_EN = (
@@ -655,7 +654,7 @@ def vela_section(rows: Sequence[Mapping]) -> dict:
 def limits(gates_by_task: Mapping, reached: Sequence[Mapping], cpu: str, arm_rows: Sequence[Mapping] = ()) -> list[str]:
     """What limits this run, for the report's opening: every failed gate, every family its seeds cannot
     decide (``verdicts.reach``), the one CPU timed, ARM parity not run or disagreeing."""
-    out = [f"{task}: {reason}" for task, gs in gates_by_task.items() for reason in failed(gs)]
+    out = [f"{task}: {reason}" for task, gs in gates_by_task.items() for reason in failed_gates(gs)]
     out += [
         f"{r['family']}: {r['status']} (smallest p {r['smallest_p']}, Holm's threshold {r['threshold']} "
         f"over {r['tests']} tests)"
@@ -836,7 +835,8 @@ def build_context(
         "hardware": f"{prov['cpu']}, {prov['cpu_count']} CPUs; training device(s): {prov['devices']}",
         "cond": cond,
         "gates": {
-            task: [{"name": g.name, "passed": g.passed, "reason": g.reason} for g in gs] for task, gs in gate.items()
+            task: [{"name": g.name, "passed": g.passed, "reason": gate_reason(g)} for g in gs]
+            for task, gs in gate.items()
         },
         "q": q,
         "pr": pr,

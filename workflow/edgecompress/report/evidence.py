@@ -15,6 +15,9 @@ report says so and the weaker verdict (open) stands. With n seeds the sign-flip 
 2 / 2^n, so a family can be undecidable by design: each test prints what its seeds can reach beside
 the threshold it must meet. A claim whose task fails a gate is "not supported by this run", with
 every reason, whatever the numbers say.
+
+Everything here returns values (a verdict, the numbers, what each test found); the words the report
+prints for them are :mod:`edgecompress.report.format`'s (``test_text``, ``gate_reason``, ``verdict_text``).
 """
 
 from __future__ import annotations
@@ -33,62 +36,41 @@ from ..stats import (
     t_test_p,
 )
 
-INTERVAL = "t-interval over seeds at Holm's level"
-CHECK = "exact paired sign-flip test"
-TEST = f"{INTERVAL}, checked by the {CHECK}"
 SUPPORTED, REFUTED, EQUIVALENT, OPEN = "supported", "refuted", "equivalent", "open"
 UNDECIDED = "not supported by this run"  # a gate failed: the data or weights cannot carry the claim
 DECIDED = (SUPPORTED, REFUTED, EQUIVALENT)
+
+
+# The gates, by name
+DATA, WEIGHTS, CHANCE = "data official", "weights pretrained", "baseline above chance"
 
 
 @dataclass(frozen=True)
 class Gate:
     name: str
     passed: bool
-    reason: str  # what was found, shown beside the claim either way
+    found: Mapping  # what was found, as values (``format.gate_reason`` prints it beside the claim either way)
 
 
 def data_gate(dataset: str, official: bool, description: str = "") -> Gate:
-    if official:
-        return Gate("data official", True, f"{dataset}: the published checksums")
-    where = f" ({description})" if description else ""
-    return Gate("data official", False, f"{dataset} is not the official data{where}")
+    return Gate(DATA, official, {"dataset": dataset, "official": official, "description": description})
 
 
 def weights_gate(pretrained: Mapping[str, bool], pretrained_asked: bool) -> Gate:
     """Every trained model (``name -> whether its starting weights were torchvision's ImageNet file``)
     must have started from them; with nothing to check the gate fails (it cannot pass on no evidence)."""
-    if not pretrained:
-        return Gate("weights pretrained", False, "no trained model records its starting weights: nothing to check")
     not_ok = sorted(name for name, ok in pretrained.items() if not ok)
-    if not not_ok:
-        return Gate(
-            "weights pretrained",
-            True,
-            f"torchvision's ImageNet files (checksums), all {len(pretrained)} trained models",
-        )
-    which = f"{len(not_ok)} of {len(pretrained)} trained models (e.g. {not_ok[0]})"
-    if pretrained_asked:
-        return Gate(
-            "weights pretrained", False, f"{which} did not start from torchvision's ImageNet files (checksums differ)"
-        )
-    return Gate("weights pretrained", False, f"no pretrained weights (random initialisation): {which}")
+    return Gate(
+        WEIGHTS,
+        bool(pretrained) and not not_ok,
+        {"trained": len(pretrained), "not_pretrained": not_ok, "asked": pretrained_asked},
+    )
 
 
 def chance_gate(what: str, accuracy: float, chance: float, min_points: float) -> Gate:
     margin = 100 * (accuracy - chance)
-    ok = margin >= min_points
-    return Gate(
-        "baseline above chance",
-        ok,
-        f"{what} is {margin:+.1f} points from chance ({100 * chance:.0f} %)"
-        + ("" if ok else f", less than the {min_points:g} points required"),
-    )
-
-
-def failed(gates: Sequence[Gate]) -> list[str]:
-    """Every failed gate, named, with what was found."""
-    return [f"{g.name}: {g.reason}" for g in gates if not g.passed]
+    found = {"what": what, "margin_points": margin, "chance": chance, "min_points": min_points}
+    return Gate(CHANCE, margin >= min_points, found)
 
 
 def min_seeds(alpha: float, comparisons: int = 1) -> int:
@@ -213,10 +195,6 @@ def _check_agrees(
     return True
 
 
-def _fmt(x: float) -> str:
-    return f"{x:+.2f}" if math.isfinite(x) else ("+inf" if x > 0 else "-inf")
-
-
 def judge(
     comparisons: Sequence[Comparison],
     alpha: float,
@@ -229,9 +207,11 @@ def judge(
     The interval of each mean difference is a t-interval at Holm's level for its rank
     (``holm_levels``); its verdict (``_interval_verdict``; "equivalent" only with a ``tolerance``)
     stands when the sign-flip test, Holm-corrected in the same family, reaches it too, else the
-    claim is open and the reason says which test found what. Failed gates make every claim "not
-    supported by this run". Each result also says what the seeds can reach: the sign-flip test's
-    smallest p beside Holm's strictest threshold, and how many seeds would decide it.
+    claim is open (``check_agrees`` False, ``interval_verdict`` what the interval said). Failed gates
+    make every claim "not supported by this run" (``by_tests``: the verdict the tests alone reached).
+    Each result also says what the seeds can reach: the sign-flip test's smallest p beside Holm's
+    strictest threshold, and how many seeds would decide it (``needed``; ``seeds_for_check``: the fewest
+    with which the sign-flip test can reach the threshold at all).
     """
     m = len(comparisons)
     t_ps = {c.key: c.p_t for c in comparisons if len(c.seeds) > 1}
@@ -239,66 +219,37 @@ def judge(
     # each test once: the sign-flip test enumerates 2^n sign patterns, and Comparison's properties recompute
     sf_ps = {c.key: c.p for c in comparisons if c.seeds}
     sf_adjusted = holm_adjusted(sf_ps, m) if sf_ps else {}
-    gate_reasons = failed(gates)
-    where = f"{family}, Holm over {m} test{'s' if m != 1 else ''}" if family else f"Holm over {m}"
+    gates_failed = [g for g in gates if not g.passed]
     threshold = alpha / max(m, 1)
     out = {}
     for c in comparisons:
         n = len(c.seeds)
         level = levels.get(c.key, threshold)
         smallest = smallest_sign_flip_p(n, c.magnitudes)
-        reachable = smallest < threshold
-        need_check = min_seeds(alpha, m)
         lo, hi = c.interval(1 - level)
         bound = -c.margin_points
-        reach = (
-            f"smallest sign-flip p with {c.units(n)} {smallest:.3g} against Holm's strictest threshold {threshold:.3g}"
-        )
+        significant = sf_adjusted.get(c.key, 1.0) < alpha
         if n < 2:
             by_interval, check_ok = OPEN, True
-            test = (
-                f"cannot decide with {c.units(n)}: no interval or test over {c.unit}s "
-                f"({where}; {need_check} {c.unit}s are needed)"
-            )
         else:
             by_interval = _interval_verdict(lo, hi, bound, tolerance)
-            significant = sf_adjusted.get(c.key, 1.0) < alpha
             check_ok = _check_agrees(c, by_interval, significant, level, tolerance)
-            test = (
-                f"{_fmt(c.mean_points)} points, {100 * (1 - level):.4g} % {INTERVAL} [{_fmt(lo)}, {_fmt(hi)}] "
-                f"({where}); {CHECK} p = {sf_ps[c.key]:.3g}, Holm-adjusted {sf_adjusted[c.key]:.3g}"
-            )
-            if c.unit != "seed":
-                test += f"; paired over {c.units(n)}"
-            if not reachable:
-                test += f"; the sign-flip test cannot decide with {c.units(n)} ({reach}; {need_check} are needed)"
-            if not check_ok:
-                test += (
-                    f"; the interval says {by_interval} but the sign-flip test does not reach it, "
-                    f"so the weaker verdict, open, stands"
-                )
-            elif by_interval == OPEN and significant and c.direction != 0:
-                test += "; the sign-flip test alone would call it significant, the interval does not: open"
-        verdict = by_interval if check_ok else OPEN
+        by_tests = by_interval if check_ok else OPEN
         needed = None
-        if verdict == OPEN:
-            mean, sd = (c.mean_points, c.spread_points) if n > 1 else (math.nan, math.nan)
-            by_t = seeds_for_interval(mean, sd, bound, 1 - threshold) if n > 1 else None
-            needed = max(need_check, by_t) if by_t else None
-            if n > 1:
-                test += (
-                    f"; about {c.units(needed)} would decide it at this spread"
-                    if needed
-                    else f"; the mean sits on the claim's margin: no number of {c.unit}s decides it at this spread"
-                )
-        if gate_reasons:
-            verdict = UNDECIDED
+        if by_tests == OPEN and n > 1:
+            by_t = seeds_for_interval(c.mean_points, c.spread_points, bound, 1 - threshold)
+            needed = max(min_seeds(alpha, m), by_t) if by_t else None
+        verdict = UNDECIDED if gates_failed else by_tests
         out[c.key] = {
             "verdict": verdict,
+            "by_tests": by_tests,
             "supported": verdict == SUPPORTED,
             "significant": verdict in DECIDED,
-            "reason": "; ".join(gate_reasons + [test]),
-            "test": test,
+            "interval_verdict": by_interval,
+            "check_agrees": check_ok,
+            # the sign-flip test alone would call it significant where the interval does not
+            "sign_flip_alone": n > 1 and check_ok and by_interval == OPEN and significant and c.direction != 0,
+            "gates_failed": gates_failed,
             "p": sf_ps.get(c.key),
             "p_holm": sf_adjusted.get(c.key),
             "p_t": c.p_t,
@@ -311,20 +262,8 @@ def judge(
             "tests_in_family": m,
             "smallest_p": smallest,
             "threshold": threshold,
-            "reachable": reachable,
+            "reachable": smallest < threshold,
             "needed": needed,
+            "seeds_for_check": min_seeds(alpha, m),
         }
     return out
-
-
-def verdict_text(v: Mapping) -> str:
-    """The verdict as a choice prints it: "open: needs n seeds" says how far the run is from deciding."""
-    if v["verdict"] != OPEN:
-        return v["verdict"]
-    unit = v.get("unit", "seed")
-    needs = f"needs {v['needed']} {unit}s" if v["needed"] else ""
-    if v["seeds"] < 2 or not v["reachable"]:
-        return f"open: cannot decide with {v['seeds']} {unit}{'s' if v['seeds'] != 1 else ''}" + (
-            f"; {needs}" if needs else ""
-        )
-    return f"open: {needs}" if needs else "open"

@@ -1,12 +1,17 @@
-"""How the report prints a value: numbers, budgets, and the mark of a measured value.
+"""How the report prints a value: numbers, budgets, the mark of a measured value, and the words of the
+tests over seeds and of the gates.
 
 Every module of the report formats through these (the context, the verdicts, the conclusions, the
-recommendations); :mod:`edgecompress.report.render` turns the marks into Typst.
+recommendations); :mod:`edgecompress.report.render` turns the marks into Typst. The tests and gates of
+:mod:`edgecompress.report.evidence` return values only; what the report says of them is written here.
 """
 
 from __future__ import annotations
 
-from typing import Mapping
+import math
+from typing import Mapping, Sequence
+
+from .evidence import CHANCE, DATA, OPEN, WEIGHTS
 
 
 def num(value, digits: int = 4) -> str:
@@ -91,3 +96,104 @@ class Code(str):
 def code_string(text: str) -> Code:
     """``text`` as a Typst string literal for code mode: ``image(<< path >>)``."""
     return Code('"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"')
+
+
+# The words of evidence.judge's results and evidence.Gate (which return values only)
+
+INTERVAL = "t-interval over seeds at Holm's level"
+CHECK = "exact paired sign-flip test"
+
+
+def _units(n: int, unit: str) -> str:
+    return f"{n} {unit}{'s' if n != 1 else ''}"
+
+
+def _bound(x: float) -> str:
+    return f"{x:+.2f}" if math.isfinite(x) else ("+inf" if x > 0 else "-inf")
+
+
+def test_text(v: Mapping) -> str:
+    """What one test over seeds (or images) found, in words: the mean difference, its interval at Holm's
+    level, the sign-flip check, what the units can reach, and how many would decide an open claim."""
+    n, unit, m = v["seeds"], v["unit"], v["tests_in_family"]
+    where = f"{v['family']}, Holm over {m} test{'s' if m != 1 else ''}" if v["family"] else f"Holm over {m}"
+    if n < 2:
+        text = (
+            f"cannot decide with {_units(n, unit)}: no interval or test over {unit}s "
+            f"({where}; {v['seeds_for_check']} {unit}s are needed)"
+        )
+    else:
+        lo, hi = v["interval"]
+        text = (
+            f"{_bound(v['points'])} points, {100 * (1 - v['level']):.4g} % {INTERVAL} [{_bound(lo)}, {_bound(hi)}] "
+            f"({where}); {CHECK} p = {v['p']:.3g}, Holm-adjusted {v['p_holm']:.3g}"
+        )
+        if unit != "seed":
+            text += f"; paired over {_units(n, unit)}"
+        if not v["reachable"]:
+            reach = (
+                f"smallest sign-flip p with {_units(n, unit)} {v['smallest_p']:.3g} against Holm's strictest "
+                f"threshold {v['threshold']:.3g}"
+            )
+            needed = v["seeds_for_check"]
+            text += f"; the sign-flip test cannot decide with {_units(n, unit)} ({reach}; {needed} are needed)"
+        if not v["check_agrees"]:
+            text += (
+                f"; the interval says {v['interval_verdict']} but the sign-flip test does not reach it, "
+                f"so the weaker verdict, open, stands"
+            )
+        elif v["sign_flip_alone"]:
+            text += "; the sign-flip test alone would call it significant, the interval does not: open"
+        if v["by_tests"] == OPEN:
+            text += (
+                f"; about {_units(v['needed'], unit)} would decide it at this spread"
+                if v["needed"]
+                else f"; the mean sits on the claim's margin: no number of {unit}s decides it at this spread"
+            )
+    return text
+
+
+def reason_text(v: Mapping) -> str:
+    """A judged claim's reasons: each failed gate with what it found, then the test."""
+    return "; ".join(failed_gates(v["gates_failed"]) + [test_text(v)])
+
+
+def verdict_text(v: Mapping) -> str:
+    """The verdict as a choice prints it: "open: needs n seeds" says how far the run is from deciding."""
+    if v["verdict"] != OPEN:
+        return v["verdict"]
+    unit = v.get("unit", "seed")
+    needs = f"needs {v['needed']} {unit}s" if v["needed"] else ""
+    if v["seeds"] < 2 or not v["reachable"]:
+        return f"open: cannot decide with {_units(v['seeds'], unit)}" + (f"; {needs}" if needs else "")
+    return f"open: {needs}" if needs else "open"
+
+
+def gate_reason(gate) -> str:
+    """What a gate (``evidence.Gate``) found, in words, passed or not."""
+    f = gate.found
+    if gate.name == DATA:
+        if f["official"]:
+            return f"{f['dataset']}: the published checksums"
+        where = f" ({f['description']})" if f["description"] else ""
+        return f"{f['dataset']} is not the official data{where}"
+    if gate.name == WEIGHTS:
+        n, not_ok = f["trained"], f["not_pretrained"]
+        if not n:
+            return "no trained model records its starting weights: nothing to check"
+        if not not_ok:
+            return f"torchvision's ImageNet files (checksums), all {n} trained models"
+        which = f"{len(not_ok)} of {n} trained models (e.g. {not_ok[0]})"
+        if f["asked"]:
+            return f"{which} did not start from torchvision's ImageNet files (checksums differ)"
+        return f"no pretrained weights (random initialisation): {which}"
+    if gate.name == CHANCE:
+        return f"{f['what']} is {f['margin_points']:+.1f} points from chance ({100 * f['chance']:.0f} %)" + (
+            "" if gate.passed else f", less than the {f['min_points']:g} points required"
+        )
+    raise ValueError(f"no words for the gate {gate.name!r}")
+
+
+def failed_gates(gates: Sequence) -> list[str]:
+    """Every failed gate, named, with what was found."""
+    return [f"{g.name}: {gate_reason(g)}" for g in gates if not g.passed]

@@ -31,13 +31,22 @@ from .evidence import (
     Comparison,
     chance_gate,
     data_gate,
-    failed,
     judge,
     min_seeds,
-    verdict_text,
     weights_gate,
 )
-from .format import budgets_text, join_reasons, measured, num, plain, signed
+from .format import (
+    budgets_text,
+    failed_gates,
+    join_reasons,
+    measured,
+    num,
+    plain,
+    reason_text,
+    signed,
+    test_text,
+    verdict_text,
+)
 from .parity import line as parity_line
 from .recommend import candidates, choose
 
@@ -132,7 +141,7 @@ def claims(
                     "p_holm": num(v["p_holm"], 3),
                     "reach": f"{num(v['smallest_p'], 3)} / {num(v['threshold'], 3)}",
                     "verdict": verdict_text(v) if v["verdict"] != UNDECIDED else v["verdict"],
-                    "reason": v["reason"],
+                    "reason": reason_text(v),
                 }
             )
     return {"rows": out, "alpha": f"{evidence_cfg['alpha']:g}"}
@@ -240,8 +249,8 @@ def choices(
             flag = measured(" †") if c and c.latency_suspect and d["hardware"] == "cpu" else ""
             # what keeps the choice from being supported whatever the accuracies say: a failed gate, or a
             # latency that cannot be trusted where a latency decides (named; the reasons say what was found)
-            failed_gates = [g.name for g in gates_by_task[task] if not g.passed]
-            blocking = ([f"failed gates: {', '.join(failed_gates)}"] if failed_gates else []) + [
+            failed_names = [g.name for g in gates_by_task[task] if not g.passed]
+            blocking = ([f"failed gates: {', '.join(failed_names)}"] if failed_names else []) + [
                 plain(x) for x in reasons
             ]
             if c is None:
@@ -271,12 +280,14 @@ def choices(
                 ),
                 "binding": binding,
                 "basis": basis,
-                "test": test["test"] if test else "–",
+                "test": test_text(test) if test else "–",
                 "arm": parity_line(summary) if on_arm else "",
                 "family": family,
                 "tests": str(len(comps)),
                 "verdict": verdict,
-                "reasons": join_reasons(failed(gates_by_task[task]) + reasons) if c else "no model meets the budgets",
+                "reasons": (
+                    join_reasons(failed_gates(gates_by_task[task]) + reasons) if c else "no model meets the budgets"
+                ),
             }
             if ch["tie"] and any(t.latency_ms is not None for t in ch["tied"]):
                 # a tie broken by measured latencies (the faster, or the smaller when they are within the noise):
