@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from edgecompress.deployment import arm, arm_worker
-from edgecompress.report import parity
+from edgecompress.report import format, parity
 from edgecompress.results import read_csv
 
 
@@ -77,12 +77,12 @@ def test_a_disagreeing_file_makes_the_aarch64_choice_say_so():
     ]
     s = parity.summaries(rows)[("student", "int8")]
     assert s["flagged"] and (s["identical"], s["images"], s["files"]) == (6, 8, 2)
-    assert parity.line(s).startswith(
+    assert format.parity_line(s).startswith(
         "DISAGREES on aarch64 (cortex-a72, 8 images over 2 file(s); int8 outputs identical "
         "on 6 of 8, the same class on 6 of 8, up to 7 steps)"
     )
     ok = parity.summaries(rows[:1])[("student", "int8")]
-    assert parity.line(ok) == (
+    assert format.parity_line(ok) == (
         "runs the same on aarch64 (cortex-a72, 4 images over 1 file(s); int8 outputs identical "
         "on 4 of 4, the same class on 4 of 4)"
     )

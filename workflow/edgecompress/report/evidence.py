@@ -41,6 +41,15 @@ UNDECIDED = "not supported by this run"  # a gate failed: the data or weights ca
 DECIDED = (SUPPORTED, REFUTED, EQUIVALENT)
 
 
+# What keeps a device choice from being supported besides a failed gate (format.CONCERN_WORDS says each)
+TIE_SUSPECT, TIE_UNMEASURED, ARM_DISAGREES, BUDGET_SUSPECT = (
+    "tie broken by a suspect latency",
+    "tie broken without a measured latency",
+    "files disagree on aarch64",
+    "latency budget checked against a suspect latency",
+)
+CONCERNS = (TIE_SUSPECT, TIE_UNMEASURED, ARM_DISAGREES, BUDGET_SUSPECT)
+
 # The gates, by name
 DATA, WEIGHTS, CHANCE = "data official", "weights pretrained", "baseline above chance"
 

@@ -11,7 +11,18 @@ from __future__ import annotations
 import math
 from typing import Mapping, Sequence
 
-from .evidence import CHANCE, DATA, OPEN, WEIGHTS
+from .evidence import (
+    ARM_DISAGREES,
+    BUDGET_SUSPECT,
+    CHANCE,
+    DATA,
+    OPEN,
+    SUPPORTED,
+    TIE_SUSPECT,
+    TIE_UNMEASURED,
+    UNDECIDED,
+    WEIGHTS,
+)
 
 
 def num(value, digits: int = 4) -> str:
@@ -197,3 +208,169 @@ def gate_reason(gate) -> str:
 def failed_gates(gates: Sequence) -> list[str]:
     """Every failed gate, named, with what was found."""
     return [f"{g.name}: {gate_reason(g)}" for g in gates if not g.passed]
+
+
+def parity_line(s: Mapping | None) -> str:
+    """The sentence beside a choice for an aarch64 class (``s``: one entry of ``parity.summaries``)."""
+    if s is None:
+        return "ARM parity: this model was not run on aarch64"
+    if not s["ran"]:
+        return f"ARM parity: {s['status']}"
+    what = (
+        f"int8 outputs identical on {s['identical']} of {s['images']}"
+        if s["integer"]
+        else f"logits within {s['max_abs']:.2g} of x86's (largest difference), identical on {s['identical']} of "
+        f"{s['images']}"
+    )
+    where = f"{s['core']}, {s['images']} images over {s['files']} file(s)"
+    if s["flagged"]:
+        return (
+            f"DISAGREES on aarch64 ({where}; {what}, the same class on {s['agree']} of {s['images']}"
+            + (f", up to {s['max_steps']} steps" if s["integer"] else "")
+            + "): beyond rounding, see the ARM parity table"
+        )
+    return f"runs the same on aarch64 ({where}; {what}, the same class on {s['agree']} of {s['images']})"
+
+
+# The words of a device choice (verdicts.decide_choices)
+
+CONCERN_WORDS = {
+    TIE_SUSPECT: measured("the tie is broken by a suspect latency"),
+    TIE_UNMEASURED: "the tie is broken without a measured latency",
+    ARM_DISAGREES: "its file disagrees between aarch64 and x86 beyond rounding (ARM parity)",
+    BUDGET_SUSPECT: measured("its latency budget is checked against a suspect latency"),
+}
+# the fields of a choice that follow from times when measured latencies broke its tie
+TIE_BROKEN_BY_TIMES = (
+    "chosen",
+    "accuracy",
+    "mib",
+    "runner_up",
+    "margin",
+    "interval",
+    "binding",
+    "basis",
+    "test",
+    "verdict",
+    "reasons",
+    "arm",
+)
+
+
+def choice_row(x: Mapping, evidence_cfg: Mapping, cpu: str) -> dict:
+    """One row of the rule table: a decision of ``verdicts.decide_choices`` in words (``cpu``: the timing
+    job's CPU, which a CPU class's latency is extrapolated from)."""
+    d, ch, test = x["device"], x["choice"], x["test"]
+    tie_points = evidence_cfg["tie_points"]
+    c, r = ch["chosen"], ch["runner_up"]
+    if c is None:
+        basis = "no model meets the budgets"
+    elif r is None:
+        basis = "the only model within the budgets"
+    elif ch["tie"]:
+        rival = ch["leader"] if c is not ch["leader"] else ch["second"]
+        basis = (
+            f"ties with {rival.label} (lead {signed(ch['lead_points'], 2)} points, below the "
+            f"{tie_points:g}-point tolerance); "
+            # which one breaks the tie follows from the measured latencies: a measured clause
+            + measured(
+                "the faster wins, by more than the timing noise"
+                if ch["decided_by"] == "speed"
+                else f"their latencies are within {evidence_cfg['speedup_noise']:.0%} of each other "
+                "(the timing noise), so the smaller wins"
+            )
+            + f"; claim: at most {tie_points:g} points below it"
+        )
+    else:
+        basis = f"highest mean accuracy: leads {r.label} by {signed(ch['lead_points'], 2)} points"
+    reasons = [CONCERN_WORDS[k] for k in x["concerns"]]
+    binding = ch["binding"] + (measured("; this rests on a suspect latency") if ch["binding_suspect"] else "")
+    where = "not measured here" if d["hardware"] != "cpu" else f"extrapolated from {cpu}"
+    if d["hardware"] == "npu":
+        est = c.npu.get(d["npu"]) if c else None
+        where = (
+            f"{num(est['ms'], 3)} ms, estimated by Vela {est['version']} for {d['npu']} at "
+            f"{num(est['clock_mhz'], 0)} MHz"
+            if est and est["status"] == "compiled"
+            else "not estimated"
+        )
+    latency = "–" if c is None or c.latency_ms is None else measured(num(c.latency_ms, 3)) + " ms"
+    flag = measured(" †") if c and c.latency_suspect and d["hardware"] == "cpu" else ""
+    if x["verdict"] is None:
+        verdict = "no model meets the budgets"
+    elif x["verdict"] == UNDECIDED:
+        # what keeps the choice from being supported whatever the accuracies say: a failed gate, or a
+        # latency that cannot be trusted where a latency decides (named; the reasons say what was found)
+        names = [g.name for g in x["failed_gates"]]
+        blocking = ([f"failed gates: {', '.join(names)}"] if names else []) + [plain(w) for w in reasons]
+        verdict = f"{UNDECIDED} ({'; '.join(blocking)})"
+    elif test is None:
+        verdict = SUPPORTED
+    else:
+        verdict = verdict_text(test)
+    lo, hi = test["interval"] if test else (None, None)
+    row = {
+        "task": x["task"],
+        "device": d["name"],
+        "budgets": budgets_text(d),
+        "chosen": c.label if c else "none",
+        "accuracy": num(100 * c.accuracy, 1) if c else "–",
+        "mib": num(c.mib, 2) if c else "–",
+        "latency": f"{latency}, {where}{flag}" if d["hardware"] == "cpu" else where,
+        "latency_suspect": bool(c and c.latency_suspect and d["hardware"] == "cpu"),
+        "runner_up": r.label if r else "–",
+        "margin": signed(ch["margin_points"], 1) if ch["margin_points"] is not None else "–",
+        "interval": (
+            f"[{signed(lo, 2)}, {signed(hi, 2)}] at {100 * (1 - test['level']):.4g} %"
+            if test and test["seeds"] > 1
+            else "–"
+        ),
+        "binding": binding,
+        "basis": basis,
+        "test": test_text(test) if test else "–",
+        "arm": parity_line(x["arm"]) if x["on_arm"] else "",
+        "family": x["family"],
+        "tests": str(x["tests"]),
+        "verdict": verdict,
+        "reasons": join_reasons(failed_gates(x["failed_gates"]) + reasons) if c else "no model meets the budgets",
+    }
+    if ch["tie"] and any(t.latency_ms is not None for t in ch["tied"]):
+        # a tie broken by measured latencies (the faster, or the smaller when they are within the noise):
+        # which model is chosen, and all that follows from it, follows from times
+        for key in TIE_BROKEN_BY_TIMES:
+            row[key] = measured(row[key])
+    return row
+
+
+# The words of a method-vs-method claim (verdicts.claims)
+
+
+def claim_words(key: str, against: str, margin_points: float) -> str:
+    """The claim ``key`` makes against ``against`` (the dense baseline or control: costing at most the
+    margin; the student alone: beating it)."""
+    if against == "student alone":
+        return f"{key} beats the student alone (same epochs, schedule and seed)"
+    costs = f"costs at most {margin_points:g} point{'s' if margin_points != 1 else ''} of accuracy against the"
+    if against == "dense control":
+        return f"{key.removesuffix(' (control)')} {costs} dense control (fine-tuned as long, unpruned)"
+    return f"{key} {costs} {against}"
+
+
+def claim_row(family: str, c, against: str, v: Mapping) -> dict:
+    """One row of the claims table: comparison ``c`` judged as ``v`` (``evidence.judge``), in words."""
+    lo, hi = v["interval"]
+    return {
+        "family": family,
+        "tests": str(v["tests_in_family"]),
+        "model": c.key,
+        "claim": claim_words(c.key, against, c.margin_points),
+        "seeds": str(v["seeds"]),
+        "points": signed(v["points"], 2),
+        "interval": f"[{signed(lo, 2)}, {signed(hi, 2)}]" if v["seeds"] > 1 else "–",
+        "level": f"{100 * (1 - v['level']):.4g} %",
+        "p": num(v["p"], 3),
+        "p_holm": num(v["p_holm"], 3),
+        "reach": f"{num(v['smallest_p'], 3)} / {num(v['threshold'], 3)}",
+        "verdict": verdict_text(v) if v["verdict"] != UNDECIDED else v["verdict"],
+        "reason": reason_text(v),
+    }

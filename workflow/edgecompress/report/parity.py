@@ -36,28 +36,6 @@ def summaries(rows: Sequence[Mapping]) -> dict[tuple[str, str], dict]:
     return out
 
 
-def line(s: Mapping | None) -> str:
-    """The sentence beside a choice for an aarch64 class."""
-    if s is None:
-        return "ARM parity: this model was not run on aarch64"
-    if not s["ran"]:
-        return f"ARM parity: {s['status']}"
-    what = (
-        f"int8 outputs identical on {s['identical']} of {s['images']}"
-        if s["integer"]
-        else f"logits within {s['max_abs']:.2g} of x86's (largest difference), identical on {s['identical']} of "
-        f"{s['images']}"
-    )
-    where = f"{s['core']}, {s['images']} images over {s['files']} file(s)"
-    if s["flagged"]:
-        return (
-            f"DISAGREES on aarch64 ({where}; {what}, the same class on {s['agree']} of {s['images']}"
-            + (f", up to {s['max_steps']} steps" if s["integer"] else "")
-            + "): beyond rounding, see the ARM parity table"
-        )
-    return f"runs the same on aarch64 ({where}; {what}, the same class on {s['agree']} of {s['images']})"
-
-
 def table(rows: Sequence[Mapping]) -> list[dict]:
     """The ARM parity table's rows, as printed."""
     out = []

@@ -24,9 +24,13 @@ from .. import paper
 from ..modelkey import CNN, PRUNING, family_of, parse
 from ..stats import smallest_sign_flip_p
 from .evidence import (
+    ARM_DISAGREES,
+    BUDGET_SUSPECT,
     IMAGE,
     MAGNITUDES,
     SUPPORTED,
+    TIE_SUSPECT,
+    TIE_UNMEASURED,
     UNDECIDED,
     Comparison,
     chance_gate,
@@ -35,19 +39,7 @@ from .evidence import (
     min_seeds,
     weights_gate,
 )
-from .format import (
-    budgets_text,
-    failed_gates,
-    join_reasons,
-    measured,
-    num,
-    plain,
-    reason_text,
-    signed,
-    test_text,
-    verdict_text,
-)
-from .parity import line as parity_line
+from .format import choice_row, claim_row, num
 from .recommend import candidates, choose
 
 TASKS = ("CIFAR-10", "Fashion-MNIST")
@@ -78,11 +70,18 @@ def gates(cond: Mapping, deployment_rows, evidence_cfg) -> dict:
     return {"CIFAR-10": cifar, "Fashion-MNIST": fashion}
 
 
+# What a claim is measured against (format.claim_words says each claim in words)
+BASELINE, CONTROL, STUDENT = "dense baseline", "dense control", "student alone"
+
+
 def claim_families(deployment_rows, evidence_cfg, control: Mapping | None = None) -> dict[str, list]:
-    """family -> [(the claim in words, its comparison)], accuracies per seed from ``accuracy_torch``.
+    """family -> [(what the claim compares it with, its comparison)], accuracies per seed from ``accuracy_torch``:
+    a pruned model costs at most ``max_cost_points`` against the :data:`BASELINE` (the comparison's margin),
+    a distilled student beats the :data:`STUDENT`.
 
     ``control`` (seed -> accuracy of the dense baseline fine-tuned as long as the pruned models)
-    adds, for every pruned model, the same claim against it: the fair comparison at equal epochs.
+    adds, for every pruned model, the same claim against the :data:`CONTROL`: the fair comparison at equal
+    epochs.
     """
     acc: dict[str, dict] = {}
     families: dict[str, str] = {}
@@ -94,24 +93,14 @@ def claim_families(deployment_rows, evidence_cfg, control: Mapping | None = None
     base, student = acc.get("baseline", {}), acc.get("student", {})
     of = lambda family: {c: a for c, a in acc.items() if families[c] == family}  # noqa: E731
     cost = evidence_cfg["max_cost_points"]
-    costs = f"costs at most {cost:g} point{'s' if cost != 1 else ''} of accuracy against the"
     out = {}
     for method in PRUNING:
-        out[f"{method} pruning"] = [
-            (f"{c} {costs} dense baseline", Comparison(c, a, base, cost)) for c, a in of(method).items()
-        ]
+        out[f"{method} pruning"] = [(BASELINE, Comparison(c, a, base, cost)) for c, a in of(method).items()]
         if control:  # its own family: a second claim, not a second look at the first
             out[f"{method} pruning vs the dense control"] = [
-                (
-                    f"{c} {costs} dense control (fine-tuned as long, unpruned)",
-                    Comparison(f"{c} (control)", a, control, cost),
-                )
-                for c, a in of(method).items()
+                (CONTROL, Comparison(f"{c} (control)", a, control, cost)) for c, a in of(method).items()
             ]
-    out["distillation"] = [
-        (f"{c} beats the student alone (same epochs, schedule and seed)", Comparison(c, a, student))
-        for c, a in of("kd").items()
-    ]
+    out["distillation"] = [(STUDENT, Comparison(c, a, student)) for c, a in of("kd").items()]
     return out
 
 
@@ -124,26 +113,8 @@ def claims(
         comps = [c for _, c in pairs]
         # an interval inside the practical tolerance is "equivalent": the methods differ by less than matters
         verdicts = judge(comps, evidence_cfg["alpha"], family, gates_by_task["CIFAR-10"], evidence_cfg["tie_points"])
-        for words, c in pairs:
-            v = verdicts[c.key]
-            lo, hi = v["interval"]
-            out.append(
-                {
-                    "family": family,
-                    "tests": str(v["tests_in_family"]),
-                    "model": c.key,
-                    "claim": words,
-                    "seeds": str(v["seeds"]),
-                    "points": signed(v["points"], 2),
-                    "interval": f"[{signed(lo, 2)}, {signed(hi, 2)}]" if v["seeds"] > 1 else "–",
-                    "level": f"{100 * (1 - v['level']):.4g} %",
-                    "p": num(v["p"], 3),
-                    "p_holm": num(v["p_holm"], 3),
-                    "reach": f"{num(v['smallest_p'], 3)} / {num(v['threshold'], 3)}",
-                    "verdict": verdict_text(v) if v["verdict"] != UNDECIDED else v["verdict"],
-                    "reason": reason_text(v),
-                }
-            )
+        for against, c in pairs:
+            out.append(claim_row(family, c, against, verdicts[c.key]))
     return {"rows": out, "alpha": f"{evidence_cfg['alpha']:g}"}
 
 
@@ -168,25 +139,30 @@ def _outcomes(bits: str) -> dict[int, float]:
     return {i: float(b == "1") for i, b in enumerate(bits)}
 
 
-def choices(
+def decide_choices(
     deployment_rows,
     devices,
     gates_by_task,
     evidence_cfg,
-    cpu: str,
     arm: Mapping | None = None,
     vela: Sequence[Mapping] = (),
     per_image: Mapping[tuple[str, str], str] | None = None,
 ) -> list[dict]:
-    """The rule table: per task and device class, the choice, its numbers, the binding constraint, the verdict.
+    """Per task and device class, the choice and what decides how sure it is, as values.
 
     The choice is the model with the highest mean accuracy within the budgets (``recommend.choose``);
     the test only says how sure that is: one comparison per class (``choice_comparison``), Holm within
     the task's family of classes, the interval and the sign-flip check of :func:`evidence.judge`.
-    ``arm`` (``parity.summaries``): an aarch64 class's choice gets its ARM parity line, and a choice
+    ``arm`` (``parity.summaries``): an aarch64 class's choice gets its ARM parity summary, and a choice
     whose files disagree between aarch64 and x86 beyond rounding is not supported. ``vela`` (rows of
     ``vela.csv``): an npu class's budgets are checked against Vela's estimates for its accelerator.
     ``per_image`` (``recommend.candidates``): the CNN's outcomes per test image, which pair its choices.
+
+    Each decision: ``task``, ``device`` (its config entry), ``choice`` (``recommend.choose``), ``test``
+    (the judged comparison, None with nothing to compare), ``family`` and ``tests`` (its size), ``arm``
+    (the parity summary of an aarch64 class, else None), ``concerns`` (of ``evidence.CONCERNS``), ``failed_gates``
+    and ``verdict``: None without a choice, "not supported by this run" when a gate or a concern blocks
+    it, "supported" for the only model within the budgets, else the test's.
     """
     cands = candidates(deployment_rows, vela, per_image)
     alpha, tie_points = evidence_cfg["alpha"], evidence_cfg["tie_points"]
@@ -199,116 +175,66 @@ def choices(
             name: comp for name, ch in picked.items() if (comp := choice_comparison(name, ch, tie_points)) is not None
         }
         tests = judge(list(comps.values()), alpha, family, gates_by_task[task])
+        failed = [g for g in gates_by_task[task] if not g.passed]
         for d in devices:
             ch = picked[d["name"]]
-            test = tests.get(d["name"])
-            c, r = ch["chosen"], ch["runner_up"]
-            reasons = []
-            if c is None:
-                basis = "no model meets the budgets"
-            elif r is None:
-                basis = "the only model within the budgets"
-            elif ch["tie"]:
-                rival = ch["leader"] if c is not ch["leader"] else ch["second"]
-                basis = (
-                    f"ties with {rival.label} (lead {signed(ch['lead_points'], 2)} points, below the "
-                    f"{tie_points:g}-point tolerance); "
-                    # which one breaks the tie follows from the measured latencies: a measured clause
-                    + measured(
-                        "the faster wins, by more than the timing noise"
-                        if ch["decided_by"] == "speed"
-                        else f"their latencies are within {evidence_cfg['speedup_noise']:.0%} of each other "
-                        "(the timing noise), so the smaller wins"
-                    )
-                    + f"; claim: at most {tie_points:g} points below it"
-                )
+            c = ch["chosen"]
+            concerns = []
+            if ch["tie"] and c is not None and ch["runner_up"] is not None:
                 if any(t.latency_suspect for t in ch["tied"]):
-                    reasons.append(measured("the tie is broken by a suspect latency"))
+                    concerns.append(TIE_SUSPECT)
                 if any(t.latency_ms is None for t in ch["tied"]):
-                    reasons.append("the tie is broken without a measured latency")
-            else:
-                basis = f"highest mean accuracy: leads {r.label} by {signed(ch['lead_points'], 2)} points"
+                    concerns.append(TIE_UNMEASURED)
             on_arm = c is not None and d.get("arch") == "aarch64" and arm is not None
             summary = arm.get((c.config, c.precision)) if on_arm else None
             if summary and summary["flagged"]:
-                reasons.append("its file disagrees between aarch64 and x86 beyond rounding (ARM parity)")
+                concerns.append(ARM_DISAGREES)
             cpu_budget = d["hardware"] == "cpu" and d.get("latency_ms") is not None
             if c is not None and cpu_budget and c.latency_suspect:
-                reasons.append(measured("its latency budget is checked against a suspect latency"))
-            binding = ch["binding"] + (measured("; this rests on a suspect latency") if ch["binding_suspect"] else "")
-            where = "not measured here" if d["hardware"] != "cpu" else f"extrapolated from {cpu}"
-            if d["hardware"] == "npu":
-                est = c.npu.get(d["npu"]) if c else None
-                where = (
-                    f"{num(est['ms'], 3)} ms, estimated by Vela {est['version']} for {d['npu']} at "
-                    f"{num(est['clock_mhz'], 0)} MHz"
-                    if est and est["status"] == "compiled"
-                    else "not estimated"
-                )
-            latency = "–" if c is None or c.latency_ms is None else measured(num(c.latency_ms, 3)) + " ms"
-            flag = measured(" †") if c and c.latency_suspect and d["hardware"] == "cpu" else ""
-            # what keeps the choice from being supported whatever the accuracies say: a failed gate, or a
-            # latency that cannot be trusted where a latency decides (named; the reasons say what was found)
-            failed_names = [g.name for g in gates_by_task[task] if not g.passed]
-            blocking = ([f"failed gates: {', '.join(failed_names)}"] if failed_names else []) + [
-                plain(x) for x in reasons
-            ]
+                concerns.append(BUDGET_SUSPECT)
+            test = tests.get(d["name"])
             if c is None:
-                verdict = "no model meets the budgets"
-            elif blocking:
-                verdict = f"{UNDECIDED} ({'; '.join(blocking)})"
+                verdict = None
+            elif failed or concerns:
+                verdict = UNDECIDED
             elif test is None:  # the only model within the budgets: nothing to compare
                 verdict = SUPPORTED
             else:
-                verdict = verdict_text(test)
-            lo, hi = test["interval"] if test else (None, None)
-            row = {
-                "task": task,
-                "device": d["name"],
-                "budgets": budgets_text(d),
-                "chosen": c.label if c else "none",
-                "accuracy": num(100 * c.accuracy, 1) if c else "–",
-                "mib": num(c.mib, 2) if c else "–",
-                "latency": f"{latency}, {where}{flag}" if d["hardware"] == "cpu" else where,
-                "latency_suspect": bool(c and c.latency_suspect and d["hardware"] == "cpu"),
-                "runner_up": r.label if r else "–",
-                "margin": signed(ch["margin_points"], 1) if ch["margin_points"] is not None else "–",
-                "interval": (
-                    f"[{signed(lo, 2)}, {signed(hi, 2)}] at {100 * (1 - test['level']):.4g} %"
-                    if test and test["seeds"] > 1
-                    else "–"
-                ),
-                "binding": binding,
-                "basis": basis,
-                "test": test_text(test) if test else "–",
-                "arm": parity_line(summary) if on_arm else "",
-                "family": family,
-                "tests": str(len(comps)),
-                "verdict": verdict,
-                "reasons": (
-                    join_reasons(failed_gates(gates_by_task[task]) + reasons) if c else "no model meets the budgets"
-                ),
-            }
-            if ch["tie"] and any(t.latency_ms is not None for t in ch["tied"]):
-                # a tie broken by measured latencies (the faster, or the smaller when they are within the noise):
-                # which model is chosen, and all that follows from it, follows from times
-                for key in (
-                    "chosen",
-                    "accuracy",
-                    "mib",
-                    "runner_up",
-                    "margin",
-                    "interval",
-                    "binding",
-                    "basis",
-                    "test",
-                    "verdict",
-                    "reasons",
-                    "arm",
-                ):
-                    row[key] = measured(row[key])
-            out.append(row)
+                verdict = test["verdict"]
+            out.append(
+                {
+                    "task": task,
+                    "device": d,
+                    "choice": ch,
+                    "test": test,
+                    "family": family,
+                    "tests": len(comps),
+                    "arm": summary,
+                    "on_arm": on_arm,
+                    "concerns": concerns,
+                    "failed_gates": failed,
+                    "verdict": verdict,
+                }
+            )
     return out
+
+
+def choices(
+    deployment_rows,
+    devices,
+    gates_by_task,
+    evidence_cfg,
+    cpu: str,
+    arm: Mapping | None = None,
+    vela: Sequence[Mapping] = (),
+    per_image: Mapping[tuple[str, str], str] | None = None,
+) -> list[dict]:
+    """The rule table: :func:`decide_choices`, each decision in words (``format.choice_row``; ``cpu``: the
+    timing job's CPU, which a CPU class's latency is extrapolated from)."""
+    return [
+        choice_row(x, evidence_cfg, cpu)
+        for x in decide_choices(deployment_rows, devices, gates_by_task, evidence_cfg, arm, vela, per_image)
+    ]
 
 
 def reach(config: Mapping, cnn_test_images: int = paper.FASHION_MNIST_TEST_IMAGES) -> list[dict]:
