@@ -15,8 +15,14 @@ from edgecompress.report.conclusions import (
     sparse_kernels,
 )
 from edgecompress.report.context import conditions
-from edgecompress.report.format import plain
+from edgecompress.report.format import conclusion_words, plain
 from edgecompress.report.verdicts import gates
+
+
+def said(found):
+    """A conclusion (values) in the words the report prints, without the measured marks."""
+    return plain(conclusion_words(found))
+
 
 EIGHT = list(range(42, 50))
 EV = {
@@ -158,20 +164,20 @@ def sweep(seeds=EIGHT, gains=(0.0, 0.02), lengths=(3, 6)):
 # ---------------------------------------------------------------- claim 1: int8 first
 def test_int8_first_supported_when_int8_is_free_and_no_rival_gains_more_at_equal_accuracy():
     rows = table()  # structured costs 11 points, KD is 7 points below the baseline: neither is a rival
-    found = plain(int8_first(rows, gate(rows), EV))
+    found = said(int8_first(rows, gate(rows), EV))
     assert found["verdict"] == SUPPORTED, found
     assert "3.95x smaller, 2.80x faster" in found["numbers"]  # 42.7 / 10.8 and 1.4 / 0.5
 
 
 def test_int8_first_refuted_when_int8_costs_more_than_the_tolerance():
     rows = table(int8_cost=0.05)
-    found = plain(int8_first(rows, gate(rows), EV))
+    found = said(int8_first(rows, gate(rows), EV))
     assert found["verdict"] == REFUTED and "worst model per seed: +5.00 points" in found["reasons"][0]
 
 
 def test_int8_first_refuted_when_a_method_gains_more_size_and_speed_at_equal_accuracy():
     rows = table(structured_cost=0.0)  # structured: 3.99x smaller, 3.5x faster, no accuracy lost
-    found = plain(int8_first(rows, gate(rows), EV))
+    found = said(int8_first(rows, gate(rows), EV))
     assert found["verdict"] == REFUTED
     assert "structured/amount0.5 gains 3.99x size and 3.50x speed at equal accuracy" in found["reasons"]
 
@@ -180,14 +186,14 @@ def test_int8_first_undecided_with_one_seed_or_a_failed_gate():
     one = table(seeds=[42])
     assert int8_first(one, gate(one), EV)["verdict"] == UNDECIDED
     rows = table()
-    found = plain(int8_first(rows, gate(rows, official=False), EV))
+    found = said(int8_first(rows, gate(rows, official=False), EV))
     assert found["verdict"] == UNDECIDED and "gates failed: data official, weights pretrained" in found["reasons"][0]
 
 
 # ---------------------------------------------------------------- claim 2: sparse kernels
 def test_sparse_kernels_supported_when_masked_models_run_no_faster_but_compress():
     rows = table()
-    found = plain(sparse_kernels(rows, latency(rows), SUMMARY, gate(rows)["CIFAR-10"], EV))
+    found = said(sparse_kernels(rows, latency(rows), SUMMARY, gate(rows)["CIFAR-10"], EV))
     assert found["verdict"] == SUPPORTED, found
     # 40.9 / 44.7 = 0.915; 12.5 % of the MACs are zero: at most 1 / 0.875 = 1.143x from a sparse kernel
     assert "0.915 of the dense one" in found["numbers"] and "at most 1.143x" in found["numbers"]
@@ -195,15 +201,15 @@ def test_sparse_kernels_supported_when_masked_models_run_no_faster_but_compress(
 
 def test_sparse_kernels_refuted_when_the_dense_runtime_speeds_masked_models_up():
     rows = table(unstructured_speedup=1.5)
-    found = plain(sparse_kernels(rows, latency(rows), SUMMARY, gate(rows)["CIFAR-10"], EV))
+    found = said(sparse_kernels(rows, latency(rows), SUMMARY, gate(rows)["CIFAR-10"], EV))
     assert found["verdict"] == REFUTED and "runs 1.50x faster, above 1 + 0.15" in found["reasons"][0]
 
 
 def test_sparse_kernels_band_widens_to_the_recorded_spread_and_gates_apply():
     rows = table(unstructured_speedup=1.3)
-    wide = plain(sparse_kernels(rows, latency(rows, spread=0.4), SUMMARY, gate(rows)["CIFAR-10"], EV))
+    wide = said(sparse_kernels(rows, latency(rows, spread=0.4), SUMMARY, gate(rows)["CIFAR-10"], EV))
     assert wide["verdict"] == SUPPORTED and "band ± 0.40" in wide["numbers"]
-    closed = plain(sparse_kernels(table(), latency(table()), SUMMARY, gate(rows, official=False)["CIFAR-10"], EV))
+    closed = said(sparse_kernels(table(), latency(table()), SUMMARY, gate(rows, official=False)["CIFAR-10"], EV))
     assert closed["verdict"] == UNDECIDED
 
 
@@ -211,19 +217,19 @@ def test_sparse_kernels_band_widens_to_the_recorded_spread_and_gates_apply():
 def test_longer_finetuning_supported_refuted_and_untestable():
     rows = table()
     g = gate(rows)
-    found = plain(longer_finetuning(sweep(gains=(0.0, 0.02)), g, EV, deployed=3))
+    found = said(longer_finetuning(sweep(gains=(0.0, 0.02)), g, EV, deployed=3))
     assert found["verdict"] == SUPPORTED and "the gap changes by +2.00 points from 3 to 6 epochs" in found["numbers"]
     assert longer_finetuning(sweep(gains=(0.0, -0.02)), g, EV, deployed=3)["verdict"] == REFUTED
-    one = plain(longer_finetuning(sweep(gains=(0.0,), lengths=(3,)), g, EV, deployed=3))
+    one = said(longer_finetuning(sweep(gains=(0.0,), lengths=(3,)), g, EV, deployed=3))
     assert one["verdict"] == UNDECIDED and "one length only" in "; ".join(one["reasons"])
-    few = plain(longer_finetuning(sweep(seeds=[42, 43], gains=(0.0, 0.02)), g, EV, deployed=3))
+    few = said(longer_finetuning(sweep(seeds=[42, 43], gains=(0.0, 0.02)), g, EV, deployed=3))
     assert few["verdict"] == UNDECIDED and "the sign-flip test cannot decide with 2 seeds" in "; ".join(few["reasons"])
 
 
 # ---------------------------------------------------------------- claim 4: KD
 def test_kd_small_supported_refuted_and_untestable():
     rows = table()
-    found = plain(kd_small(rows, gate(rows), EV, "kd/T4_alpha0.9"))
+    found = said(kd_small(rows, gate(rows), EV, "kd/T4_alpha0.9"))
     assert found["verdict"] == SUPPORTED and "against the student alone: +3.00 points" in found["numbers"]
     assert (
         "against structured/amount0.5 (parameters 2801450" in found["numbers"]
@@ -237,7 +243,7 @@ def test_kd_small_supported_refuted_and_untestable():
 # ---------------------------------------------------------------- claim 5: combining
 def test_combining_supported_when_the_chain_is_smaller_faster_and_as_accurate_as_each_method_alone():
     rows = table(structured_cost=0.0, kd_gain=0.07)  # every method alone at the baseline's accuracy
-    found = plain(combining(rows, gate(rows), EV))
+    found = said(combining(rows, gate(rows), EV))
     assert found["verdict"] == SUPPORTED, found
     assert "chain/amount0.5 int8 vs baseline int8: +0.00 points, 3.86x smaller, 5.00x faster" in found["numbers"]
 
@@ -246,7 +252,7 @@ def test_combining_refuted_when_the_chain_loses_accuracy_and_undecided_without_i
     worse = table(structured_cost=0.0, kd_gain=0.07, chain_cost=0.05)
     assert combining(worse, gate(worse), EV)["verdict"] == REFUTED
     none = table(chain=False)
-    found = plain(combining(none, gate(none), EV))
+    found = said(combining(none, gate(none), EV))
     assert found["verdict"] == UNDECIDED and "no model of the full chain" in "; ".join(found["reasons"])
 
 

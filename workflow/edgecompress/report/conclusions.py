@@ -6,7 +6,9 @@ the timing job's spreads, the pruning summary (sizes of the masked model, zero M
 fine-tuning sweep against the dense control. Each verdict is "supported", "refuted" or "not
 supported by this run"; a refutation needs the same evidence as a support (the gates, and a test
 over seeds where accuracy decides it), and every undecided claim says what is missing.
-Nothing here reads files or formats the report: :mod:`edgecompress.report.context` does both.
+Nothing here reads files or writes words: :mod:`edgecompress.report.context` reads the files, and each
+conclusion comes back as values (its verdict, the numbers it rests on, its reasons as ``(kind, values)``
+pairs) that ``format.conclusion_words`` writes out.
 """
 
 from __future__ import annotations
@@ -17,41 +19,20 @@ from .. import paper
 from ..modelkey import CNN, config_of, family_of, parse
 from ..stats import mean_std
 from .evidence import REFUTED, SUPPORTED, UNDECIDED, Comparison, judge
-from .format import join_reasons, measured, num, plain, signed, test_text
+from .format import conclusion_words, join_reasons
 from .recommend import candidates
 
 
-def _verdict(gates: Sequence, supported: bool, refuted: bool, missing: Sequence[str]) -> tuple[str, list[str]]:
+def _verdict(gates: Sequence, supported: bool, refuted: bool, missing: Sequence[tuple]) -> tuple[str, list[tuple]]:
     """The claim's verdict and its reasons: a failed gate leaves it undecided whatever the numbers say."""
     names = [g.name for g in gates if not g.passed]
     if names:  # what each gate found is printed once, in the gates table
-        return UNDECIDED, [f"gates failed: {', '.join(dict.fromkeys(names))}"] + list(missing)
+        return UNDECIDED, [("gates failed", {"names": list(dict.fromkeys(names))})] + list(missing)
     if refuted:
         return REFUTED, list(missing)
     if supported:
         return SUPPORTED, []
-    return UNDECIDED, list(missing) or ["the tests find no significant difference"]
-
-
-def _interval(v: Mapping) -> str:
-    """A judged difference's interval over seeds, as the conclusions print it ("no interval" with one seed)."""
-    lo, hi = v["interval"]
-    if v["seeds"] < 2:
-        return "no interval with one seed"
-    return f"{100 * (1 - v['level']):.4g} % interval [{signed(lo, 2)}, {signed(hi, 2)}]"
-
-
-def _points(value: float) -> str:
-    """Signed points with two decimals; a difference that rounds to zero prints "+0.00", never "-0.00"."""
-    return signed(round(value, 2) + 0.0, 2)
-
-
-def _grouped(found: Mapping[str, str]) -> list[str]:
-    """``{key: what the test found}`` as one line per distinct finding, naming the keys it holds for."""
-    by: dict[str, list[str]] = {}
-    for key, text in found.items():
-        by.setdefault(text, []).append(key)
-    return [f"{', '.join(keys)}: {text}" for text, keys in by.items()]
+    return UNDECIDED, list(missing) or [("no difference", {})]
 
 
 def _by_config(rows: Sequence[Mapping]) -> dict:
@@ -125,18 +106,15 @@ def int8_first(rows, gates_by_task, ev) -> dict:
     int8_gain = gain(base8) if base8 and base32 else (None, None)
     missing, refuted, open_rivals = [], False, []
     if test is None:
-        missing.append("no model deployed in both precisions")
+        missing.append(("no model in both precisions", {}))
     elif test["verdict"] == REFUTED:
         refuted = True
-        missing.append(
-            f"int8 costs more than {tol:g} point(s) (worst model per seed: {signed(-test['points'], 2)} "
-            f"points; {test_text(test)})"
-        )
+        missing.append(("int8 costs more", {"tolerance": tol, "test": test}))
     elif test["verdict"] != SUPPORTED:
-        missing.append(f"the cost of int8: {test_text(test)}")
+        missing.append(("int8 cost open", {"test": test}))
     suspect = bool(base8 and (base8.latency_suspect or base32.latency_suspect))
     if suspect:
-        missing.append(measured("int8's speed-up on the dense ResNet-18 rests on a suspect latency"))
+        missing.append(("int8 speed-up suspect", {}))
     for c in rivals if base32 and base8 else []:
         g = gain(c)
         known = g[1] is not None and int8_gain[1] is not None
@@ -145,15 +123,12 @@ def int8_first(rows, gates_by_task, ev) -> dict:
         status = _rival_status(cands, c, base32, ev, gates_by_task["CIFAR-10"])
         if more and status == SUPPORTED and not (suspect or c.latency_suspect):
             refuted = True
-            missing.append(
-                measured(f"{c.config} gains {num(g[0], 2)}x size and {num(g[1], 2)}x speed at equal accuracy")
-            )
+            missing.append(("rival gains more", {"model": c.config, "size": g[0], "speed": g[1]}))
         elif at_least and status != REFUTED:
-            # whether a rival is open weighs its speed: the phrase follows from times
             open_rivals.append(
-                measured(
-                    f"{c.config} gains {num(g[0], 2)}x size, {num(g[1], 2)}x speed, and "
-                    f"whether it costs at most {ev['max_cost_points']:g} point(s) is {status}"
+                (
+                    "rival open",
+                    {"model": c.config, "size": g[0], "speed": g[1], "margin": ev["max_cost_points"], "status": status},
                 )
             )
     missing += open_rivals
@@ -161,25 +136,26 @@ def int8_first(rows, gates_by_task, ev) -> dict:
         bool(test) and test["verdict"] == SUPPORTED and not open_rivals and not suspect and int8_gain[1] is not None
     )
     verdict, reasons = _verdict(gates_by_task["CIFAR-10"], supported, refuted, missing)
-
-    def cost(cfg: str) -> str:
-        int8, float32 = cands[(cfg, "int8")].accuracy_by_seed, cands[(cfg, "float32")].accuracy_by_seed
-        return f"{cfg} {_points(-Comparison(cfg, int8, float32).mean_points)}"
-
-    costs = [cost(cfg) for cfg in [*configs, *([CNN] if (CNN, "int8") in cands and (CNN, "float32") in cands else [])]]
+    shown = [*configs, *([CNN] if (CNN, "int8") in cands and (CNN, "float32") in cands else [])]
+    costs = [
+        (
+            cfg,
+            -Comparison(
+                cfg, cands[(cfg, "int8")].accuracy_by_seed, cands[(cfg, "float32")].accuracy_by_seed
+            ).mean_points,
+        )
+        for cfg in shown
+    ]
     return {
-        "numbers": f"accuracy cost of int8 (points, float32 minus int8, mean over seeds): {'; '.join(costs)}. "
-        f"Dense ResNet-18 in int8: {num(int8_gain[0], 2)}x smaller, {measured(num(int8_gain[1], 2))}x faster"
-        + "".join(
-            f"; {c.config} in float32: {num(gain(c)[0], 2)}x smaller, {measured(num(gain(c)[1], 2))}x faster"
-            for c in rivals
-            if base32
-        ),
-        "test": f"int8 against float32: the worst model of each seed costs at most {tol:g} point(s), 1 test "
-        f"({len(configs)} models; the CNN has one training and is not tested); a rival counts at equal "
-        f"accuracy when it costs at most {ev['max_cost_points']:g} point(s) against the baseline",
+        "claim": "int8 first",
         "verdict": verdict,
         "reasons": reasons,
+        "costs": costs,
+        "int8_gain": int8_gain,
+        "rival_gains": [(c.config, *gain(c)) for c in rivals] if base32 else [],
+        "tolerance": tol,
+        "models": len(configs),
+        "margin": ev["max_cost_points"],
     }
 
 
@@ -205,9 +181,9 @@ def sparse_kernels(rows, latency_rows, summary_rows, gates, ev) -> dict:
             band = max(band_min, spread.get((r["model"], p), 0.0), spread.get((base, p), 0.0))
             found.append((r["model"], p, s, band))
             if s > 1 + band:
-                faster.append(measured(f"{r['model']} {p} runs {num(s, 2)}x faster, above 1 + {num(band, 2)}"))
+                faster.append(("runs faster", {"model": r["model"], "precision": p, "speedup": s, "band": band}))
             elif s < 1 - band:
-                slower.append(measured(f"{r['model']} {p} runs at {num(s, 2)}x, below 1 - {num(band, 2)}"))
+                slower.append(("runs slower", {"model": r["model"], "precision": p, "speedup": s, "band": band}))
             if str(r.get(f"litert_{p}_suspect")) == "True":
                 suspect.append(f"{r['model']} {p}")
     sizes = [s for s in summary_rows if s["method"] == "unstructured"]
@@ -217,11 +193,11 @@ def sparse_kernels(rows, latency_rows, summary_rows, gates, ev) -> dict:
         for s in sizes
     }
     zero = [float(s["zero_macs_pct"]) for s in sizes if s.get("zero_macs_pct") not in (None, "")]
-    missing = ["no unstructured model was timed"] if not found else []
+    missing = [("nothing timed", {})] if not found else []
     if suspect:
-        missing.append(measured("suspect latencies: " + ", ".join(suspect)))
+        missing.append(("suspect latencies", {"which": suspect}))
     if any(v >= 1 for v in smallest.values()) or not sizes:
-        missing.append("no compressed or sparse file smaller than the dense one")
+        missing.append(("no smaller file", {}))
     refuted = bool(faster) and not suspect
     supported = (
         bool(found)
@@ -234,26 +210,14 @@ def sparse_kernels(rows, latency_rows, summary_rows, gates, ev) -> dict:
     # the speed is the runtime's, but the masks (which weights, how many zero MACs) and the compressed
     # sizes come from the trained weights: the paper's models need the paper's data and weights
     verdict, reasons = _verdict(gates, supported, refuted, faster + slower + missing)
-    ideal = [100 / (100 - z) for z in zero]
     return {
-        "numbers": (
-            "speed-ups on the dense runtime: "
-            + "; ".join(f"{m} {p} {measured(num(x, 2))}x (band ± {measured(num(b, 2))})" for m, p, x, b in found)
-            + "".join(
-                f"; smallest file (gzip or sparse) at amount {a}: {num(v, 3)} of the dense one"
-                for a, v in smallest.items()
-            )
-            + (
-                f"; zero MACs {', '.join(num(z, 2) for z in zero)} %: a sparse kernel that skipped them "
-                f"all would gain at most {', '.join(num(i, 3) for i in ideal)}x"
-                if zero
-                else ""
-            )
-        ),
-        "test": f"|speed-up - 1| within max({band_min:g}, the recorded spread) for every unstructured model "
-        "and precision, and a gzip or sparse file smaller than the dense one",
+        "claim": "sparse kernels",
         "verdict": verdict,
         "reasons": reasons,
+        "speedups": found,
+        "smallest": smallest,
+        "zero_macs_pct": zero,
+        "band": band_min,
     }
 
 
@@ -277,34 +241,29 @@ def longer_finetuning(sweep_rows, gates_by_task, ev, deployed: int) -> dict:
             comps.append(Comparison(f"structured/amount{float(amount):g}", gap[longest], gap[deployed]))
     family = "fine-tuning length"
     tests = judge(comps, ev["alpha"], family, gates_by_task["CIFAR-10"])
-    missing = []
-    if not comps:
-        missing.append(
-            f"this run fine-tunes one length only ({deployed} epochs; pruning.structured.finetune_sweep "
-            "sets the lengths compared)"
-        )
-    missing += _grouped({k: test_text(v) for k, v in tests.items() if v["verdict"] != SUPPORTED})
+    missing = [] if comps else [("one length", {"deployed": deployed})]
+    missing += (
+        [("tests", {"tests": {k: v for k, v in tests.items() if v["verdict"] != SUPPORTED}})]
+        if any(v["verdict"] != SUPPORTED for v in tests.values())
+        else []
+    )
     verdict, reasons = _verdict(
         gates_by_task["CIFAR-10"],
         bool(comps) and all(v["verdict"] == SUPPORTED for v in tests.values()),
         any(v["verdict"] == REFUTED for v in tests.values()),
         missing,
     )
-    means = []
-    for e in lengths:
-        g = [float(r["gap_control_points"]) for r in rows if int(r["epochs"]) == e]
-        means.append(f"{e} epoch(s) {_points(mean_std(g)[0])}")
+    gaps = [(e, mean_std([float(r["gap_control_points"]) for r in rows if int(r["epochs"]) == e])[0]) for e in lengths]
     return {
-        "numbers": "structured minus the dense control, same epochs (points): "
-        + ("; ".join(means) or "–")
-        + "".join(
-            f"; {k}: the gap changes by {signed(v['points'], 2)} points from {deployed} to "
-            f"{max(lengths)} epochs ({_interval(v)})"
-            for k, v in tests.items()
-        ),
-        "test": f"{family}: the gap at the longest length against the deployed one, {len(comps)} test(s)",
+        "claim": "longer fine-tuning",
         "verdict": verdict,
         "reasons": reasons,
+        "family": family,
+        "gaps": gaps,
+        "tests": tests,
+        "deployed": deployed,
+        "longest": max(lengths) if lengths else None,
+        "compared": len(comps),
     }
 
 
@@ -338,34 +297,25 @@ def kd_small(rows, gates_by_task, ev, kd_config: str) -> dict:
         if kd and near
         else None
     )
-    missing = [] if main else ["no distilled student or no student alone in this run"]
+    missing = [] if main else [("no distilled student", {})]
     if main and main["verdict"] != SUPPORTED:
-        missing.append(test_text(main))
+        missing.append(("test", {"test": main}))
     verdict, reasons = _verdict(
         gates_by_task["CIFAR-10"],
         bool(main) and main["verdict"] == SUPPORTED,
         bool(main) and main["verdict"] == REFUTED,
         missing,
     )
-    numbers = []
-    if main:
-        numbers.append(
-            f"{kd_config} against the student alone: {signed(main['points'], 2)} points ({_interval(main)}, "
-            f"sign-flip p {num(main['p'], 3)})"
-        )
-    if side:
-        numbers.append(
-            f"against {near.config} (parameters {num(params(near.config), 0)}, the student "
-            f"{num(params(kd_config), 0)}): {signed(side['points'], 2)} points ({_interval(side)}), {side['verdict']} "
-            f"({test_text(side)})"
-        )
     return {
-        "numbers": "; ".join(numbers) or "–",
-        "test": f"distillation: KD beats the student alone (same epochs, schedule and seed), Holm over the "
-        f"{len(grid)} cell(s) of the T x alpha grid; the comparison with structured pruning is shown, "
-        "not counted",
+        "claim": "KD for small models",
         "verdict": verdict,
         "reasons": reasons,
+        "kd": kd_config,
+        "main": main,
+        "side": side,
+        "near": near.config if near else None,
+        "parameters": (params(near.config) if near else None, params(kd_config)),
+        "cells": len(grid),
     }
 
 
@@ -385,57 +335,65 @@ def combining(rows, gates_by_task, ev) -> dict:
         for ch in chains
     ]
     tests = judge(comps, ev["alpha"], "combined against each method alone", gates_by_task["CIFAR-10"])
-    missing, refuted, all_beat, numbers = [], False, bool(chains and alone), []
+    missing, refuted, all_beat, pairs = [], False, bool(chains and alone), []
     for ch, comp in zip(chains, comps):
         v = tests[comp.key]
         if v["verdict"] == REFUTED:
             refuted = True
-            missing.append(f"{ch.label} costs more than {ev['max_cost_points']:g} point(s) against some method alone")
+            missing.append(("chain costs more", {"chain": ch.label, "margin": ev["max_cost_points"]}))
         elif v["verdict"] != SUPPORTED:
-            missing.append(f"{ch.label}: {test_text(v)}")
+            missing.append(("chain test", {"chain": ch.label, "test": v}))
         all_beat = all_beat and v["verdict"] == SUPPORTED
         for other in alone:
             diff = Comparison("", ch.accuracy_by_seed, other.accuracy_by_seed).mean_points
             faster = None if None in (ch.latency_ms, other.latency_ms) else ch.latency_ms < other.latency_ms
             suspect = ch.latency_suspect or other.latency_suspect
             smaller = ch.mib < other.mib
-            numbers.append(
-                f"{ch.label} vs {other.label}: {_points(diff)} points, {num(other.mib / ch.mib, 2)}x "
-                "smaller, "
-                + (
-                    f"{measured(num(other.latency_ms / ch.latency_ms, 2))}x faster"
-                    if faster is not None
-                    else "latency not measured"
-                )
+            pairs.append(
+                {
+                    "chain": ch.label,
+                    "other": other.label,
+                    "points": diff,
+                    "size": other.mib / ch.mib,
+                    "speed": other.latency_ms / ch.latency_ms if faster is not None else None,
+                }
             )
             if not smaller and faster is False and not suspect:
                 refuted = True
-                missing.append(measured(f"{ch.label} is neither smaller nor faster than {other.label}"))
+                missing.append(("neither smaller nor faster", {"chain": ch.label, "other": other.label}))
             problems = [
                 w
                 for w, bad in (
                     ("not smaller", not smaller),
-                    (measured("not faster"), faster is False),
+                    ("not faster", faster is False),
                     ("latency not measured", faster is None),
-                    (measured("suspect latency"), suspect),
+                    ("suspect latency", suspect),
                 )
                 if bad
             ]
             if problems and (smaller or faster is not False or suspect):
-                reason = f"{ch.label} vs {other.label}: {', '.join(plain(p) for p in problems)}"
-                # once a latency is measured, whether this reason is there at all follows from times
-                missing.append(measured(reason) if faster is not None or suspect else reason)
+                missing.append(
+                    (
+                        "chain problems",
+                        {
+                            "chain": ch.label,
+                            "other": other.label,
+                            "problems": problems,
+                            "timed": faster is not None or suspect,
+                        },
+                    )
+                )
             all_beat = all_beat and not problems
     if not chains:
-        missing.append("no model of the full chain in this run (pruning.chain)")
+        missing.append(("no chain", {}))
     verdict, reasons = _verdict(gates_by_task["CIFAR-10"], all_beat, refuted, missing)
     return {
-        "numbers": "; ".join(numbers) or "–",
-        "test": f"combined against each method alone (int8 alone, structured pruning alone, KD alone): smaller "
-        f"and faster than each, and the worst comparison of each seed at most {ev['max_cost_points']:g} "
-        f"point(s) below; {len(comps)} test(s)",
+        "claim": "combining",
         "verdict": verdict,
         "reasons": reasons,
+        "pairs": pairs,
+        "margin": ev["max_cost_points"],
+        "compared": len(comps),
     }
 
 
@@ -449,7 +407,12 @@ def conclusions(rows, latency_rows, summary_rows, sweep_rows, gates_by_task, ev,
         combining(rows, gates_by_task, ev),
     ]
     out = [
-        {"n": str(i + 1), "paper": words, **d, "reasons": join_reasons(d["reasons"]) or "–"}
+        {
+            "n": str(i + 1),
+            "paper": words,
+            **(said := conclusion_words(d)),
+            "reasons": join_reasons(said["reasons"]) or "–",
+        }
         for i, (words, d) in enumerate(zip(paper.CONCLUSIONS, decided, strict=True))
     ]
     return {

@@ -374,3 +374,177 @@ def claim_row(family: str, c, against: str, v: Mapping) -> dict:
         "verdict": verdict_text(v) if v["verdict"] != UNDECIDED else v["verdict"],
         "reason": reason_text(v),
     }
+
+
+# The words of the paper's conclusions (conclusions.*: values, reasons as (kind, values) pairs)
+
+
+def _interval(v: Mapping) -> str:
+    """A judged difference's interval over seeds, as the conclusions print it ("no interval" with one seed)."""
+    lo, hi = v["interval"]
+    if v["seeds"] < 2:
+        return "no interval with one seed"
+    return f"{100 * (1 - v['level']):.4g} % interval [{signed(lo, 2)}, {signed(hi, 2)}]"
+
+
+def _points(value: float) -> str:
+    """Signed points with two decimals; a difference that rounds to zero prints "+0.00", never "-0.00"."""
+    return signed(round(value, 2) + 0.0, 2)
+
+
+def _grouped(found: Mapping[str, str]) -> list[str]:
+    """``{key: what the test found}`` as one line per distinct finding, naming the keys it holds for."""
+    by: dict[str, list[str]] = {}
+    for key, text in found.items():
+        by.setdefault(text, []).append(key)
+    return [f"{', '.join(keys)}: {text}" for text, keys in by.items()]
+
+
+def conclusion_reason(kind: str, x: Mapping) -> list[str]:
+    """One reason of a conclusion (``conclusions._verdict``'s ``(kind, values)``) in words (a list: the tests
+    of one family print one line per distinct finding)."""
+    words = {
+        "gates failed": lambda: f"gates failed: {', '.join(x.get('names', ()))}",
+        "no difference": lambda: "the tests find no significant difference",
+        # claim 1
+        "no model in both precisions": lambda: "no model deployed in both precisions",
+        "int8 costs more": lambda: (
+            f"int8 costs more than {x['tolerance']:g} point(s) (worst model per seed: "
+            f"{signed(-x['test']['points'], 2)} points; {test_text(x['test'])})"
+        ),
+        "int8 cost open": lambda: f"the cost of int8: {test_text(x['test'])}",
+        "int8 speed-up suspect": lambda: measured("int8's speed-up on the dense ResNet-18 rests on a suspect latency"),
+        "rival gains more": lambda: measured(
+            f"{x['model']} gains {num(x['size'], 2)}x size and {num(x['speed'], 2)}x speed at equal accuracy"
+        ),
+        # whether a rival is open weighs its speed: the phrase follows from times
+        "rival open": lambda: measured(
+            f"{x['model']} gains {num(x['size'], 2)}x size, {num(x['speed'], 2)}x speed, and "
+            f"whether it costs at most {x['margin']:g} point(s) is {x['status']}"
+        ),
+        # claim 2
+        "runs faster": lambda: measured(
+            f"{x['model']} {x['precision']} runs {num(x['speedup'], 2)}x faster, above 1 + {num(x['band'], 2)}"
+        ),
+        "runs slower": lambda: measured(
+            f"{x['model']} {x['precision']} runs at {num(x['speedup'], 2)}x, below 1 - {num(x['band'], 2)}"
+        ),
+        "nothing timed": lambda: "no unstructured model was timed",
+        "suspect latencies": lambda: measured("suspect latencies: " + ", ".join(x["which"])),
+        "no smaller file": lambda: "no compressed or sparse file smaller than the dense one",
+        # claim 3
+        "one length": lambda: (
+            f"this run fine-tunes one length only ({x['deployed']} epochs; pruning.structured.finetune_sweep "
+            "sets the lengths compared)"
+        ),
+        # claim 4
+        "no distilled student": lambda: "no distilled student or no student alone in this run",
+        "test": lambda: test_text(x["test"]),
+        # claim 5
+        "chain costs more": lambda: f"{x['chain']} costs more than {x['margin']:g} point(s) against some method alone",
+        "chain test": lambda: f"{x['chain']}: {test_text(x['test'])}",
+        "neither smaller nor faster": lambda: measured(f"{x['chain']} is neither smaller nor faster than {x['other']}"),
+        "no chain": lambda: "no model of the full chain in this run (pruning.chain)",
+    }
+    if kind == "tests":
+        return _grouped({k: test_text(v) for k, v in x["tests"].items()})
+    if kind == "chain problems":
+        reason = f"{x['chain']} vs {x['other']}: {', '.join(x['problems'])}"
+        # once a latency is measured, whether this reason is there at all follows from times
+        return [measured(reason) if x["timed"] else reason]
+    return [words[kind]()]
+
+
+def conclusion_words(found: Mapping) -> dict:
+    """A conclusion of :mod:`edgecompress.report.conclusions` in words: ``numbers``, ``test``, ``verdict``,
+    ``reasons`` (a list)."""
+    claim = found["claim"]
+    if claim == "int8 first":
+        size, speed = found["int8_gain"]
+        numbers = (
+            "accuracy cost of int8 (points, float32 minus int8, mean over seeds): "
+            f"{'; '.join(f'{cfg} {_points(cost)}' for cfg, cost in found['costs'])}. "
+            f"Dense ResNet-18 in int8: {num(size, 2)}x smaller, {measured(num(speed, 2))}x faster"
+            + "".join(
+                f"; {model} in float32: {num(s, 2)}x smaller, {measured(num(v, 2))}x faster"
+                for model, s, v in found["rival_gains"]
+            )
+        )
+        test = (
+            f"int8 against float32: the worst model of each seed costs at most {found['tolerance']:g} point(s), 1 test "
+            f"({found['models']} models; the CNN has one training and is not tested); a rival counts at equal "
+            f"accuracy when it costs at most {found['margin']:g} point(s) against the baseline"
+        )
+    elif claim == "sparse kernels":
+        zero = found["zero_macs_pct"]
+        ideal = [100 / (100 - z) for z in zero]
+        numbers = (
+            "speed-ups on the dense runtime: "
+            + "; ".join(
+                f"{m} {p} {measured(num(x, 2))}x (band ± {measured(num(b, 2))})" for m, p, x, b in found["speedups"]
+            )
+            + "".join(
+                f"; smallest file (gzip or sparse) at amount {a}: {num(v, 3)} of the dense one"
+                for a, v in found["smallest"].items()
+            )
+            + (
+                f"; zero MACs {', '.join(num(z, 2) for z in zero)} %: a sparse kernel that skipped them "
+                f"all would gain at most {', '.join(num(i, 3) for i in ideal)}x"
+                if zero
+                else ""
+            )
+        )
+        test = (
+            f"|speed-up - 1| within max({found['band']:g}, the recorded spread) for every unstructured model "
+            "and precision, and a gzip or sparse file smaller than the dense one"
+        )
+    elif claim == "longer fine-tuning":
+        numbers = (
+            "structured minus the dense control, same epochs (points): "
+            + ("; ".join(f"{e} epoch(s) {_points(g)}" for e, g in found["gaps"]) or "–")
+            + "".join(
+                f"; {k}: the gap changes by {signed(v['points'], 2)} points from {found['deployed']} to "
+                f"{found['longest']} epochs ({_interval(v)})"
+                for k, v in found["tests"].items()
+            )
+        )
+        test = f"{found['family']}: the gap at the longest length against the deployed one, {found['compared']} test(s)"
+    elif claim == "KD for small models":
+        main, side = found["main"], found["side"]
+        near_params, kd_params = found["parameters"]
+        numbers = []
+        if main:
+            numbers.append(
+                f"{found['kd']} against the student alone: {signed(main['points'], 2)} points ({_interval(main)}, "
+                f"sign-flip p {num(main['p'], 3)})"
+            )
+        if side:
+            numbers.append(
+                f"against {found['near']} (parameters {num(near_params, 0)}, the student "
+                f"{num(kd_params, 0)}): {signed(side['points'], 2)} points ({_interval(side)}), {side['verdict']} "
+                f"({test_text(side)})"
+            )
+        numbers = "; ".join(numbers) or "–"
+        test = (
+            "distillation: KD beats the student alone (same epochs, schedule and seed), Holm over the "
+            f"{found['cells']} cell(s) of the T x alpha grid; the comparison with structured pruning is shown, "
+            "not counted"
+        )
+    elif claim == "combining":
+        numbers = (
+            "; ".join(
+                f"{p['chain']} vs {p['other']}: {_points(p['points'])} points, {num(p['size'], 2)}x smaller, "
+                + (f"{measured(num(p['speed'], 2))}x faster" if p["speed"] is not None else "latency not measured")
+                for p in found["pairs"]
+            )
+            or "–"
+        )
+        test = (
+            "combined against each method alone (int8 alone, structured pruning alone, KD alone): smaller "
+            f"and faster than each, and the worst comparison of each seed at most {found['margin']:g} "
+            f"point(s) below; {found['compared']} test(s)"
+        )
+    else:
+        raise ValueError(f"no words for the conclusion {claim!r}")
+    reasons = [w for kind, x in found["reasons"] for w in conclusion_reason(kind, x)]
+    return {"numbers": numbers, "test": test, "verdict": found["verdict"], "reasons": reasons}
