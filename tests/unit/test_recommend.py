@@ -123,14 +123,19 @@ def test_candidates_group_seeds_and_precisions():
     assert cands["cnn int8"].task == "Fashion-MNIST" and base.task == "CIFAR-10"
 
 
+def broken(found) -> list[str]:
+    """Broken budgets (``recommend.violations``) in the words the report prints, without the measured marks."""
+    return plain([format.violation_text(v) for v in found])
+
+
 def test_violations_name_each_broken_budget():
     c = recommend.Candidate(
         "baseline", "float32", "CIFAR-10", {1: 0.8}, 42.7, 1.4, arena_mib=0.19, process_mib=88.0, tflm="runs"
     )
-    found = plain(recommend.violations(DEVICES[0], c))
+    found = broken(recommend.violations(DEVICES[0], c))
     assert found == ["precision: float32 not in int8", "flash: 42.70 MiB > 1 MiB"]  # arena 0.19 MiB fits 0.5 MiB
-    assert plain(recommend.violations(DEVICES[1], c)) == ["latency: 1.400 ms > 1 ms"]
-    assert plain(recommend.violations(DEVICES[2], c)) == []  # a GPU's latency is not measured here: not checked
+    assert broken(recommend.violations(DEVICES[1], c)) == ["latency: 1.400 ms > 1 ms"]
+    assert broken(recommend.violations(DEVICES[2], c)) == []  # a GPU's latency is not measured here: not checked
 
 
 def test_ram_budgets_are_checked_against_measured_memory_not_the_file():
@@ -146,8 +151,8 @@ def test_ram_budgets_are_checked_against_measured_memory_not_the_file():
     c = recommend.Candidate(
         "student", "int8", "CIFAR-10", {1: 0.8}, 2.7, 0.06, arena_mib=0.3, process_mib=9.0, tflm="runs"
     )
-    assert plain(recommend.violations(device, c)) == ["RAM: TFLM arena 0.3 MiB > 0.25 MiB"]
-    assert plain(recommend.violations(dict(device, ram_mib=0.5), c)) == []
+    assert broken(recommend.violations(device, c)) == ["RAM: TFLM arena 0.3 MiB > 0.25 MiB"]
+    assert broken(recommend.violations(dict(device, ram_mib=0.5), c)) == []
     missing_op = recommend.Candidate(
         "student",
         "int8",
@@ -159,21 +164,21 @@ def test_ram_budgets_are_checked_against_measured_memory_not_the_file():
         process_mib=9.0,
         tflm="not runnable on TFLM: HARD_SWISH",
     )
-    assert plain(recommend.violations(device, missing_op)) == [
+    assert broken(recommend.violations(device, missing_op)) == [
         "runtime: not runnable on TFLM: HARD_SWISH",
         "RAM: TFLM arena not measured",
     ]
     phone = dict(DEVICES[1], ram_mib=8.0)  # process memory 9 MiB against 8 MiB, though the file is 2.7 MiB
-    assert plain(recommend.violations(phone, c)) == ["RAM: process memory 9 MiB > 8 MiB"]
+    assert broken(recommend.violations(phone, c)) == ["RAM: process memory 9 MiB > 8 MiB"]
 
 
 def test_a_model_without_a_measured_latency_fails_a_cpu_latency_budget():
     unmeasured = recommend.Candidate(
         "student", "int8", "CIFAR-10", {1: 0.8}, 2.7, None, arena_mib=0.1, process_mib=5.0, tflm="runs"
     )
-    assert plain(recommend.violations(DEVICES[1], unmeasured)) == ["latency: not measured"]
+    assert broken(recommend.violations(DEVICES[1], unmeasured)) == ["latency: not measured"]
     assert not any(
-        v.startswith("latency") for v in plain(recommend.violations(DEVICES[0], unmeasured))
+        v.startswith("latency") for v in broken(recommend.violations(DEVICES[0], unmeasured))
     )  # mcu: not checked
     rows = [r for r in table() if r["model"] != "cnn"]
     for r in rows:
@@ -189,11 +194,14 @@ def test_choice_runner_up_margin_and_binding_constraint_when_leads_hold():
     phone = plain(recommend.choose(DEVICES[1], cands, tie_points=0.5))
     assert phone["chosen"].label == "kd/T4_alpha0.9 float32"  # the baseline is more accurate but too slow
     assert phone["runner_up"].label == "kd/T4_alpha0.9 int8" and not phone["tie"]
-    assert phone["binding"].startswith("baseline float32 is more accurate but breaks latency")
+    assert phone["binding"]["kind"] == "breaks" and phone["binding"]["model"] == "baseline float32"
+    assert plain(format.binding_text(phone["binding"])).startswith(
+        "baseline float32 is more accurate but breaks latency"
+    )
     mcu = plain(recommend.choose(DEVICES[0], cands))
-    assert mcu["chosen"] is None and mcu["binding"].startswith("nothing fits")
+    assert mcu["chosen"] is None and plain(format.binding_text(mcu["binding"])).startswith("nothing fits")
     gpu = plain(recommend.choose(DEVICES[2], cands))
-    assert gpu["chosen"].label == "baseline float32" and gpu["binding"].startswith("none")
+    assert gpu["chosen"].label == "baseline float32" and plain(format.binding_text(gpu["binding"])).startswith("none")
     assert gpu["runner_up"].label == "kd/T4_alpha0.9 float32" and gpu["margin_points"] == pytest.approx(4.0)
 
 

@@ -3,7 +3,7 @@
 import pytest
 
 from edgecompress.deployment import vela
-from edgecompress.report import recommend
+from edgecompress.report import format, recommend
 
 STDOUT = """Warning (supported operators) operator: DEQUANTIZE, ofm: 'x;1'
 Warning (supported operators) operator: DEQUANTIZE, ofm: 'x;2'
@@ -64,12 +64,13 @@ def test_an_npu_class_is_judged_by_velas_estimates_for_its_accelerator():
     }
     assert recommend.violations(npu, c) == []  # no measured latency or memory needed: Vela's estimates decide
     small = dict(npu, flash_mib=2, latency_ms=1)
-    assert recommend.violations(small, c) == [
+    assert [format.violation_text(v) for v in recommend.violations(small, c)] == [
         "flash: Vela stores 3.00 MiB of weights > 2 MiB",
         "latency: 4.6 ms estimated by Vela > 1 ms",
     ]
     other = dict(npu, npu="ethos-u65-256")
-    assert recommend.violations(other, c) == ["NPU: not compiled by Vela for ethos-u65-256"]
+    assert recommend.violations(other, c) == [("NPU not compiled", {"npu": "ethos-u65-256"})]
+    assert format.violation_text(recommend.violations(other, c)[0]) == "NPU: not compiled by Vela for ethos-u65-256"
 
 
 def test_a_file_vela_cannot_compile_is_a_row_that_says_why(tmp_path):

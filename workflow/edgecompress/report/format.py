@@ -284,7 +284,9 @@ def choice_row(x: Mapping, evidence_cfg: Mapping, cpu: str) -> dict:
     else:
         basis = f"highest mean accuracy: leads {r.label} by {signed(ch['lead_points'], 2)} points"
     reasons = [CONCERN_WORDS[k] for k in x["concerns"]]
-    binding = ch["binding"] + (measured("; this rests on a suspect latency") if ch["binding_suspect"] else "")
+    binding = binding_text(ch["binding"]) + (
+        measured("; this rests on a suspect latency") if ch["binding_suspect"] else ""
+    )
     where = "not measured here" if d["hardware"] != "cpu" else f"extrapolated from {cpu}"
     if d["hardware"] == "npu":
         est = c.npu.get(d["npu"]) if c else None
@@ -548,3 +550,47 @@ def conclusion_words(found: Mapping) -> dict:
         raise ValueError(f"no words for the conclusion {claim!r}")
     reasons = [w for kind, x in found["reasons"] for w in conclusion_reason(kind, x)]
     return {"numbers": numbers, "test": test, "verdict": found["verdict"], "reasons": reasons}
+
+
+# The words of a broken budget and of the binding constraint (recommend.violations, recommend.choose)
+
+
+def violation_text(violation: tuple[str, Mapping]) -> str:
+    """A budget a model breaks (``recommend.violations``' ``(kind, values)``) in words."""
+    kind, x = violation
+    if kind == "latency":  # a measured time against the budget: which side it falls follows from times
+        return measured(
+            f"latency: {x['ms']:.3f} ms > {x['budget']:g} ms" + (" (a suspect latency)" if x["suspect"] else "")
+        )
+    words = {
+        "precision": lambda: f"precision: {x['precision']} not in {'/'.join(x['allowed'])}",
+        "flash": lambda: f"flash: {x['mib']:.2f} MiB > {x['budget']:g} MiB",
+        "runtime": lambda: f"runtime: {x['tflm']}",
+        "RAM not measured": lambda: f"RAM: {x['what']} not measured",
+        "RAM": lambda: f"RAM: {x['what']} {x['mib']:.3g} MiB > {x['budget']:g} MiB",
+        "latency not measured": lambda: "latency: not measured",
+        "NPU not compiled": lambda: f"NPU: not compiled by Vela for {x['npu']}",
+        "NPU": lambda: f"NPU: {x['status']}",
+        "Vela flash": lambda: f"flash: Vela stores {x['mib']:.2f} MiB of weights > {x['budget']:g} MiB",
+        "Vela RAM": lambda: f"RAM: Vela's SRAM {x['mib']:.3g} MiB > {x['budget']:g} MiB",
+        "Vela latency": lambda: f"latency: {x['ms']:.3g} ms estimated by Vela > {x['budget']:g} ms",
+    }
+    return words[kind]()
+
+
+def binding_text(binding: Mapping) -> str:
+    """What keeps the most accurate model from being the choice (``recommend.choose``'s ``binding``)."""
+    kind = binding["kind"]
+    broken = "; ".join(violation_text(v) for v in binding.get("broken", ()))
+    if kind == "nothing fits":
+        return f"nothing fits: {broken}"
+    if kind == "no candidate":
+        return "no candidate"
+    if kind == "fits":
+        return "none: the most accurate model fits"
+    if kind == "ties":
+        return (
+            f"none: the most accurate model ({binding['model']}) fits and ties with the chosen, "
+            f"{'faster' if binding['decided_by'] == 'speed' else 'smaller'} one"
+        )
+    return f"{binding['model']} is more accurate but breaks {broken}"

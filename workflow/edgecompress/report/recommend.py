@@ -13,7 +13,6 @@ from typing import Mapping, Sequence
 
 from ..modelkey import CNN, PRECISIONS, config_of
 from ..stats import mean_std
-from .format import measured, plain
 
 
 @dataclass
@@ -136,8 +135,9 @@ RAM_MEASURE = {
 }
 
 
-def violations(device: Mapping, c: Candidate) -> list[str]:
-    """The budgets of ``device`` that ``c`` breaks (empty: it fits).
+def violations(device: Mapping, c: Candidate) -> list[tuple[str, dict]]:
+    """The budgets of ``device`` that ``c`` breaks, as ``(kind, values)`` (empty: it fits;
+    ``format.violation_text`` says each in words).
 
     Flash holds the file. RAM holds, on a microcontroller, the TFLM tensor arena (the weights stay
     in flash) and the model must run on TFLM at all; on a CPU or GPU class, the process memory of
@@ -145,51 +145,48 @@ def violations(device: Mapping, c: Candidate) -> list[str]:
     """
     found = []
     if c.precision not in device["precisions"]:
-        found.append(f"precision: {c.precision} not in {'/'.join(device['precisions'])}")
+        found.append(("precision", {"precision": c.precision, "allowed": device["precisions"]}))
     if device["hardware"] == "npu":
         return found + npu_violations(device, c)
     if c.mib > device["flash_mib"]:
-        found.append(f"flash: {c.mib:.2f} MiB > {device['flash_mib']:g} MiB")
+        found.append(("flash", {"mib": c.mib, "budget": device["flash_mib"]}))
     mcu = device["hardware"] == "mcu"
     if mcu and c.tflm != "runs":
-        found.append(f"runtime: {c.tflm}")
+        found.append(("runtime", {"tflm": c.tflm}))
     ram, what = (c.arena_mib, "TFLM arena") if mcu else (c.process_mib, "process memory")
     if ram is None:
-        found.append(f"RAM: {what} not measured")
+        found.append(("RAM not measured", {"what": what}))
     elif ram > device["ram_mib"]:
-        found.append(f"RAM: {what} {ram:.3g} MiB > {device['ram_mib']:g} MiB")
+        found.append(("RAM", {"what": what, "mib": ram, "budget": device["ram_mib"]}))
     budget = device.get("latency_ms")
     if device["hardware"] == "cpu" and budget is not None:
         if c.latency_ms is None:
-            found.append("latency: not measured")
+            found.append(("latency not measured", {}))
         elif c.latency_ms > budget:
-            found.append(
-                measured(
-                    f"latency: {c.latency_ms:.3f} ms > {budget:g} ms"
-                    + (" (a suspect latency)" if c.latency_suspect else "")
-                )
-            )
+            found.append(("latency", {"ms": c.latency_ms, "budget": budget, "suspect": c.latency_suspect}))
     return found
 
 
-def npu_violations(device: Mapping, c: Candidate) -> list[str]:
+def npu_violations(device: Mapping, c: Candidate) -> list[tuple[str, dict]]:
     """An NPU class's budgets against Vela's estimates for its accelerator (flash: the weights Vela stores)."""
     est = c.npu.get(device["npu"])
     if est is None:
-        return [f"NPU: not compiled by Vela for {device['npu']}"] if c.precision == "int8" else []
+        return [("NPU not compiled", {"npu": device["npu"]})] if c.precision == "int8" else []
     if est["status"] != "compiled":
-        return [f"NPU: {est['status']}"]
+        return [("NPU", {"status": est["status"]})]
     found = []
     if est["weights_bytes"] / 2**20 > device["flash_mib"]:
-        found.append(
-            f"flash: Vela stores {est['weights_bytes'] / 2**20:.2f} MiB of weights > {device['flash_mib']:g} MiB"
-        )
+        found.append(("Vela flash", {"mib": est["weights_bytes"] / 2**20, "budget": device["flash_mib"]}))
     if est["sram_bytes"] / 2**20 > device["ram_mib"]:
-        found.append(f"RAM: Vela's SRAM {est['sram_bytes'] / 2**20:.3g} MiB > {device['ram_mib']:g} MiB")
+        found.append(("Vela RAM", {"mib": est["sram_bytes"] / 2**20, "budget": device["ram_mib"]}))
     budget = device.get("latency_ms")
     if budget is not None and est["ms"] > budget:
-        found.append(f"latency: {est['ms']:.3g} ms estimated by Vela > {budget:g} ms")
+        found.append(("Vela latency", {"ms": est["ms"], "budget": budget}))
     return found
+
+
+# the budgets a latency breaks (a suspect latency there makes the binding constraint suspect)
+LATENCY_VIOLATIONS = ("latency", "latency not measured", "Vela latency")
 
 
 def fits(device: Mapping, cands: Sequence[Candidate]) -> list[Candidate]:
@@ -234,21 +231,19 @@ def choose(device: Mapping, cands: Sequence[Candidate], tie_points: float = 0.0,
         tied = [c for c in ok if 100 * (leader.accuracy - c.accuracy) <= lead + 1e-9]
         chosen, decided_by = break_tie(tied, speed_noise)
     runner = (leader if chosen is not leader else second) if second else None
+    # what keeps the most accurate model from being the choice, as values (format.binding_text says it)
     if chosen is None:
         binding = (
-            "nothing fits: " + "; ".join(violations(device, min(cands, key=lambda c: c.mib)))
+            {"kind": "nothing fits", "broken": violations(device, min(cands, key=lambda c: c.mib))}
             if cands
-            else "no candidate"
+            else {"kind": "no candidate"}
         )
     elif best is chosen or best.accuracy <= chosen.accuracy:
-        binding = "none: the most accurate model fits"
+        binding = {"kind": "fits"}
     elif best is leader:
-        binding = (
-            f"none: the most accurate model ({best.label}) fits and ties with the chosen, "
-            f"{'faster' if decided_by == 'speed' else 'smaller'} one"
-        )
+        binding = {"kind": "ties", "model": best.label, "decided_by": decided_by}
     else:
-        binding = f"{best.label} is more accurate but breaks " + "; ".join(violations(device, best))
+        binding = {"kind": "breaks", "model": best.label, "broken": violations(device, best)}
     return {
         "device": device,
         "chosen": chosen,
@@ -266,6 +261,6 @@ def choose(device: Mapping, cands: Sequence[Candidate], tie_points: float = 0.0,
             and best is not None
             and best is not chosen
             and best.latency_suspect
-            and any(plain(v).startswith("latency") for v in violations(device, best))
+            and any(kind in LATENCY_VIOLATIONS for kind, _ in violations(device, best))
         ),
     }
