@@ -329,3 +329,37 @@ def test_only_measured_text_changes_when_every_latency_changes(official):
             for r in rows
         ]
         assert printed(timed) == first
+
+
+def strings(value):
+    """Every string inside a conclusion's values (dicts, lists, tuples; a judged test's dict included)."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from strings(v)
+    elif isinstance(value, (list, tuple)):
+        for v in value:
+            yield from strings(v)
+
+
+@pytest.mark.parametrize("official", [True, False])
+def test_conclusions_return_values_and_only_format_writes_words(official):
+    """One home for the words: each conclusion returns names and numbers (no sentence, no measured mark);
+    ``format.conclusion_words`` makes the sentences."""
+    rows = table(int8_cost=0.05, unstructured_speedup=1.5, chain=False)
+    g = gate(rows, official=official)
+    found = [
+        int8_first(rows, g, EV),
+        sparse_kernels(rows, latency(rows), SUMMARY, g["CIFAR-10"], EV),
+        longer_finetuning(sweep(gains=(0.0,), lengths=(3,)), g, EV, deployed=3),
+        kd_small(rows, g, EV, "kd/T4_alpha0.9"),
+        combining(rows, g, EV),
+    ]
+    for f in found:
+        sentences = [s for s in strings(f) if len(s) > 60 or "; " in s or "\x1e" in s]
+        assert not sentences, (f["claim"], sentences)
+        assert all(isinstance(kind, str) and isinstance(x, dict) for kind, x in f["reasons"]), f["reasons"]
+        words = said(f)
+        assert all(isinstance(r, str) and r for r in words["reasons"]), words
+        assert bool(words["reasons"]) == (f["verdict"] != SUPPORTED), words  # every verdict but support says why
