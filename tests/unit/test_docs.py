@@ -147,3 +147,22 @@ def test_no_measured_number_is_typed_into_the_docs():
     }
     assert found == {}, "quote measured numbers through docs/sizing/numbers.md (make sizing-docs)"
     assert typed_numbers("took 45 s, <!-- n:x -->45 s<!-- /n -->, `45 s`, a 15 % target") == ["45 s"]
+
+
+def test_the_readmes_where_to_look_names_what_exists():
+    """A newcomer's four questions (their data, the int8 conversion, where a verdict is decided, the rerun
+    test) are answered in the README by names: each `name` in `file` there is defined in that file, and each
+    quoted section title is a heading of its page."""
+    text = (REPO / "README.md").read_text()
+    where = text[text.index("<!-- where:start -->") : text.index("<!-- where:end -->")]
+    assert len(re.findall(r"^- \*\*", where, re.M)) == 4
+    named = re.findall(r"`(\w+)` in\s+`([\w/.]+\.py)`", where)
+    assert len(named) >= 4, named
+    for name, path in named:
+        source = (REPO / path).read_text()
+        assert re.search(rf"^def {name}\(", source, re.M), f"README: {name} is not defined in {path}"
+    for page, title in re.findall(r"`(docs/[\w.]+\.md)`,\s+\"([^\"]+)\"", where):
+        headings = [h.lstrip("# ").strip() for h in (REPO / page).read_text().splitlines() if h.startswith("#")]
+        assert any(h.startswith(title) for h in headings), f"README: {page} has no section {title!r}"
+    for path in re.findall(r"`((?:workflow|tests)/[\w/.]+\.py)`", where):
+        assert (REPO / path).is_file(), path
