@@ -81,12 +81,18 @@ def test_both_pareto_panels_label_their_latency_axis_and_do_not_magnify_a_tenth_
     assert lo <= 85.79 and 85.88 <= hi  # both points still in view
 
 
-def test_an_accuracy_axis_near_100_is_widened_downwards():
+def test_an_accuracy_axis_near_100_is_widened_downwards_and_never_passes_the_ceiling():
     fig, ax = plt.subplots()
     ax.plot([0, 1], [99.95, 100.0])
     figures.accuracy_axis(ax)
     lo, hi = ax.get_ylim()
     assert hi - lo == pytest.approx(figures.ACCURACY_SPAN) and hi <= 100.5 and lo <= 99.95
+    plt.close(fig)
+    fig, ax = plt.subplots()  # 98 % ± 3.7 (eight seeds of the paper-config run): the bar reaches 101.7 %
+    ax.errorbar([0], [98.0], yerr=[3.7])
+    figures.accuracy_axis(ax)
+    lo, hi = ax.get_ylim()
+    assert hi == pytest.approx(100.5) and lo <= 94.3
     plt.close(fig)
 
 

@@ -53,15 +53,17 @@ def log_ticks(ax, axis: str = "x") -> list[float]:
 
 
 def accuracy_axis(ax, top: float = 100.0) -> None:
-    """Widen an accuracy axis (%) to at least :data:`ACCURACY_SPAN` points around its data, kept at or
-    below ``top`` (plus the margin matplotlib leaves)."""
+    """Widen an accuracy axis (%) to at least :data:`ACCURACY_SPAN` points around its data, and end it at
+    ``top`` plus a margin: a mean + std above 100 % (a symmetric spread near the ceiling) is cut at the
+    ceiling instead of drawing a scale no accuracy reaches."""
     lo, hi = ax.get_ylim()
+    ceiling = top + 0.5
     if hi - lo < ACCURACY_SPAN:
         mid = (lo + hi) / 2
         lo, hi = mid - ACCURACY_SPAN / 2, mid + ACCURACY_SPAN / 2
-        if hi > top + 0.5:
-            lo, hi = lo - (hi - top - 0.5), top + 0.5
-        ax.set_ylim(lo, hi)
+    if hi > ceiling:
+        lo, hi = min(lo, ceiling - ACCURACY_SPAN), ceiling
+    ax.set_ylim(lo, hi)
 
 
 def unoverlap(fig, labels: Sequence) -> None:
