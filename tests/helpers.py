@@ -432,3 +432,11 @@ PRESETS = sorted(p.name for p in (REPO / "config").glob("*.yaml") if p.name != "
 def deployed(family, macs):
     size = {"size": {"bytes": 1000, "mib": 0.001}, "accuracy": 0.9}
     return {"family": family, "parameters": 10, "macs": macs, "accuracy_torch": 0.9, "float32": size, "int8": size}
+
+
+def fashion_fixture(fixture_dir: Path) -> dict:
+    """The Fashion-MNIST fixture's arrays (x_train, y_train, x_test, y_test), read as the workflow reads them."""
+    from edgecompress.data.fixtures import FASHION_FILES
+    from edgecompress.data.prepare import load_fashion_mnist
+
+    return load_fashion_mnist(*(fixture_dir / name for name in FASHION_FILES))

@@ -7,9 +7,8 @@ import yaml
 from edgecompress.checksums import file_digests
 from edgecompress.data.cifar import load_cifar10
 from edgecompress.data.download import resolve_source
-from edgecompress.data.prepare import load_fashion_mnist
 from edgecompress.training.models import load_state_dict
-from helpers import REPO
+from helpers import REPO, fashion_fixture
 
 
 def pinned_sources():
@@ -36,13 +35,7 @@ def _accuracy(x_train, y_train, x_test, y_test):
 
 
 def test_fashion_fixture_is_learnable(fixture_dir):
-    names = [
-        "train-images-idx3-ubyte.gz",
-        "train-labels-idx1-ubyte.gz",
-        "t10k-images-idx3-ubyte.gz",
-        "t10k-labels-idx1-ubyte.gz",
-    ]
-    data = load_fashion_mnist(*(fixture_dir / n for n in names))
+    data = fashion_fixture(fixture_dir)
     assert np.bincount(data["y_train"], minlength=10).min() > 0
     assert _accuracy(data["x_train"], data["y_train"], data["x_test"], data["y_test"]) > 0.8  # chance: 0.1
 

@@ -4,24 +4,17 @@ import numpy as np
 import pytest
 
 from edgecompress.quantization.tables import table_rows
-from helpers import assert_learned
+from helpers import assert_learned, fashion_fixture
 
 
 @pytest.fixture(scope="module")
 def tiny(fixture_dir, tmp_path_factory):
     """A small base CNN trained one epoch on the Fashion-MNIST fixture, and its TFLite variants."""
-    from edgecompress.data.prepare import load_fashion_mnist
     from edgecompress.quantization import cnn, tflite
     from edgecompress.seeding import seed_everything
 
     seed_everything(0, 1, frameworks=("tensorflow",))
-    names = [
-        "train-images-idx3-ubyte.gz",
-        "train-labels-idx1-ubyte.gz",
-        "t10k-images-idx3-ubyte.gz",
-        "t10k-labels-idx1-ubyte.gz",
-    ]
-    data = load_fashion_mnist(*(fixture_dir / n for n in names))
+    data = fashion_fixture(fixture_dir)
     x_train, x_test = cnn.to_input(data["x_train"]), cnn.to_input(data["x_test"])
     model = cnn.build_base_cnn([8, 16], 3)
     cnn.train(model, x_train, data["y_train"], x_test, data["y_test"], 2, 64, "adam", 1e-3, 0)
