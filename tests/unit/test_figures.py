@@ -10,8 +10,7 @@ from edgecompress.report import figures  # noqa: E402
 
 
 def visible_labels(ax, axis: str = "x") -> list[str]:
-    """The tick labels a reader sees on ``axis``: drawn, inside the view, not empty."""
-    ax.figure.canvas.draw()
+    """The tick labels a reader sees on ``axis`` (of a figure already drawn): inside the view, not empty."""
     lo, hi = sorted(ax.get_xlim() if axis == "x" else ax.get_ylim())
     ticks = ax.get_xticklabels() if axis == "x" else ax.get_yticklabels()
     values = ax.get_xticks() if axis == "x" else ax.get_yticks()
@@ -24,6 +23,7 @@ def test_a_log_axis_has_labelled_ticks_whatever_its_range(limits):
     ax.set(xscale="log")
     ax.set_xlim(*limits)
     figures.log_ticks(ax, "x")
+    fig.canvas.draw()
     labels = visible_labels(ax)
     assert len(labels) >= figures.MIN_LOG_TICKS and len(set(labels)) == len(labels), labels
     assert ax.get_xlim() == pytest.approx(limits)  # the ticks do not move the view
@@ -72,6 +72,7 @@ def kept(monkeypatch):
 
 def test_both_pareto_panels_label_their_latency_axis_and_do_not_magnify_a_tenth_of_a_point(kept):
     figures.pareto(pareto_rows(), "unused")
+    kept[0].canvas.draw()
     cifar, cnn = kept[0].axes
     for ax in (cifar, cnn):
         assert len(visible_labels(ax, "x")) >= figures.MIN_LOG_TICKS, visible_labels(ax, "x")
@@ -142,8 +143,8 @@ ROOF_ROWS = [
 
 
 def overlapping(fig, ax) -> list[tuple[str, str]]:
-    """Pairs of annotations of ``ax`` whose drawn boxes overlap (the rotated cache marks aside)."""
-    fig.canvas.draw()
+    """Pairs of annotations of ``ax`` (of a figure already drawn) whose boxes overlap (the rotated cache marks
+    aside)."""
     renderer = fig.canvas.get_renderer()
     labels = [t for t in ax.texts if not t.get_text().startswith("OS ")]
     boxes = [(t.get_text(), t.get_window_extent(renderer)) for t in labels]
@@ -157,6 +158,7 @@ def test_roofline_labels_of_equal_values_are_not_printed_over_each_other(kept, c
     """L3 and DRAM of one bandwidth (a VM), or two roofs of one peak: every label stays readable."""
     figures.roofline(ROOF_ROWS, roofs(**case), "unused")
     fig = kept[0]
+    fig.canvas.draw()
     roof_ax, sweep_ax = fig.axes
     assert overlapping(fig, roof_ax) == [] and overlapping(fig, sweep_ax) == []
     for ax in (roof_ax, sweep_ax):
@@ -168,6 +170,7 @@ def test_without_the_fix_those_labels_would_overlap():
     fig, ax = plt.subplots()
     ax.set(xscale="log", yscale="log", xlim=(0.1, 100), ylim=(1, 100))
     pair = [ax.annotate(n, (1, 13), xytext=(0, 1), textcoords="offset points") for n in ("L3", "DRAM")]
+    fig.canvas.draw()
     assert overlapping(fig, ax) == [("L3", "DRAM")]
     figures.unoverlap(fig, pair)
     assert overlapping(fig, ax) == []
