@@ -172,6 +172,7 @@ CONTENDED = "six-seed-demo-contended/run_cost.csv"
 PAPER = "paper-config-8-seeds-xeon"
 SINGLE = "paper-single-seed-xeon"
 ARM_DEMO = "arm-vela-demo-cpu"
+THREADS = "training-threads-xeon-2vcpu"
 
 NUMBERS = (
     # memory (docs/methods.md)
@@ -451,6 +452,36 @@ NUMBERS = (
         "one seed's jobs in it",
         f"{SINGLE}/run_cost.csv",
         lambda p: f"{_metric(p, 'one seed'):,.0f} s",
+    ),
+    Number(
+        "training-loop-vs-bare",
+        "the workflow's training loop against a bare loop over in-memory tensors (throughput)",
+        f"{THREADS}/training_speed.csv",
+        lambda p: _pct(_metric(p, "training throughput, workflow loop / bare loop"), 0),
+    ),
+    Number(
+        "training-two-threads",
+        "ResNet-18 training steps/s, 2 threads over 1",
+        f"{THREADS}/training_threads.csv",
+        lambda p: f"{_metric(p, '2 threads over 1 thread'):.2f}x",
+    ),
+    Number(
+        "training-side-by-side",
+        "2 one-thread training jobs side by side over one 2-thread job (throughput)",
+        f"{THREADS}/training_threads.csv",
+        lambda p: f"{_metric(p, '2 one-thread jobs side by side'):.2f}x",
+    ),
+    Number(
+        "training-channels-last",
+        "channels_last over the default memory format, 2 threads",
+        f"{THREADS}/training_threads.csv",
+        lambda p: f"{_metric(p, 'channels_last over the default'):.2f}x",
+    ),
+    Number(
+        "conversion-batch-share",
+        "share of a ResNet-18 conversion job a batched conversion would save",
+        "conversion-profile-xeon-2vcpu/conversion_profile.csv",
+        lambda p: _pct(_metric(p, "share of that job a batched conversion would save"), 0),
     ),
     Number(
         "default-estimate",
