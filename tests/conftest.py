@@ -19,6 +19,13 @@ import pytest
 # session writes nothing into the checkout, so they go to a temporary folder.
 os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", tempfile.mkdtemp(prefix="hypothesis-"))
 
+# The session's demos run in the background on the same cores as the tests (and as each other): an OpenMP
+# thread that spins while it waits for a descheduled peer burns the core that peer needs. Passive waiting
+# (set before torch loads its OpenMP runtime; every subprocess, demo and SLURM job inherits it) changes which
+# thread waits how, never a computed value. A user's run, whose jobs Snakemake keeps within --cores, keeps
+# the runtime's default.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
 # Importing torchvision after TensorFlow segfaults (triton, pulled in by torch._dynamo); the other
 # order works. Tests use both in one process, so load torchvision first. Rules never mix them.
 import torchvision  # noqa: F401,E402  isort: skip

@@ -231,6 +231,8 @@ def choose(device: Mapping, cands: Sequence[Candidate], tie_points: float = 0.0,
         tied = [c for c in ok if 100 * (leader.accuracy - c.accuracy) <= lead + 1e-9]
         chosen, decided_by = break_tie(tied, speed_noise)
     runner = (leader if chosen is not leader else second) if second else None
+    # the budgets the most accurate model breaks, when it is not the choice (read twice below)
+    best_broken = violations(device, best) if chosen is not None and best is not chosen else []
     # what keeps the most accurate model from being the choice, as values (format.binding_text says it)
     if chosen is None:
         binding = (
@@ -243,7 +245,7 @@ def choose(device: Mapping, cands: Sequence[Candidate], tie_points: float = 0.0,
     elif best is leader:
         binding = {"kind": "ties", "model": best.label, "decided_by": decided_by}
     else:
-        binding = {"kind": "breaks", "model": best.label, "broken": violations(device, best)}
+        binding = {"kind": "breaks", "model": best.label, "broken": best_broken}
     return {
         "device": device,
         "chosen": chosen,
@@ -257,10 +259,6 @@ def choose(device: Mapping, cands: Sequence[Candidate], tie_points: float = 0.0,
         "margin_points": 100 * (chosen.accuracy - runner.accuracy) if chosen and runner else None,
         "binding": binding,
         "binding_suspect": bool(
-            chosen
-            and best is not None
-            and best is not chosen
-            and best.latency_suspect
-            and any(kind in LATENCY_VIOLATIONS for kind, _ in violations(device, best))
+            best_broken and best.latency_suspect and any(kind in LATENCY_VIOLATIONS for kind, _ in best_broken)
         ),
     }
