@@ -4,7 +4,8 @@ VENV        := .venv
 BIN         := $(VENV)/bin
 STAMP       := $(VENV)/.lock-stamp
 KERNEL      := edgecompress
-CORES       ?= 4
+# snakemake --cores 4, or the CPUs this machine lets a process use where they are fewer (jobs above them share cores)
+CORES       ?= $(shell n=$$(nproc 2>/dev/null || echo 4); if [ "$$n" -lt 4 ]; then echo "$$n"; else echo 4; fi)
 SNAKEMAKE   := $(BIN)/snakemake
 FIXTURES    := resources/fixtures
 # Rules that run shell commands (papermill, jupyter) find them in the venv.

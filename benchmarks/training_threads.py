@@ -11,6 +11,9 @@ of a ResNet-18 at 32 px, batch 64 (the workflow's loop body, random weights and 
   a time on that many cores);
 - ``--threads`` one-thread jobs side by side (separate processes started together; their steps/s summed);
 - ``--threads`` threads in the channels_last memory format;
+- two ``--threads``-thread jobs side by side, more threads than cores where ``--threads`` is the machine's
+  CPU count (what ``snakemake --cores`` above the CPUs runs), with the OpenMP runtime's default wait (its
+  threads spin a while for a peer) and with passive wait (``OMP_WAIT_POLICY=PASSIVE``: they sleep);
 
 and whether each alternative leaves the weights after the same steps bitwise equal to the default's (a
 change of threads or memory format changes the order of float sums, so every trained model, and the
@@ -23,6 +26,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -67,14 +71,20 @@ def steps_per_second(threads: int, steps: int, channels_last: bool = False) -> t
     return rate, digest.hexdigest()[:16]
 
 
-def side_by_side(jobs: int, steps: int) -> float:
-    """``jobs`` one-thread processes started together, each ``steps`` steps: their steps per second, summed."""
+def side_by_side(jobs: int, steps: int, threads: int = 1, wait: str | None = None) -> float:
+    """``jobs`` processes of ``threads`` threads started together, each ``steps`` steps: their steps per second,
+    summed. ``wait``: the OpenMP wait policy they start with (None: the runtime's default)."""
     code = (
         "import json, sys; sys.argv = ['x']; from training_threads import steps_per_second; "
-        f"print(json.dumps(steps_per_second(1, {steps})))"
+        f"print(json.dumps(steps_per_second({threads}, {steps})))"
     )
+    env = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}
+    if wait:
+        env["OMP_WAIT_POLICY"] = wait
     procs = [
-        subprocess.Popen([sys.executable, "-c", code], cwd=Path(__file__).parent, stdout=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            [sys.executable, "-c", code], cwd=Path(__file__).parent, stdout=subprocess.PIPE, text=True, env=env
+        )
         for _ in range(jobs)
     ]
     rates = []
@@ -95,7 +105,9 @@ def main(argv=None) -> list[dict]:
     args = parser.parse_args(argv)
     torch.use_deterministic_algorithms(False)
     load_before = load_average()
-    rates: dict[str, list[float]] = {"one": [], "reserved": [], "side_by_side": [], "channels_last": []}
+    rates: dict[str, list[float]] = {
+        k: [] for k in ("one", "reserved", "side_by_side", "channels_last", "two_jobs", "two_jobs_passive")
+    }
     digests, defaults = {}, set()
     for _ in range(args.rounds):  # interleaved: each round measures every way once
         rate, digests["one"] = steps_per_second(1, args.steps)
@@ -106,6 +118,8 @@ def main(argv=None) -> list[dict]:
         rates["side_by_side"].append(side_by_side(args.threads, args.steps))
         rate, digests["channels_last"] = steps_per_second(args.threads, args.steps, channels_last=True)
         rates["channels_last"].append(rate)
+        rates["two_jobs"].append(side_by_side(2, args.steps, args.threads))
+        rates["two_jobs_passive"].append(side_by_side(2, args.steps, args.threads, wait="PASSIVE"))
     med = {k: statistics.median(v) for k, v in rates.items()}
     machine = describe()
     n = args.threads
@@ -114,14 +128,29 @@ def main(argv=None) -> list[dict]:
         {"metric": "logical CPUs", "value": machine["logical_cpus"]},
         {"metric": "ISA flags", "value": isa_text(isa(cpu_flags()))},
         {"metric": "load average before (1, 5, 15 min)", "value": " ".join(map(str, load_before))},
+        # the in-process ways (1 thread, reserved, channels_last) wait as this process was started
+        {"metric": "OpenMP wait policy of this process", "value": os.environ.get("OMP_WAIT_POLICY", "default")},
         {"metric": "training steps/s, 1 thread (median of rounds)", "value": round(med["one"], 3)},
         {"metric": f"training steps/s, {n} threads", "value": round(med["reserved"], 3)},
         {"metric": f"training steps/s, {n} one-thread jobs side by side (sum)", "value": round(med["side_by_side"], 3)},
         {"metric": f"training steps/s, {n} threads, channels_last", "value": round(med["channels_last"], 3)},
+        {"metric": f"training steps/s, two {n}-thread jobs side by side (sum)", "value": round(med["two_jobs"], 3)},
+        {
+            "metric": f"training steps/s, two {n}-thread jobs side by side, passive wait (sum)",
+            "value": round(med["two_jobs_passive"], 3),
+        },
         {"metric": f"{n} threads over 1 thread", "value": round(med["reserved"] / med["one"], 3)},
         {
             "metric": f"{n} one-thread jobs side by side over one {n}-thread job (throughput)",
             "value": round(med["side_by_side"] / med["reserved"], 3),
+        },
+        {
+            "metric": f"two {n}-thread jobs side by side over one {n}-thread job (throughput)",
+            "value": round(med["two_jobs"] / med["reserved"], 3),
+        },
+        {
+            "metric": f"two {n}-thread jobs side by side, passive wait, over one {n}-thread job (throughput)",
+            "value": round(med["two_jobs_passive"] / med["reserved"], 3),
         },
         {
             "metric": f"channels_last over the default, {n} threads",

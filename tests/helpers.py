@@ -102,7 +102,7 @@ def runner():
 
 
 def snakemake_command(
-    workdir: Path, *args: str, configs: tuple[Path, ...] = (), base: bool = True, repo: Path = REPO
+    workdir: Path, *args: str, configs: tuple[Path, ...] = (), base: bool = True, repo: Path = REPO, cores: int = CORES
 ) -> tuple[list[str], dict]:
     """The command line and environment that run the workflow of ``repo`` in ``workdir``.
 
@@ -112,19 +112,25 @@ def snakemake_command(
     files += list(configs)
     if any(Path(f).name == "test.yaml" for f in files):  # its mirror, which `make fixtures` creates;
         (workdir / "resources" / "fixtures").mkdir(parents=True, exist_ok=True)  # tests that download name theirs
-    cmd = [SNAKEMAKE, *args, "--snakefile", str(repo / "Snakefile"), "--directory", str(workdir), "--cores", str(CORES)]
+    cmd = [SNAKEMAKE, *args, "--snakefile", str(repo / "Snakefile"), "--directory", str(workdir), "--cores", str(cores)]
     if files:  # last: --configfile takes every following argument
         cmd += ["--configfile", *map(str, files)]
     return cmd, dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
 
 
 def snakemake(
-    workdir: Path, *args: str, configs: tuple[Path, ...] = (), timeout: int = 900, base: bool = True, repo: Path = REPO
+    workdir: Path,
+    *args: str,
+    configs: tuple[Path, ...] = (),
+    timeout: int = 900,
+    base: bool = True,
+    repo: Path = REPO,
+    cores: int = CORES,
 ) -> subprocess.CompletedProcess:
     """Run the workflow of ``repo`` (this checkout, or a copy of it) in ``workdir`` (``snakemake_command``),
     in the runner's pool: the same command line, environment and folder as a new process would get.
     """
-    cmd, env = snakemake_command(workdir, *args, configs=configs, base=base, repo=repo)
+    cmd, env = snakemake_command(workdir, *args, configs=configs, base=base, repo=repo, cores=cores)
     # run from the run folder: Snakemake writes some state (.snakemake/iocache) into the current one
     global _RUNNER
     from concurrent.futures.process import BrokenProcessPool

@@ -1,6 +1,8 @@
 """The deployment stage's logic on hand-made inputs: timing rounds and rows, the benchmark tool's verdicts,
 speed-ups and suspects, the Pareto frontier, peak live tensors, ISA flags, the seeded calibration sample."""
 
+import os
+
 import numpy as np
 import pytest
 
@@ -258,3 +260,9 @@ def test_peak_live_tensors_of_a_three_op_graph_by_hand():
     assert peak_live(5, sizes, {1}, [0], [4], ops) == 180
     # without the skip connection the input is dead after the conv: peak is relu's a + b = 80 ... or conv's 140
     assert peak_live(5, sizes, {1}, [0], [4], [([0, 1], [2]), ([2], [3]), ([3], [4])]) == 140
+
+
+def test_a_run_is_oversubscribed_when_its_cores_are_above_the_usable_cpus():
+    assert machine.oversubscribed(4, 2) and not machine.oversubscribed(2, 2) and not machine.oversubscribed(1, 2)
+    assert not machine.oversubscribed(None, 2)  # a cluster run: no local cores
+    assert 1 <= machine.usable_cpus() <= (os.cpu_count() or 1)

@@ -58,7 +58,8 @@ def test_training_speed_runs(tmp_path):
 def test_training_threads_measures_each_way_and_says_whether_the_weights_change(tmp_path):
     rows = {r["metric"]: r["value"] for r in bench("training_threads", "--steps", "2", "--rounds", "1", cwd=tmp_path)}
     rates = [float(v) for k, v in rows.items() if k.startswith("training steps/s")]
-    assert len(rates) == 4 and all(r > 0 for r in rates), rows
+    assert len(rates) == 6 and all(r > 0 for r in rates), rows
+    assert float(rows["two 2-thread jobs side by side over one 2-thread job (throughput)"]) > 0, rows
     assert float(rows["2 threads over 1 thread"]) > 0 and rows["CPU"], rows
     assert rows["weights after the same steps, channels_last equal to the default's"] in ("True", "False")
     assert "AVX" in rows["ISA flags"] or "none of" in rows["ISA flags"] or "ASIMDDP" in rows["ISA flags"]

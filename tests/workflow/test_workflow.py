@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+import os
 import pickle
 
 import numpy as np
@@ -105,6 +106,21 @@ def test_downloads_over_http_with_a_retry(tmp_path, fixture_dir, server):
 
 
 TARGET = "resources/downloads/train-images-idx3-ubyte.gz"
+
+
+def test_more_cores_than_cpus_are_named_before_the_jobs_share_them(tmp_path, fixture_dir):
+    """--cores above the CPUs the run may use lets jobs share cores: the run says so, and how many to give;
+    within them it says nothing."""
+    cpus = len(os.sched_getaffinity(0))
+    config = (mirror_config(tmp_path, fixture_dir),)
+    over = snakemake(tmp_path, TARGET, configs=config, cores=cpus + 2)
+    assert over.returncode == 0, over.stderr[-2000:]
+    assert (
+        f"--cores {cpus + 2} is more than the {cpus} CPUs" in over.stderr and f"--cores {cpus} or fewer" in over.stderr
+    )
+    within = snakemake(tmp_path, TARGET, "--force", configs=config, cores=cpus)
+    assert within.returncode == 0, within.stderr[-2000:]
+    assert "Execute 1 jobs" in within.stdout + within.stderr and "CPUs this machine" not in within.stderr
 
 
 def assert_one_error_line(log: str) -> None:

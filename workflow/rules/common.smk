@@ -15,6 +15,7 @@ except ImportError as error:
 # under --sdm conda the notebooks run in the report env's kernel, which this process cannot see
 _USES_CONDA = "conda" in str(getattr(workflow.deployment_settings, "deployment_method", "")).lower()
 from edgecompress.config import ConfigError, check_config_files, check_kernel, sweep_label, validate_config
+from edgecompress.deployment.machine import oversubscribed, usable_cpus
 from edgecompress.sources import checksums, file_name, official_checksums, official_urls, sources, without_locations
 
 SCHEMA = Path(workflow.current_basedir).parent / "schemas" / "config.schema.yaml"
@@ -279,3 +280,14 @@ wildcard_constraints:
     seed="|".join(str(s) for s in sorted(set(config["pruning"]["seeds"]) | set(config["distillation"]["seeds"]))),
     temperature="|".join(re.escape(sweep_label(t)) for t in config["distillation"]["temperatures"]),
     alpha="|".join(re.escape(sweep_label(a)) for a in config["distillation"]["alphas"]),
+
+
+# Snakemake keeps the running jobs' threads within --cores; where --cores is above the CPUs this process may
+# use, jobs share cores, and a training job whose threads wait on a descheduled peer loses more than its share.
+onstart:
+    if workflow.local_exec and oversubscribed(workflow.cores, usable_cpus()):
+        logger.warning(
+            f"--cores {workflow.cores} is more than the {usable_cpus()} CPUs this machine lets the run use: jobs "
+            f"will share cores and multi-threaded ones slow each other down (benchmarks/training_threads.py "
+            f"measures it): run with --cores {usable_cpus()} or fewer"
+        )

@@ -37,6 +37,22 @@ def load_average() -> list[float]:
         return []
 
 
+def usable_cpus() -> int:
+    """The CPUs this process may run on (its affinity mask, which a container's cpuset narrows), else
+    ``os.cpu_count()``."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def oversubscribed(cores: int | None, cpus: int) -> bool:
+    """Whether a local run given ``cores`` could run jobs whose threads add up to more than ``cpus``: the jobs
+    would share cores, and a multi-threaded job whose threads wait on a descheduled peer loses more than
+    its share (``benchmarks/training_threads.py`` measures two such jobs side by side)."""
+    return cores is not None and cores > cpus
+
+
 def describe() -> dict:
 
     return {"cpu_model": cpu_model(), "logical_cpus": os.cpu_count(), "isa": isa(cpu_flags())}
