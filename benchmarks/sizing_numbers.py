@@ -173,6 +173,8 @@ PAPER = "paper-config-8-seeds-xeon"
 SINGLE = "paper-single-seed-xeon"
 ARM_DEMO = "arm-vela-demo-cpu"
 THREADS = "training-threads-xeon-2vcpu"
+CORES = "paper-single-seed-cores-xeon"
+WALL = "the run's wall seconds"
 
 NUMBERS = (
     # memory (docs/methods.md)
@@ -470,6 +472,36 @@ NUMBERS = (
         "2 one-thread training jobs side by side over one 2-thread job (throughput)",
         f"{THREADS}/training_threads.csv",
         lambda p: f"{_metric(p, '2 one-thread jobs side by side'):.2f}x",
+    ),
+    Number(
+        "training-oversubscribed",
+        "two 2-thread training jobs side by side on the 2 CPUs over one 2-thread job (throughput)",
+        f"{THREADS}/training_threads.csv",
+        lambda p: f"{_metric(p, 'two 2-thread jobs side by side over one'):.2f}x",
+    ),
+    Number(
+        "training-oversubscribed-passive",
+        "the same with passive OpenMP wait (OMP_WAIT_POLICY=PASSIVE)",
+        f"{THREADS}/training_threads.csv",
+        lambda p: f"{_metric(p, 'two 2-thread jobs side by side, passive wait'):.2f}x",
+    ),
+    Number(
+        "single-seed-wall-cores4",
+        "the single-seed preset's wall time with --cores 4 on the 2 vCPUs (Snakemake's log)",
+        f"{CORES}/cores4/run_cost.csv",
+        lambda p: _thousands(_metric(p, WALL)) + " s",
+    ),
+    Number(
+        "single-seed-wall-cores2",
+        "the same run with --cores 2, right after it",
+        f"{CORES}/cores2/run_cost.csv",
+        lambda p: _thousands(_metric(p, WALL)) + " s",
+    ),
+    Number(
+        "single-seed-cores2-share",
+        "the --cores 2 run's wall time as a share of the --cores 4 run's",
+        f"{CORES}/cores2/run_cost.csv",
+        lambda p: _pct(_metric(p, WALL) / _metric(p.parent.parent / "cores4/run_cost.csv", WALL), 0),
     ),
     Number(
         "training-channels-last",

@@ -245,6 +245,18 @@ def test_the_run_cost_benchmark_sums_a_committed_run_by_stage_and_seed(tmp_path)
     assert rows["the same run with 8 seeds: seconds (estimate)"] == pytest.approx(total + 2 * seed, abs=1)
     assert rows["8 seeds instead of 6: seconds added"] == pytest.approx(2 * seed, abs=1)
     assert rows["8 seeds instead of 6: share of this run added"] == pytest.approx(2 * seed / total, abs=1e-3)
+    log = tmp_path / "run.snakemake.log"
+    log.write_text(
+        "Building DAG of jobs...\n[Sun Dec  6 21:05:52 2026]\nrule a:\n[Sun Dec  6 22:06:02 2026]\nFinished\n"
+    )
+    bench.main([str(REPO / "docs/sizing/paper-scale-6-seeds-cpu"), "--log", str(log), "--out", str(tmp_path / "w.csv")])
+    with open(tmp_path / "w.csv", newline="") as fh:
+        walled = {r["metric"]: float(r["value"]) for r in csv.DictReader(fh)}
+    assert walled["the run's wall seconds (Snakemake's log)"] == 3610
+    assert walled["job-seconds per wall second"] == pytest.approx(total / 3610, abs=1e-3)
+    log.write_text("Nothing to be done.\n")
+    with pytest.raises(ValueError, match="fewer than two job stamps"):
+        bench.wall_seconds(log)
     with pytest.raises(ValueError, match="not a Snakemake benchmark file"):
         (tmp_path / "bad").mkdir()
         (tmp_path / "bad" / "x.tsv").write_text("seconds\n1\n")
