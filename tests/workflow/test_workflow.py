@@ -2,7 +2,6 @@
 
 import hashlib
 import json
-import os
 import pickle
 
 import numpy as np
@@ -10,6 +9,7 @@ import pytest
 
 from edgecompress.data import fixtures
 from edgecompress.data.cifar import FOLDER
+from edgecompress.deployment import machine
 from helpers import REPO, mirror_config, snakemake, write_yaml
 
 pytestmark = pytest.mark.workflow
@@ -111,7 +111,7 @@ TARGET = "resources/downloads/train-images-idx3-ubyte.gz"
 def test_more_cores_than_cpus_are_named_before_the_jobs_share_them(tmp_path, fixture_dir):
     """--cores above the CPUs the run may use lets jobs share cores: the run says so, and how many to give;
     within them it says nothing."""
-    cpus = len(os.sched_getaffinity(0))
+    cpus = machine.usable_cpus()
     config = (mirror_config(tmp_path, fixture_dir),)
     over = snakemake(tmp_path, TARGET, configs=config, cores=cpus + 2)
     assert over.returncode == 0, over.stderr[-2000:]

@@ -285,9 +285,10 @@ wildcard_constraints:
 # Snakemake keeps the running jobs' threads within --cores; where --cores is above the CPUs this process may
 # use, jobs share cores, and a training job whose threads wait on a descheduled peer loses more than its share.
 onstart:
-    if workflow.local_exec and oversubscribed(workflow.cores, usable_cpus()):
+    _cpus = usable_cpus()
+    if workflow.local_exec and oversubscribed(workflow.cores, _cpus):
         logger.warning(
-            f"--cores {workflow.cores} is more than the {usable_cpus()} CPUs this machine lets the run use: jobs "
+            f"--cores {workflow.cores} is more than the {_cpus} CPUs this machine lets the run use: jobs "
             f"will share cores and multi-threaded ones slow each other down (benchmarks/training_threads.py "
-            f"measures it): run with --cores {usable_cpus()} or fewer"
+            f"measures it): run with --cores {_cpus} or fewer"
         )
