@@ -89,6 +89,34 @@ def test_test_times_reads_the_tiers_junit_files_against_the_baseline(tmp_path):
 
 
 @pytest.mark.benchmark
+def test_deploy_threads_times_each_way_on_the_demo_and_says_whether_the_files_change(run, tmp_path):
+    key = "baseline/seed42"
+    rows = {
+        r["metric"]: r["value"]
+        for r in bench("deploy_threads", str(run["dir"]), "--models", key, "--rounds", "1", cwd=tmp_path)
+    }
+    alone = {t: float(rows[f"{key}: seconds alone, {t}"]) for t in ("2 threads", "1 thread")}
+    assert all(s > 0 for s in alone.values()), rows
+    pair = f"{key} and {key}"  # one model: the pair is that model twice
+    after = float(rows[f"{pair}: seconds one after the other, 2 threads each (sum)"])
+    assert after == pytest.approx(2 * alone["2 threads"], abs=0.02), rows
+    side = float(rows[f"{pair}: seconds side by side, 1 thread each"])
+    assert float(rows[f"{pair}: side by side over one after the other"]) == pytest.approx(side / after, abs=0.001)
+    # deploy_model is deterministic for a thread count: alone and side by side, the same bytes
+    assert rows["files of each model equal in every round and way (2 threads; 1 thread alone, side by side)"] == "True"
+    assert rows["files with 1 thread equal to those with 2 threads, every model"] in ("True", "False"), rows
+    assert rows["CPU"] and rows["load average after (1, 5, 15 min)"], rows
+    missing = subprocess.run(
+        [str(BIN / "python"), str(REPO / "benchmarks" / "deploy_threads.py"), str(run["dir"]), "--models", "baseline/seed7"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert missing.returncode != 0 and "no deployed model 'baseline/seed7'" in missing.stderr, missing.stderr[-2000:]
+
+
+@pytest.mark.benchmark
 def test_conversion_profile_runs(tmp_path):
     rows = {
         r["metric"]: float(r["value"])

@@ -18,7 +18,10 @@ rule deploy_model:
         "benchmarks/rules/deploy_model/{model}.tsv"
     conda:
         "../../envs/deploy.yaml"
-    threads: config["threads"]
+    # one thread: a job is mostly litert-torch's single-threaded graph work, so one-thread jobs side by side
+    # finish the deployment stage sooner than multi-threaded ones one after the other, and its files no longer
+    # change with the config's threads (benchmarks/deploy_threads.py, docs/sizing/deploy-threads-xeon-2vcpu)
+    threads: 1
     # sized from docs/sizing/paper-scale-6-seeds-cpu: 18-30 s and 1.2-1.3 GB max RSS per model (1,000 test images)
     resources:
         mem_mb=4000,
