@@ -157,6 +157,13 @@ def _arm_vela_share(path: Path) -> float:
     return stages / (rest + stages)
 
 
+def _six_seed_training_share(path: Path) -> float:
+    """The trainings' share of the six-seed run estimated from a single-seed ``run_cost.py`` table: Experiment 1's
+    CNN once plus six times one seed's trainings, against the shared jobs plus six times one seed's jobs."""
+    trainings = _metric(path, "train_base_cnn: seconds") + 6 * sum(_metric(path, f"{r}: seconds") for r in TRAININGS)
+    return trainings / (_metric(path, "shared jobs") + 6 * _metric(path, "one seed"))
+
+
 def _stage_share(path: Path, stages: tuple[str, ...]) -> float:
     rows = _rows(path)
     total = next(float(r["value"]) for r in rows if re.match(r"all \d+ jobs: seconds", r["metric"]))
@@ -174,6 +181,8 @@ SINGLE = "paper-single-seed-xeon"
 ARM_DEMO = "arm-vela-demo-cpu"
 THREADS = "training-threads-xeon-2vcpu"
 CORES = "paper-single-seed-cores-xeon"
+DEPLOY = "deploy-threads-xeon-2vcpu/deploy_threads.csv"
+TRAININGS = ("finetune_baseline", "prune", "finetune_control", "train_student", "distill_student")  # per seed
 WALL = "the run's wall seconds"
 
 NUMBERS = (
@@ -502,6 +511,42 @@ NUMBERS = (
         "the --cores 2 run's wall time as a share of the --cores 4 run's",
         f"{CORES}/cores2/run_cost.csv",
         lambda p: _pct(_metric(p, WALL) / _metric(p.parent.parent / "cores4/run_cost.csv", WALL), 0),
+    ),
+    Number(
+        "six-seed-training-share",
+        "the trainings' share of the six-seed run estimated from the --cores 2 run (job-seconds)",
+        f"{CORES}/cores2/run_cost.csv",
+        lambda p: _pct(_six_seed_training_share(p), 0),
+    ),
+    Number(
+        "deploy-two-threads",
+        "a ResNet-18 deploy_model job alone with 2 threads (seconds, median of rounds)",
+        DEPLOY,
+        lambda p: f"{_metric(p, 'baseline/seed42: seconds alone, 2 threads'):.0f} s",
+    ),
+    Number(
+        "deploy-one-thread",
+        "the same job alone with 1 thread, over 2 threads",
+        DEPLOY,
+        lambda p: f"{_metric(p, 'baseline/seed42: 1 thread over 2 threads'):.2f}x",
+    ),
+    Number(
+        "deploy-side-by-side",
+        "two 1-thread deploy_model jobs side by side (ResNet-18, MobileNetV2) over two 2-thread ones in turn",
+        DEPLOY,
+        lambda p: f"{_metric(p, 'baseline/seed42 and student/seed42: side by side over'):.2f}x",
+    ),
+    Number(
+        "single-seed-wall-deploy-one-thread",
+        "the single-seed preset with --cores 2 after deploy_model took one thread (Snakemake's log)",
+        f"{CORES}/cores2-deploy-one-thread/run_cost.csv",
+        lambda p: _thousands(_metric(p, WALL)) + " s",
+    ),
+    Number(
+        "single-seed-deploy-one-thread-share",
+        "its wall time as a share of the --cores 2 run's before",
+        f"{CORES}/cores2-deploy-one-thread/run_cost.csv",
+        lambda p: _pct(_metric(p, WALL) / _metric(p.parent.parent / "cores2/run_cost.csv", WALL), 0),
     ),
     Number(
         "training-channels-last",
