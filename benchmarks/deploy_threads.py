@@ -34,7 +34,7 @@ import time
 from pathlib import Path
 
 from edgecompress import modelkey
-from edgecompress.deployment.machine import cpu_flags, describe, isa, isa_text, load_average
+from edgecompress.deployment.machine import benchmark_rows, load_average
 from edgecompress.modelkey import PRECISIONS
 from edgecompress.results import write_csv
 
@@ -120,13 +120,9 @@ def main(argv=None) -> list[dict]:
                 for key, d in zip(pair, ds):
                     digests[key, 1].add(d)
     med = {k: statistics.median(v) for k, v in {**alone, **side}.items()}
-    machine = describe()
     n = args.threads
     rows = [
-        {"metric": "CPU", "value": machine["cpu_model"]},
-        {"metric": "logical CPUs", "value": machine["logical_cpus"]},
-        {"metric": "ISA flags", "value": isa_text(isa(cpu_flags()))},
-        {"metric": "load average before (1, 5, 15 min)", "value": " ".join(map(str, load_before))},
+        *benchmark_rows(load_before),
         {"metric": "rounds", "value": args.rounds},
     ]
     for key in keys:
@@ -154,9 +150,6 @@ def main(argv=None) -> list[dict]:
         },
         {"metric": "load average after (1, 5, 15 min)", "value": " ".join(map(str, load_average()))},
     ]
-    for r in rows:
-        r.setdefault("target", "")
-        r.setdefault("met", "")
     write_csv(args.out, rows, ["metric", "value", "target", "met"])
     print(args.out.read_text())
     return rows

@@ -36,7 +36,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from edgecompress.deployment.machine import cpu_flags, describe, isa, isa_text, load_average
+from edgecompress.deployment.machine import benchmark_rows, load_average
 from edgecompress.results import write_csv
 from edgecompress.training import models
 from edgecompress.training.loop import cross_entropy, make_optimizer
@@ -121,13 +121,9 @@ def main(argv=None) -> list[dict]:
         rates["two_jobs"].append(side_by_side(2, args.steps, args.threads))
         rates["two_jobs_passive"].append(side_by_side(2, args.steps, args.threads, wait="PASSIVE"))
     med = {k: statistics.median(v) for k, v in rates.items()}
-    machine = describe()
     n = args.threads
     rows = [
-        {"metric": "CPU", "value": machine["cpu_model"]},
-        {"metric": "logical CPUs", "value": machine["logical_cpus"]},
-        {"metric": "ISA flags", "value": isa_text(isa(cpu_flags()))},
-        {"metric": "load average before (1, 5, 15 min)", "value": " ".join(map(str, load_before))},
+        *benchmark_rows(load_before),
         # the in-process ways (1 thread, reserved, channels_last) wait as this process was started
         {"metric": "OpenMP wait policy of this process", "value": os.environ.get("OMP_WAIT_POLICY", "default")},
         {"metric": "training steps/s, 1 thread (median of rounds)", "value": round(med["one"], 3)},
@@ -170,9 +166,6 @@ def main(argv=None) -> list[dict]:
         },
         {"metric": "load average after (1, 5, 15 min)", "value": " ".join(map(str, load_average()))},
     ]
-    for r in rows:
-        r.setdefault("target", "")
-        r.setdefault("met", "")
     write_csv(args.out, rows, ["metric", "value", "target", "met"])
     print(args.out.read_text())
     return rows

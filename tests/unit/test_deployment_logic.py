@@ -266,3 +266,10 @@ def test_a_run_is_oversubscribed_when_its_cores_are_above_the_usable_cpus():
     assert machine.oversubscribed(4, 2) and not machine.oversubscribed(2, 2) and not machine.oversubscribed(1, 2)
     assert not machine.oversubscribed(None, 2)  # a cluster run: no local cores
     assert 1 <= machine.usable_cpus() <= (os.cpu_count() or 1)
+
+
+def test_a_benchmark_table_starts_with_the_cpu_its_isa_flags_and_the_load_before():
+    rows = machine.benchmark_rows([0.5, 1.25, 2.0])
+    assert [r["metric"] for r in rows] == ["CPU", "logical CPUs", "ISA flags", "load average before (1, 5, 15 min)"]
+    assert rows[1]["value"] == os.cpu_count() and rows[3]["value"] == "0.5 1.25 2.0"
+    assert rows[2]["value"] == machine.isa_text(machine.isa(machine.cpu_flags())) and rows[0]["value"]

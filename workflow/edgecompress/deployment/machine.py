@@ -62,3 +62,15 @@ def isa_text(flags: dict[str, bool]) -> str:
     """``AVX2, AVX512F, AVX512_VNNI`` (the present ones), or ``none of …`` when none is."""
     present = [name.upper() for name, on in flags.items() if on]
     return ", ".join(present) if present else "none of " + ", ".join(n.upper() for n in flags)
+
+
+def benchmark_rows(load_before: list[float]) -> list[dict]:
+    """The rows a benchmark table starts with: the CPU, its logical CPUs, its ISA flags and the load average
+    before the measurement (metric / value; a table's last row gives the load average after)."""
+    machine = describe()
+    return [
+        {"metric": "CPU", "value": machine["cpu_model"]},
+        {"metric": "logical CPUs", "value": machine["logical_cpus"]},
+        {"metric": "ISA flags", "value": isa_text(machine["isa"])},
+        {"metric": "load average before (1, 5, 15 min)", "value": " ".join(map(str, load_before))},
+    ]
