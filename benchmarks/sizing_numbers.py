@@ -164,6 +164,12 @@ def _six_seed_training_share(path: Path) -> float:
     return trainings / (_metric(path, "shared jobs") + 6 * _metric(path, "one seed"))
 
 
+def _six_seed_wall_estimate(path: Path) -> float:
+    """The six-seed run's wall seconds estimated from a single-seed ``run_cost.py`` table with ``--log``: the shared
+    jobs plus six times one seed's, at that run's job-seconds per wall second."""
+    return (_metric(path, "shared jobs") + 6 * _metric(path, "one seed")) / _metric(path, "job-seconds per wall second")
+
+
 def _stage_share(path: Path, stages: tuple[str, ...]) -> float:
     rows = _rows(path)
     total = next(float(r["value"]) for r in rows if re.match(r"all \d+ jobs: seconds", r["metric"]))
@@ -182,6 +188,7 @@ ARM_DEMO = "arm-vela-demo-cpu"
 THREADS = "training-threads-xeon-2vcpu"
 CORES = "paper-single-seed-cores-xeon"
 DEPLOY = "deploy-threads-xeon-2vcpu/deploy_threads.csv"
+SIX = "paper-six-seeds-xeon/run_cost.csv"
 TRAININGS = ("finetune_baseline", "prune", "finetune_control", "train_student", "distill_student")  # per seed
 WALL = "the run's wall seconds"
 
@@ -547,6 +554,30 @@ NUMBERS = (
         "its wall time as a share of the --cores 2 run's before",
         f"{CORES}/cores2-deploy-one-thread/run_cost.csv",
         lambda p: _pct(_metric(p, WALL) / _metric(p.parent.parent / "cores2/run_cost.csv", WALL), 0),
+    ),
+    Number(
+        "six-seed-wall-estimate",
+        "the six-seed run's wall time estimated from the --cores 2 single-seed run before (shared + 6 x one seed)",
+        f"{CORES}/cores2/run_cost.csv",
+        lambda p: _thousands(_six_seed_wall_estimate(p)) + " s",
+    ),
+    Number(
+        "six-seed-wall",
+        "the six-seed run, measured with --cores 2 after the changes (Snakemake's log)",
+        SIX,
+        lambda p: _thousands(_metric(p, WALL)) + " s",
+    ),
+    Number(
+        "six-seed-wall-share",
+        "its wall time as a share of the estimate before",
+        SIX,
+        lambda p: _pct(_metric(p, WALL) / _six_seed_wall_estimate(SIZING / CORES / "cores2/run_cost.csv"), 0),
+    ),
+    Number(
+        "six-seed-jobs-per-wall",
+        "its job-seconds per wall second (1 where no two jobs overlap)",
+        SIX,
+        lambda p: f"{_metric(p, 'job-seconds per wall second'):.2f}",
     ),
     Number(
         "training-channels-last",
