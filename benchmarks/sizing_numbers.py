@@ -164,6 +164,16 @@ def _six_seed_training_share(path: Path) -> float:
     return trainings / (_metric(path, "shared jobs") + 6 * _metric(path, "one seed"))
 
 
+def _wall(path: Path) -> str:
+    """A run's wall seconds from its ``run_cost.py --log`` table."""
+    return _thousands(_metric(path, WALL)) + " s"
+
+
+def _wall_share(path: Path, before: Path) -> str:
+    """A run's wall seconds as a share of another's (both ``run_cost.py --log`` tables)."""
+    return _pct(_metric(path, WALL) / _metric(before, WALL), 0)
+
+
 def _six_seed_wall_estimate(path: Path) -> float:
     """The six-seed run's wall seconds estimated from a single-seed ``run_cost.py`` table with ``--log``: the shared
     jobs plus six times one seed's, at that run's job-seconds per wall second."""
@@ -505,19 +515,19 @@ NUMBERS = (
         "single-seed-wall-cores4",
         "the single-seed preset's wall time with --cores 4 on the 2 vCPUs (Snakemake's log)",
         f"{CORES}/cores4/run_cost.csv",
-        lambda p: _thousands(_metric(p, WALL)) + " s",
+        _wall,
     ),
     Number(
         "single-seed-wall-cores2",
         "the same run with --cores 2, right after it",
         f"{CORES}/cores2/run_cost.csv",
-        lambda p: _thousands(_metric(p, WALL)) + " s",
+        _wall,
     ),
     Number(
         "single-seed-cores2-share",
         "the --cores 2 run's wall time as a share of the --cores 4 run's",
         f"{CORES}/cores2/run_cost.csv",
-        lambda p: _pct(_metric(p, WALL) / _metric(p.parent.parent / "cores4/run_cost.csv", WALL), 0),
+        lambda p: _wall_share(p, p.parent.parent / "cores4/run_cost.csv"),
     ),
     Number(
         "six-seed-training-share",
@@ -547,13 +557,13 @@ NUMBERS = (
         "single-seed-wall-deploy-one-thread",
         "the single-seed preset with --cores 2 after deploy_model took one thread (Snakemake's log)",
         f"{CORES}/cores2-deploy-one-thread/run_cost.csv",
-        lambda p: _thousands(_metric(p, WALL)) + " s",
+        _wall,
     ),
     Number(
         "single-seed-deploy-one-thread-share",
         "its wall time as a share of the --cores 2 run's before",
         f"{CORES}/cores2-deploy-one-thread/run_cost.csv",
-        lambda p: _pct(_metric(p, WALL) / _metric(p.parent.parent / "cores2/run_cost.csv", WALL), 0),
+        lambda p: _wall_share(p, p.parent.parent / "cores2/run_cost.csv"),
     ),
     Number(
         "six-seed-wall-estimate",
@@ -565,7 +575,7 @@ NUMBERS = (
         "six-seed-wall",
         "the six-seed run, measured with --cores 2 after the changes (Snakemake's log)",
         SIX,
-        lambda p: _thousands(_metric(p, WALL)) + " s",
+        _wall,
     ),
     Number(
         "six-seed-wall-share",
