@@ -312,17 +312,17 @@ def assert_every_model_learned(workdir: Path) -> int:
     return len(trained) + len(deployed)
 
 
-# The kinds of `edgecompress.compare` that are measurements: judged by their own tolerance, not as equal.
-MEASURED = ("time", "from times", "memory")
-
-
 def deterministic_differences(result) -> list[str]:
     """The fields of an `edgecompress.compare` result that differ and are not measurements (nor listed
-    environment records): two runs of the same inputs on one machine must have none."""
+    environment records): two runs of the same inputs on one machine must have none. The measured kinds
+    (``compare.MEASURED_KINDS``: the machine's roofs, times, flags from times, process memory) are judged
+    by their own tolerance, not as equal."""
+    from edgecompress.compare import MEASURED_KINDS
+
     return [
         f"{r.file} {r.key} {r.field}: {r.a!r} -> {r.b!r} ({r.kind}, {r.verdict})"
         for r in result.rows
-        if r.kind not in MEASURED
+        if r.kind not in MEASURED_KINDS
         and r.verdict not in ("equal",)
         and not (r.kind == "environment" and r.verdict == "listed")
     ]

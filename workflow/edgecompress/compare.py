@@ -3,22 +3,26 @@
 A run is the folder a workflow ran in (its ``results/`` and ``resources/data/``). Every metric of
 every JSON and CSV file the workflow writes there is matched by file, row key (the model key and
 the other identifying columns of a table) and field, and judged by the kind of number it is
-(``KINDS``, the one table of tolerances, printed in the README):
+(``KINDS``, the one table of tolerances, printed in docs/reproducibility.md). A kind says what a
+value depends on:
 
-- deterministic values (accuracies, losses, sizes, parameter and MAC counts, sparsity, checksums)
-  must be equal when both runs trained on the same CPU (same model and instruction sets); a run on
-  a GPU or on another CPU takes another path through SGD, and its trained values must agree within
-  a stated tolerance, while the structure (counts, sizes, data checksums) must still be equal;
-- measured times only as ratios: B/A differs when it is off by more than the larger of 15 % and
-  the spread the two runs recorded for that row (summed: a ratio of two noisy numbers carries
-  both); times from two different CPUs are not comparable and are listed as such;
+- the structure (files, fields present, counts, shapes, parameters, MACs, identifiers) depends on
+  the config and the code only: equal on any machine;
+- trained values (accuracies, losses, logit differences, anything computed from weights, Vela's
+  compressed bytes) must be equal when both runs trained on the same CPU (same model and
+  instruction sets); a run on a GPU or on another CPU takes another path through SGD, so they
+  differ the way another seed's would: listed against a stated tolerance, never failing;
+- the machine (its roofs and their levels, cache sizes, ISA) is a measurement of one machine,
+  never a difference between two; measured times only as ratios, on the same CPU: B/A differs when
+  it is off by more than the larger of 15 % and the spread the two runs recorded for that row;
+  times and process memory of two different CPUs are not comparable and are listed as such;
 - the environment (commit, packages, platform) and flags that follow from times are listed, and
   never fail a comparison.
 
-A field on one side only, a missing or unreadable file, is a difference of its own. The config
-diff (every key of the metrics files' recorded configs that differs) comes first. Nothing is
-written into either run folder; the table goes to ``--out`` as CSV and Markdown, and the exit
-status is 1 when any difference exceeds its tolerance.
+A field on one side only (but a machine's), a missing or unreadable file, is a difference of its
+own. The config diff (every key of the metrics files' recorded configs that differs) comes first.
+Nothing is written into either run folder; the table goes to ``--out`` as CSV and Markdown, and the
+exit status is 1 when any difference fails its kind's rule.
 """
 
 from __future__ import annotations
@@ -74,8 +78,16 @@ class Kind:
     fields: str  # a regex over the field's path (JSON path or CSV column), lower case
     same_platform: str  # the rule where both runs ran on the same CPU, in words
     other_platform: str  # ... and where not
+    files: str = ""  # a regex over the file's path: the row applies only there (empty: every file)
 
 
+# Fields that name, count or set rather than measure: the same on any machine (the structure row below).
+IDENTIFIERS = (
+    r"(^|\.)(file|model|arch|family|method|variant|dataset|task|precision|unit|core|output_type|pretrained"
+    r"|layers?|candidate_layers|tensor|tflite_dtype|accelerator|system_config|memory_mode|clock_mhz"
+    r"|npu_operators|cpu_operators|npu_share|cpu_fallback|alpha|temperature|threads|warmup|ratio_ci"
+    r"|benchmark_agreement|deployed|tests_in_family)$|\.path$|^paper_|_paper$|_unit$"
+)
 # The one table of tolerances, first match wins (docs/reproducibility.md).
 KINDS = (
     Kind(
@@ -87,9 +99,24 @@ KINDS = (
     Kind(
         "environment",
         r"^provenance\.(git_commit|packages|python|platform|cpu|cpu_count|device|threads)(\.|$)"
-        r"|^(cpu_model|isa|packages|logical_cpus|cores_reserved|kernels)(\.|$)",
+        r"|^(packages|vela_version)(\.|$)",
         "listed, never fails",
         "listed, never fails",
+    ),
+    Kind(
+        "machine",
+        r"^(cpu_model|isa|logical_cpus|cores_reserved|kernels|benchmark_kernels)(\.|$)|^roofline\.",
+        f"rates (bandwidth, MACs per second) as a ratio within {TIME_NOISE:.0%}; levels, caches and a level "
+        "on one side only listed",
+        "listed: a property of each machine, never a difference",
+    ),
+    Kind(
+        "trained",
+        r"^(sram_bytes|weights_bytes|inference_ms)$",
+        "equal",
+        "Vela compresses the weights, so its bytes, SRAM and cycles follow the trained values: listed "
+        f"against {OTHER_RTOL:.0%}, never fails",
+        files=r"^results/deployment/vela\.csv$",
     ),
     Kind(
         "time",
@@ -104,12 +131,17 @@ KINDS = (
         "listed, never fails (follows from measured times)",
         "listed, never fails",
     ),
-    Kind("memory", r"process_rss", f"ratio B/A within {TIME_NOISE:.0%}", f"ratio B/A within {TIME_NOISE:.0%}"),
+    Kind(
+        "memory",
+        r"process_rss",
+        f"ratio B/A within {TIME_NOISE:.0%}",
+        "not comparable (another machine's allocator and kernels)",
+    ),
     Kind("checksum", r"sha256|md5", "equal", "equal for data; trained files not comparable"),
     Kind(
         "structure",
         r"parameters|macs|(?<!gzip_state_dict_)bytes|mib|shape|per_class|images|sparsity|weights"
-        r"|^seeds?$|epoch|amount|runs|dtype|removed",
+        r"|^seeds?$|epoch|amount|runs|dtype|removed|" + IDENTIFIERS,
         "equal",
         "equal",
     ),
@@ -118,20 +150,23 @@ KINDS = (
         r".",
         "equal",
         f"accuracies within {ACCURACY_ATOL:g}, points within {POINTS_ATOL:g}, per-image outcomes differing on at most "
-        f"{ACCURACY_ATOL:.0%} of images, other values within {OTHER_RTOL:.0%}",
+        f"{ACCURACY_ATOL:.0%} of images, other values within {OTHER_RTOL:.0%}: beyond it listed, never fails",
     ),
 )
 # The kinds that are measurements: judged by their own tolerance; a test of determinism leaves them out.
-MEASURED_KINDS = ("time", "from times", "memory")
+MEASURED_KINDS = ("machine", "time", "from times", "memory")
+# Machine rates: on the same CPU compared as ratios, like times.
+MACHINE_RATES = r"bandwidth|per_s|seconds"
 SEVERITY = {
     "missing": 0,
     "differs": 1,
     "only in A": 1,
     "only in B": 1,
-    "not comparable": 2,
-    "listed": 3,
-    "within tolerance": 4,
-    "equal": 5,
+    "beyond tolerance": 2,
+    "not comparable": 3,
+    "listed": 4,
+    "within tolerance": 5,
+    "equal": 6,
 }
 FAILING = ("missing", "differs", "only in A", "only in B")
 COLUMNS = ("file", "key", "field", "a", "b", "change", "kind", "verdict")
@@ -141,15 +176,17 @@ def kinds_markdown() -> str:
     """The tolerance table as docs/reproducibility.md prints it (a test keeps the two the same)."""
     lines = ["| kind | fields (regex, first match wins) | same CPU | GPU or another CPU |", "|---|---|---|---|"]
     for k in KINDS:
+        where = f" in `{k.files.replace('|', chr(92) + '|')}`" if k.files else ""
         lines.append(
-            f"| {k.name} | `{k.fields.replace('|', chr(92) + '|')}` | {k.same_platform} | {k.other_platform} |"
+            f"| {k.name} | `{k.fields.replace('|', chr(92) + '|')}`{where} | {k.same_platform} | {k.other_platform} |"
         )
     return "\n".join(lines) + "\n"
 
 
-def kind_of(field: str) -> Kind:
+def kind_of(field: str, file: str = "") -> Kind:
+    """The first kind whose field regex matches ``field`` (and whose file regex, if any, matches ``file``)."""
     low = field.lower()
-    return next(k for k in KINDS if re.search(k.fields, low))
+    return next(k for k in KINDS if re.search(k.fields, low) and (not k.files or re.search(k.files, file)))
 
 
 @dataclass
@@ -289,9 +326,11 @@ def _trained_tolerance(field: str, a: float) -> float:
     return OTHER_RTOL * abs(a)
 
 
-def judge_field(field: str, a, b, spread_a, spread_b, same: bool, path_a: str = "") -> tuple[str, str, str]:
-    """(kind, change, verdict) of one field present in both runs."""
-    kind = kind_of(field)
+def judge_field(
+    field: str, a, b, spread_a, spread_b, same: bool, path_a: str = "", file: str = ""
+) -> tuple[str, str, str]:
+    """(kind, change, verdict) of one field present in both runs (``file``: the run-relative path it is in)."""
+    kind = kind_of(field, file)
     na, nb = _number(a), _number(b)
     change = "" if na is None or nb is None else _show(nb - na)
     if kind.name == "time" and na and nb is not None:
@@ -300,8 +339,13 @@ def judge_field(field: str, a, b, spread_a, spread_b, same: bool, path_a: str = 
         return kind.name, change, "equal"
     if kind.name in ("environment", "from times", "config"):
         return kind.name, change, "listed"
+    if kind.name == "machine":
+        if same and na and nb is not None and re.search(MACHINE_RATES, field.lower()):
+            ratio = nb / na - 1
+            return kind.name, f"{ratio:+.1%}", "within tolerance" if abs(ratio) <= TIME_NOISE else "differs"
+        return kind.name, change, "listed"
     if kind.name in ("time", "memory"):
-        if kind.name == "time" and not same:
+        if not same:
             return kind.name, change, "not comparable"
         if not na or nb is None:
             return kind.name, change, "differs"
@@ -312,13 +356,15 @@ def judge_field(field: str, a, b, spread_a, spread_b, same: bool, path_a: str = 
     if kind.name == "checksum":
         trained = not path_a.startswith("resources/")
         return kind.name, change, "not comparable" if trained else "differs"
+    # a trained value on another CPU or a GPU: another path through SGD, like another seed's
+    beyond = "beyond tolerance"
     if field.endswith("correct_by_image") and isinstance(a, str) and isinstance(b, str) and len(a) == len(b) and a:
         # 0/1 outcomes per test image: the share of images whose outcome changed, like an accuracy
         changed = sum(x != y for x, y in zip(a, b)) / len(a)
-        return kind.name, f"{changed:.2%} of images", "within tolerance" if changed <= ACCURACY_ATOL else "differs"
+        return kind.name, f"{changed:.2%} of images", "within tolerance" if changed <= ACCURACY_ATOL else beyond
     if na is None or nb is None:
-        return kind.name, change, "differs"
-    return kind.name, change, "within tolerance" if abs(nb - na) <= _trained_tolerance(field, na) else "differs"
+        return kind.name, change, beyond
+    return kind.name, change, "within tolerance" if abs(nb - na) <= _trained_tolerance(field, na) else beyond
 
 
 # ---------------------------------------------------------------- two runs
@@ -381,22 +427,25 @@ def compare(a: str | Path, b: str | Path, files: Iterable[str] | None = None) ->
             if key_field not in fb or key_field not in fa:
                 side = "only in A" if key_field in fa else "only in B"
                 value, _, kind_field = fa.get(key_field) or fb[key_field]
+                kind = kind_of(kind_field, rel).name
+                if kind == "machine":  # a measurement of one machine (a level its sweep found): not a difference
+                    side = "listed"
                 rows.append(
                     Row(
                         rel,
                         key,
                         field,
-                        _cell(value) if side == "only in A" else "",
-                        _cell(value) if side == "only in B" else "",
+                        _cell(value) if key_field in fa else "",
+                        _cell(value) if key_field not in fa else "",
                         "",
-                        kind_of(kind_field).name,
+                        kind,
                         side,
                     )
                 )
                 continue
             (va, sa, kind_field), (vb, sb, _) = fa[key_field], fb[key_field]
             kind, change, verdict = judge_field(
-                kind_field, va, vb, _number(sa), _number(sb), same, _input_path(flat_a, field)
+                kind_field, va, vb, _number(sa), _number(sb), same, _input_path(flat_a, field), rel
             )
             rows.append(Row(rel, key, field, _cell(va), _cell(vb), change, kind, verdict))
     config = [r for r in rows if r.kind == "config" and r.verdict != "equal" and r.field != "provenance.config_sha256"]
@@ -414,13 +463,34 @@ def _config_diff(rows: list[Row]) -> list[Row]:
 
 
 # ---------------------------------------------------------------- writing it out
+def _platform_name(p: Mapping) -> str:
+    isa = p.get("isa") or {}
+    flags = ", ".join(sorted(k for k, v in isa.items() if v)) if isinstance(isa, dict) else str(isa)
+    devices = "/".join(p.get("devices") or ["cpu"])
+    cpu = p.get("cpu_model") or ", ".join(c for c in p.get("cpus", []) if c != "None") or "an unrecorded CPU"
+    return f"{cpu} ({flags or 'no ISA recorded'}; trained on {devices})"
+
+
+def platform_lines(result: RunComparison) -> list[str]:
+    """What the reader must know first: whether the two runs can be equal, and why not."""
+    pa, pb = result.platforms
+    if result.same_platform:
+        return [f"Same platform, {_platform_name(pa)}: every trained value must be equal."]
+    beyond = sum(r.verdict == "beyond tolerance" for r in result.rows)
+    return [
+        f"**Different platforms: A ran on {_platform_name(pa)}, B on {_platform_name(pb)}.** Another CPU or a "
+        "GPU takes another path through SGD, so the trained values (accuracies, losses, logit differences, "
+        "Vela's compressed bytes) differ the way another seed's would: they are listed against the stated "
+        f"tolerances ({beyond} beyond them here) and never fail the comparison; a single run cannot say more. "
+        "Times and process memory of two machines are not comparable, and the machine's own measurements "
+        "(its roofs, their levels, caches, ISA) are listed. What must still be equal is the structure: "
+        "the files, the fields present, counts, shapes, parameters, MACs and the data's checksums.",
+    ]
+
+
 def markdown(result: RunComparison, a: str, b: str, limit: int | None = None) -> str:
     lines = [f"# Comparison: A = `{a}`, B = `{b}`", ""]
-    lines.append(
-        "Same platform (trained values must be equal)."
-        if result.same_platform
-        else "Different platforms (trained values within the stated tolerances, times not comparable)."
-    )
+    lines += platform_lines(result)
     lines += ["", "## Config diff", ""]
     if result.config:
         lines += ["| key | A | B | first recorded in |", "|---|---|---|---|"]
@@ -489,7 +559,8 @@ def main(argv: list[str] | None = None, echo: Callable[[str], None] = print) -> 
     write(result, out, str(a), str(b))
     echo(markdown(result, str(a), str(b), limit=args.show))
     bad = result.failing
-    echo(f"{len(bad)} difference(s) beyond tolerance; table: {out / 'comparison.csv'}, {out / 'comparison.md'}")
+    what = "difference(s) beyond tolerance" if result.same_platform else "structural difference(s)"
+    echo(f"{len(bad)} {what}; table: {out / 'comparison.csv'}, {out / 'comparison.md'}")
     return 1 if bad else 0
 
 
