@@ -430,3 +430,73 @@ def test_a_tie_goes_to_the_faster_model_only_beyond_the_timing_noise(latency_b, 
     # the order the candidates come in decides nothing
     again = recommend.choose(board, [c, b], tie_points=0.5, speed_noise=0.15)
     assert again["chosen"] is picked["chosen"]
+
+
+# ---------------------------------------------------------------- the tie set and the class's own measure
+MEM = {"arena_mib": 0.1, "process_mib": 50.0, "tflm": "runs"}
+PHONE = {
+    "name": "phone-class CPU",
+    "hardware": "cpu",
+    "arch": "aarch64",
+    "flash_mib": 50,
+    "ram_mib": 200,
+    "latency_ms": 10,
+    "precisions": ["float32", "int8"],
+}
+
+
+def test_every_model_within_the_tolerance_of_the_leader_ties_whatever_the_runner_ups_gap():
+    # A leads B by 0.1 points and C by 0.4: all three are within 0.5 points of A, so all three tie; C is the
+    # fastest (1.1 ms), and B (1.2 ms) is within the timing noise of it, so the smaller of the two wins: C
+    a = recommend.Candidate("baseline", "float32", "CIFAR-10", {1: 0.900}, 40.0, 4.0, **MEM)
+    b = recommend.Candidate("baseline", "int8", "CIFAR-10", {1: 0.899}, 10.0, 1.2, **MEM)
+    c = recommend.Candidate("structured/amount0.5", "int8", "CIFAR-10", {1: 0.896}, 2.5, 1.1, **MEM)
+    picked = recommend.choose(PHONE, [a, b, c], tie_points=0.5, speed_noise=0.15)
+    assert picked["tie"] and {t.label for t in picked["tied"]} == {a.label, b.label, c.label}
+    assert picked["chosen"] is c and picked["decided_by"] == "size"
+    # without B, C is still chosen: the choice no longer hangs on which model happens to be second
+    without_b = recommend.choose(PHONE, [a, c], tie_points=0.5, speed_noise=0.15)
+    assert without_b["chosen"] is c and without_b["decided_by"] == "speed"
+    # a model 0.5 points or more below the leader does not tie
+    d = recommend.Candidate("student", "int8", "CIFAR-10", {1: 0.895}, 2.0, 0.5, **MEM)
+    assert d not in recommend.choose(PHONE, [a, b, c, d], tie_points=0.5)["tied"]
+
+
+def test_a_tie_is_broken_by_the_classs_own_measure():
+    npu = {"name": "npu", "hardware": "npu", "npu": "ethos-u55-128", "flash_mib": 20, "ram_mib": 1}
+    npu.update(latency_ms=50, precisions=["int8"])
+
+    def vela(ms):
+        return {"ethos-u55-128": {"status": "compiled", "ms": ms, "sram_bytes": 1000, "weights_bytes": 1000}}
+
+    # x86: x is much faster; Vela: y is faster on the NPU. The NPU class goes by Vela's estimate
+    x = recommend.Candidate("structured/amount0.5", "int8", "CIFAR-10", {1: 0.9}, 2.8, 0.2, npu=vela(9.0), **MEM)
+    y = recommend.Candidate("student", "int8", "CIFAR-10", {1: 0.9}, 2.7, 2.0, npu=vela(4.0), **MEM)
+    on_npu = recommend.choose(npu, [x, y], tie_points=0.5)
+    assert (on_npu["chosen"], on_npu["decided_by"]) == (y, "Vela's estimate")
+    # a microcontroller: the smaller arena, whatever the x86 time
+    mcu = dict(DEVICES[0], flash_mib=20, ram_mib=1)
+    lean = recommend.Candidate("student", "int8", "CIFAR-10", {1: 0.9}, 2.7, 2.0, arena_mib=0.2, tflm="runs")
+    fat = recommend.Candidate(
+        "structured/amount0.5", "int8", "CIFAR-10", {1: 0.9}, 2.6, 0.2, arena_mib=0.4, tflm="runs"
+    )
+    on_mcu = recommend.choose(mcu, [fat, lean], tie_points=0.5)
+    assert (on_mcu["chosen"], on_mcu["decided_by"]) == (lean, "arena")
+    # a class where nothing is measured (a GPU): size, never the x86 time
+    gpu = dict(DEVICES[2])
+    fast = recommend.Candidate("baseline", "float32", "CIFAR-10", {1: 0.9}, 42.7, 0.5, **MEM)
+    small = recommend.Candidate("student", "float32", "CIFAR-10", {1: 0.9}, 8.6, 5.0, **MEM)
+    on_gpu = recommend.choose(gpu, [fast, small], tie_points=0.5)
+    assert (on_gpu["chosen"], on_gpu["decided_by"]) == (small, "size")
+    # the words say which measure decided, and that an aarch64 class's time is the x86 one
+    words = format.tie_break_text("speed", PHONE, 0.15)
+    assert "extrapolated to aarch64" in words
+    assert "Vela" in format.tie_break_text("Vela's estimate", npu, 0.15)
+
+
+def test_an_untimed_model_never_wins_by_speed():
+    timed = recommend.Candidate("baseline", "int8", "CIFAR-10", {1: 0.9}, 10.8, 0.5, **MEM)
+    untimed = recommend.Candidate("student", "int8", "CIFAR-10", {1: 0.9}, 2.7, None, **MEM)
+    board = dict(PHONE, latency_ms=None)
+    picked = recommend.choose(board, [timed, untimed], tie_points=0.5)
+    assert picked["decided_by"] == "size" and picked["chosen"] is untimed

@@ -257,6 +257,28 @@ TIE_BROKEN_BY_TIMES = (
 )
 
 
+# the tied model a class's measure prefers (recommend.break_tie's "decided_by"), in a word
+TIE_WINNER = {"speed": "faster", "Vela's estimate": "faster on Vela's estimate", "arena": "leaner", "size": "smaller"}
+
+
+def tie_break_text(decided_by: str, device: Mapping, speed_noise: float) -> str:
+    """How a tie was broken on ``device`` (``recommend.break_tie``), in words."""
+    if decided_by == "speed":
+        where = ", x86 time extrapolated to aarch64" if device.get("arch") == "aarch64" else ""
+        return f"the faster wins, by more than the timing noise{where}"
+    if decided_by == "Vela's estimate":
+        return f"the lower Vela estimate for {device.get('npu')} wins"
+    if decided_by == "arena":
+        return "the smaller TFLM arena wins (then the smaller file)"
+    why = {
+        "cpu": f"their latencies are within {speed_noise:.0%} of each other (the timing noise) or not all "
+        "measured, so the smaller wins",
+        "npu": "Vela estimated them equal or not all of them, so the smaller wins",
+        "mcu": "not every arena was measured, so the smaller wins",
+    }
+    return why.get(device.get("hardware", ""), "nothing measured here tells them apart, so the smaller wins")
+
+
 def choice_row(x: Mapping, evidence_cfg: Mapping, cpu: str) -> dict:
     """One row of the rule table: a decision of ``verdicts.decide_choices`` in words (``cpu``: the timing
     job's CPU, which a CPU class's latency is extrapolated from)."""
@@ -272,13 +294,8 @@ def choice_row(x: Mapping, evidence_cfg: Mapping, cpu: str) -> dict:
         basis = (
             f"ties with {rival.label} (lead {signed(ch['lead_points'], 2)} points, below the "
             f"{tie_points:g}-point tolerance); "
-            # which one breaks the tie follows from the measured latencies: a measured clause
-            + measured(
-                "the faster wins, by more than the timing noise"
-                if ch["decided_by"] == "speed"
-                else f"their latencies are within {evidence_cfg['speedup_noise']:.0%} of each other "
-                "(the timing noise), so the smaller wins"
-            )
+            # which one breaks the tie follows from the class's own measure: a measured clause
+            + measured(tie_break_text(ch["decided_by"], d, evidence_cfg["speedup_noise"]))
             + f"; claim: at most {tie_points:g} points below it"
         )
     else:
@@ -591,6 +608,6 @@ def binding_text(binding: Mapping) -> str:
     if kind == "ties":
         return (
             f"none: the most accurate model ({binding['model']}) fits and ties with the chosen, "
-            f"{'faster' if binding['decided_by'] == 'speed' else 'smaller'} one"
+            f"{TIE_WINNER.get(binding['decided_by'], 'smaller')} one"
         )
     return f"{binding['model']} is more accurate but breaks {broken}"

@@ -194,20 +194,49 @@ def fits(device: Mapping, cands: Sequence[Candidate]) -> list[Candidate]:
     return sorted((c for c in cands if not violations(device, c)), key=lambda c: (-c.accuracy, c.mib, c.label))
 
 
-def break_tie(tied: Sequence[Candidate], speed_noise: float) -> tuple[Candidate, str]:
-    """The faster of tied models when it is faster beyond ``speed_noise`` (a fraction); else the smaller.
+# What breaks a tie on each class of hardware (a class without one: size, since nothing is measured there).
+TIE_MEASURES = {
+    "npu": "Vela's estimate",  # the accelerator's cycles at its clock: a compiler's estimate, not a noisy time
+    "mcu": "arena",  # TFLM's tensor arena, then the flash the file takes
+    "cpu": "speed",  # the x86 LiteRT median (extrapolated for an aarch64 class)
+}
 
-    Returns the choice and what decided it ("speed" or "size"): two latencies within the noise of
-    the timing job are not a difference, and a choice between them would flip from run to run.
+
+def _smallest(tied: Sequence[Candidate]) -> Candidate:
+    return min(tied, key=lambda c: (c.mib, c.label))
+
+
+def break_tie(tied: Sequence[Candidate], speed_noise: float, device: Mapping | None = None) -> tuple[Candidate, str]:
+    """The tied model the class's own measure prefers, and what decided it (a value of ``TIE_MEASURES``
+    or "size").
+
+    - an NPU class: the lowest Vela estimate for its accelerator (any difference counts);
+    - a microcontroller: the smallest TFLM arena, then the smallest file;
+    - a CPU class (``device`` None: a CPU): the faster x86 LiteRT median when it is faster beyond
+      ``speed_noise`` (a fraction) than every other: two latencies within the timing noise are not a
+      difference, and a choice between them would flip from run to run;
+    - else, or where the measure leaves them level: the smaller file.
+
+    A model without the measure never wins by it: then size decides among all of them.
     """
-    timed = [c for c in tied if c.latency_ms is not None]
-    if timed:
-        fastest = min(timed, key=lambda c: c.latency_ms)
-        close = [c for c in timed if c.latency_ms <= fastest.latency_ms * (1 + speed_noise)]
+    measure = TIE_MEASURES.get("cpu" if device is None else device.get("hardware", ""), "size")
+    if measure == "Vela's estimate":
+        ests = [c.npu.get(device.get("npu"), {}) for c in tied]
+        if all(e.get("status") == "compiled" for e in ests):
+            best = min(e["ms"] for e in ests)
+            close = [c for c, e in zip(tied, ests) if e["ms"] <= best]
+            if len(close) == 1:
+                return close[0], measure
+            tied = close
+    elif measure == "arena" and all(c.arena_mib is not None for c in tied):
+        return min(tied, key=lambda c: (c.arena_mib, c.mib, c.label)), measure
+    elif measure == "speed" and all(c.latency_ms is not None for c in tied):
+        fastest = min(tied, key=lambda c: c.latency_ms)
+        close = [c for c in tied if c.latency_ms <= fastest.latency_ms * (1 + speed_noise)]
         if len(close) == 1:
-            return fastest, "speed"
+            return fastest, measure
         tied = close
-    return min(tied, key=lambda c: (c.mib, c.label)), "size"
+    return _smallest(tied), "size"
 
 
 def choose(device: Mapping, cands: Sequence[Candidate], tie_points: float = 0.0, speed_noise: float = 0.15) -> dict:
@@ -215,9 +244,10 @@ def choose(device: Mapping, cands: Sequence[Candidate], tie_points: float = 0.0,
 
     A choice is made by expectation: the most accurate fitting model on average over seeds, whether
     or not the seeds can show its lead (the test decides how sure the report is, never which model
-    it names). Only a lead below ``tie_points`` (the practical tolerance) is a tie: then every model
-    within that lead of the leader ties, and the tie goes to the faster when its lead is beyond
-    ``speed_noise``, else to the smaller (``break_tie``).
+    it names). Every fitting model less than ``tie_points`` (the practical tolerance) below the
+    leader ties with it, whatever the runner-up's gap, and the class's own measure breaks the tie
+    (``break_tie``: Vela's estimate on an NPU, the arena on a microcontroller, the x86 time beyond
+    ``speed_noise`` on a CPU, else size).
     """
     ok = fits(device, cands)
     best = max(cands, key=lambda c: c.accuracy) if cands else None
@@ -228,8 +258,8 @@ def choose(device: Mapping, cands: Sequence[Candidate], tie_points: float = 0.0,
     tied: list[Candidate] = []
     chosen, decided_by = leader, "accuracy"
     if tie:
-        tied = [c for c in ok if 100 * (leader.accuracy - c.accuracy) <= lead + 1e-9]
-        chosen, decided_by = break_tie(tied, speed_noise)
+        tied = [c for c in ok if 100 * (leader.accuracy - c.accuracy) < tie_points]
+        chosen, decided_by = break_tie(tied, speed_noise, device)
     runner = (leader if chosen is not leader else second) if second else None
     # the budgets the most accurate model breaks, when it is not the choice (read twice below)
     best_broken = violations(device, best) if chosen is not None and best is not chosen else []
