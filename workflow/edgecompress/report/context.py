@@ -806,7 +806,7 @@ def build_context(
     kd_config = f"kd/T{sweep_label(d['table_temperature'])}_alpha{sweep_label(d['table_alpha'])}"
     found = conclusions.conclusions(
         dep["raw"],
-        dep["latency"],
+        read_csv(inputs["deployment_speedups"]) if inputs.get("deployment_speedups") else [],
         read_csv(inputs["pruning_summary"]),
         sweep["raw"],
         gate,
