@@ -180,7 +180,7 @@ def test_int8_first_supported_when_int8_is_free_and_no_rival_gains_more_at_equal
 def test_int8_first_refuted_when_int8_costs_more_than_the_tolerance():
     rows = table(int8_cost=0.05)
     found = said(int8_first(rows, gate(rows), EV))
-    assert found["verdict"] == REFUTED and "worst model per seed: +5.00 points" in found["reasons"][0]
+    assert found["verdict"] == REFUTED and "on at least one model (its difference: -5.00 points" in found["reasons"][0]
 
 
 def test_int8_first_refuted_when_a_method_gains_more_size_and_speed_at_equal_accuracy():
@@ -196,6 +196,34 @@ def test_int8_first_undecided_with_one_seed_or_a_failed_gate():
     rows = table()
     found = said(int8_first(rows, gate(rows, official=False), EV))
     assert found["verdict"] == UNDECIDED and "gates failed: data official, weights pretrained" in found["reasons"][0]
+
+
+def test_every_pair_refutes_only_on_a_pair_that_breaks_the_claim_and_supports_only_when_all_clear():
+    from edgecompress.report.conclusions import every_pair
+
+    # two models whose int8 costs alternate over the seeds: each costs 0.5 points on average (within the
+    # 1-point margin, noisily), but on every seed one of the two costs 2 points. The mean of each seed's worst
+    # pair (-2.0, no spread) would refute the claim; no single pair breaks it, so it stays open
+    seeds = EIGHT
+    f32 = {s: 0.85 for s in seeds}
+    x = {s: 0.85 + (-0.02 if i % 2 else 0.01) for i, s in enumerate(seeds)}
+    y = {s: 0.85 + (0.01 if i % 2 else -0.02) for i, s in enumerate(seeds)}
+    g = gate(table())["CIFAR-10"]
+    test = every_pair("int8", [("x", x, f32), ("y", y, f32)], 1.0, 0.05, "int8 against float32", g)
+    assert test["verdict"] not in (REFUTED, SUPPORTED) and test["pairs"] == 2
+    # every pair clear: supported; one pair breaks it: refuted (Holm over the pairs)
+    fine = {s: 0.85 + 0.0001 * i for i, s in enumerate(seeds)}
+    assert every_pair("int8", [("a", fine, f32), ("b", fine, f32)], 1.0, 0.05, "f", g)["verdict"] == SUPPORTED
+    bad = {s: 0.80 + 0.0001 * i for i, s in enumerate(seeds)}
+    refuted = every_pair("int8", [("a", fine, f32), ("b", bad, f32)], 1.0, 0.05, "f", g)
+    assert refuted["verdict"] == REFUTED and refuted["points"] < -4
+    # one pair clear, the other open: not supported (all must hold)
+    noisy = {s: 0.85 + (0.03 if i % 2 else -0.03) for i, s in enumerate(seeds)}
+    assert every_pair("int8", [("a", fine, f32), ("b", noisy, f32)], 1.0, 0.05, "f", g)["verdict"] not in (
+        SUPPORTED,
+        REFUTED,
+    )
+    assert every_pair("int8", [], 1.0, 0.05, "f", g) is None
 
 
 # ---------------------------------------------------------------- claim 2: sparse kernels
