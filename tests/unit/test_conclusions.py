@@ -210,7 +210,7 @@ def test_every_pair_refutes_only_on_a_pair_that_breaks_the_claim_and_supports_on
     y = {s: 0.85 + (0.01 if i % 2 else -0.02) for i, s in enumerate(seeds)}
     g = gate(table())["CIFAR-10"]
     test = every_pair("int8", [("x", x, f32), ("y", y, f32)], 1.0, 0.05, "int8 against float32", g)
-    assert test["verdict"] not in (REFUTED, SUPPORTED) and test["pairs"] == 2
+    assert test["verdict"] not in (REFUTED, SUPPORTED) and test["compared"] == 2
     # every pair clear: supported; one pair breaks it: refuted (Holm over the pairs)
     fine = {s: 0.85 + 0.0001 * i for i, s in enumerate(seeds)}
     assert every_pair("int8", [("a", fine, f32), ("b", fine, f32)], 1.0, 0.05, "f", g)["verdict"] == SUPPORTED

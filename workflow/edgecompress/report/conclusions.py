@@ -18,7 +18,7 @@ from typing import Mapping, Sequence
 from .. import paper
 from ..modelkey import CNN, config_of, family_of
 from ..stats import mean_std
-from .evidence import REFUTED, SUPPORTED, UNDECIDED, Comparison, judge
+from .evidence import REFUTED, SUPPORTED, UNDECIDED, Comparison, intersection_union, judge
 from .format import conclusion_words, join_reasons
 from .recommend import candidates
 
@@ -56,39 +56,14 @@ def _mean(values: Sequence[float]) -> float | None:
 def every_pair(
     key: str, pairs: Sequence[tuple[str, Mapping, Mapping]], margin_points: float, alpha: float, family: str, gates
 ) -> dict | None:
-    """ "a is at most ``margin`` below b, for every pair", judged pair by pair (None with no pair).
+    """ "a is at most ``margin`` below b, for every pair", judged pair by pair (None with no pair):
+    :func:`evidence.intersection_union` over one comparison per pair (``(name, a, b)``).
 
-    Supported when every pair's interval clears the margin at ``alpha`` (an intersection-union test:
-    each pair at the claim's level, no correction over the pairs, since all must hold); refuted when
-    some pair's interval clears it the other way, with Holm over the pairs (any one may break it).
-    The mean of each seed's worst pair is biased low (a mean of minima lies below the minimum of
-    means), so it is not the statistic: it could refute a claim no single pair breaks. Returns the
-    test that decides, as :func:`evidence.judge` gives it (the weakest pair where all clear, the
-    refuting one, else the first open one), with ``pairs``, its number of pairs, and ``verdict``.
+    The mean of each seed's worst pair is not the statistic: it is biased low (a mean of minima lies
+    below the minimum of means), so it could refute a claim that no single pair breaks.
     """
     comps = [Comparison(f"{key}: {name}", a, b, margin_points) for name, a, b in pairs]
-    if not comps:
-        return None
-    alone = {c.key: judge([c], alpha, family, gates)[c.key] for c in comps}
-    holm = judge(comps, alpha, family, gates)
-    refuting = [k for k, v in holm.items() if v["by_tests"] == REFUTED]
-    if refuting:
-        test = holm[refuting[0]]
-    elif all(v["by_tests"] == SUPPORTED for v in alone.values()):
-        test = max(alone.values(), key=lambda v: v["p_t"] if v["p_t"] is not None else 1.0)
-    else:
-        test = next(v for v in alone.values() if v["by_tests"] != SUPPORTED)
-    by_tests = REFUTED if refuting else (SUPPORTED if test["by_tests"] == SUPPORTED else test["by_tests"])
-    return {
-        **test,
-        "by_tests": by_tests,
-        "verdict": test["verdict"] if gates_failed(gates) else by_tests,
-        "pairs": len(comps),
-    }
-
-
-def gates_failed(gates) -> bool:
-    return any(not g.passed for g in gates)
+    return intersection_union({key: comps}, alpha, family, gates).get(key)
 
 
 def _rival_status(cands, rival, base, ev, gates) -> str:
@@ -371,19 +346,20 @@ def combining(rows, gates_by_task, ev) -> dict:
         for c in (cands.get(("baseline", "int8")), *_of(cands, "structured", "float32"), *_of(cands, "kd", "float32"))
         if c
     ]
-    # each chain amount is one claim over its pairs; the amounts share alpha (Bonferroni: the family's size)
-    level = ev["alpha"] / max(len(chains), 1)
-    tests = [
-        every_pair(
-            ch.label,
-            [(o.label, ch.accuracy_by_seed, o.accuracy_by_seed) for o in alone],
-            ev["max_cost_points"],
-            level,
-            "combined against each method alone",
-            gates_by_task["CIFAR-10"],
-        )
-        for ch in chains
-    ]
+    # each chain amount is one claim over its pairs (intersection-union); Holm runs over the amounts
+    found = intersection_union(
+        {
+            ch.label: [
+                Comparison(f"{ch.label}: {o.label}", ch.accuracy_by_seed, o.accuracy_by_seed, ev["max_cost_points"])
+                for o in alone
+            ]
+            for ch in chains
+        },
+        ev["alpha"],
+        "combined against each method alone",
+        gates_by_task["CIFAR-10"],
+    )
+    tests = [found.get(ch.label) for ch in chains]
     missing, refuted, all_beat, pairs = [], False, bool(chains and alone), []
     for ch, v in zip(chains, tests):
         if v is None:

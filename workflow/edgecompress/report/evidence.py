@@ -38,6 +38,7 @@ from ..stats import (
 
 SUPPORTED, REFUTED, EQUIVALENT, OPEN = "supported", "refuted", "equivalent", "open"
 UNDECIDED = "not supported by this run"  # a gate failed: the data or weights cannot carry the claim
+ONLY_MODEL = "the only model within the budgets"  # a device choice with no rival: no accuracy verdict
 DECIDED = (SUPPORTED, REFUTED, EQUIVALENT)
 
 
@@ -250,6 +251,7 @@ def judge(
             needed = max(min_seeds(alpha, m), by_t) if by_t else None
         verdict = UNDECIDED if gates_failed else by_tests
         out[c.key] = {
+            "key": c.key,
             "verdict": verdict,
             "by_tests": by_tests,
             "supported": verdict == SUPPORTED,
@@ -274,5 +276,72 @@ def judge(
             "reachable": smallest < threshold,
             "needed": needed,
             "seeds_for_check": min_seeds(alpha, m),
+        }
+    return out
+
+
+def intersection_union(
+    claims: Mapping[str, Sequence[Comparison]], alpha: float, family: str = "", gates: Sequence[Gate] = ()
+) -> dict[str, dict]:
+    """Claims that each need every one of their comparisons to hold ("better than every rival", "at most
+    1 point below for every pair"), Holm over the claims of the family; per claim, a test as
+    :func:`judge` reports one (a claim without comparisons is left out).
+
+    An intersection-union test: a claim's p is the largest of its comparisons' (t-test and sign-flip
+    each), and Holm's step-down over those p's gives each claim its level (``level``; no correction over
+    a claim's own comparisons, since all must hold). A claim is supported when every comparison's
+    interval at that level clears its margin and the sign-flip check, Holm-adjusted over the claims,
+    agrees; refuted when some comparison's interval clears the other way (Holm over the claim's
+    comparisons at its level: any one breaks it); else open. The test returned is the comparison that
+    decides (the refuting one, else the weakest), with ``compared``: the claim's number of comparisons.
+    """
+    claims = {name: list(comps) for name, comps in claims.items() if comps}
+    m = len(claims)
+    if not m:
+        return {}
+    worst = lambda ps: max(1.0 if p is None else p for p in ps)  # noqa: E731
+    levels = holm_levels({n: worst(c.p_t for c in cs) for n, cs in claims.items()}, alpha, m)
+    sf_adjusted = holm_adjusted({n: worst(c.p for c in cs) for n, cs in claims.items()}, m)
+    failed = [g for g in gates if not g.passed]
+    out = {}
+    for name, comps in claims.items():
+        level = levels[name]
+        alone = [judge([c], level, family, gates)[c.key] for c in comps]
+        holm = judge(comps, level, family, gates)
+        refuting = [holm[c.key] for c in comps if holm[c.key]["by_tests"] == REFUTED]
+        significant = sf_adjusted[name] < alpha
+        if refuting:
+            test, by_interval, check_ok = refuting[0], REFUTED, True
+        else:
+            test = max(alone, key=lambda v: (v["interval_verdict"] != SUPPORTED, v["p_t"] or 1.0, v["p"] or 1.0))
+            by_interval = SUPPORTED if all(v["interval_verdict"] == SUPPORTED for v in alone) else OPEN
+            if by_interval == OPEN and test["interval_verdict"] == EQUIVALENT:
+                by_interval = EQUIVALENT
+            check_ok = by_interval != SUPPORTED or significant
+        by_tests = by_interval if check_ok else OPEN
+        needed = test["needed"]
+        if by_tests == OPEN and test["seeds"] > 1:
+            c = next(c for c in comps if c.key == test["key"])
+            by_t = seeds_for_interval(c.mean_points, c.spread_points, -c.margin_points, 1 - alpha / m)
+            needed = max(min_seeds(alpha, m), by_t) if by_t else None
+        out[name] = {
+            **test,
+            "needed": needed,
+            "by_tests": by_tests,
+            "verdict": UNDECIDED if failed else by_tests,
+            "supported": not failed and by_tests == SUPPORTED,
+            "significant": not failed and by_tests in DECIDED,
+            "interval_verdict": by_interval,
+            "check_agrees": check_ok,
+            "sign_flip_alone": test["seeds"] > 1 and check_ok and by_interval == OPEN and significant,
+            "p_holm": sf_adjusted[name],
+            "level": level,
+            "interval": test["interval"],
+            "family": family,
+            "tests_in_family": m,
+            "threshold": alpha / m,
+            "reachable": test["smallest_p"] < alpha / m,
+            "seeds_for_check": min_seeds(alpha, m),
+            "compared": len(comps),
         }
     return out

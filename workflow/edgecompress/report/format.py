@@ -17,7 +17,6 @@ from .evidence import (
     CHANCE,
     DATA,
     OPEN,
-    SUPPORTED,
     TIE_SUSPECT,
     TIE_UNMEASURED,
     UNDECIDED,
@@ -257,6 +256,11 @@ TIE_BROKEN_BY_TIMES = (
 )
 
 
+def at_budget(ms: float, budget: float | None, evidence_cfg: Mapping) -> bool:
+    """A measured latency within the timing noise (``evidence.speedup_noise``) of a latency budget."""
+    return budget is not None and abs(ms / budget - 1) <= evidence_cfg["speedup_noise"]
+
+
 # the tied model a class's measure prefers (recommend.break_tie's "decided_by"), in a word
 TIE_WINNER = {"speed": "faster", "Vela's estimate": "faster on Vela's estimate", "arena": "leaner", "size": "smaller"}
 
@@ -314,6 +318,9 @@ def choice_row(x: Mapping, evidence_cfg: Mapping, cpu: str) -> dict:
             else "not estimated"
         )
     latency = "–" if c is None or c.latency_ms is None else measured(num(c.latency_ms, 3)) + " ms"
+    if c is not None and c.latency_ms is not None and at_budget(c.latency_ms, d.get("latency_ms"), evidence_cfg):
+        # within the timing noise of the budget: whether it fits or breaks it may flip from run to run
+        latency += measured(" (at the budget)")
     flag = measured(" †") if c and c.latency_suspect and d["hardware"] == "cpu" else ""
     if x["verdict"] is None:
         verdict = "no model meets the budgets"
@@ -323,8 +330,8 @@ def choice_row(x: Mapping, evidence_cfg: Mapping, cpu: str) -> dict:
         names = [g.name for g in x["failed_gates"]]
         blocking = ([f"failed gates: {', '.join(names)}"] if names else []) + [plain(w) for w in reasons]
         verdict = f"{UNDECIDED} ({'; '.join(blocking)})"
-    elif test is None:
-        verdict = SUPPORTED
+    elif test is None:  # the only model within the budgets: no accuracy verdict
+        verdict = x["verdict"]
     else:
         verdict = verdict_text(test)
     lo, hi = test["interval"] if test else (None, None)

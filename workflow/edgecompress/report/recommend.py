@@ -279,6 +279,7 @@ def choose(device: Mapping, cands: Sequence[Candidate], tie_points: float = 0.0,
     return {
         "device": device,
         "chosen": chosen,
+        "fitting": ok,
         "runner_up": runner,
         "leader": leader,
         "second": second,

@@ -7,8 +7,8 @@ Every test the report prints belongs to one family, and Holm's correction runs w
   control``: the same claims against the baseline fine-tuned as many epochs, without pruning;
 - ``distillation``: the T x alpha grid, each cell claimed to beat the student alone;
 - ``device choices, <task>``: per task, one claim per class: the model with the highest mean accuracy
-  within the budgets is more accurate than the runner-up (or, when its lead is below
-  ``evidence.tie_points`` and speed or size broke the tie, at most that far below the leader).
+  within the budgets is more accurate than every fitting rival (at most ``evidence.tie_points`` below
+  those it tied with), an intersection-union test, Holm over the task's classes.
 
 The test never picks the model: it says how sure the report is (``evidence.judge``: an interval,
 a sign-flip check, "supported", "open: needs n seeds" ...). Every verdict also passes the task's
@@ -28,13 +28,14 @@ from .evidence import (
     BUDGET_SUSPECT,
     IMAGE,
     MAGNITUDES,
-    SUPPORTED,
+    ONLY_MODEL,
     TIE_SUSPECT,
     TIE_UNMEASURED,
     UNDECIDED,
     Comparison,
     chance_gate,
     data_gate,
+    intersection_union,
     judge,
     min_seeds,
     weights_gate,
@@ -118,21 +119,29 @@ def claims(
     return {"rows": out, "alpha": f"{evidence_cfg['alpha']:g}"}
 
 
-def choice_comparison(name: str, ch: Mapping, tie_points: float) -> Comparison | None:
-    """The claim a device choice makes, as a comparison over seeds (None: nothing to compare it with).
+def choice_comparisons(name: str, ch: Mapping, tie_points: float) -> list[Comparison]:
+    """The claims a device choice makes, one per fitting rival, as comparisons over seeds (empty: no rival).
 
-    A choice that leads (beyond the tolerance) claims to be more accurate than the runner-up; a choice
-    that won a tie claims to be at most ``tie_points`` below the most accurate model it tied with.
-    Two files of a model trained once (the CNN's variants) are paired over the test images instead:
-    the claim is then of these files, not of the training.
+    Against a rival it tied with (less than ``tie_points`` below the leader), the chosen model claims
+    to be at most ``tie_points`` below it; against any other fitting model, to be more accurate. Two
+    files of a model trained once (the CNN's variants) are paired over the test images instead: the
+    claim is then of these files, not of the training.
     """
-    c, r = ch["chosen"], ch["runner_up"]
-    if c is None or r is None:
-        return None
-    rival, margin = (r, 0.0) if not ch["tie"] else (ch["leader"] if c is not ch["leader"] else ch["second"], tie_points)
-    if c.correct_by_image and len(c.correct_by_image) == len(rival.correct_by_image):
-        return Comparison(name, _outcomes(c.correct_by_image), _outcomes(rival.correct_by_image), margin, IMAGE)
-    return Comparison(name, c.accuracy_by_seed, rival.accuracy_by_seed, margin)
+    c = ch["chosen"]
+    if c is None:
+        return []
+    tied = {id(t) for t in ch["tied"]}
+    out = []
+    for rival in ch["fitting"]:
+        if rival is c:
+            continue
+        margin = tie_points if id(rival) in tied else 0.0
+        key = f"{name}: {rival.label}"
+        if c.correct_by_image and len(c.correct_by_image) == len(rival.correct_by_image):
+            out.append(Comparison(key, _outcomes(c.correct_by_image), _outcomes(rival.correct_by_image), margin, IMAGE))
+        else:
+            out.append(Comparison(key, c.accuracy_by_seed, rival.accuracy_by_seed, margin))
+    return out
 
 
 def _outcomes(bits: str) -> dict[int, float]:
@@ -151,8 +160,9 @@ def decide_choices(
     """Per task and device class, the choice and what decides how sure it is, as values.
 
     The choice is the model with the highest mean accuracy within the budgets (``recommend.choose``);
-    the test only says how sure that is: one comparison per class (``choice_comparison``), Holm within
-    the task's family of classes, the interval and the sign-flip check of :func:`evidence.judge`.
+    the test only says how sure that is: one comparison per fitting rival (``choice_comparisons``),
+    all of which must hold (:func:`evidence.intersection_union`: each class at its Holm level among the
+    task's classes), with the interval and the sign-flip check of :func:`evidence.judge`.
     ``arm`` (``parity.summaries``): an aarch64 class's choice gets its ARM parity summary, and a choice
     whose files disagree between aarch64 and x86 beyond rounding is not supported. ``vela`` (rows of
     ``vela.csv``): an npu class's budgets are checked against Vela's estimates for its accelerator.
@@ -162,7 +172,7 @@ def decide_choices(
     (the judged comparison, None with nothing to compare), ``family`` and ``tests`` (its size), ``arm``
     (the parity summary of an aarch64 class, else None), ``concerns`` (of ``evidence.CONCERNS``), ``failed_gates``
     and ``verdict``: None without a choice, "not supported by this run" when a gate or a concern blocks
-    it, "supported" for the only model within the budgets, else the test's.
+    it, "the only model within the budgets" (no accuracy verdict) without a rival, else the test's.
     """
     cands = candidates(deployment_rows, vela, per_image)
     alpha, tie_points = evidence_cfg["alpha"], evidence_cfg["tie_points"]
@@ -171,10 +181,10 @@ def decide_choices(
         pool = [c for c in cands if c.task == task]
         family = f"device choices, {task}"
         picked = {d["name"]: choose(d, pool, tie_points, evidence_cfg["speedup_noise"]) for d in devices}
-        comps = {
-            name: comp for name, ch in picked.items() if (comp := choice_comparison(name, ch, tie_points)) is not None
-        }
-        tests = judge(list(comps.values()), alpha, family, gates_by_task[task])
+        comps = {name: cs for name, ch in picked.items() if (cs := choice_comparisons(name, ch, tie_points))}
+        # each class's claim holds only against every fitting rival (intersection-union, no correction over
+        # the rivals); Holm runs over the task's classes, each claim's p the largest of its rivals'
+        tests = intersection_union(comps, alpha, family, gates_by_task[task])
         failed = [g for g in gates_by_task[task] if not g.passed]
         for d in devices:
             ch = picked[d["name"]]
@@ -197,8 +207,8 @@ def decide_choices(
                 verdict = None
             elif failed or concerns:
                 verdict = UNDECIDED
-            elif test is None:  # the only model within the budgets: nothing to compare
-                verdict = SUPPORTED
+            elif test is None:  # the only model within the budgets: nothing to compare, no accuracy verdict
+                verdict = ONLY_MODEL
             else:
                 verdict = test["verdict"]
             out.append(
