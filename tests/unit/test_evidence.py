@@ -13,10 +13,10 @@ import pytest
 from scipy import stats as st
 
 from edgecompress import stats
-from edgecompress.report import evidence, recommend
+from edgecompress.report import evidence, format, recommend
 from edgecompress.report.evidence import Comparison, judge
 from edgecompress.report.format import plain
-from edgecompress.report.verdicts import choices
+from edgecompress.report.verdicts import choices, reach
 from helpers import REPO, benchmark_module
 
 SCHEMA = REPO / "workflow" / "schemas" / "config.schema.yaml"
@@ -106,14 +106,14 @@ def test_the_recorded_six_seed_run_chooses_the_unstructured_int8_model_with_an_i
     assert picked["runner_up"].label == "structured/amount0.5 float32" and not picked["tie"]
     assert picked["lead_points"] == pytest.approx(5.6)
     # the verdict, in a family of four tests as on the real run: the t-interval clears 0 but the sign-flip
-    # check cannot (2/2^6 = 0.031 > 0.05/4): open, and the row says how many seeds would decide it
+    # check cannot (2/2^6 = 0.031 > 0.05/4): open, and the row says the run could not decide it by design
     gates_passing = {"CIFAR-10": [], "Fashion-MNIST": []}
     table = [
         c for c in plain(choices(rows, [BOARD, *OTHERS], gates_passing, EVIDENCE, "CPU")) if c["task"] == "CIFAR-10"
     ]
     board = next(c for c in table if c["device"] == "single-board CPU")
     assert board["chosen"] == "unstructured/amount0.5 int8"
-    assert board["verdict"] == "open: cannot decide with 6 seeds; needs 8 seeds", board["verdict"]
+    assert board["verdict"] == "open: cannot decide with 6 seeds", board["verdict"]
     # each class's claim is against every fitting rival (intersection-union): the other three classes' claims
     # include rivals their choice cannot be shown to beat, so this lead is the family's strongest claim and
     # Holm tests it first, at 0.05 / 4: the interval clears 0 (the lead is real by the t-interval), the
@@ -150,7 +150,10 @@ def test_interval_verdicts_supported_refuted_equivalent_open():
     )
     lo, hi = up["interval"]
     assert lo > 0 and lo < up["points"] < hi
-    assert noisy["needed"] is None or noisy["needed"] > 10
+    # the open claim says the power its run had at the spread it measured, not how many seeds to add
+    assert 0 < noisy["power"][1.0] < noisy["power"][2.0] <= 1, noisy["power"]
+    assert "a run with more seeds is a new experiment" in format.test_text(noisy)
+    assert "would decide" not in format.test_text(noisy) and "needs" not in format.verdict_text(noisy)
 
 
 def test_an_interval_clears_its_bound_exactly_when_holm_rejects():
@@ -353,3 +356,44 @@ def test_the_cnn_choice_is_decided_over_its_test_images_not_left_open_for_want_o
     # outcomes that do not give the table's accuracy are refused, naming the model
     with pytest.raises(ValueError, match="cnn int8: its per-image outcomes give accuracy"):
         recommend.candidates(cnn_rows(f32.mean(), i8.mean() + 0.01), per_image=bits)
+
+
+def test_what_a_test_can_reach_counts_informative_pairs_not_seeds():
+    # eight seeds, three of which show no difference at all: a zero difference flips to itself, so the
+    # sign-flip test's floor is that of five pairs (2 / 2^5 = 0.0625), not 2 / 2^8
+    a = {s: 0.80 + (0.02 if s < 5 else 0.0) for s in range(8)}
+    b = dict.fromkeys(range(8), 0.80)
+    found = judge([Comparison("c", a, b)], 0.05, "f")["c"]
+    assert found["seeds"] == 8 and found["informative"] == 5
+    assert found["smallest_p"] == pytest.approx(2 / 2**5) and not found["reachable"]
+    assert "5 informative of 8 seeds" in format.test_text(found)
+    # a missing seed lowers it too
+    assert judge([Comparison("d", dict(list(a.items())[:4]), b)], 0.05)["d"]["informative"] == 4
+    # per-image outcomes: only the images on which the two files disagree count
+    f32 = {i: float(i % 10 != 0) for i in range(1000)}
+    i8 = {**f32, 0: 1.0, 10: 1.0, 20: 1.0, 1: 0.0}
+    assert Comparison("cnn", i8, f32, unit=evidence.IMAGE).informative == 4
+    # the design table says so for the CNN's family when the files' outcomes are known
+    config = {
+        "evidence": {"alpha": 0.05},
+        "pruning": {"seeds": [1], "unstructured": {"amounts": [0.5]}, "structured": {"amounts": [0.5]}},
+        "distillation": {"seeds": [1], "temperatures": [4], "alphas": [0.9]},
+        "devices": [{}] * 5,
+    }
+    cnn = {r["family"]: r for r in reach(config, 10_000, 4)}["device choices, Fashion-MNIST"]
+    assert cnn["seeds"].startswith("4 test images on which the two files disagree (of 10,000)")
+    assert not cnn["decidable"]  # 2 / 2^4 = 0.125 against 0.05 / 5
+
+
+def test_the_power_a_run_had_is_the_noncentral_t_power_and_zero_where_the_check_cannot_reach():
+    # 8 seeds, paired spread 1 point, a true 1-point difference, a 5 % two-sided t-test: checked by simulation
+    power = stats.paired_power(8, 1.0, 1.0, 0.05)
+    rng = np.random.default_rng(3)
+    d = rng.normal(1.0, 1.0, size=(40_000, 8))
+    t = d.mean(axis=1) / (d.std(axis=1, ddof=1) / math.sqrt(8))
+    simulated = float(np.mean(np.abs(t) > st.t.ppf(0.975, 7)))
+    assert power == pytest.approx(simulated, abs=0.01) and 0.5 < power < 0.9
+    assert stats.paired_power(16, 1.0, 1.0, 0.05) > power > stats.paired_power(8, 2.0, 1.0, 0.05)
+    assert stats.paired_power(1, 1.0, 1.0, 0.05) == 0.0
+    # six seeds at 0.05 / 4: the sign-flip check cannot reach 0.0125, so the run had no power at all
+    assert evidence.run_power(6, 1.0, 0.0125, reachable=False) == {1.0: 0.0, 2.0: 0.0}

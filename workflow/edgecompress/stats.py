@@ -138,6 +138,23 @@ def seeds_for_interval(mean: float, sd: float, bound: float, confidence: float, 
     return None
 
 
+def paired_power(n: int, sd: float, effect: float, level: float) -> float:
+    """Power of the two-sided paired t-test at ``level`` with ``n`` pairs to detect a true mean difference of
+    ``effect`` when the paired differences spread with standard deviation ``sd`` (noncentral t).
+
+    0 with fewer than two pairs (no test); 1 for a nonzero effect with no spread. What a run could see, said
+    after it: not an invitation to add seeds at the same level (a run with more seeds is a new experiment).
+    """
+    if n < 2 or not math.isfinite(sd):
+        return 0.0
+    if sd == 0:
+        return 1.0 if effect else level
+    df = n - 1
+    crit = st.t.ppf(1 - level / 2, df)
+    nc = effect / (sd / math.sqrt(n))
+    return float(st.nct.sf(crit, df, nc) + st.nct.cdf(-crit, df, nc))
+
+
 def holm_adjusted(pvalues: Mapping, m: int | None = None) -> dict:
     """Holm's adjusted p-values: reject a hypothesis at family-wise level alpha when its adjusted p < alpha.
 

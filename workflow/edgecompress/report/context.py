@@ -826,7 +826,11 @@ def build_context(
         if name == f"quantization/metrics/{precision}.json" and (bits := read_json(path).get("correct_by_image"))
     }
     lengths = {len(bits) for bits in cnn_outcomes.values()}
-    reached = verdicts.reach(config, *lengths) if len(lengths) == 1 else verdicts.reach(config)
+    if len(lengths) == 1 and len(cnn_outcomes) == 2:  # the images on which float32 and int8 disagree
+        f32, i8 = (cnn_outcomes[(CNN, p)] for p in ("float32", "int8"))
+        reached = verdicts.reach(config, len(f32), sum(x != y for x, y in zip(f32, i8)))
+    else:
+        reached = verdicts.reach(config, *lengths) if len(lengths) == 1 else verdicts.reach(config)
     arm_rows = read_csv(inputs["deployment_arm"])
     vela_rows = read_csv(inputs["deployment_vela"])
     prov["reference"] = reference_section((config.get("report") or {}).get("reference"))

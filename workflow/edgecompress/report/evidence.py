@@ -29,8 +29,8 @@ from typing import Mapping, Sequence
 from ..stats import (
     holm_adjusted,
     mean_std,
+    paired_power,
     paired_sign_flip_p,
-    seeds_for_interval,
     smallest_sign_flip_p,
     t_interval,
     t_test_p,
@@ -149,6 +149,14 @@ class Comparison:
         return [d + self.margin_points for d in self.differences]
 
     @property
+    def informative(self) -> int:
+        """The pairs that can move the sign-flip test: a zero shifted difference flips to itself, so it (like a
+        missing seed) lowers what the test can reach. Per-image outcomes: the images on which the two
+        files disagree (those on which they agree carry no information about which is better)."""
+        values = self.differences if self.unit == IMAGE else self.shifted
+        return sum(abs(x) > 1e-12 for x in values)
+
+    @property
     def mean_points(self) -> float:
         return mean_std(self.differences)[0] if self.seeds else float("nan")
 
@@ -205,6 +213,16 @@ def _check_agrees(
     return True
 
 
+# The differences (points) the report gives a run's power to detect, at the paired spread it measured.
+POWER_EFFECTS = (1.0, 2.0)
+
+
+def run_power(n: int, spread_points: float, level: float, reachable: bool) -> dict[float, float]:
+    """The power this run had (``stats.paired_power``) to detect each of ``POWER_EFFECTS`` points at the paired
+    spread it measured and its claim's level; 0 where the sign-flip check cannot reach the threshold."""
+    return {e: (paired_power(n, spread_points, e, level) if reachable else 0.0) for e in POWER_EFFECTS}
+
+
 def judge(
     comparisons: Sequence[Comparison],
     alpha: float,
@@ -220,8 +238,9 @@ def judge(
     claim is open (``check_agrees`` False, ``interval_verdict`` what the interval said). Failed gates
     make every claim "not supported by this run" (``by_tests``: the verdict the tests alone reached).
     Each result also says what the seeds can reach: the sign-flip test's smallest p beside Holm's
-    strictest threshold, and how many seeds would decide it (``needed``; ``seeds_for_check``: the fewest
-    with which the sign-flip test can reach the threshold at all).
+    strictest threshold, the power the run had to detect 1 and 2 points at the paired spread it measured
+    (``power``), and ``seeds_for_check``: the fewest with which the sign-flip test can reach the
+    threshold at all (a property of the design).
     """
     m = len(comparisons)
     t_ps = {c.key: c.p_t for c in comparisons if len(c.seeds) > 1}
@@ -235,7 +254,8 @@ def judge(
     for c in comparisons:
         n = len(c.seeds)
         level = levels.get(c.key, threshold)
-        smallest = smallest_sign_flip_p(n, c.magnitudes)
+        informative = c.informative
+        smallest = smallest_sign_flip_p(informative, c.magnitudes)
         lo, hi = c.interval(1 - level)
         bound = -c.margin_points
         significant = sf_adjusted.get(c.key, 1.0) < alpha
@@ -245,10 +265,7 @@ def judge(
             by_interval = _interval_verdict(lo, hi, bound, tolerance)
             check_ok = _check_agrees(c, by_interval, significant, level, tolerance)
         by_tests = by_interval if check_ok else OPEN
-        needed = None
-        if by_tests == OPEN and n > 1:
-            by_t = seeds_for_interval(c.mean_points, c.spread_points, bound, 1 - threshold)
-            needed = max(min_seeds(alpha, m), by_t) if by_t else None
+        power = run_power(n, c.spread_points, level, smallest < threshold)
         verdict = UNDECIDED if gates_failed else by_tests
         out[c.key] = {
             "key": c.key,
@@ -267,14 +284,16 @@ def judge(
             "level": level,
             "interval": (lo, hi),
             "seeds": n,
+            "informative": informative,
             "unit": c.unit,
             "points": c.mean_points,
+            "spread_points": c.spread_points,
             "family": family,
             "tests_in_family": m,
             "smallest_p": smallest,
             "threshold": threshold,
             "reachable": smallest < threshold,
-            "needed": needed,
+            "power": power,
             "seeds_for_check": min_seeds(alpha, m),
         }
     return out
@@ -319,14 +338,10 @@ def intersection_union(
                 by_interval = EQUIVALENT
             check_ok = by_interval != SUPPORTED or significant
         by_tests = by_interval if check_ok else OPEN
-        needed = test["needed"]
-        if by_tests == OPEN and test["seeds"] > 1:
-            c = next(c for c in comps if c.key == test["key"])
-            by_t = seeds_for_interval(c.mean_points, c.spread_points, -c.margin_points, 1 - alpha / m)
-            needed = max(min_seeds(alpha, m), by_t) if by_t else None
+        c = next(c for c in comps if c.key == test["key"])
         out[name] = {
             **test,
-            "needed": needed,
+            "power": run_power(test["seeds"], c.spread_points, level, test["smallest_p"] < alpha / m),
             "by_tests": by_tests,
             "verdict": UNDECIDED if failed else by_tests,
             "supported": not failed and by_tests == SUPPORTED,

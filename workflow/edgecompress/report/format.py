@@ -124,7 +124,7 @@ def _bound(x: float) -> str:
 
 def test_text(v: Mapping) -> str:
     """What one test over seeds (or images) found, in words: the mean difference, its interval at Holm's
-    level, the sign-flip check, what the units can reach, and how many would decide an open claim."""
+    level, the sign-flip check, what the units can reach, and the power an open claim's run had."""
     n, unit, m = v["seeds"], v["unit"], v["tests_in_family"]
     where = f"{v['family']}, Holm over {m} test{'s' if m != 1 else ''}" if v["family"] else f"Holm over {m}"
     if n < 2:
@@ -141,8 +141,10 @@ def test_text(v: Mapping) -> str:
         if unit != "seed":
             text += f"; paired over {_units(n, unit)}"
         if not v["reachable"]:
+            k = v.get("informative", n)
+            which = f"{k} informative of {_units(n, unit)}" if k != n else _units(n, unit)
             reach = (
-                f"smallest sign-flip p with {_units(n, unit)} {v['smallest_p']:.3g} against Holm's strictest "
+                f"smallest sign-flip p with {which} {v['smallest_p']:.3g} against Holm's strictest "
                 f"threshold {v['threshold']:.3g}"
             )
             needed = v["seeds_for_check"]
@@ -154,13 +156,16 @@ def test_text(v: Mapping) -> str:
             )
         elif v["sign_flip_alone"]:
             text += "; the sign-flip test alone would call it significant, the interval does not: open"
-        if v["by_tests"] == OPEN:
-            text += (
-                f"; about {_units(v['needed'], unit)} would decide it at this spread"
-                if v["needed"]
-                else f"; the mean sits on the claim's margin: no number of {unit}s decides it at this spread"
-            )
+        if v["by_tests"] == OPEN and v.get("power"):
+            text += "; " + power_text(v["power"], v.get("spread_points"))
     return text
+
+
+def power_text(power: Mapping[float, float], spread: float | None = None) -> str:
+    """The power a run had, in words; more seeds would be a new experiment, planned before it starts."""
+    at = f" (paired spread {spread:.2f} points)" if spread is not None and math.isfinite(spread) else ""
+    parts = ", ".join(f"{100 * p:.0f} % for {e:g} point{'s' if e != 1 else ''}" for e, p in power.items())
+    return f"this run's power at its measured spread{at}: {parts}; a run with more seeds is a new experiment"
 
 
 def reason_text(v: Mapping) -> str:
@@ -169,14 +174,14 @@ def reason_text(v: Mapping) -> str:
 
 
 def verdict_text(v: Mapping) -> str:
-    """The verdict as a choice prints it: "open: needs n seeds" says how far the run is from deciding."""
+    """The verdict as a choice prints it: "open: power x % for 1 point" says what the run could have seen."""
     if v["verdict"] != OPEN:
         return v["verdict"]
     unit = v.get("unit", "seed")
-    needs = f"needs {v['needed']} {unit}s" if v["needed"] else ""
     if v["seeds"] < 2 or not v["reachable"]:
-        return f"open: cannot decide with {_units(v['seeds'], unit)}" + (f"; {needs}" if needs else "")
-    return f"open: {needs}" if needs else "open"
+        return f"open: cannot decide with {_units(v['seeds'], unit)}"
+    power = v.get("power") or {}
+    return f"open: power {100 * power[1.0]:.0f} % for 1 point" if 1.0 in power else "open"
 
 
 def gate_reason(gate) -> str:
