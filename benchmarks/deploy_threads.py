@@ -55,7 +55,8 @@ def job_args(run: Path, key: str, threads: int, out: Path) -> dict:
         "key": key,
         "model_path": str(run / modelkey.parse(key).path("model.pt")),
         "trained_metrics": str(run / modelkey.parse(key).path("metrics.json")),
-        "arrays": str(run / "resources" / "data" / "cifar10_subset.npz"),
+        # the subset the model was tested on, as its deployment metrics record it
+        "arrays": str(run / json.loads(metrics.read_text())["provenance"]["inputs"]["arrays"]["path"]),
         "out": {**{p: str(out / f"{p}.tflite") for p in PRECISIONS}, "metrics": str(out / "metrics.json")},
         "resolution": settings["resolution"],
         "calibration_samples": settings["calibration_samples"],

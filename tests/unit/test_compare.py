@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from edgecompress import compare
-from helpers import REFERENCE, REPO
+from helpers import REPO
 
 LATENCY = [
     "model,runtime,precision,batch,median_ms,spread,benchmark_agrees",
@@ -292,8 +292,10 @@ def test_vela_compressed_bytes_and_cycles_follow_the_trained_values(field):
 
 
 # The demo's metrics and tables from a 2-vCPU AMD EPYC (family 26, AVX-512 F/BW/VNNI/BF16, no AMX) at f02c4ab,
-# copied from shared/data/machines/epyc-zen5-vm-2vcpu/demo: the same config and fixtures as the reference.
+# copied from shared/data/machines/epyc-zen5-vm-2vcpu/demo, and the committed reference of that commit (a
+# 2-vCPU Xeon with AVX-512 VNNI, no AMX): the same code, config and fixtures on two CPUs.
 EPYC_DEMO = REPO / "tests" / "machines" / "epyc-zen5-vm-2vcpu-demo"
+XEON_DEMO = REPO / "tests" / "machines" / "reference-demo-f02c4ab"
 
 
 def copy_run(src: Path, dst: Path) -> Path:
@@ -314,7 +316,7 @@ def edit_csv(path: Path, model: str, field: str, value: str, where: dict | None 
 
 
 def test_the_demo_from_an_amd_epyc_passes_the_cross_cpu_comparison_with_the_reference(tmp_path):
-    result = compare.compare(REFERENCE, EPYC_DEMO)
+    result = compare.compare(XEON_DEMO, EPYC_DEMO)
     assert not result.same_platform
     assert not result.failing, "\n".join(
         f"{r.file} {r.key} {r.field}: {r.a} -> {r.b} ({r.kind})" for r in result.failing
@@ -337,7 +339,7 @@ def test_the_demo_from_an_amd_epyc_passes_the_cross_cpu_comparison_with_the_refe
     memory = [r for r in result.rows if r.kind == "memory" and r.verdict != "equal"]
     assert memory and {r.verdict for r in memory} == {"not comparable"}
     # the command says so first, and exits 0
-    rc, text = run_main(REFERENCE, EPYC_DEMO, tmp_path / "out")
+    rc, text = run_main(XEON_DEMO, EPYC_DEMO, tmp_path / "out")
     assert rc == 0
     first = text.split("## Config diff")[0]
     assert "Different platforms" in first and "AMD EPYC" in first and "Intel(R) Xeon(R)" in first
@@ -352,16 +354,16 @@ def test_the_cross_cpu_comparison_still_fails_on_structure_and_the_same_cpu_on_a
     m = json.loads(metrics_path.read_text())
     del m["report"]["macs"]
     metrics_path.write_text(json.dumps(m))
-    failing = {(r.file.rsplit("/", 1)[-1], r.field, r.verdict) for r in compare.compare(REFERENCE, broken).failing}
+    failing = {(r.file.rsplit("/", 1)[-1], r.field, r.verdict) for r in compare.compare(XEON_DEMO, broken).failing}
     assert failing == {("memory.csv", "arena_bytes", "differs"), ("metrics.json", "report.macs", "only in A")}
     # the reference's own CPU: Vela's weight bytes must be equal; a roofline level the sweep found is listed
-    same = copy_run(REFERENCE, tmp_path / "same")
+    same = copy_run(XEON_DEMO, tmp_path / "same")
     edit_csv(same / "results/deployment/vela.csv", "baseline/seed42", "weights_bytes", "10253552")
     machine_path = same / "results/deployment/machine.json"
     machine = json.loads(machine_path.read_text())
     machine["roofline"]["levels"].append({**machine["roofline"]["levels"][-1], "name": "L4"})
     machine_path.write_text(json.dumps(machine))
-    result = compare.compare(REFERENCE, same)
+    result = compare.compare(XEON_DEMO, same)
     assert result.same_platform
     assert {(r.field, r.kind) for r in result.failing} == {("weights_bytes", "trained")}
     assert {r.verdict for r in result.rows if r.field.startswith("roofline.levels[3]")} == {"listed"}

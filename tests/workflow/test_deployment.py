@@ -14,7 +14,7 @@ def trained(run):
     with the prepared CIFAR-format test images (NHWC uint8) it was evaluated on."""
     d = run["dir"]
     deployed = d / "results/deployment/models/student/seed42"
-    arrays = np.load(d / "resources/data/cifar10_subset.npz")
+    arrays = np.load(d / "resources/data/cifar10_subset_draw42.npz")
     return {
         "model": d / "results/distillation/student/seed42/model.pt",
         "out": {

@@ -56,7 +56,7 @@ def test_plain_snakemake_uses_the_default_profile(tmp_path):
 
 DATA_TARGETS = (
     "resources/data/fashion_mnist.npz",
-    "resources/data/cifar10_subset.npz",
+    "resources/data/cifar10_subset_draw42.npz",
     "resources/downloads/resnet18-f37072fd.pth",
     "resources/downloads/mobilenet_v2-b0353104.pth",
 )
@@ -71,7 +71,8 @@ def test_data_stage_of_the_demo(run, fixture_dir):
     """The data stage of the session's demo: the subset, the inputs' checksums, the arrays, the mirror's copy.
     That a second clean run writes the same bytes is tests/workflow/test_reproducible.py's to check (every output)."""
     d = run["dir"]
-    summary = json.loads((d / "resources/data/cifar10_subset.json").read_text())
+    summary = json.loads((d / "resources/data/cifar10_subset_draw42.json").read_text())
+    assert summary["draw"] == 42  # the demo's one seed draws its own subset
     assert summary["train"]["per_class"] == [100] * 10 and summary["test"]["per_class"] == [20] * 10
     assert (
         summary["provenance"]["inputs"]["archive"]["sha256"]
@@ -187,13 +188,13 @@ def test_malicious_pickle_fails_the_prepare_rule(tmp_path, server):
             }
         },
     )
-    result = snakemake(tmp_path, "resources/data/cifar10_subset.npz", configs=(config,))
+    result = snakemake(tmp_path, "resources/data/cifar10_subset_draw42.npz", configs=(config,))
     assert result.returncode != 0
-    log = (tmp_path / "logs/prepare_cifar10.log").read_text()
+    log = (tmp_path / "logs/prepare_cifar10/draw42.log").read_text()
     assert "refused global" in log and "check the data.* source and checksums" in log
     assert_one_error_line(log)
     assert not pwned.exists()
-    assert not (tmp_path / "resources/data/cifar10_subset.npz").exists()
+    assert not (tmp_path / "resources/data/cifar10_subset_draw42.npz").exists()
 
 
 def planned_outputs(output: str) -> set[str]:

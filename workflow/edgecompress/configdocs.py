@@ -39,6 +39,7 @@ def schema_rows(schema: dict) -> Iterator[tuple[str, str, str, str, str]]:
             sub = _resolve(sub, schema)
             path = f"{prefix}{key}"
             kind = sub.get("type", "")
+            kind = " or ".join(kind) if isinstance(kind, list) else kind
             has_children = kind == "object" and "properties" in sub
             if "default" in sub and not (has_children and sub["default"] == {}):
                 default = yaml.safe_dump(sub["default"], default_flow_style=True, width=10_000).strip()

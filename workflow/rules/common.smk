@@ -254,12 +254,49 @@ def pretrained_weights(arch):
     return inputs
 
 
+def all_seeds():
+    """Every training seed of the run (pruning and distillation), sorted."""
+    return sorted(set(config["pruning"]["seeds"]) | set(config["distillation"]["seeds"]))
+
+
+def cifar_draw(seed):
+    """The CIFAR-10 subset draw that training seed ``seed`` trains and is tested on: the seed itself
+    (data.cifar10.subset_seed: per_seed, the default) or the one fixed draw."""
+    fixed = config["data"]["cifar10"]["subset_seed"]
+    return int(seed) if fixed == "per_seed" else int(fixed)
+
+
+def cifar_arrays(seed):
+    """The prepared subset of ``seed``'s draw."""
+    return rules.prepare_cifar10.output.arrays.format(draw=cifar_draw(seed))
+
+
+def seed_arrays(wildcards):
+    """Input function: the subset of the job's {seed}."""
+    return cifar_arrays(wildcards.seed)
+
+
+def model_arrays(wildcards):
+    """Input function: the subset of the deployed {model}'s seed."""
+    return cifar_arrays(modelkey.parse(wildcards.model).seed)
+
+
+def cifar_draws():
+    """Every draw the run's seeds use, once (a fixed draw: one)."""
+    return sorted({cifar_draw(s) for s in all_seeds()})
+
+
+def models_arrays():
+    """Deployed PyTorch model key -> the subset it is tested on (the memory and ARM jobs read them)."""
+    return {m: cifar_arrays(modelkey.parse(m).seed) for m in deployed_models()}
+
+
 def all_targets():
     """What a plain ``snakemake`` builds; the ImageNet weights only when a rule will load them."""
     weights = [download_path(f"weights.{arch}") for arch in ("resnet18", "mobilenet_v2")]
     return [
         rules.prepare_fashion_mnist.output.arrays,
-        rules.prepare_cifar10.output.arrays,
+        *expand(rules.prepare_cifar10.output.arrays, draw=cifar_draws()),
         *(weights if pretrained() else []),
         rules.quantization_table.output.table,
         rules.pruning_tables.output.summary,
@@ -277,7 +314,8 @@ wildcard_constraints:
         re.escape(sweep_label(a)) for m in modelkey.PRUNING_METHODS for a in config["pruning"][m]["amounts"]
     ),
     model="|".join(re.escape(m) for m in deployed_models()),
-    seed="|".join(str(s) for s in sorted(set(config["pruning"]["seeds"]) | set(config["distillation"]["seeds"]))),
+    seed="|".join(str(s) for s in all_seeds()),
+    draw=r"\d+",
     temperature="|".join(re.escape(sweep_label(t)) for t in config["distillation"]["temperatures"]),
     alpha="|".join(re.escape(sweep_label(a)) for a in config["distillation"]["alphas"]),
 

@@ -47,16 +47,17 @@ rule prepare_fashion_mnist:
         "../scripts/prepare_fashion_mnist.py"
 
 
+# One stratified draw of the subset per {draw}: by default each training seed's own (cifar_draw in common.smk).
 rule prepare_cifar10:
     input:
         archive=download_path("cifar10.archive"),
     output:
-        arrays="resources/data/cifar10_subset.npz",
-        summary="resources/data/cifar10_subset.json",
+        arrays="resources/data/cifar10_subset_draw{draw}.npz",
+        summary="resources/data/cifar10_subset_draw{draw}.json",
     log:
-        "logs/prepare_cifar10.log",
+        "logs/prepare_cifar10/draw{draw}.log",
     benchmark:
-        "benchmarks/rules/prepare_cifar10.tsv"
+        "benchmarks/rules/prepare_cifar10/draw{draw}.tsv"
     conda:
         "../../envs/data.yaml"
     threads: 1
@@ -67,6 +68,6 @@ rule prepare_cifar10:
     params:
         train_size=lookup(dpath="data/cifar10/train_size", within=config),
         test_size=lookup(dpath="data/cifar10/test_size", within=config),
-        seed=lookup(dpath="data/cifar10/subset_seed", within=config),
+        seed=lambda wildcards: int(wildcards.draw),
     script:
         "../scripts/prepare_cifar10.py"

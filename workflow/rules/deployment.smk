@@ -7,7 +7,7 @@ rule deploy_model:
     input:
         model=lambda wildcards: trained_model(wildcards.model),
         trained=lambda wildcards: trained_metrics(wildcards.model),
-        arrays=rules.prepare_cifar10.output.arrays,
+        arrays=model_arrays,
     output:
         float32="results/deployment/models/{model}/float32.tflite",
         int8="results/deployment/models/{model}/int8.tflite",
@@ -98,7 +98,7 @@ rule measure_memory:
         float32=deployed_files("float32"),
         int8=deployed_files("int8"),
         cnn=expand(rules.convert_tflite.output.tflite, variant=config["quantization"]["variants"]),
-        cifar=rules.prepare_cifar10.output.arrays,
+        cifar=lambda wildcards: sorted(set(models_arrays().values())),
         fashion=rules.prepare_fashion_mnist.output.arrays,
     output:
         memory="results/deployment/memory.csv",
@@ -115,6 +115,8 @@ rule measure_memory:
         runtime=30,
     params:
         models=deployed_models(),
+        # each model is tested on its seed's draw of the subset
+        cifar=lambda wildcards: models_arrays(),
         variants=lookup(dpath="quantization/variants", within=config),
         resolution=lookup(dpath="torch/resolution", within=config),
         max_arena_mib=lookup(dpath="deployment/max_arena_mib", within=config),
@@ -129,7 +131,7 @@ rule arm_parity:
         float32=deployed_files("float32"),
         int8=deployed_files("int8"),
         cnn=expand(rules.convert_tflite.output.tflite, variant=config["quantization"]["variants"]),
-        cifar=rules.prepare_cifar10.output.arrays,
+        cifar=lambda wildcards: sorted(set(models_arrays().values())),
         fashion=rules.prepare_fashion_mnist.output.arrays,
     output:
         parity="results/deployment/arm_parity.csv",
@@ -147,6 +149,8 @@ rule arm_parity:
         runtime=60,
     params:
         models=deployed_models(),
+        # each model is tested on its seed's draw of the subset
+        cifar=lambda wildcards: models_arrays(),
         variants=lookup(dpath="quantization/variants", within=config),
         resolution=lookup(dpath="torch/resolution", within=config),
         kernels=lookup(dpath="deployment/kernels", within=config),

@@ -5,7 +5,7 @@
 rule train_student:
     input:
         unpack(pretrained_weights("mobilenet_v2")),
-        arrays=rules.prepare_cifar10.output.arrays,
+        arrays=seed_arrays,
     output:
         model="results/distillation/student/seed{seed}/model.pt",
         history="results/distillation/student/seed{seed}/history.csv",
@@ -32,7 +32,7 @@ rule train_student:
 rule distill_student:
     input:
         unpack(pretrained_weights("mobilenet_v2")),
-        arrays=rules.prepare_cifar10.output.arrays,
+        arrays=seed_arrays,
         teacher=rules.finetune_baseline.output.model,
     output:
         model="results/distillation/kd/T{temperature}_alpha{alpha}/seed{seed}/model.pt",

@@ -7,7 +7,7 @@
 rule finetune_baseline:
     input:
         unpack(pretrained_weights("resnet18")),
-        arrays=rules.prepare_cifar10.output.arrays,
+        arrays=seed_arrays,
     output:
         model="results/pruning/baseline/seed{seed}/model.pt",
         history="results/pruning/baseline/seed{seed}/history.csv",
@@ -35,7 +35,7 @@ rule prune:
     input:
         baseline=rules.finetune_baseline.output.model,
         baseline_metrics=rules.finetune_baseline.output.metrics,
-        arrays=rules.prepare_cifar10.output.arrays,
+        arrays=seed_arrays,
     output:
         model="results/pruning/{method}/amount{amount}/seed{seed}/model.pt",
         history="results/pruning/{method}/amount{amount}/seed{seed}/history.csv",
@@ -64,7 +64,7 @@ rule finetune_control:
     input:
         baseline=rules.finetune_baseline.output.model,
         baseline_metrics=rules.finetune_baseline.output.metrics,
-        arrays=rules.prepare_cifar10.output.arrays,
+        arrays=seed_arrays,
     output:
         model="results/pruning/control/seed{seed}/model.pt",
         history="results/pruning/control/seed{seed}/history.csv",

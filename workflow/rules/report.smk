@@ -214,7 +214,7 @@ rule render_report:
         deployment_roofline=rules.deployment_table.output.roofline,
         deployment_speedups=rules.deployment_table.output.speedups,
         fashion_summary=rules.prepare_fashion_mnist.output.summary,
-        cifar_summary=rules.prepare_cifar10.output.summary,
+        cifar_summaries=expand(rules.prepare_cifar10.output.summary, draw=cifar_draws()),
         cifar_archive=download_path("cifar10.archive"),
         schema=repo_path("workflow/schemas/config.schema.yaml"),
         # report.reference's metrics and tables, compared in the provenance appendix (none when unset)

@@ -19,7 +19,7 @@ with one_line_errors(InputError):  # a truncated or malformed input file: one li
             snakemake.params.variants,
             snakemake.input.cnn,
         ),
-        cifar_arrays=snakemake.input.cifar,
+        cifar_arrays=snakemake.params.cifar,
         fashion_arrays=snakemake.input.fashion,
         resolution=snakemake.params.resolution,
         out_csv=snakemake.output.memory,

@@ -116,5 +116,10 @@ def prepare_cifar10(archive: str, arrays: str, summary: str, train_size: int, te
     used = {"train_size": train_size, "test_size": test_size, "subset_seed": seed}
     write_json(
         summary,
-        {"dataset": "cifar10_subset", **info, "provenance": collect(used, {"archive": archive}, packages=("numpy",))},
+        {
+            "dataset": "cifar10_subset",
+            "draw": seed,
+            **info,
+            "provenance": collect(used, {"archive": archive}, packages=("numpy",)),
+        },
     )

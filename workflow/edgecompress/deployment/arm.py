@@ -170,7 +170,7 @@ def explain(path: str, x86: Mapping[int, np.ndarray], arm: Mapping[int, np.ndarr
 
 def arm_parity(
     files: Mapping[str, Mapping[str, str]],
-    cifar_arrays: str,
+    cifar_arrays: str | Mapping[str, str],
     fashion_arrays: str,
     resolution: int,
     arm_cfg: Mapping,

@@ -293,7 +293,7 @@ def measure_file(
 
 def measure_memory(
     files: Mapping[str, Mapping[str, str]],
-    cifar_arrays: str,
+    cifar_arrays: str | Mapping[str, str],
     fashion_arrays: str,
     resolution: int,
     out_csv: str,

@@ -7,6 +7,8 @@ PyTorch model takes the CIFAR-10 subset normalised, resized to the run's resolut
 
 from __future__ import annotations
 
+from typing import Mapping
+
 import numpy as np
 
 from ..inputs import load_prepared
@@ -19,22 +21,36 @@ def fashion_input(images: np.ndarray) -> np.ndarray:
 
 
 class TestSplits:
-    """``splits(model)`` -> (images as the model's float input, labels), each dataset prepared on first use."""
+    """``splits(model)`` -> (images as the model's float input, labels), each file prepared on first use.
 
-    def __init__(self, cifar_arrays: str, fashion_arrays: str, resolution: int):
-        self.paths = {"cifar": cifar_arrays, "fashion": fashion_arrays}
+    ``cifar_arrays``: one prepared CIFAR-10 subset for every model, or model key -> the subset its
+    seed drew (``data.cifar10.subset_seed: per_seed``: each seed's models are tested on its own draw).
+    """
+
+    def __init__(self, cifar_arrays: str | Mapping[str, str], fashion_arrays: str, resolution: int):
+        self.cifar = cifar_arrays
+        self.fashion = fashion_arrays
         self.resolution = resolution
         self.cache: dict[str, tuple[np.ndarray, np.ndarray]] = {}
 
+    def path(self, model: str) -> str:
+        if model == CNN:
+            return self.fashion
+        if isinstance(self.cifar, str):
+            return self.cifar
+        if model not in self.cifar:
+            raise KeyError(f"no CIFAR-10 subset given for model {model!r}")
+        return self.cifar[model]
+
     def __call__(self, model: str) -> tuple[np.ndarray, np.ndarray]:
-        name = "fashion" if model == CNN else "cifar"
-        if name not in self.cache:
-            if name == "fashion":
-                data = load_prepared(self.paths[name], "fashion_mnist")
-                self.cache[name] = (fashion_input(data["x_test"]), data["y_test"])
+        path = self.path(model)
+        if path not in self.cache:
+            if model == CNN:
+                data = load_prepared(path, "fashion_mnist")
+                self.cache[path] = (fashion_input(data["x_test"]), data["y_test"])
             else:
                 from .convert import nhwc_images
 
-                data = load_prepared(self.paths[name], "cifar10")
-                self.cache[name] = (nhwc_images(data["x_test"], self.resolution).numpy(), data["y_test"])
-        return self.cache[name]
+                data = load_prepared(path, "cifar10")
+                self.cache[path] = (nhwc_images(data["x_test"], self.resolution).numpy(), data["y_test"])
+        return self.cache[path]

@@ -707,6 +707,27 @@ def provenance(metrics_files: Mapping[str, str], config: Mapping, data_summaries
     }
 
 
+def draws_section(config: Mapping, summaries: Sequence[str]) -> dict:
+    """Which CIFAR-10 draw each training seed trained and was tested on (the data stage's summaries say
+    which draw each is), as the methods section prints it."""
+    fixed = config["data"]["cifar10"]["subset_seed"]
+    drawn = {int(read_json(p).get("draw", -1)) for p in summaries}
+    seeds = sorted(set(config["pruning"]["seeds"]) | set(config["distillation"]["seeds"]))
+    per_seed = fixed == "per_seed"
+    by_seed = {s: (s if per_seed else int(fixed)) for s in seeds}
+    missing = sorted(set(by_seed.values()) - drawn)
+    if missing:
+        raise ValueError(f"no data summary for CIFAR-10 draw(s) {missing} (the summaries hold draws {sorted(drawn)})")
+    return {
+        "per_seed": per_seed,
+        "fixed": None if per_seed else str(fixed),
+        "by_seed": ", ".join(f"seed {s}: draw {d}" for s, d in by_seed.items()),
+        "n": str(len(set(by_seed.values()))),
+        "train": str(config["data"]["cifar10"]["train_size"]),
+        "test": str(config["data"]["cifar10"]["test_size"]),
+    }
+
+
 def reference_section(folder: str | None, run: str | os.PathLike = ".", shown: int = 5) -> dict | None:
     """This run's metrics and tables against ``report.reference`` (``make compare``), as the appendix prints it.
 
@@ -814,9 +835,13 @@ def build_context(
         config["pruning"]["finetune_epochs"],
         kd_config,
     )
+    cifar_summaries = inputs["cifar_summaries"]
+    cifar_summaries = [cifar_summaries] if isinstance(cifar_summaries, str) else list(cifar_summaries)
+    # every draw reads the same archive: its checksum is listed once
     prov = provenance(
-        metrics, config, {"Fashion-MNIST": inputs["fashion_summary"], "CIFAR-10 subset": inputs["cifar_summary"]}
+        metrics, config, {"Fashion-MNIST": inputs["fashion_summary"], "CIFAR-10 subset": cifar_summaries[0]}
     )
+    prov["draws"] = draws_section(config, cifar_summaries)
     # the CNN's files, paired image by image in its device choices (it is trained once)
     # (metrics written before they were recorded have none: those choices stay paired over the one seed)
     cnn_outcomes = {
