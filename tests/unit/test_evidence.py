@@ -397,3 +397,41 @@ def test_the_power_a_run_had_is_the_noncentral_t_power_and_zero_where_the_check_
     assert stats.paired_power(1, 1.0, 1.0, 0.05) == 0.0
     # six seeds at 0.05 / 4: the sign-flip check cannot reach 0.0125, so the run had no power at all
     assert evidence.run_power(6, 1.0, 0.0125, reachable=False) == {1.0: 0.0, 2.0: 0.0}
+
+
+def test_the_power_table_gives_each_familys_spread_and_the_power_of_more_seeds(tmp_path):
+    """benchmarks/power_table.py on a hand-made finished run: the spread and power it prints are
+    stats.paired_power's at the family's strictest Holm level, and zero where the sign-flip check
+    cannot reach that level with so few seeds."""
+    bench = benchmark_module("power_table")
+    run = tmp_path / "run"
+    (run / "results/deployment").mkdir(parents=True)
+    rng = np.random.default_rng(5)
+    lines = ["model,accuracy_torch,accuracy_float32,accuracy_int8"]
+    for s in range(42, 50):
+        base = 0.80 + rng.normal(0, 0.01)
+        for model, acc in (
+            (f"baseline/seed{s}", base),
+            (f"unstructured/amount0.5/seed{s}", base - 0.01 + rng.normal(0, 0.015)),
+            (f"student/seed{s}", 0.75),
+            (f"kd/T4_alpha0.9/seed{s}", 0.76 + rng.normal(0, 0.01)),
+        ):
+            lines.append(f"{model},{acc},{acc},{acc - 0.002}")
+    (run / "results/deployment/table.csv").write_text("\n".join(lines) + "\n")
+    rows = bench.main([str(run), "--out", str(tmp_path / "power.csv")])
+    by = {r["comparison"]: r for r in rows}
+    u = by["unstructured/amount0.5 vs baseline"]
+    assert u["family"] == "unstructured pruning" and u["seeds"] == 8 and u["level"] == 0.05
+    assert u["power_12_seeds_1_point"] == pytest.approx(
+        stats.paired_power(12, u["paired_spread_points"], 1.0, 0.05), abs=2e-3
+    )
+    assert u["power_8_seeds_1_point"] <= u["power_12_seeds_1_point"] <= u["power_16_seeds_1_point"]
+    assert u["power_16_seeds_1_point"] < u["power_16_seeds_2_point"]
+    # every int8 file costs 0.2 points exactly: no spread, full power wherever the check can reach
+    assert by["baseline int8 vs float32"]["paired_spread_points"] == 0
+    assert (tmp_path / "power.csv").read_text().startswith("family,comparison,seeds")
+    # a family of 9 tests at 0.05 / 9: 8 seeds cannot reach it (2/2^8 = 0.0078 > 0.0056), so no power
+    assert (
+        bench.row("f", "c", {s: 0.9 for s in range(8)}, {s: 0.8 for s in range(8)}, 0.05 / 9)["power_8_seeds_1_point"]
+        == 0.0
+    )
