@@ -138,3 +138,37 @@ def test_table_follows_the_paper_rows():
     assert next(r for r in rows if r["model"] == "int8 vs float32 .tflite")["ours"] == 3.5
     acc = next(r for r in rows if r["metric"] == "accuracy" and r["model"] == "int8 (.tflite)")
     assert acc["difference"] == pytest.approx(0.84 - 0.831)
+
+
+def test_the_quantization_table_is_the_mean_over_the_cnns_seeds():
+    from edgecompress.quantization.tables import over_seeds
+
+    def rows(acc):
+        return [
+            {
+                "metric": "size",
+                "model": "int8 (.tflite)",
+                "paper": 0.04,
+                "ours": 0.0093,
+                "difference": None,
+                "unit": "MiB",
+                "note": "",
+            },
+            {
+                "metric": "accuracy",
+                "model": "int8 (.tflite)",
+                "paper": 0.826,
+                "ours": acc,
+                "difference": None,
+                "unit": "fraction",
+                "note": "",
+            },
+        ]
+
+    table = over_seeds([rows(0.80), rows(0.82), rows(0.84)])
+    size, acc = table
+    assert (size["ours"], size["ours_std"], size["seeds"]) == (pytest.approx(0.0093), 0.0, 3)
+    assert acc["ours"] == pytest.approx(0.82) and acc["ours_std"] == pytest.approx(0.02)
+    assert acc["difference"] == pytest.approx(0.82 - 0.826)
+    with pytest.raises(ValueError, match="differ in their rows"):
+        over_seeds([rows(0.8), rows(0.8)[::-1]])

@@ -24,23 +24,32 @@ def test_branch_end_to_end_on_fixtures(run):
     assert_learned(float(table[("accuracy", "float32 (Keras)")]["ours"]), "base CNN, float32 (Keras)")
     assert_learned(float(table[("accuracy", "float32 (.tflite)")]["ours"]), "base CNN, float32 .tflite")
     assert_learned(float(table[("accuracy", "int8 (.tflite)")]["ours"]), "base CNN, int8 .tflite")
-    metrics = json.loads((d / "results/quantization/metrics/int8.json").read_text())
+    assert {r["seeds"] for r in table.values()} == {"1"}  # the demo's one seed
+    metrics = json.loads((d / "results/quantization/seed42/metrics/int8.json").read_text())
     assert metrics["input_dtype"] == "int8" and metrics["test_images"] == 300 == len(metrics["correct_by_image"])
     assert all(c["within_one_step"] for c in metrics["weight_check"])
     assert metrics["provenance"]["packages"]["ai-edge-litert"] != "not installed"
-    history = (d / "results/quantization/history.csv").read_text().splitlines()
+    history = (d / "results/quantization/seed42/history.csv").read_text().splitlines()
     epochs = yaml.safe_load((REPO / "config" / "test.yaml").read_text())["quantization"]["epochs"]
     assert history[0] == "epoch,loss,test_accuracy,seconds" and len(history) == 1 + epochs
-    for rule in ("train_base_cnn.tsv", "convert_tflite/int8.tsv", "evaluate_tflite/int8.tsv"):
+    for rule in ("train_base_cnn/seed42.tsv", "convert_tflite/seed42/int8.tsv", "evaluate_tflite/seed42/int8.tsv"):
         assert (d / "benchmarks/rules" / rule).is_file()
 
 
 @pytest.mark.workflow
 @pytest.mark.real_data
 def test_branch_on_real_fashion_mnist_with_the_paper_config(tmp_path):
-    """The default config.yaml on the real data (about a minute on 2 cores)."""
+    """The default config.yaml on the real data, with two seeds instead of eight (the CNN trains and converts
+    once per seed: about two minutes on 2 cores)."""
     shared = require_shared_data()
-    mirror = write_yaml(tmp_path / "m.yaml", {"data": {"mirror": str(shared / "data" / "fashion-mnist")}})
+    mirror = write_yaml(
+        tmp_path / "m.yaml",
+        {
+            "data": {"mirror": str(shared / "data" / "fashion-mnist")},
+            "pruning": {"seeds": [42, 43]},
+            "distillation": {"seeds": [42, 43]},
+        },
+    )
     result = snakemake(
         tmp_path,
         "results/quantization/table.csv",
@@ -58,7 +67,16 @@ def test_branch_on_real_fashion_mnist_with_the_paper_config(tmp_path):
     assert float(table[("size", "int8 (.tflite)")]["ours"]) == pytest.approx(0.04, abs=0.002)
     ratio = float(table[("compression ratio", "int8 vs .keras with optimizer state")]["ours"])
     assert 10 < ratio < 12
-    metrics = json.loads((tmp_path / "results/quantization/metrics/int8.json").read_text())
+    assert {r["seeds"] for r in table.values()} == {"2"}
+    seeds = list(csv.DictReader((tmp_path / "results/quantization/seeds.csv").open()))
+    by_seed = {(int(r["seed"]), r["variant"]): float(r["accuracy"]) for r in seeds}
+    assert {s for s, _ in by_seed} == {42, 43}
+    # two trainings, two CNNs: their int8 accuracies are a mean the table prints, not one file's
+    assert float(table[("accuracy", "int8 (.tflite)")]["ours"]) == pytest.approx(
+        (by_seed[(42, "int8")] + by_seed[(43, "int8")]) / 2, abs=1e-6
+    )
+    assert by_seed[(42, "keras")] != by_seed[(43, "keras")]  # another initialisation and training order
+    metrics = json.loads((tmp_path / "results/quantization/seed42/metrics/int8.json").read_text())
     assert metrics["test_images"] == 10_000 == len(metrics["correct_by_image"]) and "latency" not in metrics
     assert metrics["correct_by_image"].count("1") / 10_000 == metrics["accuracy"]
     assert all(c["within_one_step"] for c in metrics["weight_check"])

@@ -25,7 +25,8 @@ REPORT = {"render_report"}
 TRAIN = {"finetune_baseline", "prune", "finetune_control", "train_student", "distill_student"}
 # key (dotted; "*" is any data source) -> the rules whose params or inputs read it
 READERS = {
-    "seed": {"train_base_cnn", "convert_tflite", "evaluate_tflite", "deploy_model", "roof_models"},
+    # the CNN trains, converts and evaluates with its own {seed} (one per training seed), not this key
+    "seed": {"deploy_model", "roof_models"},
     "threads": set(),
     "data.description": set(),
     "data.mirror": set(),
@@ -144,9 +145,13 @@ AFTER_DEPLOY = {
     "render_report",
     "compile_report",
 }
+# ... and a new seed draws its own subset and trains and converts its own CNN (the table gathers every seed's;
+# the deployed CNN stays the first listed seed's)
+NEW_SEED = {"prepare_cifar10", "train_base_cnn", "convert_tflite", "evaluate_tflite", "quantization_table"}
 EXACT = {
     "pruning.seeds": {"finetune_baseline", "prune", "finetune_control", "pruning_tables", "notebook_pruning"}
-    | AFTER_DEPLOY,
+    | AFTER_DEPLOY
+    | NEW_SEED,
     "distillation.seeds": {
         "finetune_baseline",
         "train_student",
@@ -154,7 +159,8 @@ EXACT = {
         "distillation_tables",
         "notebook_distillation",
     }
-    | AFTER_DEPLOY,
+    | AFTER_DEPLOY
+    | NEW_SEED,
 }
 # keys that say where or how files are fetched: the config the report prints leaves them out
 LOCATIONS = {
@@ -206,6 +212,7 @@ def changed(key: str, value, node: dict, workdir):
         "quantization.variants": lambda: value[:-1],
         "pruning.unstructured.layers": lambda: value[:-1],
         "pruning.structured.ignored_layers": lambda: [*value, "conv1"],
+        "data.cifar10.subset_seed": lambda: 0,  # per_seed -> one fixed draw for every seed
         "pruning.seeds": lambda: [*value, 7],
         "distillation.seeds": lambda: [*value, 7],
         "pruning.unstructured.amounts": lambda: [*value, 0.3],
@@ -348,6 +355,10 @@ def test_every_key_reruns_exactly_its_readers_and_their_downstream(run, tmp_path
     seeds = counts["pruning.seeds"]
     assert seeds["prune"] == 3 and seeds["finetune_baseline"] == 1 and seeds["deploy_model"] == 4
     assert seeds["finetune_control"] == 1
+    # ... its own subset draw and its own CNN (one training, a conversion and an evaluation per variant)
+    variants = len(config["quantization"]["variants"])
+    assert seeds["prepare_cifar10"] == 1 and seeds["train_base_cnn"] == 1
+    assert seeds["convert_tflite"] == variants == seeds["evaluate_tflite"]
     # a longer structured sweep: the structured run and the control, no other pruned model
     sweep = counts["pruning.structured.finetune_sweep"]
     assert sweep["prune"] == 1 and sweep["finetune_control"] == 1 and "finetune_baseline" not in sweep

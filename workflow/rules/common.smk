@@ -197,8 +197,26 @@ def repo_path(relative):
     return str(Path(workflow.basedir) / relative)
 
 
+def cnn_seeds():
+    """The seeds Experiment 1's CNN is trained and converted over: the run's training seeds."""
+    return all_seeds()
+
+
+def cnn_seed():
+    """The seed whose CNN files are deployed (timed, measured, run on aarch64, compiled by Vela: a time
+    belongs to the graph, the same for every seed) and paired image by image in the device choices: the
+    first seed the config lists, so that adding a seed leaves the deployed files as they are."""
+    return (config["pruning"]["seeds"] + config["distillation"]["seeds"])[0]
+
+
 def quantization_metrics():
-    return expand("results/quantization/metrics/{variant}.json", variant=config["quantization"]["variants"])
+    """The deployed seed's metrics of every CNN variant."""
+    return expand(rules.evaluate_tflite.output.metrics, seed=cnn_seed(), variant=config["quantization"]["variants"])
+
+
+def cnn_files():
+    """The deployed seed's .tflite of every CNN variant."""
+    return expand(rules.convert_tflite.output.tflite, seed=cnn_seed(), variant=config["quantization"]["variants"])
 
 
 def notebook_parameters(**parameters):

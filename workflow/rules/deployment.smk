@@ -64,7 +64,7 @@ rule time_models:
         float32=deployed_files("float32"),
         int8=deployed_files("int8"),
         pytorch=[trained_model(m) for m in deployed_models()],
-        cnn=expand(rules.convert_tflite.output.tflite, variant=config["quantization"]["variants"]),
+        cnn=cnn_files(),
     output:
         latency="results/deployment/latency.csv",
         ratios="results/deployment/ratios.csv",
@@ -97,7 +97,7 @@ rule measure_memory:
     input:
         float32=deployed_files("float32"),
         int8=deployed_files("int8"),
-        cnn=expand(rules.convert_tflite.output.tflite, variant=config["quantization"]["variants"]),
+        cnn=cnn_files(),
         cifar=lambda wildcards: sorted(set(models_arrays().values())),
         fashion=rules.prepare_fashion_mnist.output.arrays,
     output:
@@ -130,7 +130,7 @@ rule arm_parity:
     input:
         float32=deployed_files("float32"),
         int8=deployed_files("int8"),
-        cnn=expand(rules.convert_tflite.output.tflite, variant=config["quantization"]["variants"]),
+        cnn=cnn_files(),
         cifar=lambda wildcards: sorted(set(models_arrays().values())),
         fashion=rules.prepare_fashion_mnist.output.arrays,
     output:
@@ -163,7 +163,7 @@ rule arm_parity:
 rule vela:
     input:
         int8=deployed_files("int8"),
-        cnn=expand(rules.convert_tflite.output.tflite, variant=config["quantization"]["variants"]),
+        cnn=cnn_files(),
     output:
         vela="results/deployment/vela.csv",
     log:
@@ -198,7 +198,7 @@ rule deployment_table:
         # the graphs of the timed files: MACs and bytes for the roofline
         float32=deployed_files("float32"),
         int8=deployed_files("int8"),
-        cnn=expand(rules.convert_tflite.output.tflite, variant=config["quantization"]["variants"]),
+        cnn=cnn_files(),
     output:
         table="results/deployment/table.csv",
         roofline="results/deployment/roofline.csv",

@@ -13,7 +13,7 @@ PAPERMILL = (  # every path quoted (:q): a checkout or run folder may hold space
 rule notebook_quantization:
     input:
         notebook=repo_path("notebooks/quantization.ipynb"),
-        keras=rules.train_base_cnn.output.metrics,
+        keras=expand(rules.train_base_cnn.output.metrics, seed=cnn_seed())[0],
         variants=quantization_metrics(),
     output:
         figure=report(
@@ -196,8 +196,10 @@ rule render_report:
     input:
         template=repo_path("report/paper.typ.j2"),
         quant_table=rules.quantization_table.output.table,
-        quant_keras=rules.train_base_cnn.output.metrics,
-        quant_int8="results/quantization/metrics/int8.json",
+        # the deployed seed's CNN: its worked example and weight check (the table holds every seed)
+        quant_keras=expand(rules.train_base_cnn.output.metrics, seed=cnn_seed())[0],
+        quant_int8=expand(rules.evaluate_tflite.output.metrics, seed=cnn_seed(), variant="int8")[0],
+        quant_seeds=rules.quantization_table.output.seeds,
         pruning_epochs=rules.pruning_tables.output.epochs,
         pruning_summary=rules.pruning_tables.output.summary,
         pruning_layers=rules.pruning_tables.output.layers,
@@ -220,8 +222,10 @@ rule render_report:
         # report.reference's metrics and tables, compared in the provenance appendix (none when unset)
         reference=reference_files(),
         # every metrics file, for the provenance appendix (commit and device of each)
-        metrics=quantization_metrics()
-        + [rules.train_base_cnn.output.metrics]
+        metrics=expand(
+            rules.evaluate_tflite.output.metrics, seed=cnn_seeds(), variant=config["quantization"]["variants"]
+        )
+        + expand(rules.train_base_cnn.output.metrics, seed=cnn_seeds())
         # the baselines of every seed: the pruning's and the distillation teachers' (the weights gate checks them all)
         + expand(
             rules.finetune_baseline.output.metrics,

@@ -9,8 +9,10 @@ from edgecompress.quantization.tables import quantization_table
 
 setup_logging()
 quantization_table(
-    keras_metrics=snakemake.input.keras,
+    keras_metrics=list(snakemake.input.keras),
     variant_metrics=list(snakemake.input.variants),
     variants=list(snakemake.params.variants),
+    seeds=list(snakemake.params.seeds),
     out=snakemake.output.table,
+    out_seeds=snakemake.output.seeds,
 )

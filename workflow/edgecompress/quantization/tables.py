@@ -13,7 +13,8 @@ import os
 from typing import Mapping
 
 from .. import paper
-from ..results import read_json, read_jsons, write_csv
+from ..results import read_jsons, write_csv
+from ..stats import mean_std
 
 COLUMNS = ("metric", "model", "paper", "ours", "difference", "unit", "note")
 
@@ -93,10 +94,51 @@ def table_rows(keras: Mapping, variants: Mapping[str, Mapping]) -> list[dict]:
     return rows
 
 
+SEED_COLUMNS = ("seed", "variant", "accuracy", "bytes")
+
+
+def over_seeds(per_seed: list[list[dict]]) -> list[dict]:
+    """One table from each seed's rows (the same rows in the same order): ``ours`` the mean over seeds,
+    ``ours_std`` their sample standard deviation, ``seeds`` how many, the difference from the mean."""
+    if not per_seed:
+        raise ValueError("no seed's metrics: nothing to tabulate")
+    out = []
+    for rows in zip(*per_seed, strict=True):
+        first = rows[0]
+        if any((r["metric"], r["model"]) != (first["metric"], first["model"]) for r in rows):
+            raise ValueError(f"the seeds' tables differ in their rows at {first['metric']} {first['model']}")
+        values = [r["ours"] for r in rows if r["ours"] is not None]
+        mean, std = mean_std(values) if values else (None, None)
+        row = _row(first["metric"], first["model"], mean, first["unit"], first["note"], first["paper"])
+        out.append({**row, "ours_std": std, "seeds": len(values)})
+    return out
+
+
 def write_table(path: str | os.PathLike, rows: list[dict]) -> None:
-    write_csv(path, rows, COLUMNS)
+    write_csv(path, rows, (*COLUMNS, "ours_std", "seeds"))
 
 
-def quantization_table(keras_metrics: str, variant_metrics, variants, out: str) -> None:
-    """Rule quantization_table: the paper's table of experiment 1 beside ours, from the metrics files."""
-    write_table(out, table_rows(read_json(keras_metrics), dict(zip(variants, read_jsons(variant_metrics)))))
+def quantization_table(keras_metrics, variant_metrics, variants, seeds, out: str, out_seeds: str) -> None:
+    """Rule quantization_table: the paper's table of experiment 1 beside ours (the mean over the CNN's seeds),
+    and every seed's variants (accuracy and bytes), from the metrics files.
+
+    ``keras_metrics``: one file per seed, in the order of ``seeds``; ``variant_metrics``: per seed, one per
+    variant (seed-major, as ``expand(..., seed=seeds, variant=variants)`` lists them).
+    """
+    keras, metrics = read_jsons(keras_metrics), read_jsons(variant_metrics)
+    if len(keras) != len(seeds) or len(metrics) != len(seeds) * len(variants):
+        raise ValueError(
+            f"{len(keras)} Keras and {len(metrics)} variant metrics files for {len(seeds)} seeds and "
+            f"{len(variants)} variants"
+        )
+    per_seed, seed_rows = [], []
+    for i, seed in enumerate(seeds):
+        of_seed = dict(zip(variants, metrics[i * len(variants) : (i + 1) * len(variants)], strict=True))
+        per_seed.append(table_rows(keras[i], of_seed))
+        seed_rows.append({"seed": seed, "variant": "keras", "accuracy": keras[i]["accuracy"], "bytes": None})
+        seed_rows += [
+            {"seed": seed, "variant": v, "accuracy": m["accuracy"], "bytes": m["size"]["bytes"]}
+            for v, m in of_seed.items()
+        ]
+    write_table(out, over_seeds(per_seed))
+    write_csv(out_seeds, seed_rows, SEED_COLUMNS)

@@ -36,6 +36,16 @@ CITATION = "D. Marchuk, Information Technology and Society, 2025, no. 4, DOI 10.
 
 
 # ---------------------------------------------------------------- sections
+def cnn_seed_accuracies(seeds_csv) -> dict[str, dict[int, float]]:
+    """Precision -> seed -> accuracy of Experiment 1's CNN files, one training per seed
+    (``results/quantization/seeds.csv``; empty without it)."""
+    out: dict[str, dict[int, float]] = {}
+    for r in read_csv(seeds_csv) if seeds_csv else []:
+        if r["variant"] in ("float32", "int8"):
+            out.setdefault(r["variant"], {})[int(r["seed"])] = float(r["accuracy"])
+    return out
+
+
 def quantization_section(table_csv, keras_json, int8_json, cnn: Mapping, cnn_latency: Mapping) -> dict:
     """Table 1 beside ours; latency from the one timing job (``cnn``: the deployment table's CNN row)."""
     rows = read_csv(table_csv)
@@ -46,7 +56,12 @@ def quantization_section(table_csv, keras_json, int8_json, cnn: Mapping, cnn_lat
             "model": r["model"],
             "unit": r["unit"],
             "paper": num(r["paper"], digits.get(r["unit"], 4)) if r["paper"] else "–",
-            "ours": num(r["ours"], digits.get(r["unit"], 4)),
+            "ours": num(r["ours"], digits.get(r["unit"], 4))
+            + (
+                f" ± {num(r['ours_std'], digits.get(r['unit'], 4))}"
+                if r.get("ours_std") not in (None, "") and float(r["ours_std"]) > 0
+                else ""
+            ),
             "difference": signed(r["difference"], digits.get(r["unit"], 4)) if r["difference"] else "–",
             "note": r["note"],
         }
@@ -61,6 +76,8 @@ def quantization_section(table_csv, keras_json, int8_json, cnn: Mapping, cnn_lat
         "table": table,
         "parameters": count(keras["parameters"]),
         "epochs": str(len(keras["history"])),
+        "seeds": str(max((int(r["seeds"]) for r in rows if r.get("seeds")), default=1)),
+        "seed": str(keras.get("provenance", {}).get("config", {}).get("seed", "")),
         "ratio_keras": num(by[("compression ratio", "int8 vs .keras with optimizer state")]["ours"], 2),
         "ratio_tflite": num(by[("compression ratio", "int8 vs float32 .tflite")]["ours"], 2)
         if ("compression ratio", "int8 vs float32 .tflite") in by
@@ -834,6 +851,7 @@ def build_context(
         config["evidence"],
         config["pruning"]["finetune_epochs"],
         kd_config,
+        cnn_seed_accuracies(inputs.get("quant_seeds")),
     )
     cifar_summaries = inputs["cifar_summaries"]
     cifar_summaries = [cifar_summaries] if isinstance(cifar_summaries, str) else list(cifar_summaries)
@@ -842,13 +860,14 @@ def build_context(
         metrics, config, {"Fashion-MNIST": inputs["fashion_summary"], "CIFAR-10 subset": cifar_summaries[0]}
     )
     prov["draws"] = draws_section(config, cifar_summaries)
-    # the CNN's files, paired image by image in its device choices (it is trained once)
+    # the deployed seed's CNN files, paired image by image in its device choices
     # (metrics written before they were recorded have none: those choices stay paired over the one seed)
     cnn_outcomes = {
         (CNN, precision): bits
         for name, path in metrics.items()
         for precision in ("float32", "int8")
-        if name == f"quantization/metrics/{precision}.json" and (bits := read_json(path).get("correct_by_image"))
+        if path == str(Path(inputs["quant_int8"]).with_name(f"{precision}.json"))
+        and (bits := read_json(path).get("correct_by_image"))
     }
     lengths = {len(bits) for bits in cnn_outcomes.values()}
     if len(lengths) == 1 and len(cnn_outcomes) == 2:  # the images on which float32 and int8 disagree

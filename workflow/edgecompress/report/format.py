@@ -511,7 +511,13 @@ def conclusion_words(found: Mapping) -> dict:
         test = (
             f"int8 against float32: every model's int8 costs at most {found['tolerance']:g} point(s), each model at "
             f"the claim's level (intersection-union: all must hold), refuted when one model's cost clears it (Holm "
-            f"over the {found['models']} models; the CNN has one training and is not tested); a rival counts at equal "
+            f"over the {found['models']} models; "
+            + (
+                "the CNN over its trainings, one per seed"
+                if found.get("cnn_tested")
+                else "the CNN's deployed files are shown, not tested"
+            )
+            + f"); a rival counts at equal "
             f"accuracy when it costs at most {found['margin']:g} point(s) against the baseline"
         )
     elif claim == "sparse kernels":

@@ -295,7 +295,7 @@ def reach(
         )
         if images:
             status += (
-                ": the CNN is trained once, as in the paper, so its files are paired over the test images "
+                ": the deployed seed's CNN files are paired over the test images "
                 "(exact McNemar test); this decides between these files, not between trainings"
             )
         out.append(
