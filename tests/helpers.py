@@ -285,7 +285,7 @@ def assert_every_model_learned(workdir: Path) -> int:
 
     results = workdir / "results"
     trained = sorted(results.glob("pruning/**/metrics.json")) + sorted(results.glob("distillation/**/metrics.json"))
-    trained += sorted((results / "quantization" / "metrics").glob("*.json"))
+    trained += sorted(results.glob("quantization/seed*/metrics/*.json"))
     assert len(trained) >= 10, [str(p) for p in trained]
     for path in trained:
         accuracy = json.loads(path.read_text())["accuracy"]
@@ -301,9 +301,11 @@ def assert_every_model_learned(workdir: Path) -> int:
     with open(results / "deployment" / "latency.csv", newline="") as fh:
         litert = {r["file"]: r["benchmark_verdict"] for r in csv.DictReader(fh) if r["runtime"] == "litert"}
     files = {str(p.relative_to(workdir)) for p in results.glob("deployment/models/**/*.tflite")}
+    cnn_seeds = {Path(f).parts[2] for f in litert if f.startswith("results/quantization/")}
+    assert len(cnn_seeds) == 1, cnn_seeds  # one seed's CNN files are deployed and timed
     files |= {
         str(p.relative_to(workdir))
-        for p in (results / "quantization" / "models").glob("base_cnn_*.tflite")
+        for p in (results / "quantization" / cnn_seeds.pop() / "models").glob("base_cnn_*.tflite")
         if p.stem.rsplit("_", 1)[1] in AGREEMENT
     }  # the CNN's float32 and int8 are timed
     assert files and files <= set(litert), sorted(files - set(litert))

@@ -140,6 +140,32 @@ def speedups(rows, halfwidth=0.05):
     ]
 
 
+def chain_ratios(rows, halfwidth=0.05):
+    """ratios.csv's chain rows: each method alone's LiteRT time over the chain's int8, +- ``halfwidth``."""
+    by = {r["model"]: r for r in rows}
+    out = []
+    for r in rows:
+        if not r["model"].startswith("chain/"):
+            continue
+        seed = r["model"].rsplit("/", 1)[1]
+        for config, precision in (
+            ("baseline", "int8"),
+            ("structured/amount0.5", "float32"),
+            ("kd/T4_alpha0.9", "float32"),
+        ):
+            s = by[f"{config}/{seed}"][f"litert_{precision}_ms"] / r["litert_int8_ms"]
+            out.append(
+                {
+                    "model": r["model"],
+                    "column": f"over {config} {precision}",
+                    "speedup": s,
+                    "speedup_ci_low": s * (1 - halfwidth),
+                    "speedup_ci_high": s * (1 + halfwidth),
+                }
+            )
+    return out
+
+
 SUMMARY = [
     {
         "method": "unstructured",
@@ -290,16 +316,37 @@ def test_kd_small_supported_refuted_and_untestable():
 
 
 # ---------------------------------------------------------------- claim 5: combining
+def test_combining_decides_faster_by_the_interval_over_rounds_never_by_point_latencies():
+    rows = table(structured_cost=0.0, kd_gain=0.07)
+    # the point latencies say 4x faster, but with intervals of +-80 % the ratios include 1: not shown faster
+    wide = said(combining(rows, gate(rows), EV, chain_ratios(rows, halfwidth=0.8)))
+    assert wide["verdict"] == UNDECIDED and "speed-up interval includes 1" in "; ".join(wide["reasons"])
+    # no interval recorded (a run before the chain's ratios were timed): not measured, never a point latency
+    untimed = said(combining(rows, gate(rows), EV))
+    assert untimed["verdict"] == UNDECIDED and "latency not measured" in "; ".join(untimed["reasons"])
+    # an interval wholly below 1 on one seed: slower, and with a bigger file the claim is refuted
+    slow = chain_ratios(rows)
+    slow[0].update(speedup=0.5, speedup_ci_low=0.45, speedup_ci_high=0.55)
+    from edgecompress.report.conclusions import chain_faster
+    from edgecompress.report.recommend import candidates
+
+    by_label = {c.label: c for c in candidates(rows)}
+    ch, other = by_label["chain/amount0.5 int8"], by_label["baseline int8"]
+    ratio = {(r["model"], r["column"]): r for r in slow}
+    assert chain_faster(ch, other, ratio)[0] is False
+    assert chain_faster(ch, other, {(r["model"], r["column"]): r for r in chain_ratios(rows)})[0] is True
+
+
 def test_combining_supported_when_the_chain_is_smaller_faster_and_as_accurate_as_each_method_alone():
     rows = table(structured_cost=0.0, kd_gain=0.07)  # every method alone at the baseline's accuracy
-    found = said(combining(rows, gate(rows), EV))
+    found = said(combining(rows, gate(rows), EV, chain_ratios(rows)))
     assert found["verdict"] == SUPPORTED, found
     assert "chain/amount0.5 int8 vs baseline int8: +0.00 points, 3.86x smaller, 5.00x faster" in found["numbers"]
 
 
 def test_combining_refuted_when_the_chain_loses_accuracy_and_undecided_without_it():
     worse = table(structured_cost=0.0, kd_gain=0.07, chain_cost=0.05)
-    assert combining(worse, gate(worse), EV)["verdict"] == REFUTED
+    assert combining(worse, gate(worse), EV, chain_ratios(worse))["verdict"] == REFUTED
     none = table(chain=False)
     found = said(combining(none, gate(none), EV))
     assert found["verdict"] == UNDECIDED and "no model of the full chain" in "; ".join(found["reasons"])
@@ -307,7 +354,11 @@ def test_combining_refuted_when_the_chain_loses_accuracy_and_undecided_without_i
 
 def test_k_of_n_counts_each_verdict():
     rows = table()
-    found = plain(conclusions(rows, speedups(rows), SUMMARY, sweep(), gate(rows), EV, 3, "kd/T4_alpha0.9"))
+    found = plain(
+        conclusions(
+            rows, speedups(rows), SUMMARY, sweep(), gate(rows), EV, 3, "kd/T4_alpha0.9", ratio_rows=chain_ratios(rows)
+        )
+    )
     verdicts = [r["verdict"] for r in found["rows"]]
     assert found["n"] == "5" and found["supported"] == str(verdicts.count(SUPPORTED))
     assert verdicts == [SUPPORTED] * 5 and found["supported"] == "5"  # the table each claim holds on

@@ -538,3 +538,11 @@ def test_a_latency_within_its_noise_of_the_budget_is_printed_at_the_budget():
     assert by["phone"]["latency"].startswith("0.170 ms (at the budget)"), by["phone"]["latency"]
     by = {c["device"]: c for c in plain(choices(rows, [far], gate, EVIDENCE, "CPU")) if c["task"] == "CIFAR-10"}
     assert "at the budget" not in by["phone"]["latency"]
+
+
+def test_a_gap_of_exactly_the_tolerance_is_no_tie_whatever_the_floating_point_rounding():
+    # 94.0 % against 93.5 %: 100 * (0.94 - 0.935) is 0.49999999999999956 in floating point
+    a = recommend.Candidate("unstructured/amount0.5", "int8", "CIFAR-10", {1: 0.94}, 10.8, 1.0, **MEM)
+    b = recommend.Candidate("structured/amount0.5", "int8", "CIFAR-10", {1: 0.935}, 2.8, 0.2, **MEM)
+    picked = recommend.choose(PHONE, [a, b], tie_points=0.5)
+    assert not picked["tie"] and picked["chosen"] is a and picked["lead_points"] == 0.5

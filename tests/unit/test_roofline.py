@@ -297,3 +297,31 @@ def test_the_report_lists_memory_levels_in_a_fixed_order_whatever_their_measured
         roofs = dict(ROOFS, seconds=1.0, bandwidth_bytes_per_s={"DRAM": dram, "L3": l3, "L2": 30e9})
         text = plain(roofline_section({"roofline": roofs})["bandwidth"])
         assert [part.split()[0] for part in text.split(", ")] == ["L2", "L3", "DRAM"], text
+
+
+def test_the_chain_is_timed_against_each_method_alone_of_its_seed():
+    def e(model, precision):
+        return timing.Entry(model, "litert", precision, 1, lambda: None)
+
+    entries = [
+        e(m, p)
+        for seed in (1, 2)
+        for m in (
+            f"baseline/seed{seed}",
+            f"structured/amount0.5/seed{seed}",
+            f"structured/amount0.3/seed{seed}",
+            f"kd/T4_alpha0.9/seed{seed}",
+            f"chain/amount0.5/seed{seed}",
+        )
+        for p in ("float32", "int8")
+    ] + [e("cnn", "int8")]
+    found = {(m, c, ref.model, ref.precision, mine.model) for m, c, ref, mine in timing.chain_pairs(entries)}
+    assert {(m, c) for m, c, *_ in found} == {
+        (f"chain/amount0.5/seed{s}", c)
+        for s in (1, 2)
+        for c in ("over baseline int8", "over structured/amount0.5 float32", "over kd/T4_alpha0.9 float32")
+    }
+    # each rival of the chain's own seed (and amount), the chain's int8 file as the denominator
+    assert all(ref.endswith(m[-6:]) and mine == m for m, _, ref, _, mine in found)
+    # they are reported, but do not decide how many rounds the job runs (not the table's)
+    assert not any(c.startswith("over ") for _, c, _, _ in timing.speedup_pairs(entries))

@@ -11,9 +11,13 @@ from helpers import assert_learned, mirror_config, snakemake, write_yaml
 @pytest.mark.workflow
 @pytest.mark.branch_run
 def test_branch_end_to_end_on_fixtures_with_a_grid(tmp_path, fixture_dir):
+    # the fixed-draw option (data.cifar10.subset_seed: an integer): both seeds train and test on draw 0
     grid = write_yaml(
         tmp_path / "grid.yaml",
-        {"distillation": {"seeds": [1, 2], "temperatures": [2.0, 4.0], "table_temperature": 4.0}},
+        {
+            "data": {"cifar10": {"subset_seed": 0}},
+            "distillation": {"seeds": [1, 2], "temperatures": [2.0, 4.0], "table_temperature": 4.0},
+        },
     )
     result = snakemake(
         tmp_path, "results/distillation/table2.csv", configs=(mirror_config(tmp_path, fixture_dir), grid)
@@ -25,6 +29,7 @@ def test_branch_end_to_end_on_fixtures_with_a_grid(tmp_path, fixture_dir):
     accuracy = {}
     for seed in (1, 2):
         student = json.loads((tmp_path / f"results/distillation/student/seed{seed}/metrics.json").read_text())
+        assert student["provenance"]["inputs"]["arrays"]["path"] == "resources/data/cifar10_subset_draw0.npz"
         assert_learned(student["accuracy"], f"MobileNetV2 alone, seed {seed}")
         accuracy["student", seed] = student["accuracy"]
         for t in (2, 4):

@@ -65,7 +65,11 @@ def replay(record: Path | None, run_dir: Path, out: Path, machine: dict | None =
     have = {(r["model"], r["precision"]) for r in latency if r["model"] == modelkey.CNN}
     latency += [r for r in demo_latency if r["model"] == modelkey.CNN and (r["model"], r["precision"]) not in have]
     for r in latency:
-        r["file"] = str(run_dir / demo_key(r["file"]))
+        # the demo's graph of the same configuration: its seed-42 files (a record's CNN files predate the
+        # per-seed CNN, results/quantization/models/: the demo's deployed seed's)
+        r["file"] = str(
+            run_dir / demo_key(r["file"].replace("results/quantization/models/", "results/quantization/seed42/models/"))
+        )
     machine = machine or json.loads((record / "machine.json").read_text())
     keys = sorted({r["model"] for r in latency if r["model"] != modelkey.CNN})
     metrics = {}

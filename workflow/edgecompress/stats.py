@@ -124,20 +124,6 @@ def t_test_p(differences: Sequence[float]) -> float:
     return float(2 * st.t.sf(abs(mean) / (sd / math.sqrt(len(d))), len(d) - 1))
 
 
-def seeds_for_interval(mean: float, sd: float, bound: float, confidence: float, most: int = 1000) -> int | None:
-    """Fewest seeds whose t-interval at ``confidence`` would exclude ``bound`` if the mean and spread stayed
-    as measured; None when even ``most`` would not (a mean on the bound needs infinitely many)."""
-    gap = abs(mean - bound)
-    if gap == 0:
-        return None
-    if sd == 0:
-        return 2
-    for n in range(2, most + 1):
-        if t_quantile(1 - (1 - confidence) / 2, n - 1) * sd / math.sqrt(n) < gap:
-            return n
-    return None
-
-
 def paired_power(n: int, sd: float, effect: float, level: float) -> float:
     """Power of the two-sided paired t-test at ``level`` with ``n`` pairs to detect a true mean difference of
     ``effect`` when the paired differences spread with standard deviation ``sd`` (noncentral t).

@@ -215,6 +215,8 @@ rule render_report:
         deployment_vela=rules.vela.output.vela,
         deployment_roofline=rules.deployment_table.output.roofline,
         deployment_speedups=rules.deployment_table.output.speedups,
+        # the chain over each method alone, with its interval over timing rounds (the fifth conclusion)
+        deployment_ratios=rules.time_models.output.ratios,
         fashion_summary=rules.prepare_fashion_mnist.output.summary,
         cifar_summaries=expand(rules.prepare_cifar10.output.summary, draw=cifar_draws()),
         cifar_archive=download_path("cifar10.archive"),

@@ -148,6 +148,34 @@ def speedup_pairs(entries: list[Entry]) -> list[tuple[str, str, Entry, Entry]]:
     return pairs
 
 
+# The full chain (int8) against each method alone, timed in the same rounds: the paper's fifth conclusion asks
+# whether the chain is faster than each, a ratio with its own interval (column "over <config> <precision>").
+CHAIN_RIVALS = (("baseline", "int8"), ("structured", "float32"), ("kd", "float32"))
+
+
+def chain_pairs(entries: list[Entry]) -> list[tuple[str, str, Entry, Entry]]:
+    """(chain model, "over <rival config> <precision>", rival entry, chain int8 entry) for every method alone
+    of the same seed (the dense baseline in int8, structured pruning of the chain's amount and every KD
+    cell in float32): each rival's LiteRT time over the chain's, batch 1. Not in the table, so they do not
+    decide how many rounds the job runs."""
+    index = {
+        (e.model, e.precision): e for e in entries if e.runtime == "litert" and e.batch == 1 and e.model != modelkey.CNN
+    }
+    pairs = []
+    for (model, precision), chain in sorted(index.items()):
+        key = modelkey.parse(model)
+        if key.family != "chain" or precision != "int8":
+            continue
+        for (rival, p), e in sorted(index.items()):
+            r = modelkey.parse(rival)
+            if r.seed != key.seed or (r.family, p) not in CHAIN_RIVALS:
+                continue
+            if r.family == "structured" and r.setting != key.setting:
+                continue
+            pairs.append((model, f"over {r.config} {p}", e, chain))
+    return pairs
+
+
 def ratio_interval(reference: Entry, entry: Entry) -> dict:
     """The speed-up (reference over entry): the geometric mean of the per-round ratios of medians, and its
     95 % t-interval over rounds on the log scale: the interval is of the statistic the table prints.
@@ -285,9 +313,10 @@ def row(entry: Entry) -> dict:
 
 
 def ratio_rows(entries: list[Entry], ci_width: float) -> list[dict]:
-    """Every speed-up of the table with its interval over rounds, and whether that is within ``ci_width``."""
+    """Every speed-up of the table, and the chain over each method alone (``chain_pairs``), with its interval
+    over rounds, and whether that is within ``ci_width``."""
     rows = []
-    for model, column, ref, e in speedup_pairs(entries):
+    for model, column, ref, e in speedup_pairs(entries) + chain_pairs(entries):
         ci = ratio_interval(ref, e)
         rows.append({"model": model, "column": column, **ci, "speedup_certain": ci["speedup_ci_halfwidth"] <= ci_width})
     return rows

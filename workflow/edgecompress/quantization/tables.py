@@ -10,11 +10,11 @@ the report takes Table 1's latency rows from there.
 from __future__ import annotations
 
 import os
+from statistics import fmean, stdev
 from typing import Mapping
 
 from .. import paper
 from ..results import read_jsons, write_csv
-from ..stats import mean_std
 
 COLUMNS = ("metric", "model", "paper", "ours", "difference", "unit", "note")
 
@@ -108,7 +108,8 @@ def over_seeds(per_seed: list[list[dict]]) -> list[dict]:
         if any((r["metric"], r["model"]) != (first["metric"], first["model"]) for r in rows):
             raise ValueError(f"the seeds' tables differ in their rows at {first['metric']} {first['model']}")
         values = [r["ours"] for r in rows if r["ours"] is not None]
-        mean, std = mean_std(values) if values else (None, None)
+        mean = fmean(values) if values else None
+        std = (stdev(values) if len(values) > 1 else 0.0) if values else None
         row = _row(first["metric"], first["model"], mean, first["unit"], first["note"], first["paper"])
         out.append({**row, "ours_std": std, "seeds": len(values)})
     return out

@@ -852,6 +852,7 @@ def build_context(
         config["pruning"]["finetune_epochs"],
         kd_config,
         cnn_seed_accuracies(inputs.get("quant_seeds")),
+        read_csv(inputs["deployment_ratios"]) if inputs.get("deployment_ratios") else [],
     )
     cifar_summaries = inputs["cifar_summaries"]
     cifar_summaries = [cifar_summaries] if isinstance(cifar_summaries, str) else list(cifar_summaries)

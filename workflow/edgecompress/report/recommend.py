@@ -239,6 +239,13 @@ def break_tie(tied: Sequence[Candidate], speed_noise: float, device: Mapping | N
     return _smallest(tied), "size"
 
 
+def behind(leader: Candidate, c: Candidate) -> float:
+    """How many points ``c`` is below ``leader`` (mean accuracies), rounded to 1e-9: accuracies on a test
+    set are multiples of one image, so a gap of exactly the tolerance is common and must not fall on
+    either side of it by floating-point rounding."""
+    return round(100 * (leader.accuracy - c.accuracy), 9)
+
+
 def choose(device: Mapping, cands: Sequence[Candidate], tie_points: float = 0.0, speed_noise: float = 0.15) -> dict:
     """The candidate with the highest mean accuracy within the budgets, and why.
 
@@ -253,12 +260,12 @@ def choose(device: Mapping, cands: Sequence[Candidate], tie_points: float = 0.0,
     best = max(cands, key=lambda c: c.accuracy) if cands else None
     leader = ok[0] if ok else None
     second = ok[1] if len(ok) > 1 else None
-    lead = 100 * (leader.accuracy - second.accuracy) if second else None
+    lead = behind(leader, second) if second else None
     tie = second is not None and lead < tie_points
     tied: list[Candidate] = []
     chosen, decided_by = leader, "accuracy"
     if tie:
-        tied = [c for c in ok if 100 * (leader.accuracy - c.accuracy) < tie_points]
+        tied = [c for c in ok if behind(leader, c) < tie_points]
         chosen, decided_by = break_tie(tied, speed_noise, device)
     runner = (leader if chosen is not leader else second) if second else None
     # the budgets the most accurate model breaks, when it is not the choice (read twice below)
