@@ -3,8 +3,9 @@
     .venv/bin/python benchmarks/power_table.py <run folder> --configfile config/config.yaml [more.yaml ...]
         [--out benchmarks/results/power.csv]
 
-Reads a finished run's deployment table (``results/deployment/table.csv``: every model's accuracy per
-seed) and the dense controls' metrics, and, per family of tests the report prints, per comparison:
+Reads a run's deployment table (``results/deployment/table.csv``: every model's accuracy per seed; before
+the deployment stage, the trainings' own metrics files) and the dense controls' metrics, and, per family
+of tests the report prints, per comparison:
 the seeds it pairs, the standard deviation of its paired differences (points), the family's Holm
 level at its strictest (alpha / tests in the family) and the power a paired t-test at that level
 would have with 8, 12 and 16 seeds to detect a true difference of 1 and 2 points at that spread
@@ -59,6 +60,19 @@ def controls(run: Path) -> dict[int, float]:
     return out
 
 
+def trained(run: Path) -> dict[str, dict[int, float]]:
+    """Model config -> seed -> PyTorch test accuracy, from the trainings' own metrics files (what the
+    deployment table's ``accuracy_torch`` copies): usable before the deployment stage has run."""
+    out: dict[str, dict[int, float]] = {}
+    for branch in ("pruning", "distillation"):
+        for path in sorted((run / "results" / branch).glob("**/seed*/metrics.json")):
+            cfg = path.parent.parent.relative_to(run / "results" / branch).as_posix()
+            if cfg != "control":
+                seed = int(path.parent.name.removeprefix("seed"))
+                out.setdefault(cfg, {})[seed] = float(json.loads(path.read_text())["accuracy"])
+    return out
+
+
 def row(family: str, comparison: str, a: dict, b: dict, level: float) -> dict:
     seeds = sorted(set(a) & set(b))
     d = [100 * (a[s] - b[s]) for s in seeds]
@@ -82,9 +96,10 @@ def row(family: str, comparison: str, a: dict, b: dict, level: float) -> dict:
 def power_rows(run: Path, config: dict) -> list[dict]:
     """Every comparison of the report's families over seeds (pruning, against the control, distillation, int8)."""
     alpha = config["evidence"]["alpha"]
-    acc = accuracies(run / "results" / "deployment" / "table.csv")
+    table = run / "results" / "deployment" / "table.csv"
+    acc = accuracies(table) if table.is_file() else trained(run)
     if "baseline" not in acc:
-        raise ValueError(f"{run}: no baseline in results/deployment/table.csv (not a finished run?)")
+        raise ValueError(f"{run}: no trained baseline (neither results/deployment/table.csv nor its metrics files)")
     rows = []
     for method in PRUNING:
         members = sorted(c for c in acc if c.startswith(f"{method}/"))
@@ -98,10 +113,9 @@ def power_rows(run: Path, config: dict) -> list[dict]:
     cells = sorted(c for c in acc if c.startswith("kd/"))
     for c in cells:
         rows.append(row("distillation", f"{c} vs student", acc[c], acc.get("student", {}), alpha / len(cells)))
-    f32, i8 = (
-        accuracies(run / "results/deployment/table.csv", "accuracy_float32"),
-        accuracies(run / "results/deployment/table.csv", "accuracy_int8"),
-    )
+    if not table.is_file():  # the deployment stage has not run: no int8 files yet
+        return rows
+    f32, i8 = accuracies(table, "accuracy_float32"), accuracies(table, "accuracy_int8")
     for c in sorted(f32):
         rows.append(row("int8 against float32", f"{c} int8 vs float32", i8.get(c, {}), f32[c], alpha))
     return rows

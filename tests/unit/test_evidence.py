@@ -435,3 +435,20 @@ def test_the_power_table_gives_each_familys_spread_and_the_power_of_more_seeds(t
         bench.row("f", "c", {s: 0.9 for s in range(8)}, {s: 0.8 for s in range(8)}, 0.05 / 9)["power_8_seeds_1_point"]
         == 0.0
     )
+
+
+def test_the_power_table_reads_the_trainings_before_the_deployment_stage(tmp_path):
+    """Before a run reaches its deployment table, the trainings' own metrics give the same accuracies."""
+    import json
+
+    bench = benchmark_module("power_table")
+    run = tmp_path / "run"
+    for s in range(42, 46):
+        for cfg, acc in (("baseline", 0.80 + 0.01 * s % 3), ("unstructured/amount0.5", 0.79 + 0.004 * (s % 2))):
+            path = run / "results/pruning" / cfg / f"seed{s}" / "metrics.json"
+            path.parent.mkdir(parents=True)
+            path.write_text(json.dumps({"accuracy": acc}))
+    rows = bench.main([str(run), "--out", str(tmp_path / "power.csv")])
+    (u,) = [r for r in rows if r["comparison"] == "unstructured/amount0.5 vs baseline"]
+    assert u["seeds"] == 4 and u["paired_spread_points"] > 0
+    assert not any(r["family"] == "int8 against float32" for r in rows)  # no deployed files yet
