@@ -546,3 +546,30 @@ def test_a_gap_of_exactly_the_tolerance_is_no_tie_whatever_the_floating_point_ro
     b = recommend.Candidate("structured/amount0.5", "int8", "CIFAR-10", {1: 0.935}, 2.8, 0.2, **MEM)
     picked = recommend.choose(PHONE, [a, b], tie_points=0.5)
     assert not picked["tie"] and picked["chosen"] is a and picked["lead_points"] == 0.5
+
+
+def test_what_a_choice_prints_outside_measured_marks_does_not_follow_from_times():
+    """Two runs differ only in their times: a latency budget that a model meets in one run and breaks in
+    the other (within the timing noise) changes the choice, so the row says it follows from times; and
+    another class's claim moves the Holm levels of its task's family, so those follow from times too."""
+    import random
+    import re
+
+    marked = re.compile(f"{format.MEASURED[0]}[^{format.MEASURED[1]}]*{format.MEASURED[1]}")
+    # the phone's budget sits within the noise of kd float32's 0.17 ms: whether it fits follows from times
+    devices = [DEVICES[0], dict(DEVICES[1], latency_ms=0.18), DEVICES[2]]
+    gate = gates(passing_conditions(), table(EIGHT), EVIDENCE)
+
+    def printed(rows):
+        return [
+            {k: marked.sub("", str(v)) for k, v in c.items()} for c in choices(rows, devices, gate, EVIDENCE, "CPU")
+        ]
+
+    first = printed(table(EIGHT))
+    rng = random.Random(1)
+    for _ in range(12):
+        timed = [
+            dict(r, **{k: float(v) * rng.choice((0.9, 1.0, 1.1)) for k, v in r.items() if k.endswith("_ms")})
+            for r in table(EIGHT)
+        ]
+        assert printed(timed) == first

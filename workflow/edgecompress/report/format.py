@@ -245,6 +245,8 @@ CONCERN_WORDS = {
     BUDGET_SUSPECT: measured("its latency budget is checked against a suspect latency"),
 }
 # the fields of a choice that follow from times when measured latencies broke its tie
+# what a choice prints that follows from the task's family of tests (Holm over its classes)
+FAMILY_FROM_TIMES = ("interval", "test", "verdict", "tests")
 TIE_BROKEN_BY_TIMES = (
     "chosen",
     "accuracy",
@@ -365,10 +367,14 @@ def choice_row(x: Mapping, evidence_cfg: Mapping, cpu: str) -> dict:
         "verdict": verdict,
         "reasons": join_reasons(failed_gates(x["failed_gates"]) + reasons) if c else "no model meets the budgets",
     }
-    if ch["tie"] and any(t.latency_ms is not None for t in ch["tied"]):
-        # a tie broken by measured latencies (the faster, or the smaller when they are within the noise):
+    if x.get("on_times"):
+        # a tie broken by measured latencies, or a latency budget met or broken within the timing noise:
         # which model is chosen, and all that follows from it, follows from times
         for key in TIE_BROKEN_BY_TIMES:
+            row[key] = measured(row[key])
+    elif x.get("family_on_times"):
+        # another class of the task rests on times: its claim changes Holm's levels over the task's classes
+        for key in FAMILY_FROM_TIMES:
             row[key] = measured(row[key])
     return row
 
