@@ -550,8 +550,9 @@ def test_a_gap_of_exactly_the_tolerance_is_no_tie_whatever_the_floating_point_ro
 
 def test_what_a_choice_prints_outside_measured_marks_does_not_follow_from_times():
     """Two runs differ only in their times: a latency budget that a model meets in one run and breaks in
-    the other (within the timing noise) changes the choice, so the row says it follows from times; and
-    another class's claim moves the Holm levels of its task's family, so those follow from times too."""
+    the other changes the choice, so the row says it follows from times; and another class's claim moves
+    the Holm levels of its task's family, so those follow from times too. Times vary by up to 2x (seen
+    between two clean demos on a shared machine)."""
     import random
     import re
 
@@ -569,7 +570,7 @@ def test_what_a_choice_prints_outside_measured_marks_does_not_follow_from_times(
     rng = random.Random(1)
     for _ in range(12):
         timed = [
-            dict(r, **{k: float(v) * rng.choice((0.9, 1.0, 1.1)) for k, v in r.items() if k.endswith("_ms")})
+            dict(r, **{k: float(v) * rng.choice((0.5, 0.9, 1.0, 1.1, 2.0)) for k, v in r.items() if k.endswith("_ms")})
             for r in table(EIGHT)
         ]
         assert printed(timed) == first

@@ -148,16 +148,16 @@ def _outcomes(bits: str) -> dict[int, float]:
     return {i: float(b == "1") for i, b in enumerate(bits)}
 
 
-def rests_on_times(device: Mapping, ch: Mapping, pool, speed_noise: float) -> bool:
-    """Whether ``device``'s choice follows from measured times: a tie broken among timed models, or, on a
-    class with a latency budget, some candidate's latency within the timing noise of it (whether it fits
-    may then change from run to run, and with it the choice)."""
+def rests_on_times(device: Mapping, ch: Mapping, pool) -> bool:
+    """Whether ``device``'s choice follows from measured times: a tie broken among timed models, or a
+    latency budget checked against measured latencies. Which models meet a latency budget is a
+    measurement of this machine in this run: between two clean runs on a shared machine one model's time
+    was seen to double (5.78 against 3.06 ms), far beyond the noise within one timing job, so any such
+    budget can change the choice and all that follows from it."""
     if ch["tie"] and any(t.latency_ms is not None for t in ch["tied"]):
         return True
     budget = device.get("latency_ms") if device["hardware"] == "cpu" else None
-    return budget is not None and any(
-        c.latency_ms is not None and abs(c.latency_ms / budget - 1) <= speed_noise for c in pool
-    )
+    return budget is not None and any(c.latency_ms is not None for c in pool)
 
 
 def decide_choices(
@@ -198,9 +198,7 @@ def decide_choices(
         # the rivals); Holm runs over the task's classes, each claim's p the largest of its rivals'
         tests = intersection_union(comps, alpha, family, gates_by_task[task])
         failed = [g for g in gates_by_task[task] if not g.passed]
-        on_times = {
-            d["name"]: rests_on_times(d, picked[d["name"]], pool, evidence_cfg["speedup_noise"]) for d in devices
-        }
+        on_times = {d["name"]: rests_on_times(d, picked[d["name"]], pool) for d in devices}
         for d in devices:
             ch = picked[d["name"]]
             c = ch["chosen"]
@@ -236,8 +234,8 @@ def decide_choices(
                     "tests": len(comps),
                     "arm": summary,
                     "on_arm": on_arm,
-                    # the choice follows from measured times (a tie broken by them, or a latency budget a
-                    # candidate meets or breaks within the timing noise), and so may the task's other tests
+                    # the choice follows from measured times (a tie broken by them, or a latency budget), and
+                    # so may the task's other tests
                     "on_times": on_times[d["name"]],
                     "family_on_times": any(on_times.values()),
                     "concerns": concerns,
