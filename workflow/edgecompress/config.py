@@ -143,6 +143,12 @@ def non_finite(node, path: str = "") -> list[str]:
     return []
 
 
+def training_seeds(config: dict) -> list[int]:
+    """Every training seed of a run (pruning and distillation), sorted: each draws its own CIFAR-10 subset
+    and trains its own CNN."""
+    return sorted(set(config["pruning"]["seeds"]) | set(config["distillation"]["seeds"]))
+
+
 def sweep_label(value: float) -> str:
     """How a sweep value appears in paths: 0.5 -> "0.5", 4.0 -> "4", and never two values on one label.
 

@@ -14,7 +14,14 @@ except ImportError as error:
     ) from error
 # under --sdm conda the notebooks run in the report env's kernel, which this process cannot see
 _USES_CONDA = "conda" in str(getattr(workflow.deployment_settings, "deployment_method", "")).lower()
-from edgecompress.config import ConfigError, check_config_files, check_kernel, sweep_label, validate_config
+from edgecompress.config import (
+    ConfigError,
+    check_config_files,
+    check_kernel,
+    sweep_label,
+    training_seeds,
+    validate_config,
+)
 from edgecompress.deployment.machine import oversubscribed, usable_cpus
 from edgecompress.sources import checksums, file_name, official_checksums, official_urls, sources, without_locations
 
@@ -120,10 +127,9 @@ def distillation_runs():
 
 def deployed_models():
     """Key of every trained PyTorch model the deployment stage converts and times."""
-    pcfg, dcfg = config["pruning"], config["distillation"]
-    seeds = sorted(set(pcfg["seeds"]) | set(dcfg["seeds"]))
+    dcfg = config["distillation"]
     return (
-        [modelkey.key("baseline", s) for s in seeds]
+        [modelkey.key("baseline", s) for s in all_seeds()]
         + pruning_keys()
         + chain_keys()
         + [modelkey.key("student", s) for s in dcfg["seeds"]]
@@ -274,7 +280,7 @@ def pretrained_weights(arch):
 
 def all_seeds():
     """Every training seed of the run (pruning and distillation), sorted."""
-    return sorted(set(config["pruning"]["seeds"]) | set(config["distillation"]["seeds"]))
+    return training_seeds(config)
 
 
 def cifar_draw(seed):

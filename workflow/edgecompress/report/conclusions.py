@@ -13,7 +13,7 @@ pairs) that ``format.conclusion_words`` writes out.
 
 from __future__ import annotations
 
-import math
+from statistics import geometric_mean
 from typing import Mapping, Sequence
 
 from .. import paper
@@ -140,16 +140,11 @@ def int8_first(rows, gates_by_task, ev, cnn_by_seed: Mapping[str, Mapping] | Non
         bool(test) and test["verdict"] == SUPPORTED and not open_rivals and not suspect and int8_gain[1] is not None
     )
     verdict, reasons = _verdict(gates, supported, refuted, missing)
-    costs = [(cfg, -Comparison(cfg, a8, a32).mean_points) for cfg, a8, a32 in pairs]
-    if not cnn_seeds and (CNN, "int8") in cands and (CNN, "float32") in cands:  # the deployed files only
-        costs.append(
-            (
-                CNN,
-                -Comparison(
-                    CNN, cands[(CNN, "int8")].accuracy_by_seed, cands[(CNN, "float32")].accuracy_by_seed
-                ).mean_points,
-            )
-        )
+    # the CNN's deployed files are shown beside the tested pairs when it was not trained per seed
+    shown = list(pairs)
+    if not cnn_seeds and (CNN, "int8") in cands and (CNN, "float32") in cands:
+        shown.append((CNN, cands[(CNN, "int8")].accuracy_by_seed, cands[(CNN, "float32")].accuracy_by_seed))
+    costs = [(cfg, -Comparison(cfg, a8, a32).mean_points) for cfg, a8, a32 in shown]
     return {
         "claim": "int8 first",
         "verdict": verdict,
@@ -348,7 +343,7 @@ def chain_faster(chain, other, ratio: Mapping) -> tuple[bool | str | None, float
         return None, None
     lows = [float(r["speedup_ci_low"]) for r in found]
     highs = [float(r["speedup_ci_high"]) for r in found]
-    speed = math.exp(sum(math.log(float(r["speedup"])) for r in found) / len(found))
+    speed = geometric_mean([float(r["speedup"]) for r in found])
     if all(lo > 1 for lo in lows):
         return True, speed
     if any(hi < 1 for hi in highs):

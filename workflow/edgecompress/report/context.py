@@ -17,7 +17,7 @@ import yaml
 
 from .. import compare, paper
 from ..checksums import file_digests
-from ..config import sweep_label
+from ..config import sweep_label, training_seeds
 from ..deployment.flags import SUSPECT_KINDS
 from ..deployment.levels import ROOF_MISFIT, SUSPECT, UNCONFIRMED, WITHIN, levels_of, roof_fit
 from ..deployment.machine import isa_text
@@ -729,7 +729,7 @@ def draws_section(config: Mapping, summaries: Sequence[str]) -> dict:
     which draw each is), as the methods section prints it."""
     fixed = config["data"]["cifar10"]["subset_seed"]
     drawn = {int(read_json(p).get("draw", -1)) for p in summaries}
-    seeds = sorted(set(config["pruning"]["seeds"]) | set(config["distillation"]["seeds"]))
+    seeds = training_seeds(config)
     per_seed = fixed == "per_seed"
     by_seed = {s: (s if per_seed else int(fixed)) for s in seeds}
     missing = sorted(set(by_seed.values()) - drawn)
