@@ -338,10 +338,9 @@ def intersection_union(
                 by_interval = EQUIVALENT
             check_ok = by_interval != SUPPORTED or significant
         by_tests = by_interval if check_ok else OPEN
-        c = next(c for c in comps if c.key == test["key"])
         out[name] = {
             **test,
-            "power": run_power(test["seeds"], c.spread_points, level, test["smallest_p"] < alpha / m),
+            "power": run_power(test["seeds"], test["spread_points"], level, test["smallest_p"] < alpha / m),
             "by_tests": by_tests,
             "verdict": UNDECIDED if failed else by_tests,
             "supported": not failed and by_tests == SUPPORTED,
@@ -351,7 +350,6 @@ def intersection_union(
             "sign_flip_alone": test["seeds"] > 1 and check_ok and by_interval == OPEN and significant,
             "p_holm": sf_adjusted[name],
             "level": level,
-            "interval": test["interval"],
             "family": family,
             "tests_in_family": m,
             "threshold": alpha / m,

@@ -368,7 +368,7 @@ def choice_row(x: Mapping, evidence_cfg: Mapping, cpu: str) -> dict:
         "reasons": join_reasons(failed_gates(x["failed_gates"]) + reasons) if c else "no model meets the budgets",
     }
     if x.get("on_times"):
-        # a tie broken by measured latencies, or a latency budget met or broken within the timing noise:
+        # a tie broken by measured latencies, or a latency budget (verdicts.rests_on_times):
         # which model is chosen, and all that follows from it, follows from times
         for key in TIE_BROKEN_BY_TIMES:
             row[key] = measured(row[key])
